@@ -1,0 +1,27 @@
+// gRPC front end of pharos.ctl.v1.PharosControlService (used by pharosctl).
+#pragma once
+
+#include "core/config_controller.h"
+#include "pharos/ctl/v1/pharos_control.grpc.pb.h"
+
+namespace pharos::api {
+
+class ControlServiceImpl final : public pharos::ctl::v1::PharosControlService::Service {
+ public:
+  explicit ControlServiceImpl(core::ConfigController& controller)
+      : controller_(controller) {}
+
+  grpc::Status ListConfigVersions(grpc::ServerContext*,
+                                  const pharos::ctl::v1::ListConfigVersionsRequest*,
+                                  pharos::ctl::v1::ListConfigVersionsResponse*) override;
+  grpc::Status GetConfigVersion(grpc::ServerContext*,
+                                const pharos::ctl::v1::GetConfigVersionRequest*,
+                                pharos::ctl::v1::ConfigVersion*) override;
+  grpc::Status GetPlan(grpc::ServerContext*, const pharos::ctl::v1::GetPlanRequest*,
+                       pharos::ctl::v1::GetPlanResponse*) override;
+
+ private:
+  core::ConfigController& controller_;
+};
+
+}  // namespace pharos::api

@@ -1,0 +1,181 @@
+#include "api/pharos_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include "common/strings.h"
+#include "api/conversions.h"
+#include "api/grpc_status.h"
+
+namespace pharos::api {
+namespace {
+
+constexpr char kPodLifecycle[] =
+    "pod network setup (IPAM, namespace wiring, CompleteNetworkSetting callbacks) "
+    "arrives with the pod-lifecycle work; configure pods through the vehicle YAML "
+    "meanwhile";
+constexpr char kRegistry[] =
+    "the service registry (register/deregister/update, health, discovery) has not "
+    "landed yet";
+constexpr char kDiagnostics[] =
+    "live diagnostics need the Linux dataplane (real namespaces to probe), which has "
+    "not landed yet; `pharosctl plan` shows the planned routes";
+constexpr char kSecurity[] =
+    "the security controller (nftables policy, events, emergency modes) has not "
+    "landed yet";
+constexpr char kCloud[] = "the cloud connector (feeding) has not landed yet";
+
+void LogOutcome(std::string_view rpc, const core::ChangeOutcome& out) {
+  if (out.status.ok()) {
+    spdlog::info("{}: {} (affected: {})", rpc, out.message, out.affected_components.size());
+  } else {
+    spdlog::warn("{}: {} ({})", rpc, out.message,
+                 absl::StatusCodeToString(out.status.code()));
+  }
+}
+
+}  // namespace
+
+grpc::Status PharosServiceImpl::HandlePodRequest(const std::string&, const std::string&,
+                                                 const std::string&,
+                                                 v1::RequestNetworkPodResponse*) {
+  return NotBuiltYet("RequestNetworkPod", kPodLifecycle);
+}
+
+grpc::Status PharosServiceImpl::RequestNetworkPod(grpc::ServerContext*,
+                                                  const v1::RequestNetworkPodRequest* req,
+                                                  v1::RequestNetworkPodResponse* resp) {
+  return HandlePodRequest(req->node_yaml(), req->pod_name(), req->network_yaml(), resp);
+}
+
+grpc::Status PharosServiceImpl::ConfigureVehicleNetwork(
+    grpc::ServerContext*, const v1::ConfigureVehicleNetworkRequest* req,
+    v1::ConfigureVehicleNetworkResponse* resp) {
+  core::ChangeOutcome out = controller_.Apply(req->vehicle_yaml(), "configure", req->dry_run());
+  LogOutcome("ConfigureVehicleNetwork", out);
+  resp->set_success(out.status.ok());
+  resp->set_message(out.message);
+  AddIssues(out.findings, resp->mutable_validation_issues());
+  return ToGrpcStatus(out.status, {resp});
+}
+
+grpc::Status PharosServiceImpl::UpdateNetworkConfiguration(
+    grpc::ServerContext*, const v1::UpdateNetworkConfigurationRequest* req,
+    v1::UpdateNetworkConfigurationResponse* resp) {
+  core::ChangeOutcome out = controller_.Update(req->update_yaml(), req->incremental());
+  LogOutcome("UpdateNetworkConfiguration", out);
+  resp->set_success(out.status.ok());
+  resp->set_message(out.message);
+  for (const auto& c : out.affected_components) resp->add_affected_components(c);
+  v1::ValidateConfigurationResponse issues;
+  issues.set_valid(!out.findings.HasErrors());
+  AddIssues(out.findings, issues.mutable_issues());
+  return ToGrpcStatus(out.status, {resp, &issues});
+}
+
+grpc::Status PharosServiceImpl::ValidateConfiguration(
+    grpc::ServerContext*, const v1::ValidateConfigurationRequest* req,
+    v1::ValidateConfigurationResponse* resp) {
+  core::Analysis a = controller_.Validate(req->config_yaml());
+  resp->set_valid(a.valid());
+  AddIssues(a.findings, resp->mutable_issues());
+  if (!a.syntax_ok) {
+    // Not YAML at all: the caller sent a bad argument (Velocitas table).
+    std::string first = a.findings.items().empty() ? "" : a.findings.items()[0].description;
+    return ToGrpcStatus(absl::InvalidArgumentError(StrCat("config_yaml: ", first)),
+                        {resp});
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status PharosServiceImpl::ApplyConfiguration(grpc::ServerContext*,
+                                                   const v1::ApplyConfigurationRequest* req,
+                                                   v1::ApplyConfigurationResponse* resp) {
+  core::ChangeOutcome out = controller_.Apply(req->config_yaml(), "apply", req->validate_only());
+  LogOutcome("ApplyConfiguration", out);
+  resp->set_success(out.status.ok());
+  resp->set_message(out.message);
+  if (out.version_id) resp->set_config_version(StrCat(*out.version_id));
+  v1::ValidateConfigurationResponse issues;
+  issues.set_valid(!out.findings.HasErrors());
+  AddIssues(out.findings, issues.mutable_issues());
+  return ToGrpcStatus(out.status, {resp, &issues});
+}
+
+grpc::Status PharosServiceImpl::RollbackConfiguration(
+    grpc::ServerContext*, const v1::RollbackConfigurationRequest* req,
+    v1::RollbackConfigurationResponse* resp) {
+  core::ChangeOutcome out = controller_.Rollback(req->target_version());
+  LogOutcome("RollbackConfiguration", out);
+  resp->set_success(out.status.ok());
+  resp->set_message(out.message);
+  if (out.version_id) resp->set_current_version(StrCat(*out.version_id));
+  return ToGrpcStatus(out.status, {resp});
+}
+
+grpc::Status PharosServiceImpl::GetNetworkStatus(grpc::ServerContext*,
+                                                 const v1::GetNetworkStatusRequest* req,
+                                                 v1::GetNetworkStatusResponse* resp) {
+  absl::StatusOr<std::vector<core::ComponentStatus>> status =
+      controller_.Status(req->component_filter());
+  if (!status.ok()) return ToGrpcStatus(status.status());
+  for (const auto& c : *status) ToProto(c, resp->add_components());
+  return grpc::Status::OK;
+}
+
+grpc::Status PharosServiceImpl::RegisterService(grpc::ServerContext*,
+                                                const v1::RegisterServiceRequest*,
+                                                v1::RegisterServiceResponse*) {
+  return NotBuiltYet("RegisterService", kRegistry);
+}
+grpc::Status PharosServiceImpl::DeregisterService(grpc::ServerContext*,
+                                                  const v1::DeregisterServiceRequest*,
+                                                  v1::DeregisterServiceResponse*) {
+  return NotBuiltYet("DeregisterService", kRegistry);
+}
+grpc::Status PharosServiceImpl::UpdateServiceEndpoint(grpc::ServerContext*,
+                                                      const v1::UpdateServiceEndpointRequest*,
+                                                      v1::UpdateServiceEndpointResponse*) {
+  return NotBuiltYet("UpdateServiceEndpoint", kRegistry);
+}
+grpc::Status PharosServiceImpl::GetServiceConnectivity(
+    grpc::ServerContext*, const v1::GetServiceConnectivityRequest*,
+    v1::GetServiceConnectivityResponse*) {
+  return NotBuiltYet("GetServiceConnectivity", kDiagnostics);
+}
+grpc::Status PharosServiceImpl::GetNetworkMetrics(grpc::ServerContext*,
+                                                  const v1::GetNetworkMetricsRequest*,
+                                                  v1::GetNetworkMetricsResponse*) {
+  return NotBuiltYet("GetNetworkMetrics", kDiagnostics);
+}
+grpc::Status PharosServiceImpl::TestConnectivity(grpc::ServerContext*,
+                                                 const v1::TestConnectivityRequest*,
+                                                 v1::TestConnectivityResponse*) {
+  return NotBuiltYet("TestConnectivity", kDiagnostics);
+}
+grpc::Status PharosServiceImpl::GetRouteInfo(grpc::ServerContext*,
+                                             const v1::GetRouteInfoRequest*,
+                                             v1::GetRouteInfoResponse*) {
+  return NotBuiltYet("GetRouteInfo", kDiagnostics);
+}
+grpc::Status PharosServiceImpl::ConfigureSecurityPolicy(
+    grpc::ServerContext*, const v1::ConfigureSecurityPolicyRequest*,
+    v1::ConfigureSecurityPolicyResponse*) {
+  return NotBuiltYet("ConfigureSecurityPolicy", kSecurity);
+}
+grpc::Status PharosServiceImpl::ConfigureCloudFeeding(grpc::ServerContext*,
+                                                      const v1::ConfigureCloudFeedingRequest*,
+                                                      v1::ConfigureCloudFeedingResponse*) {
+  return NotBuiltYet("ConfigureCloudFeeding", kCloud);
+}
+grpc::Status PharosServiceImpl::GetCloudFeedingStatus(grpc::ServerContext*,
+                                                      const v1::GetCloudFeedingStatusRequest*,
+                                                      v1::GetCloudFeedingStatusResponse*) {
+  return NotBuiltYet("GetCloudFeedingStatus", kCloud);
+}
+grpc::Status PharosServiceImpl::EmergencyNetworkMode(grpc::ServerContext*,
+                                                     const v1::EmergencyNetworkModeRequest*,
+                                                     v1::EmergencyNetworkModeResponse*) {
+  return NotBuiltYet("EmergencyNetworkMode", kSecurity);
+}
+
+}  // namespace pharos::api

@@ -1,0 +1,33 @@
+#include "core/config_analysis.h"
+
+#include "common/text.h"
+#include "model/config_merge.h"
+#include "plan/planner.h"
+
+namespace pharos::core {
+
+Analysis AnalyzeConfig(std::string_view yaml, const AnalysisOptions& options) {
+  Analysis a;
+  model::ParsedConfig parsed = model::ParseConfig(yaml);
+  a.syntax_ok = parsed.syntax_ok;
+  a.document = std::move(parsed.document);
+  a.findings = std::move(parsed.findings);
+  if (a.syntax_ok) {
+    model::ValidatorOptions vopts;
+    vopts.interface_prefix = options.interface_prefix;
+    vopts.reference_vehicle = options.reference_vehicle;
+    a.topology = model::Validate(a.document, vopts, a.findings);
+    if (!a.findings.HasErrors() && a.document.vehicle.present) {
+      plan::PlannerOptions popts;
+      popts.interface_prefix = options.interface_prefix;
+      a.plan = plan::BuildPlan(a.document.vehicle, a.topology, popts, a.findings);
+      if (a.findings.HasErrors()) a.plan.reset();
+    }
+    a.canonical_yaml = model::CanonicalYaml(yaml);
+    a.content_hash = Sha256Hex(a.canonical_yaml);
+  }
+  a.findings.SortByPosition();
+  return a;
+}
+
+}  // namespace pharos::core

@@ -1,0 +1,37 @@
+// The whole offline pipeline in one call: YAML -> parse -> validate ->
+// plan -> plan-level checks. Used by the daemon and, unchanged, by
+// `pharosctl validate --local` and `pharosctl plan`.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "model/config_parser.h"
+#include "model/topology.h"
+#include "model/validator.h"
+#include "plan/plan.h"
+
+namespace pharos::core {
+
+struct AnalysisOptions {
+  std::string interface_prefix = "ph-";
+  const model::Topology* reference_vehicle = nullptr;
+};
+
+struct Analysis {
+  bool syntax_ok = false;
+  model::ConfigDocument document;
+  model::Findings findings;  // parser + validator + planner, by position
+  model::Topology topology;
+  std::optional<plan::Plan> plan;  // set when the vehicle validated
+  std::string canonical_yaml;      // layout- and comment-free form
+  std::string content_hash;        // sha256 of canonical_yaml
+
+  bool valid() const { return syntax_ok && !findings.HasErrors(); }
+  bool has_vehicle() const { return document.vehicle.present; }
+};
+
+Analysis AnalyzeConfig(std::string_view yaml, const AnalysisOptions& options);
+
+}  // namespace pharos::core

@@ -1,0 +1,310 @@
+#include "core/config_controller.h"
+
+#include <charconv>
+
+#include "common/strings.h"
+#include "common/text.h"
+#include "model/config_merge.h"
+
+namespace pharos::core {
+namespace {
+
+std::string FirstErrors(const model::Findings& findings, size_t max = 3) {
+  std::vector<std::string> parts;
+  size_t errors = 0;
+  for (const auto& f : findings.items()) {
+    if (f.severity != model::Severity::kError) continue;
+    if (++errors > max) continue;
+    std::string where = f.path.empty() ? "" : f.path + ": ";
+    if (f.mark.line) where = StrCat("line ", f.mark.line, ", ", where);
+    parts.push_back(where + f.description);
+  }
+  std::string msg = StrCat(errors, " error(s): ", StrJoin(parts, "; "));
+  if (errors > max) StrAppend(&msg, "; and ", errors - max, " more");
+  return msg;
+}
+
+ChangeOutcome Failure(absl::Status status, model::Findings findings = {}) {
+  ChangeOutcome out;
+  out.message = std::string(status.message());
+  out.status = std::move(status);
+  out.findings = std::move(findings);
+  return out;
+}
+
+// Positions in a merged document would point into text the caller never
+// wrote; keep the YAML paths, drop the positions.
+void DropPositions(model::Findings& findings) {
+  model::Findings stripped;
+  for (auto f : findings.items()) {
+    stripped.Add(f.severity, f.path, {}, f.description, f.recommendation);
+  }
+  findings = std::move(stripped);
+}
+
+}  // namespace
+
+ConfigController::ConfigController(store::ConfigStore& store,
+                                   dataplane::DataplaneBackend& backend,
+                                   ControllerOptions options)
+    : store_(store), backend_(backend), options_(std::move(options)) {}
+
+absl::StatusOr<Analysis> ConfigController::AnalyzeStored(
+    const store::ConfigVersion& version) {
+  Analysis a = AnalyzeConfig(version.yaml, {options_.interface_prefix, nullptr});
+  if (!a.plan) {
+    return absl::FailedPreconditionError(
+        StrCat("stored version ", version.id,
+                     " no longer validates: ", FirstErrors(a.findings)));
+  }
+  return a;
+}
+
+absl::Status ConfigController::Recover() {
+  std::lock_guard lock(mu_);
+  absl::StatusOr<std::optional<store::ConfigVersion>> current = store_.Current();
+  if (!current.ok()) return current.status();
+  if (!current->has_value()) return absl::OkStatus();
+  absl::StatusOr<Analysis> a = AnalyzeStored(**current);
+  if (!a.ok()) return a.status();
+  if (absl::Status s = backend_.Apply(*a->plan); !s.ok()) return s;
+  current_plan_ = *a->plan;
+  current_topology_ = a->topology;
+  current_yaml_ = (*current)->yaml;
+  return absl::OkStatus();
+}
+
+Analysis ConfigController::Validate(std::string_view yaml) {
+  std::lock_guard lock(mu_);
+  return AnalyzeConfig(yaml, {options_.interface_prefix, &current_topology_});
+}
+
+ChangeOutcome ConfigController::Apply(std::string_view yaml, std::string_view source,
+                                      bool dry_run) {
+  std::lock_guard lock(mu_);
+  return ApplyLocked(yaml, source, dry_run);
+}
+
+ChangeOutcome ConfigController::ApplyLocked(std::string_view yaml,
+                                            std::string_view source, bool dry_run) {
+  Analysis a = AnalyzeConfig(yaml, {options_.interface_prefix, &current_topology_});
+  if (!a.syntax_ok || a.findings.HasErrors()) {
+    return Failure(absl::InvalidArgumentError(StrCat(
+                       "configuration rejected, nothing changed: ", FirstErrors(a.findings))),
+                   a.findings);
+  }
+  if (!a.has_vehicle()) {
+    return Failure(absl::InvalidArgumentError(
+                       "the document has no 'vehicle:' section; a configuration to apply "
+                       "describes the whole vehicle (security policies alone go through "
+                       "ConfigureSecurityPolicy)"),
+                   a.findings);
+  }
+  plan::PlanDiff diff = plan::DiffPlans(current_plan_, *a.plan);
+  ChangeOutcome out;
+  out.findings = a.findings;
+  out.affected_components.assign(diff.affected_components.begin(),
+                                 diff.affected_components.end());
+  absl::StatusOr<std::optional<store::ConfigVersion>> existing =
+      store_.FindByHash(a.content_hash);
+  if (!existing.ok()) return Failure(existing.status(), a.findings);
+  absl::StatusOr<std::optional<store::ConfigVersion>> current = store_.Current();
+  if (!current.ok()) return Failure(current.status(), a.findings);
+
+  if (dry_run) {
+    out.message = StrCat("dry run: configuration is valid; ", diff.changes.size(),
+                               " dataplane change(s) across ",
+                               out.affected_components.size(), " component(s) would apply");
+    if (current->has_value()) out.version_id = (*current)->id;
+    return out;
+  }
+  if (existing->has_value() && current->has_value() &&
+      (*existing)->id == (*current)->id) {
+    out.version_id = (*current)->id;
+    out.affected_components.clear();
+    out.message = StrCat("configuration unchanged: version ", (*current)->id,
+                               " is already current");
+    return out;
+  }
+  std::optional<int64_t> existing_id;
+  if (existing->has_value()) existing_id = (*existing)->id;
+  ChangeOutcome activated = Activate(a, existing_id, source);
+  activated.findings = a.findings;
+  activated.affected_components = out.affected_components;
+  return activated;
+}
+
+ChangeOutcome ConfigController::Activate(const Analysis& a,
+                                         std::optional<int64_t> existing_id,
+                                         std::string_view source) {
+  // Dataplane first, then the store: a version is acknowledged only once
+  // it is both applied and durable. A crash in between leaves the old
+  // version current, and start-up converges the dataplane back to it.
+  if (absl::Status s = backend_.Apply(*a.plan); !s.ok()) {
+    absl::Status restore = backend_.Apply(current_plan_);
+    return Failure(absl::UnavailableError(StrCat(
+        "dataplane (", backend_.mode(), ") failed to apply: ", s.message(),
+        restore.ok() ? "; previous configuration restored"
+                     : StrCat("; restoring the previous one also failed: ",
+                                    restore.message()))));
+  }
+  ChangeOutcome out;
+  if (existing_id) {
+    if (absl::Status s = store_.Activate(*existing_id, std::string(source)); !s.ok())
+      return Failure(s);
+    out.version_id = existing_id;
+    out.message = StrCat("content equals stored version ", *existing_id,
+                               ", which is current again");
+  } else {
+    absl::StatusOr<store::ConfigVersion> v =
+        store_.AddAndActivate(a.canonical_yaml, a.content_hash, std::string(source));
+    if (!v.ok()) return Failure(v.status());
+    out.version_id = v->id;
+    out.created = true;
+    out.message = StrCat("configuration applied as version ", v->id, " (",
+                               backend_.mode(), " dataplane)");
+  }
+  out.changed = true;
+  current_plan_ = *a.plan;
+  current_topology_ = a.topology;
+  current_yaml_ = a.canonical_yaml;
+  return out;
+}
+
+ChangeOutcome ConfigController::Update(std::string_view yaml, bool incremental) {
+  std::lock_guard lock(mu_);
+  if (!incremental) return ApplyLocked(yaml, "update", false);
+  // Report problems of the update text itself with its own positions.
+  model::ParsedConfig update = model::ParseConfig(yaml);
+  if (!update.syntax_ok) {
+    return Failure(absl::InvalidArgumentError(StrCat(
+                       "update rejected, nothing changed: ", FirstErrors(update.findings))),
+                   update.findings);
+  }
+  model::MergeResult merged = model::MergeConfigYaml(current_yaml_, yaml);
+  if (!merged.ok) {
+    return Failure(absl::InvalidArgumentError(StrCat(
+                       "update rejected, nothing changed: ", FirstErrors(merged.findings))),
+                   merged.findings);
+  }
+  ChangeOutcome out = ApplyLocked(merged.yaml, "update", false);
+  DropPositions(out.findings);
+  for (const auto& f : merged.findings.items()) {
+    out.findings.Add(f.severity, f.path, f.mark, f.description, f.recommendation);
+  }
+  return out;
+}
+
+absl::StatusOr<int64_t> ConfigController::ParseVersionId(std::string_view id) {
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), value);
+  if (id.empty() || ec != std::errc() || end != id.data() + id.size() || value <= 0) {
+    return absl::NotFoundError(
+        StrCat("no configuration version '", id, "': versions are numbers (1, 2, ...)"));
+  }
+  return value;
+}
+
+ChangeOutcome ConfigController::Rollback(std::string_view target) {
+  std::lock_guard lock(mu_);
+  absl::StatusOr<std::optional<store::ConfigVersion>> current = store_.Current();
+  if (!current.ok()) return Failure(current.status());
+  std::optional<store::ConfigVersion> to;
+  if (target.empty()) {
+    if (!current->has_value()) {
+      return Failure(absl::FailedPreconditionError(
+          "nothing to roll back: no configuration has been applied"));
+    }
+    absl::StatusOr<std::optional<store::ConfigVersion>> prev =
+        store_.PreviousOf((*current)->id);
+    if (!prev.ok()) return Failure(prev.status());
+    if (!prev->has_value()) {
+      return Failure(absl::FailedPreconditionError(StrCat(
+          "nothing to roll back to: version ", (*current)->id, " is the oldest")));
+    }
+    to = **prev;
+  } else {
+    absl::StatusOr<int64_t> id = ParseVersionId(target);
+    if (!id.ok()) return Failure(id.status());
+    absl::StatusOr<std::optional<store::ConfigVersion>> v = store_.Get(*id);
+    if (!v.ok()) return Failure(v.status());
+    if (!v->has_value()) {
+      return Failure(absl::NotFoundError(
+          StrCat("no configuration version ", *id, " (see pharosctl versions)")));
+    }
+    to = **v;
+  }
+  if (current->has_value() && (*current)->id == to->id) {
+    ChangeOutcome out;
+    out.version_id = to->id;
+    out.message = StrCat("version ", to->id, " is already current");
+    return out;
+  }
+  absl::StatusOr<Analysis> a = AnalyzeStored(*to);
+  if (!a.ok()) return Failure(a.status());
+  plan::PlanDiff diff = plan::DiffPlans(current_plan_, *a->plan);
+  ChangeOutcome out = Activate(*a, to->id, "rollback");
+  if (out.status.ok()) {
+    out.message = StrCat("rolled back to version ", to->id);
+    out.affected_components.assign(diff.affected_components.begin(),
+                                   diff.affected_components.end());
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<ComponentStatus>> ConfigController::Status(
+    std::string_view filter) {
+  plan::Plan plan;
+  {
+    std::lock_guard lock(mu_);
+    plan = current_plan_;
+  }
+  absl::StatusOr<std::map<std::string, dataplane::ComponentObservation>> observed =
+      backend_.Observe(plan);
+  if (!observed.ok()) return observed.status();
+  std::vector<ComponentStatus> out;
+  for (const auto& c : plan.components) {
+    bool match = filter.empty() || c.type == filter || c.name == filter ||
+                 GlobMatch(filter, c.name);
+    if (!match) continue;
+    auto it = observed->find(c.name);
+    out.push_back({c.name, c.type, it == observed->end() ? "unknown" : it->second.status,
+                   c.ip, c.connected_to});
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<store::ConfigVersion>> ConfigController::Versions() {
+  std::lock_guard lock(mu_);
+  return store_.List();
+}
+
+absl::StatusOr<store::ConfigVersion> ConfigController::Version(std::string_view id) {
+  std::lock_guard lock(mu_);
+  absl::StatusOr<std::optional<store::ConfigVersion>> v;
+  if (id.empty()) {
+    v = store_.Current();
+    if (v.ok() && !v->has_value()) {
+      return absl::NotFoundError("no configuration has been applied yet");
+    }
+  } else {
+    absl::StatusOr<int64_t> n = ParseVersionId(id);
+    if (!n.ok()) return n.status();
+    v = store_.Get(*n);
+    if (v.ok() && !v->has_value()) {
+      return absl::NotFoundError(StrCat("no configuration version ", *n));
+    }
+  }
+  if (!v.ok()) return v.status();
+  return **v;
+}
+
+absl::StatusOr<plan::Plan> ConfigController::PlanOf(std::string_view id) {
+  absl::StatusOr<store::ConfigVersion> v = Version(id);
+  if (!v.ok()) return v.status();
+  absl::StatusOr<Analysis> a = AnalyzeStored(*v);
+  if (!a.ok()) return a.status();
+  return *a->plan;
+}
+
+}  // namespace pharos::core

@@ -1,0 +1,89 @@
+// The configuration use cases behind PharosService: validate, apply,
+// update, roll back, and what is current. Owns the order of operations
+// that makes them safe: validate fully, converge the dataplane, then make
+// the version durable; on start, converge the dataplane to the stored
+// current version. Knows nothing of gRPC.
+#pragma once
+
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/config_analysis.h"
+#include "dataplane/backend.h"
+#include "plan/plan_diff.h"
+#include "store/config_store.h"
+
+namespace pharos::core {
+
+struct ControllerOptions {
+  std::string interface_prefix = "ph-";
+};
+
+// The result of a mutating call. `status` is the one error vocabulary:
+// InvalidArgument (the YAML), NotFound (a version), FailedPrecondition
+// (state forbids it), Unavailable/Internal (dataplane or store).
+struct ChangeOutcome {
+  absl::Status status;
+  std::string message;
+  model::Findings findings;
+  std::optional<int64_t> version_id;  // the current version afterwards
+  bool changed = false;               // a different version became current
+  bool created = false;               // a new version was stored
+  std::vector<std::string> affected_components;  // from the plan diff
+};
+
+struct ComponentStatus {
+  std::string name;
+  std::string type;
+  std::string status;
+  std::string ip_address;
+  std::vector<std::string> connected_to;
+};
+
+class ConfigController {
+ public:
+  ConfigController(store::ConfigStore& store, dataplane::DataplaneBackend& backend,
+                   ControllerOptions options);
+
+  // Converges the dataplane to the stored current version (on start).
+  absl::Status Recover();
+
+  Analysis Validate(std::string_view yaml);
+  // Apply a complete configuration. `source` is recorded with the version
+  // ("apply", "configure", "update"). `dry_run` validates and diffs only.
+  ChangeOutcome Apply(std::string_view yaml, std::string_view source, bool dry_run);
+  ChangeOutcome Update(std::string_view yaml, bool incremental);
+  // `target` empty: the newest version older than the current one.
+  ChangeOutcome Rollback(std::string_view target);
+
+  // Components of the current configuration whose type equals `filter`,
+  // or whose name equals or glob-matches it; all when `filter` is empty.
+  absl::StatusOr<std::vector<ComponentStatus>> Status(std::string_view filter);
+
+  absl::StatusOr<std::vector<store::ConfigVersion>> Versions();
+  // `id` empty: the current version.
+  absl::StatusOr<store::ConfigVersion> Version(std::string_view id);
+  absl::StatusOr<plan::Plan> PlanOf(std::string_view id);
+
+ private:
+  ChangeOutcome ApplyLocked(std::string_view yaml, std::string_view source, bool dry_run);
+  ChangeOutcome Activate(const Analysis& analysis, std::optional<int64_t> existing_id,
+                         std::string_view source);
+  absl::StatusOr<Analysis> AnalyzeStored(const store::ConfigVersion& version);
+  absl::StatusOr<int64_t> ParseVersionId(std::string_view id);
+
+  std::mutex mu_;  // serialises changes; reads take it briefly
+  store::ConfigStore& store_;
+  dataplane::DataplaneBackend& backend_;
+  ControllerOptions options_;
+  plan::Plan current_plan_;  // plan of the current version (empty if none)
+  model::Topology current_topology_;
+  std::string current_yaml_;
+};
+
+}  // namespace pharos::core

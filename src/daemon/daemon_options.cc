@@ -1,0 +1,38 @@
+#include "daemon/daemon_options.h"
+
+#include <CLI/CLI.hpp>
+
+namespace pharos {
+
+std::optional<int> ParseDaemonOptions(int argc, char** argv, DaemonOptions& o) {
+  CLI::App app{"pharosd - the Pharos vehicle network controller"};
+  app.set_config("--config", "", "read options from this file (INI/TOML, flag names as keys)");
+  app.add_option("--listen", o.listen,
+                 "gRPC listen address host:port (port 0 picks a free one)")
+      ->capture_default_str();
+  app.add_option("--state-dir", o.state_dir, "directory of pharos.db (created if missing)")
+      ->capture_default_str();
+  app.add_option("--dataplane", o.dataplane, "dataplane mode")
+      ->check(CLI::IsMember({"plan", "emulated", "host"}))
+      ->capture_default_str();
+  app.add_option("--node", o.node, "host mode: the name of the node this machine is");
+  app.add_option("--interface-prefix", o.interface_prefix,
+                 "prefix of every interface and namespace Pharos creates")
+      ->capture_default_str();
+  app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
+      ->capture_default_str();
+  app.add_option("--log-format", o.log_format, "text or json (one object per line)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  app.add_option("--ready-file", o.ready_file,
+                 "write the bound host:port here once serving (for supervisors and tests)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return std::nullopt;
+}
+
+}  // namespace pharos

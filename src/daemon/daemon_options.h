@@ -1,0 +1,26 @@
+// pharosd's knobs: command-line flags, optionally read from a config file
+// (INI/TOML syntax, same names as the flags). docs/configuration.md lists
+// every one.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace pharos {
+
+struct DaemonOptions {
+  std::string listen = "127.0.0.1:9091";  // spec section 11.4.1
+  std::string state_dir = "/var/lib/pharos";
+  std::string dataplane = "plan";  // plan | emulated | host
+  std::string node;                // host mode: which node this machine is
+  std::string interface_prefix = "ph-";
+  std::string log_level = "info";
+  std::string log_format = "text";
+  std::string ready_file;  // written with the bound address once serving
+};
+
+// Parses argv; on --help or a bad flag prints to stdout/stderr and returns
+// the exit code to use.
+std::optional<int> ParseDaemonOptions(int argc, char** argv, DaemonOptions& options);
+
+}  // namespace pharos

@@ -1,0 +1,126 @@
+// pharosd: wires store, dataplane backend, controller and gRPC services
+// together. The one place that knows every module.
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "api/control_service.h"
+#include "api/pharos_service.h"
+#include "common/clock.h"
+#include "core/config_controller.h"
+#include "daemon/daemon_options.h"
+#include "daemon/logging.h"
+#include "dataplane/backend.h"
+#include "store/config_store.h"
+
+namespace {
+
+bool IsLoopback(const std::string& listen) {
+  return listen.rfind("127.", 0) == 0 || listen.rfind("localhost:", 0) == 0 ||
+         listen.rfind("[::1]:", 0) == 0 || listen.rfind("unix:", 0) == 0;
+}
+
+int Run(const pharos::DaemonOptions& opts) {
+  std::error_code ec;
+  std::filesystem::create_directories(opts.state_dir, ec);
+  if (ec) {
+    spdlog::error("cannot create state directory {}: {}", opts.state_dir, ec.message());
+    return 1;
+  }
+  pharos::SystemClock clock;
+  std::string db_path = (std::filesystem::path(opts.state_dir) / "pharos.db").string();
+  auto db = pharos::store::Database::Open(db_path);
+  if (!db.ok()) {
+    spdlog::error("{}", std::string(db.status().message()));
+    return 1;
+  }
+  auto store = pharos::store::ConfigStore::Open(std::move(*db), clock);
+  if (!store.ok()) {
+    spdlog::error("state database {}: {}", db_path, std::string(store.status().message()));
+    return 1;
+  }
+  auto backend = pharos::dataplane::CreateBackend({opts.dataplane, opts.node});
+  if (!backend.ok()) {
+    spdlog::error("{}", std::string(backend.status().message()));
+    return 2;
+  }
+  pharos::core::ConfigController controller(**store, **backend,
+                                            {opts.interface_prefix});
+  if (absl::Status s = controller.Recover(); !s.ok()) {
+    // Keep serving: an operator can still inspect and roll back.
+    spdlog::error("could not restore the current configuration: {}", std::string(s.message()));
+  }
+
+  pharos::api::PharosServiceImpl pharos_service(controller);
+  pharos::api::PullpiriPodServiceImpl pullpiri_service(pharos_service);
+  pharos::api::ControlServiceImpl control_service(controller);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int bound_port = 0;
+  if (!IsLoopback(opts.listen)) {
+    spdlog::warn("listening on {} without TLS: anyone who reaches it can reconfigure the "
+                 "vehicle network (TLS and authorization arrive with the security work)",
+                 opts.listen);
+  }
+  builder.AddListeningPort(opts.listen, grpc::InsecureServerCredentials(), &bound_port);
+  builder.RegisterService(&pharos_service);
+  builder.RegisterService(&pullpiri_service);
+  builder.RegisterService(&control_service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server || bound_port == 0) {
+    spdlog::error("cannot listen on {} (address in use or invalid?)", opts.listen);
+    return 1;
+  }
+  std::string host = opts.listen.substr(0, opts.listen.rfind(':'));
+  std::string bound = host + ":" + std::to_string(bound_port);
+  spdlog::info("pharosd serving pharos.api.v1.PharosService on {} (dataplane: {}, state: {})",
+               bound, (*backend)->mode(), db_path);
+  if (!opts.ready_file.empty()) {
+    std::string tmp = opts.ready_file + ".tmp";
+    std::ofstream(tmp) << bound << "\n";
+    std::filesystem::rename(tmp, opts.ready_file, ec);
+  }
+
+  // SIGTERM/SIGINT: stop accepting, let in-flight calls finish (5 s).
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  int received = 0;
+  sigwait(&signals, &received);
+  spdlog::info("signal {} received: shutting down", received);
+  auto health = server->GetHealthCheckService();
+  if (health) health->Shutdown();
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  server->Wait();
+  spdlog::info("pharosd stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Block the shutdown signals before any thread starts, so only sigwait
+  // in Run() receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  pharos::DaemonOptions opts;
+  if (auto code = pharos::ParseDaemonOptions(argc, argv, opts)) return *code;
+  if (!pharos::ConfigureLogging(opts.log_level, opts.log_format)) {
+    fprintf(stderr, "pharosd: bad --log-level or --log-format\n");
+    return 2;
+  }
+  return Run(opts);
+}

@@ -1,0 +1,51 @@
+// The dataplane backend interface: converge the machine to a plan, and say
+// what is really there. Implementations: PlanBackend (records, touches
+// nothing; the `plan` mode) and, from the dataplane issue on, the Linux
+// backend (`emulated` and `host` modes) talking netlink and nftables.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "plan/plan.h"
+
+namespace pharos::dataplane {
+
+// Observed state of one component ("up", "down", "degraded", "planned").
+struct ComponentObservation {
+  std::string status;
+  std::string detail;
+};
+
+class DataplaneBackend {
+ public:
+  virtual ~DataplaneBackend() = default;
+
+  // "plan", "emulated" or "host".
+  virtual std::string_view mode() const = 0;
+
+  // Converges the dataplane to `desired`. Must be idempotent: applying the
+  // same plan twice changes nothing the second time.
+  virtual absl::Status Apply(const plan::Plan& desired) = 0;
+
+  // The observed status of each component of `desired`, by component name.
+  virtual absl::StatusOr<std::map<std::string, ComponentObservation>> Observe(
+      const plan::Plan& desired) = 0;
+
+  // Removes everything this backend created.
+  virtual absl::Status Teardown() = 0;
+};
+
+struct BackendOptions {
+  std::string mode = "plan";  // plan | emulated | host
+  std::string node;           // host mode: the node this machine is
+};
+
+// The backend for `options.mode`, or an error naming what is missing.
+absl::StatusOr<std::unique_ptr<DataplaneBackend>> CreateBackend(
+    const BackendOptions& options);
+
+}  // namespace pharos::dataplane

@@ -1,0 +1,48 @@
+#include "model/findings.h"
+
+#include <algorithm>
+#include <tuple>
+
+namespace pharos::model {
+
+std::string_view SeverityName(Severity s) {
+  switch (s) {
+    case Severity::kError:
+      return "ERROR";
+    case Severity::kWarning:
+      return "WARNING";
+    case Severity::kInfo:
+      return "INFO";
+  }
+  return "ERROR";
+}
+
+void Findings::Add(Severity severity, std::string path, Mark mark,
+                   std::string description, std::string recommendation) {
+  items_.push_back(Finding{severity, std::move(path), mark,
+                           std::move(description), std::move(recommendation)});
+}
+
+bool Findings::HasErrors() const { return Count(Severity::kError) > 0; }
+
+size_t Findings::Count(Severity s) const {
+  return std::count_if(items_.begin(), items_.end(),
+                       [s](const Finding& f) { return f.severity == s; });
+}
+
+void Findings::Append(const Findings& other) {
+  items_.insert(items_.end(), other.items_.begin(), other.items_.end());
+}
+
+void Findings::SortByPosition() {
+  std::stable_sort(items_.begin(), items_.end(),
+                   [](const Finding& a, const Finding& b) {
+                     // Findings without a position go last.
+                     int la = a.mark.line ? a.mark.line : 1 << 30;
+                     int lb = b.mark.line ? b.mark.line : 1 << 30;
+                     return std::tie(la, a.mark.column) <
+                            std::tie(lb, b.mark.column);
+                   });
+}
+
+}  // namespace pharos::model

@@ -1,0 +1,185 @@
+// The vehicle model: what the YAML documents say, with where they said it.
+// The parser fills these; the validator checks them; the planner turns a
+// valid model into a plan. Fields keep their source text and position so
+// every finding can point at the line a person has to fix.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/ipv4.h"
+#include "model/findings.h"
+
+namespace pharos::model {
+
+struct TextField {
+  std::string value;
+  std::string path;  // YAML path of this field
+  Mark mark;
+  bool present = false;
+};
+
+struct AddressField : TextField {
+  std::optional<Ipv4Address> address;  // set when present and well-formed
+};
+
+struct PrefixField : TextField {
+  std::optional<Ipv4Prefix> prefix;  // set when present and well-formed
+};
+
+struct IntField : TextField {
+  std::optional<int64_t> number;
+};
+
+// A service a pod offers (used by discovery and policy in later issues).
+struct ServicePortSpec {
+  std::string path;
+  Mark mark;
+  TextField name;
+  IntField port;
+  TextField protocol;  // tcp | udp
+};
+
+struct PodSpec {
+  std::string path;
+  Mark mark;
+  TextField name;
+  TextField k8s_namespace;    // logical namespace, used by policy selectors
+  TextField networking_type;  // cni (IPAM) | static
+  PrefixField subnet;
+  AddressField ip;       // static address (optional for cni)
+  AddressField gateway;  // VM-side address on the pod bridge
+  TextField bridge;      // pod bridge name (before prefixing)
+  TextField interface;   // interface name inside the pod (default eth0)
+  std::vector<ServicePortSpec> services;
+};
+
+struct VmSpec {
+  std::string path;
+  Mark mark;
+  TextField name;
+  AddressField ip;
+  PrefixField subnet;
+  AddressField gateway;  // SoC-side address on the VM bridge
+  TextField bridge;      // VM bridge name in the SoC (before prefixing)
+  std::vector<PodSpec> pods;
+};
+
+struct SocSpec {
+  std::string path;
+  Mark mark;
+  TextField name;
+  AddressField ip;
+  PrefixField subnet;
+  AddressField gateway;  // backbone gateway (vehicle side)
+  std::vector<VmSpec> vms;
+};
+
+struct RouteSpec {
+  std::string path;
+  Mark mark;
+  PrefixField from;
+  PrefixField to;
+  AddressField gateway;
+  TextField node;  // install only on this node (optional)
+  IntField metric;
+  IntField table;  // policy routing: route in this table + rule "from F to T"
+};
+
+struct NatSpec {
+  std::string path;
+  Mark mark;
+  TextField name;
+  TextField type;  // snat | dnat | masquerade
+  TextField node;  // where the rule lives: a SoC, VM or "vehicle"
+  PrefixField source;
+  PrefixField destination;
+  TextField protocol;  // tcp | udp (dnat with ports)
+  IntField port;
+  AddressField to_address;
+  IntField to_port;
+  TextField out_interface;  // masquerade: "cloud" or "backbone" (optional)
+};
+
+struct CloudEndpointSpec {
+  std::string path;
+  Mark mark;
+  TextField name;
+  AddressField ip;
+};
+
+struct CloudSpec {
+  bool present = false;
+  std::string path;
+  Mark mark;
+  PrefixField subnet;
+  AddressField gateway;  // vehicle side of the cloud bridge
+  std::vector<CloudEndpointSpec> endpoints;
+};
+
+struct VehicleSpec {
+  bool present = false;
+  std::string path;
+  Mark mark;
+  TextField name;
+  std::vector<SocSpec> socs;
+  std::vector<RouteSpec> routes;
+  std::vector<NatSpec> nat;
+  CloudSpec cloud;
+};
+
+struct PolicySelector {
+  bool present = false;
+  std::string path;
+  Mark mark;
+  TextField k8s_namespace;
+  TextField pod;
+  TextField service;
+  PrefixField cidr;
+  std::optional<bool> external;
+  std::optional<bool> tls_verified;
+};
+
+struct PortRange {
+  int first = 0;
+  int last = 0;
+};
+
+struct PolicyRuleSpec {
+  std::string path;
+  Mark mark;
+  TextField name;
+  PolicySelector from;
+  PolicySelector to;
+  std::vector<PortRange> ports;
+  TextField protocol;  // tcp | udp | icmp | any
+  TextField action;    // allow | deny
+};
+
+struct SecurityPolicySpec {
+  bool present = false;
+  std::string path;
+  Mark mark;
+  TextField default_action;  // allow | deny
+  std::vector<PolicyRuleSpec> rules;
+};
+
+// One configuration document: a vehicle, a policy, or both.
+struct ConfigDocument {
+  VehicleSpec vehicle;
+  SecurityPolicySpec policy;
+};
+
+// node_yaml of RequestNetworkPod: the spec's form ({name, ip, ...}) or
+// Pullpiri's Node artifact (kind: Node, metadata.name, spec.ip_address).
+struct NodeSpec {
+  std::string name;
+  std::optional<Ipv4Address> ip;
+  std::string role;
+  std::string hostname;
+  std::string cluster_id;
+  bool pullpiri_artifact = false;
+};
+
+}  // namespace pharos::model

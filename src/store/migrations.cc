@@ -1,0 +1,34 @@
+#include "store/migrations.h"
+
+namespace pharos::store {
+
+const std::vector<Migration>& PharosMigrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1, "configuration versions",
+       R"sql(
+CREATE TABLE config_versions (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  content_hash TEXT NOT NULL UNIQUE,
+  yaml         TEXT NOT NULL,
+  created_at   TEXT NOT NULL,
+  source       TEXT NOT NULL,
+  status       TEXT NOT NULL DEFAULT 'inactive'
+);
+-- Every activation (apply, update, rollback), in order: the audit trail of
+-- which version was current when.
+CREATE TABLE config_activations (
+  seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+  version_id   INTEGER NOT NULL REFERENCES config_versions(id),
+  action       TEXT NOT NULL,
+  activated_at TEXT NOT NULL
+);
+CREATE TABLE state (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+)sql"},
+  };
+  return kMigrations;
+}
+
+}  // namespace pharos::store
