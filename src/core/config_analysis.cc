@@ -16,6 +16,7 @@ Analysis AnalyzeConfig(std::string_view yaml, const AnalysisOptions& options) {
     model::ValidatorOptions vopts;
     vopts.interface_prefix = options.interface_prefix;
     vopts.reference_vehicle = options.reference_vehicle;
+    vopts.preferred_addresses = options.preferred_addresses;
     a.topology = model::Validate(a.document, vopts, a.findings);
     if (!a.findings.HasErrors() && a.document.vehicle.present) {
       plan::PlannerOptions popts;

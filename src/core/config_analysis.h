@@ -17,6 +17,7 @@ namespace pharos::core {
 struct AnalysisOptions {
   std::string interface_prefix = "ph-";
   const model::Topology* reference_vehicle = nullptr;
+  const model::PlannedAddresses* preferred_addresses = nullptr;
 };
 
 struct Analysis {

@@ -51,7 +51,8 @@ ConfigController::ConfigController(store::ConfigStore& store,
 
 absl::StatusOr<Analysis> ConfigController::AnalyzeStored(
     const store::ConfigVersion& version) {
-  Analysis a = AnalyzeConfig(version.yaml, {options_.interface_prefix, nullptr});
+  model::PlannedAddresses stored = model::PlannedAddressesFromJson(version.planned_addresses);
+  Analysis a = AnalyzeConfig(version.yaml, {options_.interface_prefix, nullptr, &stored});
   if (!a.plan) {
     return absl::FailedPreconditionError(
         StrCat("stored version ", version.id,
@@ -87,7 +88,8 @@ ChangeOutcome ConfigController::Apply(std::string_view yaml, std::string_view so
 
 ChangeOutcome ConfigController::ApplyLocked(std::string_view yaml,
                                             std::string_view source, bool dry_run) {
-  Analysis a = AnalyzeConfig(yaml, {options_.interface_prefix, &current_topology_});
+  model::PlannedAddresses keep = model::PlannedAddressesOf(current_topology_);
+  Analysis a = AnalyzeConfig(yaml, {options_.interface_prefix, &current_topology_, &keep});
   if (!a.syntax_ok || a.findings.HasErrors()) {
     return Failure(absl::InvalidArgumentError(StrCat(
                        "configuration rejected, nothing changed: ", FirstErrors(a.findings))),
@@ -127,7 +129,16 @@ ChangeOutcome ConfigController::ApplyLocked(std::string_view yaml,
     return out;
   }
   std::optional<int64_t> existing_id;
-  if (existing->has_value()) existing_id = (*existing)->id;
+  if (existing->has_value()) {
+    // Known content: rebuild exactly the network that version had.
+    existing_id = (*existing)->id;
+    absl::StatusOr<Analysis> stored = AnalyzeStored(**existing);
+    if (!stored.ok()) return Failure(stored.status(), a.findings);
+    a = std::move(*stored);
+    out.affected_components.clear();
+    for (const auto& c : plan::DiffPlans(current_plan_, *a.plan).affected_components)
+      out.affected_components.push_back(c);
+  }
   ChangeOutcome activated = Activate(a, existing_id, source);
   activated.findings = a.findings;
   activated.affected_components = out.affected_components;
@@ -157,7 +168,8 @@ ChangeOutcome ConfigController::Activate(const Analysis& a,
                                ", which is current again");
   } else {
     absl::StatusOr<store::ConfigVersion> v =
-        store_.AddAndActivate(a.canonical_yaml, a.content_hash, std::string(source));
+        store_.AddAndActivate(a.canonical_yaml, a.content_hash, std::string(source),
+                              model::PlannedAddressesToJson(model::PlannedAddressesOf(a.topology)));
     if (!v.ok()) return Failure(v.status());
     out.version_id = v->id;
     out.created = true;

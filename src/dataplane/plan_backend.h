@@ -9,7 +9,7 @@
 
 namespace pharos::dataplane {
 
-class PlanBackend final : public DataplaneBackend {
+class PlanBackend : public DataplaneBackend {
  public:
   std::string_view mode() const override { return "plan"; }
   absl::Status Apply(const plan::Plan& desired) override;

@@ -74,7 +74,8 @@ namespace {
 
 class Builder {
  public:
-  explicit Builder(Findings& f) : findings_(f) {}
+  Builder(Findings& f, const PlannedAddresses* preferred)
+      : findings_(f), preferred_(preferred) {}
 
   // Finds or creates the segment of `kind` owned by `owner` with `prefix`.
   Segment* Attach(SegmentKind kind, const std::string& owner,
@@ -186,15 +187,28 @@ class Builder {
     AssignPodAddresses();
   }
 
-  // cni pods without a static ip get the lowest free host of their subnet,
-  // in declaration order: deterministic, so the same YAML gives the same
-  // plan. (IPAM persists real leases once pods are requested at run time.)
+  // cni pods without a static ip keep the address they had (`preferred_`)
+  // when it is still free; the others get the lowest free host of their
+  // subnet, in declaration order. Deterministic for a given YAML and
+  // history. (IPAM persists real leases once pods are requested at run time.)
   void AssignPodAddresses() {
     for (auto& seg : topo_.segments) {
       std::set<uint32_t> used{seg.gateway.value()};
       for (const auto& m : seg.members) {
         for (const auto& n : topo_.nodes) {
           if (n.name == m && n.ip) used.insert(n.ip->value());
+        }
+      }
+      for (const auto& m : seg.members) {
+        for (auto& n : topo_.nodes) {
+          if (n.name != m || n.ip || n.kind != NodeKind::kPod || !preferred_) continue;
+          auto it = preferred_->find(n.name);
+          if (it == preferred_->end() || !seg.prefix.Contains(it->second) ||
+              seg.prefix.IsNetworkOrBroadcast(it->second) || used.count(it->second.value()))
+            continue;
+          n.ip = it->second;
+          n.ip_assigned_by_plan = true;
+          used.insert(it->second.value());
         }
       }
       uint64_t next = 0;
@@ -219,15 +233,54 @@ class Builder {
 
  private:
   Findings& findings_;
+  const PlannedAddresses* preferred_;
   Topology topo_;
 };
 
 }  // namespace
 
-Topology BuildTopology(const VehicleSpec& vehicle, Findings& findings) {
-  Builder b(findings);
+Topology BuildTopology(const VehicleSpec& vehicle, Findings& findings,
+                       const PlannedAddresses* preferred) {
+  Builder b(findings, preferred);
   b.Build(vehicle);
   return b.Take();
+}
+
+PlannedAddresses PlannedAddressesOf(const Topology& topology) {
+  PlannedAddresses out;
+  for (const auto& n : topology.nodes) {
+    if (n.ip_assigned_by_plan && n.ip) out[n.name] = *n.ip;
+  }
+  return out;
+}
+
+// A flat {"pod": "10.2.1.2", ...} object; names are validated ([A-Za-z0-9_.-])
+// so no escaping is needed.
+std::string PlannedAddressesToJson(const PlannedAddresses& addresses) {
+  std::string out = "{";
+  for (const auto& [name, ip] : addresses) {
+    if (out.size() > 1) out += ",";
+    out += StrCat("\"", name, "\":\"", ip.ToString(), "\"");
+  }
+  return out + "}";
+}
+
+PlannedAddresses PlannedAddressesFromJson(const std::string& json) {
+  PlannedAddresses out;
+  size_t pos = 0;
+  while (true) {
+    size_t k1 = json.find('"', pos);
+    if (k1 == std::string::npos) break;
+    size_t k2 = json.find('"', k1 + 1);
+    size_t v1 = k2 == std::string::npos ? k2 : json.find('"', k2 + 1);
+    size_t v2 = v1 == std::string::npos ? v1 : json.find('"', v1 + 1);
+    if (v2 == std::string::npos) break;
+    if (auto ip = Ipv4Address::Parse(json.substr(v1 + 1, v2 - v1 - 1))) {
+      out[json.substr(k1 + 1, k2 - k1 - 1)] = *ip;
+    }
+    pos = v2 + 1;
+  }
+  return out;
 }
 
 }  // namespace pharos::model

@@ -68,6 +68,16 @@ struct Topology {
 // Builds the graph. Conflicts that only the graph reveals (the same subnet
 // with two different gateways, a subnet shared by pods of different VMs)
 // are reported to `findings`.
-Topology BuildTopology(const VehicleSpec& vehicle, Findings& findings);
+// Addresses the plan gave pods (without a static ip) before, by pod name.
+// Kept when still free, so adding a pod never renumbers its neighbours.
+using PlannedAddresses = std::map<std::string, Ipv4Address>;
+
+Topology BuildTopology(const VehicleSpec& vehicle, Findings& findings,
+                       const PlannedAddresses* preferred = nullptr);
+
+// The addresses the plan assigned (cni pods without a static ip).
+PlannedAddresses PlannedAddressesOf(const Topology& topology);
+std::string PlannedAddressesToJson(const PlannedAddresses& addresses);
+PlannedAddresses PlannedAddressesFromJson(const std::string& json);
 
 }  // namespace pharos::model

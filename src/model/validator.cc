@@ -315,8 +315,8 @@ class VehicleRules {
       if (!r.to.prefix || !r.gateway.address) continue;
       Ipv4Prefix from = r.from.prefix.value_or(Ipv4Prefix());
       Ipv4Address gw = *r.gateway.address;
-      std::string key = StrCat(from.ToString(), ">", r.to.prefix->ToString(), "@",
-                                     r.table.number.value_or(0));
+      std::string key = StrCat(r.node.value, ":", from.ToString(), ">",
+                               r.to.prefix->ToString(), "@", r.table.number.value_or(0));
       if (auto [it, ins] = seen.emplace(key, &r); !ins) {
         bool same = it->second->gateway.address == r.gateway.address;
         f_.Add(same ? Severity::kWarning : Severity::kError, r.path, r.mark,
@@ -556,7 +556,7 @@ Topology Validate(const ConfigDocument& config, const ValidatorOptions& options,
   }
   Topology topo;
   if (config.vehicle.present) {
-    topo = BuildTopology(config.vehicle, findings);
+    topo = BuildTopology(config.vehicle, findings, options.preferred_addresses);
     VehicleRules(config.vehicle, topo, options, findings).Run();
   }
   if (config.policy.present) {

@@ -17,6 +17,8 @@ struct ValidatorOptions {
   // When the document holds only a security policy, references are
   // checked against this vehicle (the current configuration), if given.
   const Topology* reference_vehicle = nullptr;
+  // Planned pod addresses to keep (see BuildTopology).
+  const PlannedAddresses* preferred_addresses = nullptr;
 };
 
 inline constexpr size_t kMaxInterfaceName = 15;  // IFNAMSIZ - 1

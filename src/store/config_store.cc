@@ -6,11 +6,13 @@
 namespace pharos::store {
 namespace {
 
-constexpr char kColumns[] = "id, content_hash, yaml, created_at, source, status";
+constexpr char kColumns[] =
+    "id, content_hash, yaml, created_at, source, status, planned_addresses";
 
 ConfigVersion ReadRow(const Statement& st) {
-  return ConfigVersion{st.ColumnInt(0), st.ColumnText(1), st.ColumnText(2),
-                       st.ColumnText(3), st.ColumnText(4), st.ColumnText(5)};
+  return ConfigVersion{st.ColumnInt(0),  st.ColumnText(1), st.ColumnText(2),
+                       st.ColumnText(3), st.ColumnText(4), st.ColumnText(5),
+                       st.ColumnText(6)};
 }
 
 }  // namespace
@@ -63,7 +65,8 @@ absl::StatusOr<std::optional<ConfigVersion>> ConfigStore::PreviousOf(int64_t id)
 
 absl::StatusOr<std::vector<ConfigVersion>> ConfigStore::List() {
   absl::StatusOr<Statement> st = db_->Prepare(
-      "SELECT id, content_hash, '', created_at, source, status FROM config_versions "
+      "SELECT id, content_hash, '', created_at, source, status, planned_addresses "
+      "FROM config_versions "
       "ORDER BY id;");
   if (!st.ok()) return st.status();
   std::vector<ConfigVersion> out;
@@ -99,21 +102,22 @@ absl::Status ConfigStore::ActivateLocked(int64_t id, const std::string& action) 
 
 absl::StatusOr<ConfigVersion> ConfigStore::AddAndActivate(const std::string& yaml,
                                                           const std::string& content_hash,
-                                                          const std::string& source) {
+                                                          const std::string& source,
+                                                          const std::string& planned_addresses) {
   Transaction tx(*db_);
   if (!tx.status().ok()) return tx.status();
   std::string now = FormatIso8601Utc(clock_.Now());
   absl::StatusOr<Statement> insert = db_->Prepare(
-      "INSERT INTO config_versions(content_hash, yaml, created_at, source) "
-      "VALUES(?, ?, ?, ?);");
+      "INSERT INTO config_versions(content_hash, yaml, created_at, source, planned_addresses) "
+      "VALUES(?, ?, ?, ?, ?);");
   if (!insert.ok()) return insert.status();
-  if (absl::Status s = insert->Bind(1, content_hash).Bind(2, yaml).Bind(3, now).Bind(4, source).Run();
+  if (absl::Status s = insert->Bind(1, content_hash).Bind(2, yaml).Bind(3, now).Bind(4, source).Bind(5, planned_addresses).Run();
       !s.ok())
     return s;
   int64_t id = db_->LastInsertId();
   if (absl::Status s = ActivateLocked(id, source); !s.ok()) return s;
   if (absl::Status s = tx.Commit(); !s.ok()) return s;
-  return ConfigVersion{id, content_hash, yaml, now, source, "active"};
+  return ConfigVersion{id, content_hash, yaml, now, source, "active", planned_addresses};
 }
 
 absl::Status ConfigStore::Activate(int64_t id, const std::string& action) {

@@ -22,6 +22,7 @@ struct ConfigVersion {
   std::string created_at;
   std::string source;  // apply | configure | update | rollback
   std::string status;  // active | inactive
+  std::string planned_addresses = "{}";  // JSON {pod: ip}
 };
 
 class ConfigStore {
@@ -42,7 +43,8 @@ class ConfigStore {
   // transaction. Returns the new version.
   absl::StatusOr<ConfigVersion> AddAndActivate(const std::string& yaml,
                                                const std::string& content_hash,
-                                               const std::string& source);
+                                               const std::string& source,
+                                               const std::string& planned_addresses = "{}");
   // Makes an existing version current (rollback, re-apply of old content).
   absl::Status Activate(int64_t id, const std::string& action);
 

@@ -12,6 +12,9 @@ CREATE TABLE config_versions (
   yaml         TEXT NOT NULL,
   created_at   TEXT NOT NULL,
   source       TEXT NOT NULL,
+  -- Pod addresses the plan assigned (JSON {pod: ip}), so that replaying
+  -- this version (restart, rollback) rebuilds exactly the same network.
+  planned_addresses TEXT NOT NULL DEFAULT '{}',
   status       TEXT NOT NULL DEFAULT 'inactive'
 );
 -- Every activation (apply, update, rollback), in order: the audit trail of

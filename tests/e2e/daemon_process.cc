@@ -1,0 +1,96 @@
+#include "e2e/daemon_process.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace pharos::e2e {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TempDir::TempDir() {
+  char templ[] = "/tmp/pharos-e2e-XXXXXX";
+  path_ = mkdtemp(templ);
+}
+TempDir::~TempDir() { std::filesystem::remove_all(path_); }
+
+DaemonProcess::DaemonProcess(std::string state_dir) : state_dir_(std::move(state_dir)) {}
+
+DaemonProcess::~DaemonProcess() {
+  if (pid_ > 0) Stop();
+}
+
+bool DaemonProcess::Start() {
+  std::string ready = state_dir_ + "/ready";
+  std::filesystem::remove(ready);
+  std::string log = state_dir_ + "/pharosd.log";
+  pid_ = fork();
+  if (pid_ == 0) {
+    FILE* out = freopen(log.c_str(), "a", stderr);
+    (void)out;
+    execl(PHAROSD_BINARY, PHAROSD_BINARY, "--listen", "127.0.0.1:0", "--state-dir",
+          state_dir_.c_str(), "--ready-file", ready.c_str(), "--log-level", "debug",
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  for (int i = 0; i < 200; ++i) {
+    std::string text = ReadFile(ready);
+    if (!text.empty()) {
+      address_ = text.substr(0, text.find('\n'));
+      return true;
+    }
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      fprintf(stderr, "pharosd exited early:\n%s\n", Log().c_str());
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  fprintf(stderr, "pharosd did not become ready:\n%s\n", Log().c_str());
+  return false;
+}
+
+int DaemonProcess::Stop() {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void DaemonProcess::Kill9() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+std::string DaemonProcess::Log() const { return ReadFile(state_dir_ + "/pharosd.log"); }
+
+int RunCommand(const std::string& command, std::string* output) {
+  output->clear();
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (!pipe) return -1;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) output->append(buf.data(), n);
+  int status = pclose(pipe);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace pharos::e2e

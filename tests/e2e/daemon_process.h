@@ -1,0 +1,47 @@
+// Starts the real pharosd binary on a free port with a temporary state
+// directory, as a user would, and stops it (SIGTERM or kill -9).
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+namespace pharos::e2e {
+
+class DaemonProcess {
+ public:
+  explicit DaemonProcess(std::string state_dir);
+  ~DaemonProcess();  // SIGTERM + wait, if still running
+
+  // Starts pharosd and waits until it serves; false (with the log on
+  // stderr) when it does not come up in 10 s.
+  bool Start();
+  // SIGTERM and wait; returns the exit status.
+  int Stop();
+  void Kill9();
+  const std::string& address() const { return address_; }
+  const std::string& state_dir() const { return state_dir_; }
+  std::string Log() const;
+
+ private:
+  std::string state_dir_;
+  std::string address_;
+  pid_t pid_ = -1;
+};
+
+// A fresh directory under /tmp, removed by the destructor.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Runs a command, capturing stdout+stderr; returns the exit code.
+int RunCommand(const std::string& command, std::string* output);
+std::string ReadFile(const std::string& path);
+
+}  // namespace pharos::e2e

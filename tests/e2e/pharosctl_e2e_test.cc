@@ -1,0 +1,76 @@
+// pharosctl as a person or a script uses it: exit codes and output.
+#include <gtest/gtest.h>
+
+#include "e2e/daemon_process.h"
+
+namespace pharos::e2e {
+namespace {
+
+class PharosctlE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(daemon_.Start()); }
+  int Ctl(const std::string& args, std::string* out) {
+    return RunCommand(std::string(PHAROSCTL_BINARY) + " --no-color --server " +
+                          daemon_.address() + " " + args,
+                      out);
+  }
+  std::string Example(const std::string& name) {
+    return std::string(PHAROS_EXAMPLES_DIR) + "/" + name;
+  }
+  std::string Fixture(const std::string& name) {
+    return std::string(PHAROS_FIXTURES_DIR) + "/" + name;
+  }
+  TempDir dir_;
+  DaemonProcess daemon_{dir_.path()};
+};
+
+TEST_F(PharosctlE2eTest, ValidateExplainsFindings) {
+  std::string out;
+  EXPECT_EQ(Ctl("validate " + Fixture("outside_subnet.yaml"), &out), 1) << out;
+  EXPECT_NE(out.find("outside_subnet.yaml:9:15: error: vm vm1 address 10.3.0.10 is outside its "
+                     "subnet 10.2.0.0/24"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("at vehicle.socs[0].vms[0].ip"), std::string::npos) << out;
+  EXPECT_NE(out.find("9 |           ip: \"10.3.0.10\""), std::string::npos) << out;
+  EXPECT_NE(out.find("fix: "), std::string::npos) << out;
+  EXPECT_EQ(Ctl("validate " + Fixture("syntax_error.yaml"), &out), 1) << out;
+  EXPECT_NE(out.find("not valid YAML"), std::string::npos) << out;
+  EXPECT_EQ(Ctl("validate " + Example("vehicle.yaml"), &out), 0) << out;
+  EXPECT_NE(out.find("valid: 0 warning(s)"), std::string::npos) << out;
+}
+
+TEST_F(PharosctlE2eTest, ApplyVersionsStatusDiffRollback) {
+  std::string out;
+  ASSERT_EQ(Ctl("apply " + Example("vehicle.yaml"), &out), 0) << out;
+  EXPECT_NE(out.find("version 1"), std::string::npos) << out;
+  EXPECT_EQ(Ctl("apply " + Fixture("overlap.yaml"), &out), 1) << out;
+  EXPECT_NE(out.find("not applied"), std::string::npos) << out;
+
+  ASSERT_EQ(Ctl("status pod", &out), 0) << out;
+  EXPECT_NE(out.find("perception-pod"), std::string::npos);
+  EXPECT_NE(out.find("planned"), std::string::npos);
+  EXPECT_EQ(Ctl("status no-such-thing", &out), 4) << out;
+
+  ASSERT_EQ(Ctl("-o json status soc1", &out), 0) << out;
+  EXPECT_NE(out.find("\"ip_address\": \"10.1.0.2\""), std::string::npos) << out;
+
+  ASSERT_EQ(Ctl("diff --file " + Fixture("../fixtures/duplicate_name.yaml") + " 1", &out), 1)
+      << out;  // the file does not validate
+  ASSERT_EQ(Ctl("versions", &out), 0) << out;
+  EXPECT_NE(out.find("* 1"), std::string::npos) << out;
+  EXPECT_EQ(Ctl("rollback", &out), 1) << out;  // nothing older than version 1
+  EXPECT_EQ(Ctl("rollback 9", &out), 4) << out;
+  ASSERT_EQ(Ctl("plan", &out), 0) << out;
+  EXPECT_NE(out.find("netns ph-vm1 (vm1) forwarding"), std::string::npos) << out;
+}
+
+TEST_F(PharosctlE2eTest, UnreachableServerIsExitCode3) {
+  std::string out;
+  EXPECT_EQ(RunCommand(std::string(PHAROSCTL_BINARY) + " --server 127.0.0.1:1 status", &out), 3)
+      << out;
+  EXPECT_NE(out.find("not reachable"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace pharos::e2e

@@ -1,0 +1,141 @@
+#include "model/config_parser.h"
+
+#include <gtest/gtest.h>
+
+#include "unit/test_support.h"
+
+namespace pharos::model {
+namespace {
+
+using testing::HasFinding;
+
+TEST(ParserTest, SeedVehicleParsesUnchanged) {
+  ParsedConfig p = ParseConfig(pharos::testing::SeedVehicleYaml());
+  ASSERT_TRUE(p.syntax_ok);
+  EXPECT_FALSE(p.findings.HasErrors()) << pharos::testing::Dump(p.findings);
+  EXPECT_EQ(p.findings.Count(Severity::kWarning), 0u) << pharos::testing::Dump(p.findings);
+  const VehicleSpec& v = p.document.vehicle;
+  EXPECT_EQ(v.name.value, "premium_sedan");
+  ASSERT_EQ(v.socs.size(), 2u);
+  ASSERT_EQ(v.socs[0].vms.size(), 1u);
+  ASSERT_EQ(v.socs[0].vms[0].pods.size(), 2u);
+  EXPECT_EQ(v.socs[0].vms[0].pods[1].name.value, "control-pod");
+  EXPECT_EQ(v.socs[0].vms[0].pods[1].k8s_namespace.value, "control");
+  EXPECT_EQ(v.socs[0].vms[0].pods[0].subnet.prefix->ToString(), "10.2.1.0/24");
+  ASSERT_EQ(v.routes.size(), 2u);
+  EXPECT_EQ(v.routes[1].to.prefix->length(), 0);
+  // Positions are 1-based lines/columns of the value.
+  EXPECT_EQ(v.socs[0].ip.mark.line, 5);
+  EXPECT_EQ(v.socs[0].ip.path, "vehicle.socs[0].ip");
+}
+
+TEST(ParserTest, SeedPolicyParsesUnchanged) {
+  ParsedConfig p = ParseConfig(pharos::testing::SeedPolicyYaml());
+  ASSERT_TRUE(p.syntax_ok);
+  EXPECT_FALSE(p.findings.HasErrors()) << pharos::testing::Dump(p.findings);
+  const SecurityPolicySpec& pol = p.document.policy;
+  ASSERT_TRUE(pol.present);
+  EXPECT_EQ(pol.default_action.value, "deny");
+  ASSERT_EQ(pol.rules.size(), 2u);
+  EXPECT_EQ(pol.rules[0].ports.size(), 2u);
+  EXPECT_EQ(pol.rules[0].ports[1].first, 8081);
+  EXPECT_EQ(pol.rules[1].from.tls_verified, true);
+  EXPECT_EQ(pol.rules[1].to.service.value, "update-service");
+}
+
+TEST(ParserTest, SyntaxErrorHasPosition) {
+  ParsedConfig p = ParseConfig("vehicle:\n  socs: [\n    - name: a\n");
+  EXPECT_FALSE(p.syntax_ok);
+  ASSERT_EQ(p.findings.items().size(), 1u);
+  EXPECT_GT(p.findings.items()[0].mark.line, 0);
+  EXPECT_NE(p.findings.items()[0].description.find("not valid YAML"), std::string::npos);
+}
+
+TEST(ParserTest, EmptyAndForeignDocumentsAreErrors) {
+  EXPECT_TRUE(ParseConfig("").findings.HasErrors());
+  EXPECT_TRUE(ParseConfig("# only a comment\n").findings.HasErrors());
+  ParsedConfig p = ParseConfig("hello: world\n");
+  EXPECT_TRUE(p.findings.HasErrors());
+  EXPECT_TRUE(ParseConfig("- a\n- b\n").findings.HasErrors());
+  EXPECT_TRUE(ParseConfig("a: 1\n---\nb: 2\n").findings.HasErrors());
+}
+
+TEST(ParserTest, UnknownKeysWarnWithSuggestion) {
+  ParsedConfig p = ParseConfig(pharos::testing::Replace(pharos::testing::SeedVehicleYaml(),
+                                                        "      vms:", "      vmz:"));
+  EXPECT_TRUE(HasFinding(p.findings, Severity::kWarning, "vehicle.socs[0].vmz", "unknown key"));
+  bool suggested = false;
+  for (const auto& f : p.findings.items()) suggested |= f.recommendation.find("'vms'") != std::string::npos;
+  EXPECT_TRUE(suggested);
+}
+
+TEST(ParserTest, WrongTypesAreErrorsNotCrashes) {
+  ParsedConfig p = ParseConfig("vehicle:\n  socs: \"soc1\"\n");
+  EXPECT_TRUE(HasFinding(p.findings, Severity::kError, "vehicle.socs", "must be a list"));
+  p = ParseConfig("vehicle:\n  socs:\n    - name: [a, b]\n      ip: 10.1.0.2\n      subnet: 10.1.0.0/24\n");
+  EXPECT_TRUE(HasFinding(p.findings, Severity::kError, "vehicle.socs[0].name", "single value"));
+  p = ParseConfig("vehicle: 3\n");
+  EXPECT_TRUE(HasFinding(p.findings, Severity::kError, "vehicle", "must be a mapping"));
+}
+
+TEST(ParserTest, DuplicateKeysAreErrors) {
+  ParsedConfig p = ParseConfig("vehicle:\n  name: a\n  name: b\n  socs: []\n");
+  EXPECT_TRUE(HasFinding(p.findings, Severity::kError, "vehicle.name", "appears twice"));
+}
+
+TEST(ParserTest, NodeYamlSpecForm) {
+  ParsedNode n = ParseNodeYaml("name: vm1\nip: 10.2.0.10\n");
+  EXPECT_FALSE(n.findings.HasErrors());
+  EXPECT_EQ(n.node.name, "vm1");
+  EXPECT_EQ(n.node.ip->ToString(), "10.2.0.10");
+  EXPECT_FALSE(n.node.pullpiri_artifact);
+}
+
+TEST(ParserTest, NodeYamlPullpiriArtifact) {
+  ParsedNode n = ParseNodeYaml(R"(apiVersion: v1
+kind: Node
+metadata:
+  name: vm1
+spec:
+  role: nodeagent
+  ip_address: 10.2.0.10
+  hostname: vm1.vehicle
+  resources:
+    cpu_cores: 4
+    memory_mb: 4096
+  cluster_id: vehicle-1
+  status: Ready
+)");
+  EXPECT_FALSE(n.findings.HasErrors()) << pharos::testing::Dump(n.findings);
+  EXPECT_TRUE(n.node.pullpiri_artifact);
+  EXPECT_EQ(n.node.name, "vm1");
+  EXPECT_EQ(n.node.ip->ToString(), "10.2.0.10");
+  EXPECT_EQ(n.node.role, "nodeagent");
+}
+
+TEST(ParserTest, NodeYamlRejectsWrongKindAndEmpty) {
+  EXPECT_TRUE(ParseNodeYaml("kind: Pod\nmetadata:\n  name: x\n").findings.HasErrors());
+  EXPECT_TRUE(ParseNodeYaml("role: x\n").findings.HasErrors());
+  EXPECT_TRUE(ParseNodeYaml("name: vm1\nip: 10.2.0.300\n").findings.HasErrors());
+}
+
+TEST(ParserTest, PodNetworkYaml) {
+  ParsedPod p = ParsePodNetworkYaml(R"(namespace: perception
+networking:
+  type: cni
+  subnet: 10.2.1.0/24
+services:
+  - name: detector
+    port: 8080
+    protocol: tcp
+)", "perception-pod");
+  EXPECT_FALSE(p.findings.HasErrors()) << pharos::testing::Dump(p.findings);
+  EXPECT_EQ(p.pod.name.value, "perception-pod");
+  EXPECT_EQ(p.pod.subnet.prefix->ToString(), "10.2.1.0/24");
+  ASSERT_EQ(p.pod.services.size(), 1u);
+  EXPECT_EQ(*p.pod.services[0].port.number, 8080);
+  EXPECT_TRUE(ParsePodNetworkYaml("networking:\n  type: cni\n", "x").findings.HasErrors());
+}
+
+}  // namespace
+}  // namespace pharos::model

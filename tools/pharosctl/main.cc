@@ -1,0 +1,84 @@
+// pharosctl: the command line a person uses to drive pharosd.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <filesystem>
+
+#include "commands.h"
+
+int main(int argc, char** argv) {
+  pharosctl::Context ctx;
+  const char* env_server = std::getenv("PHAROS_SERVER");
+  ctx.server = env_server ? env_server : "127.0.0.1:9091";
+  std::string output = "table";
+  bool no_color = std::getenv("NO_COLOR") != nullptr;
+
+  CLI::App app{"pharosctl - drive the Pharos vehicle network controller"};
+  app.require_subcommand(1);
+  const char* home = std::getenv("HOME");
+  std::string config_path =
+      home ? std::string(home) + "/.config/pharos/pharosctl.conf" : std::string();
+  app.set_config("--config", config_path,
+                 "defaults for these options (INI/TOML; e.g. server = \"10.0.0.1:9091\")");
+  app.add_option("--server", ctx.server,
+                 "pharosd address host:port (env PHAROS_SERVER; default 127.0.0.1:9091)");
+  app.add_option("-o,--output", output, "table (default) or json")
+      ->check(CLI::IsMember({"table", "json"}));
+  app.add_flag("--no-color", no_color, "plain output (also when NO_COLOR is set)");
+  app.add_option("--interface-prefix", ctx.interface_prefix,
+                 "interface prefix for --local validation and plan (default ph-)");
+
+  std::string file, version, from, to;
+  bool local = false, dry_run = false;
+
+  auto* validate = app.add_subcommand("validate", "check a configuration file and explain every finding");
+  validate->add_option("file", file, "YAML file ('-' for stdin)")->required();
+  validate->add_flag("--local", local, "validate here, without pharosd");
+
+  auto* apply = app.add_subcommand("apply", "apply a configuration file (a new version)");
+  apply->add_option("file", file, "YAML file ('-' for stdin)")->required();
+  apply->add_flag("--dry-run", dry_run, "validate and report, change nothing");
+
+  auto* plan = app.add_subcommand("plan", "show the network plan of a file (offline) or of a stored version");
+  plan->add_option("file", file, "YAML file; without it, ask pharosd");
+  plan->add_option("--version", version, "stored version (default: current)");
+
+  auto* diff = app.add_subcommand("diff", "what changes between two versions, or a version and a file");
+  diff->add_option("from", from, "version to compare from (default: current)");
+  diff->add_option("to", to, "version to compare to");
+  diff->add_option("--file", file, "compare against this file instead of a version");
+
+  auto* rollback = app.add_subcommand("rollback", "make an earlier version current");
+  rollback->add_option("version", version, "target version (default: the previous one)");
+
+  auto* versions = app.add_subcommand("versions", "list stored configuration versions");
+
+  std::string filter;
+  auto* status = app.add_subcommand("status", "components with their live status");
+  status->add_option("filter", filter, "a type (soc, vm, pod, bridge), a name or a glob");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : pharosctl::kUsage;
+  }
+  ctx.json = output == "json";
+  ctx.style.color = !no_color && !ctx.json && isatty(STDOUT_FILENO);
+
+  if (*validate) return pharosctl::Validate(ctx, file, local);
+  if (*apply) return pharosctl::Apply(ctx, file, dry_run);
+  if (*plan) return pharosctl::Plan(ctx, file, version);
+  if (*diff) {
+    if (file.empty() && to.empty()) {
+      std::cerr << "pharosctl diff: give two versions (diff 1 2) or --file FILE\n";
+      return pharosctl::kUsage;
+    }
+    return pharosctl::Diff(ctx, from, to, file);
+  }
+  if (*rollback) return pharosctl::Rollback(ctx, version);
+  if (*versions) return pharosctl::Versions(ctx);
+  if (*status) return pharosctl::Status(ctx, filter);
+  return pharosctl::kUsage;
+}
