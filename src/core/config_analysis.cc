@@ -10,6 +10,7 @@ Analysis AnalyzeConfig(std::string_view yaml, const AnalysisOptions& options) {
   Analysis a;
   model::ParsedConfig parsed = model::ParseConfig(yaml);
   a.syntax_ok = parsed.syntax_ok;
+  a.canonical_yaml = std::move(parsed.canonical_yaml);
   a.document = std::move(parsed.document);
   a.findings = std::move(parsed.findings);
   if (a.syntax_ok) {
@@ -24,7 +25,6 @@ Analysis AnalyzeConfig(std::string_view yaml, const AnalysisOptions& options) {
       a.plan = plan::BuildPlan(a.document.vehicle, a.topology, popts, a.findings);
       if (a.findings.HasErrors()) a.plan.reset();
     }
-    a.canonical_yaml = model::CanonicalYaml(yaml);
     a.content_hash = Sha256Hex(a.canonical_yaml);
   }
   a.findings.SortByPosition();

@@ -13,6 +13,7 @@ struct ParsedConfig {
   ConfigDocument document;
   Findings findings;
   bool syntax_ok = false;  // false: the text is not YAML at all
+  std::string canonical_yaml;  // re-emitted without comments/layout
 };
 
 // A vehicle configuration (`vehicle:`), a security policy

@@ -461,6 +461,18 @@ void CheckPolicy(const SecurityPolicySpec& p, const Topology* vehicle, Findings&
     }
   }
   std::map<std::string, const PolicyRuleSpec*> names;
+  // Rules can only shadow rules with the same selectors: index by them so
+  // a 1,000-rule policy is checked in linear time, not quadratic.
+  auto signature = [](const PolicyRuleSpec& r) {
+    auto sel = [](const PolicySelector& s) {
+      return StrCat(s.k8s_namespace.value, "|", s.pod.value, "|", s.service.value, "|",
+                    s.cidr.prefix ? s.cidr.prefix->ToString() : "", "|",
+                    s.external ? (*s.external ? "1" : "0") : "-", "|",
+                    s.tls_verified ? (*s.tls_verified ? "1" : "0") : "-");
+    };
+    return StrCat(sel(r.from), ">", sel(r.to));
+  };
+  std::map<std::string, std::vector<size_t>> same_selectors;
   for (size_t j = 0; j < p.rules.size(); ++j) {
     const PolicyRuleSpec& r = p.rules[j];
     if (r.name.present) {
@@ -504,7 +516,10 @@ void CheckPolicy(const SecurityPolicySpec& p, const Topology* vehicle, Findings&
                 "'external' and 'tls_verified' describe where traffic comes from; "
                 "they only make sense under 'from'");
     }
-    for (size_t i = 0; i < j; ++i) {
+    std::vector<size_t>& earlier = same_selectors[signature(r)];
+    earlier.push_back(j);
+    for (size_t i : earlier) {
+      if (i == j) break;
       const PolicyRuleSpec& e = p.rules[i];
       if (!SelectorsEqual(e.from, r.from) || !SelectorsEqual(e.to, r.to)) continue;
       bool proto_covers = !e.protocol.present || e.protocol.value == "any" ||

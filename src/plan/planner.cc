@@ -302,13 +302,26 @@ class Planner {
     // Declaration order is kept for namespaces and components (parents
     // before children, the order a person reads); the rest is sorted so
     // that the plan is canonical.
-    auto by_key = [](const auto& a, const auto& b) { return KeyOf(a) < KeyOf(b); };
-    std::stable_sort(plan_.bridges.begin(), plan_.bridges.end(), by_key);
-    std::stable_sort(plan_.veths.begin(), plan_.veths.end(), by_key);
-    std::stable_sort(plan_.addresses.begin(), plan_.addresses.end(), by_key);
-    std::stable_sort(plan_.routes.begin(), plan_.routes.end(), by_key);
-    std::stable_sort(plan_.rules.begin(), plan_.rules.end(), by_key);
-    std::stable_sort(plan_.nats.begin(), plan_.nats.end(), by_key);
+    SortByKey(plan_.bridges);
+    SortByKey(plan_.veths);
+    SortByKey(plan_.addresses);
+    SortByKey(plan_.routes);
+    SortByKey(plan_.rules);
+    SortByKey(plan_.nats);
+  }
+
+  // Computes each key once (keys are built strings).
+  template <typename T>
+  static void SortByKey(std::vector<T>& objects) {
+    std::vector<std::pair<std::string, size_t>> keyed;
+    keyed.reserve(objects.size());
+    for (size_t i = 0; i < objects.size(); ++i) keyed.emplace_back(KeyOf(objects[i]), i);
+    std::stable_sort(keyed.begin(), keyed.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<T> sorted;
+    sorted.reserve(objects.size());
+    for (const auto& [key, i] : keyed) sorted.push_back(std::move(objects[i]));
+    objects = std::move(sorted);
   }
 
   const model::VehicleSpec& v_;
