@@ -41,17 +41,7 @@ class ControllerTest : public ::testing::Test {
   std::unique_ptr<ConfigController> controller_;
 };
 
-std::string WithExtraPod() {
-  return Replace(SeedVehicleYaml(), "            - name: control-pod\n",
-                 R"(            - name: planning-pod
-              namespace: planning
-              networking:
-                type: cni
-                subnet: "10.2.1.0/24"
-                ip: "10.2.1.20"
-            - name: control-pod
-)");
-}
+std::string WithExtraPod() { return pharos::testing::SeedWithPlanningPod(true); }
 
 TEST_F(ControllerTest, ApplyCreatesVersionsAndDedupes) {
   ChangeOutcome a = controller_->Apply(SeedVehicleYaml(), "apply", false);
@@ -190,14 +180,7 @@ namespace {
 TEST_F(ControllerTest, PlannedPodAddressesAreStickyAcrossChangesAndReplays) {
   ASSERT_TRUE(controller_->Apply(SeedVehicleYaml(), "apply", false).status.ok());
   // A new pod without a static ip, declared before control-pod.
-  std::string with_new = Replace(SeedVehicleYaml(), "            - name: control-pod\n",
-                                 R"(            - name: planning-pod
-              namespace: planning
-              networking:
-                type: cni
-                subnet: "10.2.1.0/24"
-            - name: control-pod
-)");
+  std::string with_new = pharos::testing::SeedWithPlanningPod(false);
   ChangeOutcome b = controller_->Apply(with_new, "apply", false);
   ASSERT_TRUE(b.status.ok()) << b.message;
   EXPECT_EQ((*controller_->Status("control-pod"))[0].ip_address, "10.2.1.3");

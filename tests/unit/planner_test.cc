@@ -127,15 +127,7 @@ TEST(NamingTest, ShortensLongNamesUniquely) {
 }
 
 TEST(PlanDiffTest, AddingAPodAffectsOnlyItsNeighbourhood) {
-  std::string yaml2 = Replace(SeedVehicleYaml(), "            - name: control-pod\n",
-                              R"(            - name: planning-pod
-              namespace: planning
-              networking:
-                type: cni
-                subnet: "10.2.1.0/24"
-                ip: "10.2.1.20"
-            - name: control-pod
-)");
+  std::string yaml2 = pharos::testing::SeedWithPlanningPod(true);
   core::Analysis a = Analyze(SeedVehicleYaml());
   core::Analysis b = Analyze(yaml2);
   ASSERT_TRUE(a.plan && b.plan) << pharos::testing::Dump(b.findings);

@@ -22,6 +22,18 @@ std::string SeedPolicyYaml() {
   return ReadFileOrDie(std::string(PHAROS_EXAMPLES_DIR) + "/security-policy.yaml");
 }
 
+std::string SeedWithPlanningPod(bool static_ip) {
+  std::string pod = R"(            - name: planning-pod
+              namespace: planning
+              networking:
+                type: cni
+                subnet: "10.2.1.0/24"
+)";
+  if (static_ip) pod += "                ip: \"10.2.1.20\"\n";
+  return Replace(SeedVehicleYaml(), "            - name: control-pod\n",
+                 pod + "            - name: control-pod\n");
+}
+
 std::string Replace(std::string text, const std::string& from, const std::string& to) {
   size_t pos = text.find(from);
   EXPECT_NE(pos, std::string::npos) << "fixture text not found: " << from;

@@ -11,6 +11,9 @@ namespace pharos::testing {
 std::string ReadFileOrDie(const std::string& path);
 std::string SeedVehicleYaml();  // examples/vehicle.yaml (spec 10.1)
 std::string SeedPolicyYaml();   // examples/security-policy.yaml (spec 10.2)
+// The seed vehicle with a third pod, planning-pod, declared before
+// control-pod; with `static_ip` it asks for 10.2.1.20.
+std::string SeedWithPlanningPod(bool static_ip);
 
 // `text` with the first occurrence of `from` replaced by `to` (fails the
 // test if `from` is absent, so fixtures cannot silently drift).
