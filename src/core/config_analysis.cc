@@ -1,7 +1,6 @@
 #include "core/config_analysis.h"
 
 #include "common/text.h"
-#include "model/config_merge.h"
 #include "plan/planner.h"
 
 namespace pharos::core {

@@ -88,12 +88,6 @@ YAML::Node Merge(const YAML::Node& base, const YAML::Node& update,
   return YAML::Clone(update);
 }
 
-std::string Emit(const YAML::Node& node) {
-  YAML::Emitter out;
-  out << node;
-  return std::string(out.c_str()) + "\n";
-}
-
 }  // namespace
 
 MergeResult MergeConfigYaml(std::string_view base_yaml, std::string_view update_yaml) {
@@ -109,7 +103,7 @@ MergeResult MergeConfigYaml(std::string_view base_yaml, std::string_view update_
       return result;
     }
     if (!base.IsMap()) base = YAML::Node(YAML::NodeType::Map);
-    result.yaml = Emit(Merge(base, update, "", result.findings));
+    result.yaml = EmitYaml(Merge(base, update, "", result.findings));
     result.ok = true;
   } catch (const YAML::Exception& e) {
     result.findings.Error("", Mark{e.mark.line + 1, e.mark.column + 1},
@@ -118,14 +112,6 @@ MergeResult MergeConfigYaml(std::string_view base_yaml, std::string_view update_
     result.findings.Error("", {}, StrCat("could not merge: ", e.what()));
   }
   return result;
-}
-
-std::string CanonicalYaml(std::string_view yaml_text) {
-  try {
-    return Emit(YAML::Load(std::string(yaml_text)));
-  } catch (const std::exception&) {
-    return "";
-  }
 }
 
 }  // namespace pharos::model

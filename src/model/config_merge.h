@@ -20,8 +20,4 @@ struct MergeResult {
 
 MergeResult MergeConfigYaml(std::string_view base_yaml, std::string_view update_yaml);
 
-// Parses and re-emits YAML in a canonical form (comments and layout
-// dropped), so that formatting-only edits hash the same. Empty on error.
-std::string CanonicalYaml(std::string_view yaml_text);
-
 }  // namespace pharos::model

@@ -312,9 +312,7 @@ ParsedConfig ParseConfig(std::string_view yaml_text) {
   if (!LoadOne(yaml_text, &root, result.findings)) return result;
   result.syntax_ok = true;
   try {
-    YAML::Emitter emitter;
-    emitter << root;
-    result.canonical_yaml = std::string(emitter.c_str()) + "\n";
+    result.canonical_yaml = EmitYaml(root);
   } catch (const std::exception&) {
     // leave empty: the hash then covers the empty form
   }

@@ -1,5 +1,7 @@
 #include "model/topology.h"
 
+#include <nlohmann/json.hpp>
+
 #include <set>
 
 #include "common/strings.h"
@@ -192,37 +194,36 @@ class Builder {
   // subnet, in declaration order. Deterministic for a given YAML and
   // history. (IPAM persists real leases once pods are requested at run time.)
   void AssignPodAddresses() {
+    std::map<std::string_view, TopologyNode*> by_name;
+    for (auto& n : topo_.nodes) by_name.emplace(n.name, &n);
     for (auto& seg : topo_.segments) {
-      std::set<uint32_t> used{seg.gateway.value()};
+      std::vector<TopologyNode*> members;
       for (const auto& m : seg.members) {
-        for (const auto& n : topo_.nodes) {
-          if (n.name == m && n.ip) used.insert(n.ip->value());
-        }
+        if (auto it = by_name.find(m); it != by_name.end()) members.push_back(it->second);
       }
-      for (const auto& m : seg.members) {
-        for (auto& n : topo_.nodes) {
-          if (n.name != m || n.ip || n.kind != NodeKind::kPod || !preferred_) continue;
-          auto it = preferred_->find(n.name);
-          if (it == preferred_->end() || !seg.prefix.Contains(it->second) ||
-              seg.prefix.IsNetworkOrBroadcast(it->second) || used.count(it->second.value()))
-            continue;
-          n.ip = it->second;
-          n.ip_assigned_by_plan = true;
-          used.insert(it->second.value());
-        }
+      std::set<uint32_t> used{seg.gateway.value()};
+      for (const TopologyNode* n : members) {
+        if (n->ip) used.insert(n->ip->value());
+      }
+      auto take = [&](TopologyNode* n, Ipv4Address a) {
+        n->ip = a;
+        n->ip_assigned_by_plan = true;
+        used.insert(a.value());
+      };
+      for (TopologyNode* n : members) {
+        if (n->ip || n->kind != NodeKind::kPod || !preferred_) continue;
+        auto it = preferred_->find(n->name);
+        if (it != preferred_->end() && seg.prefix.Contains(it->second) &&
+            !seg.prefix.IsNetworkOrBroadcast(it->second) && !used.count(it->second.value()))
+          take(n, it->second);
       }
       uint64_t next = 0;
-      for (const auto& m : seg.members) {
-        for (auto& n : topo_.nodes) {
-          if (n.name != m || n.ip || n.kind != NodeKind::kPod) continue;
-          while (auto host = seg.prefix.Host(next)) {
-            ++next;
-            if (!used.count(host->value())) {
-              n.ip = *host;
-              n.ip_assigned_by_plan = true;
-              used.insert(host->value());
-              break;
-            }
+      for (TopologyNode* n : members) {
+        if (n->ip || n->kind != NodeKind::kPod) continue;
+        while (auto host = seg.prefix.Host(next++)) {
+          if (!used.count(host->value())) {
+            take(n, *host);
+            break;
           }
         }
       }
@@ -254,31 +255,19 @@ PlannedAddresses PlannedAddressesOf(const Topology& topology) {
   return out;
 }
 
-// A flat {"pod": "10.2.1.2", ...} object; names are validated ([A-Za-z0-9_.-])
-// so no escaping is needed.
 std::string PlannedAddressesToJson(const PlannedAddresses& addresses) {
-  std::string out = "{";
-  for (const auto& [name, ip] : addresses) {
-    if (out.size() > 1) out += ",";
-    out += StrCat("\"", name, "\":\"", ip.ToString(), "\"");
-  }
-  return out + "}";
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [name, ip] : addresses) j[name] = ip.ToString();
+  return j.dump();
 }
 
 PlannedAddresses PlannedAddressesFromJson(const std::string& json) {
   PlannedAddresses out;
-  size_t pos = 0;
-  while (true) {
-    size_t k1 = json.find('"', pos);
-    if (k1 == std::string::npos) break;
-    size_t k2 = json.find('"', k1 + 1);
-    size_t v1 = k2 == std::string::npos ? k2 : json.find('"', k2 + 1);
-    size_t v2 = v1 == std::string::npos ? v1 : json.find('"', v1 + 1);
-    if (v2 == std::string::npos) break;
-    if (auto ip = Ipv4Address::Parse(json.substr(v1 + 1, v2 - v1 - 1))) {
-      out[json.substr(k1 + 1, k2 - k1 - 1)] = *ip;
-    }
-    pos = v2 + 1;
+  nlohmann::json j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return out;  // unreadable: plan afresh, never fail a replay
+  for (const auto& [name, value] : j.items()) {
+    if (!value.is_string()) continue;
+    if (auto ip = Ipv4Address::Parse(value.get<std::string>())) out[name] = *ip;
   }
   return out;
 }

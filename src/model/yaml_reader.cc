@@ -32,6 +32,12 @@ bool ScalarText(const YAML::Node& node, std::string* out) {
 
 }  // namespace
 
+std::string EmitYaml(const YAML::Node& node) {
+  YAML::Emitter out;
+  out << node;
+  return std::string(out.c_str()) + "\n";
+}
+
 Mark MarkOf(const YAML::Node& node) {
   if (!node.IsDefined()) return {};
   YAML::Mark m = node.Mark();

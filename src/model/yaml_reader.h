@@ -17,6 +17,9 @@
 namespace pharos::model {
 
 Mark MarkOf(const YAML::Node& node);
+// The node re-emitted in yaml-cpp's canonical layout (no comments), with a
+// final newline: what the content hash covers and what merges store.
+std::string EmitYaml(const YAML::Node& node);
 std::string_view NodeTypeName(const YAML::Node& node);
 
 enum class Need { kOptional, kRequired };

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "api/conversions.h"
 #include "core/config_analysis.h"
 #include "google/rpc/status.pb.h"
 #include "pharos/api/v1/pharos_service.grpc.pb.h"
@@ -106,16 +107,8 @@ void PrintIssuesJson(const std::vector<v1::ValidationIssue>& issues, bool valid)
 
 int ValidateLocal(const Context& ctx, const std::string& file, const std::string& text) {
   pharos::core::Analysis a = pharos::core::AnalyzeConfig(text, {ctx.interface_prefix, nullptr});
-  std::vector<v1::ValidationIssue> issues;
-  for (const auto& f : a.findings.items()) {
-    v1::ValidationIssue& i = issues.emplace_back();
-    i.set_path(f.path);
-    i.set_description(f.description);
-    i.set_severity(std::string(pharos::model::SeverityName(f.severity)));
-    i.set_recommendation(f.recommendation);
-    i.set_line(f.mark.line);
-    i.set_column(f.mark.column);
-  }
+  std::vector<v1::ValidationIssue> issues(a.findings.items().size());
+  for (size_t i = 0; i < issues.size(); ++i) pharos::api::ToProto(a.findings.items()[i], &issues[i]);
   if (ctx.json) {
     PrintIssuesJson(issues, a.valid());
   } else {
