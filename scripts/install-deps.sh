@@ -7,10 +7,10 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev
-  libabsl-dev libyaml-cpp-dev libsqlite3-dev sqlite3 libssl-dev
+  libabsl-dev libyaml-cpp-dev libsqlite3-dev sqlite3 libmnl-dev libnftables-dev libssl-dev
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  iproute2 procps
+  iproute2 procps iputils-ping nftables containernetworking-plugins
 )
 
 missing=()

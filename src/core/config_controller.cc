@@ -1,5 +1,6 @@
 #include "core/config_controller.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "common/strings.h"
@@ -68,7 +69,8 @@ absl::Status ConfigController::Recover() {
   if (!current->has_value()) return absl::OkStatus();
   absl::StatusOr<Analysis> a = AnalyzeStored(**current);
   if (!a.ok()) return a.status();
-  if (absl::Status s = backend_.Apply(*a->plan); !s.ok()) return s;
+  absl::StatusOr<dataplane::ApplyResult> applied = backend_.Apply(*a->plan);
+  if (!applied.ok()) return applied.status();
   current_plan_ = *a->plan;
   current_topology_ = a->topology;
   current_yaml_ = (*current)->yaml;
@@ -141,7 +143,6 @@ ChangeOutcome ConfigController::ApplyLocked(std::string_view yaml,
   }
   ChangeOutcome activated = Activate(a, existing_id, source);
   activated.findings = a.findings;
-  activated.affected_components = out.affected_components;
   return activated;
 }
 
@@ -151,15 +152,19 @@ ChangeOutcome ConfigController::Activate(const Analysis& a,
   // Dataplane first, then the store: a version is acknowledged only once
   // it is both applied and durable. A crash in between leaves the old
   // version current, and start-up converges the dataplane back to it.
-  if (absl::Status s = backend_.Apply(*a.plan); !s.ok()) {
-    absl::Status restore = backend_.Apply(current_plan_);
+  absl::StatusOr<dataplane::ApplyResult> applied = backend_.Apply(*a.plan);
+  if (!applied.ok()) {
+    absl::Status restore = backend_.Apply(current_plan_).status();
     return Failure(absl::UnavailableError(StrCat(
-        "dataplane (", backend_.mode(), ") failed to apply: ", s.message(),
+        "dataplane (", backend_.mode(), ") failed to apply: ", applied.status().message(),
         restore.ok() ? "; previous configuration restored"
                      : StrCat("; restoring the previous one also failed: ",
                                     restore.message()))));
   }
   ChangeOutcome out;
+  // What the dataplane really changed, not what the plans differ in.
+  out.affected_components.assign(applied->changed_components.begin(),
+                                 applied->changed_components.end());
   if (existing_id) {
     if (absl::Status s = store_.Activate(*existing_id, std::string(source)); !s.ok())
       return Failure(s);
@@ -254,13 +259,8 @@ ChangeOutcome ConfigController::Rollback(std::string_view target) {
   }
   absl::StatusOr<Analysis> a = AnalyzeStored(*to);
   if (!a.ok()) return Failure(a.status());
-  plan::PlanDiff diff = plan::DiffPlans(current_plan_, *a->plan);
   ChangeOutcome out = Activate(*a, to->id, "rollback");
-  if (out.status.ok()) {
-    out.message = StrCat("rolled back to version ", to->id);
-    out.affected_components.assign(diff.affected_components.begin(),
-                                   diff.affected_components.end());
-  }
+  if (out.status.ok()) out.message = StrCat("rolled back to version ", to->id);
   return out;
 }
 
@@ -280,8 +280,19 @@ absl::StatusOr<std::vector<ComponentStatus>> ConfigController::Status(
                  GlobMatch(filter, c.name);
     if (!match) continue;
     auto it = observed->find(c.name);
-    out.push_back({c.name, c.type, it == observed->end() ? "unknown" : it->second.status,
-                   c.ip, c.connected_to});
+    if (it == observed->end()) {
+      out.push_back({c.name, c.type, "unknown", c.ip, c.connected_to});
+      continue;
+    }
+    const dataplane::ComponentObservation& o = it->second;
+    ComponentStatus status{c.name, c.type, o.status, c.ip, c.connected_to, o.detail};
+    if (o.observed) {
+      // What the kernel has: the planned address only if it is really there.
+      bool present = std::find(o.addresses.begin(), o.addresses.end(), c.ip) != o.addresses.end();
+      status.ip_address = present ? c.ip : (o.addresses.empty() ? "" : o.addresses.front());
+      status.connected_to = o.connected_to;
+    }
+    out.push_back(std::move(status));
   }
   return out;
 }

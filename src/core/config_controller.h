@@ -43,6 +43,7 @@ struct ComponentStatus {
   std::string status;
   std::string ip_address;
   std::vector<std::string> connected_to;
+  std::string detail;  // why it is not "up"
 };
 
 class ConfigController {

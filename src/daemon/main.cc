@@ -45,7 +45,7 @@ int Run(const pharos::DaemonOptions& opts) {
     spdlog::error("state database {}: {}", db_path, std::string(store.status().message()));
     return 1;
   }
-  auto backend = pharos::dataplane::CreateBackend({opts.dataplane, opts.node});
+  auto backend = pharos::dataplane::CreateBackend({opts.dataplane, opts.node, opts.interface_prefix});
   if (!backend.ok()) {
     spdlog::error("{}", std::string(backend.status().message()));
     return 2;

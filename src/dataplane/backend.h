@@ -6,7 +6,9 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -18,6 +20,17 @@ namespace pharos::dataplane {
 struct ComponentObservation {
   std::string status;
   std::string detail;
+  // From the kernel (empty in plan mode): the addresses really configured,
+  // and the neighbours whose links really exist.
+  std::vector<std::string> addresses;
+  std::vector<std::string> connected_to;
+  bool observed = false;  // false: the fields above are not known
+};
+
+// What an Apply really changed.
+struct ApplyResult {
+  std::set<std::string> changed_components;
+  std::vector<std::string> actions;  // one line per kernel change
 };
 
 class DataplaneBackend {
@@ -29,7 +42,7 @@ class DataplaneBackend {
 
   // Converges the dataplane to `desired`. Must be idempotent: applying the
   // same plan twice changes nothing the second time.
-  virtual absl::Status Apply(const plan::Plan& desired) = 0;
+  virtual absl::StatusOr<ApplyResult> Apply(const plan::Plan& desired) = 0;
 
   // The observed status of each component of `desired`, by component name.
   virtual absl::StatusOr<std::map<std::string, ComponentObservation>> Observe(
@@ -42,6 +55,7 @@ class DataplaneBackend {
 struct BackendOptions {
   std::string mode = "plan";  // plan | emulated | host
   std::string node;           // host mode: the node this machine is
+  std::string interface_prefix = "ph-";
 };
 
 // The backend for `options.mode`, or an error naming what is missing.

@@ -1,11 +1,16 @@
 #include "dataplane/plan_backend.h"
 
+#include "plan/plan_diff.h"
+
 namespace pharos::dataplane {
 
-absl::Status PlanBackend::Apply(const plan::Plan& desired) {
+absl::StatusOr<ApplyResult> PlanBackend::Apply(const plan::Plan& desired) {
   std::lock_guard lock(mu_);
+  ApplyResult result;
+  plan::PlanDiff diff = plan::DiffPlans(applied_.empty() ? plan::Plan{} : applied_.back(), desired);
+  result.changed_components = diff.affected_components;
   applied_.push_back(desired);
-  return absl::OkStatus();
+  return result;
 }
 
 absl::StatusOr<std::map<std::string, ComponentObservation>> PlanBackend::Observe(

@@ -12,7 +12,7 @@ namespace pharos::dataplane {
 class PlanBackend : public DataplaneBackend {
  public:
   std::string_view mode() const override { return "plan"; }
-  absl::Status Apply(const plan::Plan& desired) override;
+  absl::StatusOr<ApplyResult> Apply(const plan::Plan& desired) override;
   absl::StatusOr<std::map<std::string, ComponentObservation>> Observe(
       const plan::Plan& desired) override;
   absl::Status Teardown() override;

@@ -15,7 +15,7 @@ using pharos::testing::SeedVehicleYaml;
 class FlakyBackend : public dataplane::PlanBackend {
  public:
   bool fail_next = false;
-  absl::Status Apply(const plan::Plan& desired) override {
+  absl::StatusOr<dataplane::ApplyResult> Apply(const plan::Plan& desired) override {
     if (fail_next) {
       fail_next = false;
       return absl::InternalError("injected failure");

@@ -1,0 +1,227 @@
+#include "dataplane/linux_backend.h"
+
+#include <algorithm>
+
+#include "common/strings.h"
+#include "plan/naming.h"
+
+namespace pharos::dataplane {
+
+plan::Plan PlanForHost(const plan::Plan& plan, const std::string& node_ns) {
+  plan::Plan out;
+  out.interface_prefix = plan.interface_prefix;
+  auto keep = [&](auto& into, const auto& from) {
+    for (auto o : from) {
+      if (o.netns != node_ns) continue;
+      o.netns = "";
+      into.push_back(std::move(o));
+    }
+  };
+  for (auto n : plan.namespaces) {
+    if (n.name != node_ns) continue;
+    n.name = "";
+    out.namespaces.push_back(std::move(n));
+  }
+  keep(out.bridges, plan.bridges);
+  keep(out.addresses, plan.addresses);
+  keep(out.routes, plan.routes);
+  keep(out.rules, plan.rules);
+  keep(out.nats, plan.nats);
+  for (auto c : plan.components) {
+    if (c.netns != node_ns) continue;
+    c.netns = "";
+    out.components.push_back(std::move(c));
+  }
+  return out;
+}
+
+LinuxBackend::LinuxBackend(std::unique_ptr<Kernel> kernel, BackendOptions options)
+    : kernel_(std::move(kernel)),
+      options_(std::move(options)),
+      reconciler_(*kernel_, NamespaceMarker(options_.interface_prefix),
+                  options_.mode != "host") {}
+
+std::string LinuxBackend::LocalNamespace(const std::string& planned_ns) const {
+  return options_.mode == "host" ? "" : planned_ns;
+}
+
+plan::Plan LinuxBackend::Localize(const plan::Plan& desired) const {
+  if (options_.mode != "host") return desired;
+  return PlanForHost(desired, plan::NamespaceName(options_.interface_prefix, options_.node));
+}
+
+std::set<std::string> LinuxBackend::ScopeFor(const plan::Plan& local) {
+  std::map<std::string, NamespaceSlice> now = SliceByNamespace(local);
+  std::set<std::string> scope = dirty_;
+  if (!converged_) {
+    // First apply since start: everything desired, and every namespace of
+    // ours left over from before (the reconciler checks the marker).
+    for (const auto& [ns, slice] : now) scope.insert(ns);
+    if (options_.mode != "host") {
+      if (auto listed = kernel_->ListNamespaces(); listed.ok()) {
+        for (const auto& ns : *listed) {
+          if (ns.rfind(options_.interface_prefix, 0) == 0) scope.insert(ns);
+        }
+      }
+    }
+    return scope;
+  }
+  std::map<std::string, NamespaceSlice> before = SliceByNamespace(*converged_);
+  for (const auto& [ns, slice] : now) {
+    auto it = before.find(ns);
+    if (it == before.end() || !(it->second == slice)) scope.insert(ns);
+  }
+  for (const auto& [ns, slice] : before) {
+    if (!now.count(ns)) scope.insert(ns);
+  }
+  return scope;
+}
+
+absl::StatusOr<ApplyResult> LinuxBackend::Apply(const plan::Plan& desired) {
+  std::lock_guard lock(mu_);
+  plan::Plan local = Localize(desired);
+  if (options_.mode == "host" && local.namespaces.empty() && !desired.namespaces.empty()) {
+    return absl::InvalidArgumentError(StrCat(
+        "host mode: node '", options_.node, "' (--node) is not in the configuration"));
+  }
+  std::set<std::string> scope = ScopeFor(local);
+  absl::StatusOr<ReconcileReport> report =
+      reconciler_.Converge(local, scope, converged_ ? &*converged_ : nullptr);
+  if (!report.ok()) {
+    // What was half done is unknown: observe these again next time.
+    dirty_.insert(scope.begin(), scope.end());
+    return report.status();
+  }
+  for (const auto& ns : scope) dirty_.erase(ns);
+  converged_ = std::move(local);
+  return ApplyResult{std::move(report->changed_components), std::move(report->actions)};
+}
+
+absl::Status LinuxBackend::Teardown() {
+  absl::StatusOr<ApplyResult> r = Apply(plan::Plan{});
+  return r.status();
+}
+
+void LinuxBackend::MarkDirty(const std::set<std::string>& namespaces) {
+  std::lock_guard lock(mu_);
+  dirty_.insert(namespaces.begin(), namespaces.end());
+}
+
+std::set<std::string> LinuxBackend::ConvergedNamespaces() const {
+  std::lock_guard lock(mu_);
+  std::set<std::string> out;
+  if (converged_) {
+    for (const auto& n : converged_->namespaces) out.insert(n.name);
+  }
+  return out;
+}
+
+namespace {
+
+bool Usable(const netlink::Link* link, bool need_carrier) {
+  return link && link->admin_up && (!need_carrier || link->carrier);
+}
+
+}  // namespace
+
+absl::StatusOr<std::map<std::string, ComponentObservation>> LinuxBackend::Observe(
+    const plan::Plan& desired) {
+  plan::Plan local = Localize(desired);
+  std::map<std::string, NamespaceSlice> slices = SliceByNamespace(local);
+  std::map<std::string, std::optional<ObservedNamespace>> seen;
+  auto observed = [&](const std::string& ns) -> const ObservedNamespace* {
+    auto it = seen.find(ns);
+    if (it == seen.end()) {
+      std::optional<ObservedNamespace> o;
+      if (kernel_->NamespaceExists(ns)) {
+        if (auto r = kernel_->Observe(ns); r.ok()) o = std::move(*r);
+      }
+      it = seen.emplace(ns, std::move(o)).first;
+    }
+    return it->second ? &*it->second : nullptr;
+  };
+  // Bridge component -> (namespace, name); node -> its uplink end.
+  std::map<std::string, std::pair<std::string, std::string>> bridge_of;
+  for (const auto& b : local.bridges) bridge_of[b.component] = {b.netns, b.name};
+  std::map<std::string, const plan::VethObject*> uplink_of;
+  for (const auto& v : local.veths) uplink_of[v.component] = &v;
+
+  std::map<std::string, ComponentObservation> out;
+  for (const auto& c : local.components) {
+    ComponentObservation o;
+    o.observed = true;
+    const ObservedNamespace* obs = observed(c.netns);
+    if (!obs) {
+      o.status = "down";
+      o.detail = StrCat("network namespace ", c.netns, " does not exist");
+      out[c.name] = std::move(o);
+      continue;
+    }
+    std::vector<std::string> problems;
+    auto check_link = [&](const ObservedNamespace* where, const std::string& name,
+                          bool carrier) {
+      const netlink::Link* l = where ? where->FindLink(name) : nullptr;
+      if (!l) {
+        problems.push_back(StrCat(name, " missing"));
+      } else if (!Usable(l, carrier)) {
+        problems.push_back(StrCat(name, l->admin_up ? " has no carrier" : " is down"));
+      }
+      return Usable(l, carrier);
+    };
+    if (c.type == "bridge") {
+      auto [ns, name] = bridge_of[c.name];
+      check_link(obs, name, false);
+      for (const auto& member : c.connected_to) {
+        // Members hang on this bridge by their uplink veth; the owner is
+        // the namespace the bridge lives in.
+        auto up = uplink_of.find(member);
+        bool is_member = up != uplink_of.end() && up->second->netns == ns &&
+                         up->second->master == name;
+        if (!is_member || check_link(obs, up->second->name, true)) {
+          o.connected_to.push_back(member);
+        }
+      }
+    } else {
+      const NamespaceSlice& slice = slices[c.netns];
+      for (const auto& b : slice.bridges) check_link(obs, b.name, false);
+      for (const auto& v : slice.peer_veths) check_link(obs, v.peer, true);
+      auto up = uplink_of.find(c.name);
+      for (const auto& n : c.connected_to) {
+        auto b = bridge_of.find(n);
+        if (b == bridge_of.end()) continue;
+        const ObservedNamespace* owner = observed(b->second.first);
+        if (!owner || !owner->FindLink(b->second.second)) continue;
+        bool is_uplink = up != uplink_of.end() && up->second->netns == b->second.first &&
+                         up->second->master == b->second.second;
+        if (is_uplink && !Usable(obs->FindLink(up->second->peer), true)) continue;
+        o.connected_to.push_back(n);
+      }
+      for (const auto& n : c.connected_to) {
+        if (bridge_of.count(n) &&
+            std::find(o.connected_to.begin(), o.connected_to.end(), n) == o.connected_to.end()) {
+          problems.push_back(StrCat("not connected to ", n));
+        }
+      }
+    }
+    for (const auto& a : obs->addresses) {
+      const netlink::Link* l = obs->FindLink(a.ifindex);
+      if (!l || l->name == "lo") continue;
+      if (c.type == "bridge" && l->name != bridge_of[c.name].second) continue;
+      o.addresses.push_back(a.address.ToString());
+    }
+    if (!c.ip.empty() &&
+        std::find(o.addresses.begin(), o.addresses.end(), c.ip) == o.addresses.end()) {
+      problems.push_back(StrCat("address ", c.ip, " missing"));
+    }
+    if (problems.empty()) {
+      o.status = "up";
+    } else {
+      o.status = o.connected_to.empty() ? "down" : "degraded";
+      o.detail = StrJoin(problems, "; ");
+    }
+    out[c.name] = std::move(o);
+  }
+  return out;
+}
+
+}  // namespace pharos::dataplane

@@ -1,0 +1,58 @@
+// The real Kernel: rtnetlink through libmnl, NAT through libnftables'
+// JSON API, namespaces as iproute2 names them. Never spawns `ip` or `nft`.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "dataplane/kernel.h"
+#include "netlink/socket.h"
+
+namespace pharos::dataplane {
+
+class NetlinkKernel : public Kernel {
+ public:
+  absl::StatusOr<std::vector<std::string>> ListNamespaces() override;
+  bool NamespaceExists(const std::string& ns) override;
+  absl::Status CreateNamespace(const std::string& ns, const std::string& marker) override;
+  absl::StatusOr<std::string> NamespaceMarkerOf(const std::string& ns) override;
+  absl::Status MarkNamespace(const std::string& ns, const std::string& marker) override;
+  absl::Status DeleteNamespace(const std::string& ns) override;
+  absl::StatusOr<ObservedNamespace> Observe(const std::string& ns) override;
+  absl::Status SetForwarding(const std::string& ns, bool enabled) override;
+  absl::Status CreateBridge(const std::string& ns, const std::string& name) override;
+  absl::Status CreateVeth(const std::string& ns, const std::string& name,
+                          const std::string& peer_ns, const std::string& peer) override;
+  absl::Status ConfigureLink(const std::string& ns, const std::string& name,
+                             const std::string& master, bool up) override;
+  absl::Status DeleteLink(const std::string& ns, const std::string& name) override;
+  absl::Status AddAddress(const std::string& ns, const plan::AddressObject& a) override;
+  absl::Status DeleteAddress(const std::string& ns, const netlink::AddressEntry& a) override;
+  absl::Status AddRoute(const std::string& ns, const plan::RouteObject& r) override;
+  absl::Status DeleteRoute(const std::string& ns, const netlink::RouteEntry& r) override;
+  absl::Status AddRule(const std::string& ns, const plan::RuleObject& r) override;
+  absl::Status DeleteRule(const std::string& ns, const netlink::RuleEntry& r) override;
+  absl::Status ReplaceNat(const std::string& ns,
+                          const std::vector<plan::NatObject>& nats) override;
+  absl::StatusOr<netlink::RouteEntry> LookupRoute(const std::string& ns,
+                                                  Ipv4Address destination) override;
+  void Forget(const std::string& ns) override;
+
+  // Interface statistics of every link of a namespace (metrics).
+  absl::StatusOr<std::vector<netlink::Link>> Links(const std::string& ns);
+
+ private:
+  // The cached request socket of a namespace; call with mu_ held.
+  absl::StatusOr<netlink::Socket*> SocketFor(const std::string& ns);
+  absl::StatusOr<netlink::Link> LinkByName(netlink::Socket& socket, const std::string& ns,
+                                           const std::string& name);
+  absl::StatusOr<std::vector<netlink::Link>> DumpLinks(netlink::Socket& socket);
+  absl::StatusOr<std::optional<std::string>> ObserveNat(const std::string& ns);
+  absl::Status RunNft(const std::string& ns, const std::string& json, std::string* output);
+
+  std::mutex mu_;
+  std::map<std::string, std::unique_ptr<netlink::Socket>> sockets_;
+};
+
+}  // namespace pharos::dataplane

@@ -1,0 +1,348 @@
+#include "dataplane/reconciler.h"
+
+#include <tuple>
+
+#include "common/strings.h"
+#include "dataplane/nat_ruleset.h"
+
+namespace pharos::dataplane {
+
+std::map<std::string, NamespaceSlice> SliceByNamespace(const plan::Plan& plan) {
+  std::map<std::string, NamespaceSlice> slices;
+  for (const auto& o : plan.namespaces) slices[o.name].ns = o;
+  for (const auto& o : plan.bridges) slices[o.netns].bridges.push_back(o);
+  for (const auto& o : plan.veths) {
+    slices[o.netns].veths.push_back(o);
+    slices[o.peer_netns].peer_veths.push_back(o);
+  }
+  for (const auto& o : plan.addresses) slices[o.netns].addresses.push_back(o);
+  for (const auto& o : plan.routes) slices[o.netns].routes.push_back(o);
+  for (const auto& o : plan.rules) slices[o.netns].rules.push_back(o);
+  for (const auto& o : plan.nats) slices[o.netns].nats.push_back(o);
+  return slices;
+}
+
+namespace {
+
+using RouteKey = std::tuple<int, Ipv4Prefix, std::optional<Ipv4Address>, std::string, int>;
+using RuleKey = std::tuple<Ipv4Prefix, Ipv4Prefix, int, int>;
+using AddressKey = std::tuple<std::string, Ipv4Address, int>;
+
+std::string InNs(const std::string& ns) { return ns.empty() ? "the host namespace" : ns; }
+
+// One pass of Converge: holds what it observed and what it changed.
+class Pass {
+ public:
+  Pass(Kernel& kernel, const std::string& marker, bool manage_namespaces,
+       const std::map<std::string, NamespaceSlice>& slices, ReconcileReport& report)
+      : kernel_(kernel), marker_(marker), manage_namespaces_(manage_namespaces),
+        slices_(slices), report_(report) {}
+
+  absl::Status EnsureNamespace(const std::string& ns) {
+    if (!manage_namespaces_ || ns.empty()) return absl::OkStatus();
+    const std::string& component = ComponentOf(ns);
+    if (!kernel_.NamespaceExists(ns)) {
+      if (auto s = kernel_.CreateNamespace(ns, marker_); !s.ok()) return s;
+      Record(component, StrCat("create namespace ", ns));
+      return absl::OkStatus();
+    }
+    absl::StatusOr<std::string> marker = kernel_.NamespaceMarkerOf(ns);
+    if (!marker.ok()) return marker.status();
+    if (*marker == marker_) return absl::OkStatus();
+    // Unmarked and empty: Pharos was stopped between creating and marking
+    // it. Anything else belongs to someone else.
+    absl::StatusOr<ObservedNamespace> seen = kernel_.Observe(ns);
+    if (!seen.ok()) return seen.status();
+    if (marker->empty() && seen->links.size() == 1 && seen->addresses.size() <= 1) {
+      if (auto s = kernel_.MarkNamespace(ns, marker_); !s.ok()) return s;
+      Record(component, StrCat("adopt namespace ", ns));
+      return absl::OkStatus();
+    }
+    return absl::FailedPreconditionError(StrCat(
+        "network namespace ", ns, " exists but was not created by this Pharos (marker '",
+        *marker, "'); remove it or choose another --interface-prefix"));
+  }
+
+  absl::Status ObserveNamespace(const std::string& ns) {
+    absl::StatusOr<ObservedNamespace> seen = kernel_.Observe(ns);
+    if (!seen.ok()) return seen.status();
+    observed_[ns] = std::move(*seen);
+    return absl::OkStatus();
+  }
+
+  absl::Status ConvergeLinks(const std::string& ns) {
+    const NamespaceSlice& slice = slices_.at(ns);
+    const ObservedNamespace& obs = observed_.at(ns);
+    bool forwarding = slice.ns && slice.ns->forwarding;
+    if (obs.forwarding != forwarding) {
+      if (auto s = kernel_.SetForwarding(ns, forwarding); !s.ok()) return s;
+      Record(ComponentOf(ns), StrCat(forwarding ? "enable" : "disable", " forwarding in ", InNs(ns)));
+    }
+    for (const auto& b : slice.bridges) {
+      const netlink::Link* link = obs.FindLink(b.name);
+      bool created = false;
+      if (link && link->kind != "bridge") {
+        if (auto s = RemoveForeignOrStale(ns, *link, "bridge"); !s.ok()) return s;
+        link = nullptr;
+      }
+      if (!link) {
+        if (auto s = kernel_.CreateBridge(ns, b.name); !s.ok()) return s;
+        Record(b.component, StrCat("create bridge ", b.name, " in ", InNs(ns)));
+        recreated_.insert({ns, b.name});
+        created = true;
+      }
+      if (created || !link->admin_up || link->alias != kOwnerAlias || link->master != 0) {
+        if (auto s = kernel_.ConfigureLink(ns, b.name, "", true); !s.ok()) return s;
+        if (!created) Record(b.component, StrCat("set bridge ", b.name, " up in ", InNs(ns)));
+      }
+    }
+    for (const auto& v : slice.veths) {
+      if (auto s = ConvergeVeth(v); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status ConvergeAddresses(const std::string& ns) {
+    const NamespaceSlice& slice = slices_.at(ns);
+    const ObservedNamespace& obs = observed_.at(ns);
+    std::set<AddressKey> desired;
+    for (const auto& a : slice.addresses) desired.insert({a.ifname, a.address, a.prefix_length});
+    std::set<AddressKey> present;
+    for (const auto& a : obs.addresses) {
+      const netlink::Link* link = obs.FindLink(a.ifindex);
+      if (!link || !Owned(ns, *link) || recreated_.count({ns, link->name})) continue;
+      AddressKey key{link->name, a.address, a.prefix_length};
+      if (desired.count(key)) {
+        present.insert(key);
+        continue;
+      }
+      if (auto s = kernel_.DeleteAddress(ns, a); !s.ok()) return s;
+      Record(ComponentOf(ns), StrCat("remove address ", a.address.ToString(), " from ", link->name,
+                                     " in ", InNs(ns)));
+      touched_.insert(ns);
+    }
+    for (const auto& a : slice.addresses) {
+      if (present.count({a.ifname, a.address, a.prefix_length})) continue;
+      if (auto s = kernel_.AddAddress(ns, a); !s.ok()) return s;
+      Record(a.component, StrCat("add address ", a.address.ToString(), "/", a.prefix_length,
+                                 " to ", a.ifname, " in ", InNs(ns)));
+      touched_.insert(ns);
+    }
+    return absl::OkStatus();
+  }
+
+  // Links and addresses changed routes the kernel owns: look again before
+  // routes are compared.
+  absl::Status RefreshIfTouched(const std::string& ns) {
+    if (!touched_.count(ns)) return absl::OkStatus();
+    return ObserveNamespace(ns);
+  }
+
+  absl::Status ConvergeRoutesRulesNat(const std::string& ns) {
+    const NamespaceSlice& slice = slices_.at(ns);
+    const ObservedNamespace& obs = observed_.at(ns);
+    std::map<RouteKey, const plan::RouteObject*> desired;
+    for (const auto& r : slice.routes) {
+      desired[{r.table, r.destination.Normalized(), r.gateway, r.device, r.metric}] = &r;
+    }
+    std::set<RouteKey> present;
+    for (const auto& r : obs.routes) {
+      const netlink::Link* link = obs.FindLink(r.ifindex);
+      RouteKey key{r.table, r.destination, r.gateway, link ? link->name : "", r.metric};
+      if (desired.count(key)) {
+        present.insert(key);
+        continue;
+      }
+      if (auto s = kernel_.DeleteRoute(ns, r); !s.ok()) return s;
+      Record(ComponentOf(ns), StrCat("remove route ", r.destination.ToString(), " in ", InNs(ns)));
+    }
+    for (const auto& [key, r] : desired) {
+      if (present.count(key)) continue;
+      if (auto s = kernel_.AddRoute(ns, *r); !s.ok()) return s;
+      Record(r->component, StrCat("add route ", r->destination.ToString(), " in ", InNs(ns)));
+    }
+
+    std::map<RuleKey, const plan::RuleObject*> desired_rules;
+    for (const auto& r : slice.rules) {
+      desired_rules[{r.source.Normalized(), r.destination.Normalized(), r.table, r.priority}] = &r;
+    }
+    std::set<RuleKey> present_rules;
+    for (const auto& r : obs.rules) {
+      RuleKey key{r.source, r.destination, r.table, r.priority};
+      if (desired_rules.count(key)) {
+        present_rules.insert(key);
+        continue;
+      }
+      if (auto s = kernel_.DeleteRule(ns, r); !s.ok()) return s;
+      Record(ComponentOf(ns), StrCat("remove rule to table ", r.table, " in ", InNs(ns)));
+    }
+    for (const auto& [key, r] : desired_rules) {
+      if (present_rules.count(key)) continue;
+      if (auto s = kernel_.AddRule(ns, *r); !s.ok()) return s;
+      Record(r->component, StrCat("add rule to table ", r->table, " in ", InNs(ns)));
+    }
+
+    std::optional<std::string> nat;
+    if (!slice.nats.empty()) nat = NatFingerprint(slice.nats);
+    if (obs.nat_fingerprint != nat) {
+      if (auto s = kernel_.ReplaceNat(ns, slice.nats); !s.ok()) return s;
+      Record(slice.nats.empty() ? ComponentOf(ns) : slice.nats.front().component,
+             StrCat(nat ? "install" : "remove", " NAT table in ", InNs(ns)));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status RemoveExtraLinks(const std::string& ns) {
+    const NamespaceSlice& slice = slices_.at(ns);
+    std::set<std::string> wanted{"lo"};
+    for (const auto& b : slice.bridges) wanted.insert(b.name);
+    for (const auto& v : slice.veths) wanted.insert(v.name);
+    for (const auto& v : slice.peer_veths) wanted.insert(v.peer);
+    for (const auto& link : observed_.at(ns).links) {
+      if (wanted.count(link.name) || !Owned(ns, link)) continue;
+      if (auto s = kernel_.DeleteLink(ns, link.name); !s.ok()) return s;
+      Record(ComponentOf(ns), StrCat("remove link ", link.name, " from ", InNs(ns)));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status RemoveNamespace(const std::string& ns) {
+    if (!manage_namespaces_ || ns.empty() || !kernel_.NamespaceExists(ns)) return absl::OkStatus();
+    absl::StatusOr<std::string> marker = kernel_.NamespaceMarkerOf(ns);
+    if (!marker.ok() || *marker != marker_) return absl::OkStatus();  // not ours: never touch
+    if (auto s = kernel_.DeleteNamespace(ns); !s.ok()) return s;
+    Record(ComponentOf(ns), StrCat("remove namespace ", ns));
+    return absl::OkStatus();
+  }
+
+  void SetComponentNames(std::map<std::string, std::string> names) { names_ = std::move(names); }
+
+ private:
+  const std::string& ComponentOf(const std::string& ns) {
+    auto it = names_.find(ns);
+    return it != names_.end() ? it->second : ns;
+  }
+
+  void Record(const std::string& component, std::string action) {
+    report_.changed_components.insert(component);
+    report_.actions.push_back(std::move(action));
+  }
+
+  // In a namespace Pharos created, every link but lo is its own; elsewhere
+  // only links carrying its alias.
+  bool Owned(const std::string& ns, const netlink::Link& link) const {
+    if (link.name == "lo") return false;
+    return link.alias == kOwnerAlias || (manage_namespaces_ && !ns.empty());
+  }
+
+  absl::Status RemoveForeignOrStale(const std::string& ns, const netlink::Link& link,
+                                    std::string_view wanted_kind) {
+    if (!Owned(ns, link)) {
+      return absl::FailedPreconditionError(StrCat(
+          "link ", link.name, " in ", InNs(ns), " exists, is not Pharos's, and is not a ",
+          wanted_kind, "; rename it or choose another --interface-prefix"));
+    }
+    if (auto s = kernel_.DeleteLink(ns, link.name); !s.ok()) return s;
+    Record(ComponentOf(ns), StrCat("remove stale link ", link.name, " from ", InNs(ns)));
+    return absl::OkStatus();
+  }
+
+  absl::Status ConvergeVeth(const plan::VethObject& v) {
+    const ObservedNamespace& here = observed_.at(v.netns);
+    const ObservedNamespace& there = observed_.at(v.peer_netns);
+    const netlink::Link* a = here.FindLink(v.name);
+    const netlink::Link* b = there.FindLink(v.peer);
+    bool paired = a && b && a->kind == "veth" && b->kind == "veth" && a->peer == b->index &&
+                  b->peer == a->index;
+    bool created = false;
+    if (!paired) {
+      if (a) {
+        if (auto s = RemoveForeignOrStale(v.netns, *a, "veth"); !s.ok()) return s;
+      }
+      if (b) {
+        if (auto s = RemoveForeignOrStale(v.peer_netns, *b, "veth"); !s.ok()) return s;
+      }
+      if (auto s = kernel_.CreateVeth(v.netns, v.name, v.peer_netns, v.peer); !s.ok()) return s;
+      Record(v.component, StrCat("create veth ", v.name, " in ", InNs(v.netns), " <-> ", v.peer,
+                                 " in ", InNs(v.peer_netns)));
+      recreated_.insert({v.netns, v.name});
+      recreated_.insert({v.peer_netns, v.peer});
+      touched_.insert(v.netns);
+      touched_.insert(v.peer_netns);
+      created = true;
+    }
+    std::string master;
+    if (!created && a->master) {
+      const netlink::Link* m = here.FindLink(a->master);
+      master = m ? m->name : "?";
+    }
+    if (created || master != v.master || !a->admin_up || a->alias != kOwnerAlias) {
+      if (auto s = kernel_.ConfigureLink(v.netns, v.name, v.master, true); !s.ok()) return s;
+      if (!created) Record(v.component, StrCat("set ", v.name, " up in ", InNs(v.netns)));
+    }
+    if (created || !b->admin_up || b->alias != kOwnerAlias || b->master != 0) {
+      if (auto s = kernel_.ConfigureLink(v.peer_netns, v.peer, "", true); !s.ok()) return s;
+      if (!created) Record(v.component, StrCat("set ", v.peer, " up in ", InNs(v.peer_netns)));
+    }
+    return absl::OkStatus();
+  }
+
+  Kernel& kernel_;
+  const std::string& marker_;
+  bool manage_namespaces_;
+  const std::map<std::string, NamespaceSlice>& slices_;
+  ReconcileReport& report_;
+  std::map<std::string, ObservedNamespace> observed_;
+  std::set<std::pair<std::string, std::string>> recreated_;  // (ns, link) made this pass
+  std::set<std::string> touched_;                            // ns whose links/addresses changed
+  std::map<std::string, std::string> names_;
+};
+
+}  // namespace
+
+absl::StatusOr<ReconcileReport> Reconciler::Converge(const plan::Plan& desired,
+                                                     const std::set<std::string>& scope,
+                                                     const plan::Plan* previous) {
+  ReconcileReport report;
+  std::map<std::string, NamespaceSlice> slices = SliceByNamespace(desired);
+  Pass pass(kernel_, marker_, manage_namespaces_, slices, report);
+  std::map<std::string, std::string> names;
+  for (const plan::Plan* p : {previous, &desired}) {
+    if (!p) continue;
+    for (const auto& n : p->namespaces) names[n.name] = n.component;
+  }
+  pass.SetComponentNames(std::move(names));
+
+  std::vector<std::string> live, gone;
+  for (const auto& ns : scope) (slices.count(ns) ? live : gone).push_back(ns);
+  // A veth needs both of its namespaces observed.
+  std::set<std::string> observe(live.begin(), live.end());
+  for (const auto& ns : live) {
+    for (const auto& v : slices.at(ns).veths) observe.insert(v.peer_netns);
+    for (const auto& v : slices.at(ns).peer_veths) observe.insert(v.netns);
+  }
+  for (const auto& ns : observe) {
+    if (!slices.count(ns)) continue;
+    if (auto s = pass.EnsureNamespace(ns); !s.ok()) return s;
+    if (auto s = pass.ObserveNamespace(ns); !s.ok()) return s;
+  }
+  for (const auto& ns : live) {
+    if (auto s = pass.ConvergeLinks(ns); !s.ok()) return s;
+  }
+  for (const auto& ns : live) {
+    if (auto s = pass.ConvergeAddresses(ns); !s.ok()) return s;
+  }
+  for (const auto& ns : live) {
+    if (auto s = pass.RefreshIfTouched(ns); !s.ok()) return s;
+    if (auto s = pass.ConvergeRoutesRulesNat(ns); !s.ok()) return s;
+  }
+  for (const auto& ns : live) {
+    if (auto s = pass.RemoveExtraLinks(ns); !s.ok()) return s;
+  }
+  for (const auto& ns : gone) {
+    if (auto s = pass.RemoveNamespace(ns); !s.ok()) return s;
+  }
+  return report;
+}
+
+}  // namespace pharos::dataplane

@@ -1,0 +1,157 @@
+#include "netlink/netns.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "common/strings.h"
+
+namespace pharos::netlink {
+namespace {
+
+absl::Status Errno(std::string_view what) {
+  int err = errno;
+  std::string message = StrCat(what, ": ", std::strerror(err));
+  if (err == EPERM || err == EACCES) return absl::PermissionDeniedError(message);
+  if (err == ENOENT) return absl::NotFoundError(message);
+  if (err == EEXIST) return absl::AlreadyExistsError(message);
+  return absl::InternalError(message);
+}
+
+std::string PathOf(const std::string& name) { return StrCat(kNetnsDirectory, "/", name); }
+
+// The namespace the process started in, opened once: "" always means it,
+// whatever namespace the calling thread is in at the moment.
+int InitialNetnsFd() {
+  static int fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+  return fd;
+}
+
+// /run/netns must be a shared mount so that bind mounts made in it
+// propagate to every mount namespace (what iproute2 does too).
+absl::Status PrepareNetnsDirectory() {
+  if (mkdir(kNetnsDirectory, 0755) < 0 && errno != EEXIST) {
+    return Errno(StrCat("mkdir ", kNetnsDirectory));
+  }
+  if (mount("", kNetnsDirectory, "none", MS_SHARED | MS_REC, nullptr) == 0) {
+    return absl::OkStatus();
+  }
+  if (errno != EINVAL) return Errno(StrCat("mount --make-shared ", kNetnsDirectory));
+  if (mount(kNetnsDirectory, kNetnsDirectory, "none", MS_BIND | MS_REC, nullptr) < 0) {
+    return Errno(StrCat("mount --bind ", kNetnsDirectory));
+  }
+  if (mount("", kNetnsDirectory, "none", MS_SHARED | MS_REC, nullptr) < 0) {
+    return Errno(StrCat("mount --make-shared ", kNetnsDirectory));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) close(fd_);
+    fd_ = other.release();
+  }
+  return *this;
+}
+
+UniqueFd::~UniqueFd() {
+  if (fd_ >= 0) close(fd_);
+}
+
+absl::Status CreateNamedNetns(const std::string& name) {
+  InitialNetnsFd();
+  static const absl::Status prepared = PrepareNetnsDirectory();
+  if (!prepared.ok()) return prepared;
+  std::string path = PathOf(name);
+  int marker = open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+  if (marker < 0) return Errno(StrCat("create ", path));
+  close(marker);
+
+  UniqueFd original(open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+  if (original.get() < 0) return Errno("open /proc/thread-self/ns/net");
+  if (unshare(CLONE_NEWNET) < 0) {
+    absl::Status s = Errno("unshare(CLONE_NEWNET)");
+    unlink(path.c_str());
+    return s;
+  }
+  absl::Status result = absl::OkStatus();
+  if (mount("/proc/thread-self/ns/net", path.c_str(), "none", MS_BIND, nullptr) < 0) {
+    result = Errno(StrCat("bind mount ", path));
+    unlink(path.c_str());
+  }
+  if (setns(original.get(), CLONE_NEWNET) < 0) {
+    perror("pharos: cannot return to the original network namespace");
+    std::abort();
+  }
+  return result;
+}
+
+absl::Status DeleteNamedNetns(const std::string& name) {
+  std::string path = PathOf(name);
+  if (umount2(path.c_str(), MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT) {
+    return Errno(StrCat("umount ", path));
+  }
+  if (unlink(path.c_str()) < 0 && errno != ENOENT) return Errno(StrCat("unlink ", path));
+  return absl::OkStatus();
+}
+
+bool NamedNetnsExists(const std::string& name) {
+  struct stat st;
+  return stat(PathOf(name).c_str(), &st) == 0;
+}
+
+absl::StatusOr<std::vector<std::string>> ListNamedNetns() {
+  std::vector<std::string> names;
+  DIR* dir = opendir(kNetnsDirectory);
+  if (!dir) {
+    if (errno == ENOENT) return names;
+    return Errno(StrCat("opendir ", kNetnsDirectory));
+  }
+  while (dirent* e = readdir(dir)) {
+    if (e->d_name[0] == '.') continue;
+    names.emplace_back(e->d_name);
+  }
+  closedir(dir);
+  return names;
+}
+
+absl::StatusOr<UniqueFd> OpenNetns(const std::string& name) {
+  if (name.empty()) {
+    int fd = fcntl(InitialNetnsFd(), F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) return Errno("dup initial namespace");
+    return UniqueFd(fd);
+  }
+  std::string path = PathOf(name);
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Errno(StrCat("network namespace ", name));
+  return UniqueFd(fd);
+}
+
+absl::StatusOr<ScopedNetns> ScopedNetns::Enter(const std::string& name) {
+  UniqueFd original(open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+  if (original.get() < 0) return Errno("open /proc/thread-self/ns/net");
+  absl::StatusOr<UniqueFd> target = OpenNetns(name);
+  if (!target.ok()) return target.status();
+  if (setns(target->get(), CLONE_NEWNET) < 0) return Errno(StrCat("setns ", name));
+  return ScopedNetns(std::move(original));
+}
+
+ScopedNetns::~ScopedNetns() {
+  if (original_.get() < 0) return;  // moved from
+  if (setns(original_.get(), CLONE_NEWNET) < 0) {
+    perror("pharos: cannot return to the original network namespace");
+    std::abort();
+  }
+}
+
+}  // namespace pharos::netlink

@@ -1,0 +1,59 @@
+// Named network namespaces, the way iproute2 keeps them (a bind mount
+// under /run/netns), so `ip netns` and other tools see what Pharos made.
+// Entering one is setns() on the network namespace only: no remount of
+// /sys, unlike `ip netns exec`, so bpffs and the rest stay visible.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace pharos::netlink {
+
+inline constexpr char kNetnsDirectory[] = "/run/netns";
+
+// An owned file descriptor.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept;
+  ~UniqueFd();
+  int get() const { return fd_; }
+  int release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+absl::Status CreateNamedNetns(const std::string& name);
+// Removes the name; the namespace itself dies when nothing uses it.
+absl::Status DeleteNamedNetns(const std::string& name);
+bool NamedNetnsExists(const std::string& name);
+absl::StatusOr<std::vector<std::string>> ListNamedNetns();
+// "" is the namespace the process started in.
+absl::StatusOr<UniqueFd> OpenNetns(const std::string& name);
+
+// Moves the calling thread into a network namespace and back when it goes
+// out of scope. Everything opened meanwhile (sockets, /proc/sys/net files,
+// nftables contexts) belongs to that namespace for its lifetime.
+class ScopedNetns {
+ public:
+  static absl::StatusOr<ScopedNetns> Enter(const std::string& name);
+  ScopedNetns(ScopedNetns&& other) noexcept : original_(std::move(other.original_)) {}
+  ScopedNetns& operator=(ScopedNetns&&) = delete;
+  ~ScopedNetns();  // aborts if the thread cannot go back: it must never stay
+
+ private:
+  explicit ScopedNetns(UniqueFd original) : original_(std::move(original)) {}
+  UniqueFd original_;
+};
+
+}  // namespace pharos::netlink
