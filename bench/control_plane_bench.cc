@@ -99,7 +99,8 @@ void ApplyRoundTrip(benchmark::State& state, int socs, int vms, int pods) {
       std::move(*pharos::store::Database::Open((dir / "pharos.db").string())), clock);
   pharos::dataplane::PlanBackend backend;
   pharos::core::ConfigController controller(**store, backend, {});
-  pharos::api::PharosServiceImpl service(controller);
+  pharos::core::Diagnostics diagnostics(controller, backend);
+  pharos::api::PharosServiceImpl service(controller, diagnostics);
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);

@@ -38,4 +38,33 @@ grpc::Status ControlServiceImpl::GetPlan(grpc::ServerContext*, const ctl::GetPla
   return grpc::Status::OK;
 }
 
+grpc::Status ControlServiceImpl::Teardown(grpc::ServerContext*, const ctl::TeardownRequest*,
+                                          ctl::TeardownResponse* resp) {
+  core::ChangeOutcome out = controller_.Teardown();
+  resp->set_message(out.message);
+  for (const auto& c : out.affected_components) resp->add_affected_components(c);
+  return ToGrpcStatus(out.status);
+}
+
+grpc::Status ControlServiceImpl::ListNetworkEvents(grpc::ServerContext*,
+                                                   const ctl::ListNetworkEventsRequest* req,
+                                                   ctl::ListNetworkEventsResponse* resp) {
+  if (!events_) return ToGrpcStatus(absl::UnavailableError("no event store configured"));
+  if (req->limit() < 0 || req->limit() > 1000) {
+    return ToGrpcStatus(absl::InvalidArgumentError("limit must be between 0 and 1000"));
+  }
+  absl::StatusOr<std::vector<store::NetworkEvent>> events =
+      events_->List(req->after_id(), req->limit() == 0 ? 100 : req->limit());
+  if (!events.ok()) return ToGrpcStatus(events.status());
+  for (const auto& e : *events) {
+    auto* out = resp->add_events();
+    out->set_id(e.id);
+    out->set_occurred_at(e.occurred_at);
+    out->set_component(e.component);
+    out->set_kind(e.kind);
+    out->set_detail(e.detail);
+  }
+  return grpc::Status::OK;
+}
+
 }  // namespace pharos::api

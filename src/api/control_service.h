@@ -8,8 +8,8 @@ namespace pharos::api {
 
 class ControlServiceImpl final : public pharos::ctl::v1::PharosControlService::Service {
  public:
-  explicit ControlServiceImpl(core::ConfigController& controller)
-      : controller_(controller) {}
+  ControlServiceImpl(core::ConfigController& controller, store::EventStore* events)
+      : controller_(controller), events_(events) {}
 
   grpc::Status ListConfigVersions(grpc::ServerContext*,
                                   const pharos::ctl::v1::ListConfigVersionsRequest*,
@@ -19,9 +19,15 @@ class ControlServiceImpl final : public pharos::ctl::v1::PharosControlService::S
                                 pharos::ctl::v1::ConfigVersion*) override;
   grpc::Status GetPlan(grpc::ServerContext*, const pharos::ctl::v1::GetPlanRequest*,
                        pharos::ctl::v1::GetPlanResponse*) override;
+  grpc::Status Teardown(grpc::ServerContext*, const pharos::ctl::v1::TeardownRequest*,
+                        pharos::ctl::v1::TeardownResponse*) override;
+  grpc::Status ListNetworkEvents(grpc::ServerContext*,
+                                 const pharos::ctl::v1::ListNetworkEventsRequest*,
+                                 pharos::ctl::v1::ListNetworkEventsResponse*) override;
 
  private:
   core::ConfigController& controller_;
+  store::EventStore* events_;
 };
 
 }  // namespace pharos::api

@@ -2,6 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
 #include "common/strings.h"
 #include "api/conversions.h"
 #include "api/grpc_status.h"
@@ -16,9 +20,6 @@ constexpr char kPodLifecycle[] =
 constexpr char kRegistry[] =
     "the service registry (register/deregister/update, health, discovery) has not "
     "landed yet";
-constexpr char kDiagnostics[] =
-    "live diagnostics need the Linux dataplane (real namespaces to probe), which has "
-    "not landed yet; `pharosctl plan` shows the planned routes";
 constexpr char kSecurity[] =
     "the security controller (nftables policy, events, emergency modes) has not "
     "landed yet";
@@ -138,24 +139,69 @@ grpc::Status PharosServiceImpl::UpdateServiceEndpoint(grpc::ServerContext*,
   return NotBuiltYet("UpdateServiceEndpoint", kRegistry);
 }
 grpc::Status PharosServiceImpl::GetServiceConnectivity(
-    grpc::ServerContext*, const v1::GetServiceConnectivityRequest*,
-    v1::GetServiceConnectivityResponse*) {
-  return NotBuiltYet("GetServiceConnectivity", kDiagnostics);
+    grpc::ServerContext*, const v1::GetServiceConnectivityRequest* req,
+    v1::GetServiceConnectivityResponse* resp) {
+  absl::StatusOr<core::RouteAnswer> route =
+      diagnostics_.RouteInfo(req->source_service(), req->target_service());
+  if (!route.ok()) return ToGrpcStatus(route.status());
+  for (const auto& hop : route->hop_components) resp->add_hops(hop);
+  resp->set_route_description(route->description);
+  if (!route->routable) return grpc::Status::OK;
+  // Routable in every FIB on the way; now a real packet decides.
+  absl::StatusOr<core::ConnectivityAnswer> probe = diagnostics_.TestConnectivity(
+      {req->source_service(), req->target_service(), "icmp", 0, 0});
+  if (!probe.ok()) return ToGrpcStatus(probe.status());
+  resp->set_connected(probe->success);
+  resp->set_latency_ms(static_cast<int32_t>(std::lround(probe->latency_ms)));
+  resp->set_route_description(StrCat(route->description, "; ", probe->detail));
+  return grpc::Status::OK;
 }
+
 grpc::Status PharosServiceImpl::GetNetworkMetrics(grpc::ServerContext*,
-                                                  const v1::GetNetworkMetricsRequest*,
-                                                  v1::GetNetworkMetricsResponse*) {
-  return NotBuiltYet("GetNetworkMetrics", kDiagnostics);
+                                                  const v1::GetNetworkMetricsRequest* req,
+                                                  v1::GetNetworkMetricsResponse* resp) {
+  absl::StatusOr<std::vector<core::ComponentMetrics>> metrics =
+      diagnostics_.Metrics(req->component_id(), req->duration_seconds());
+  if (!metrics.ok()) return ToGrpcStatus(metrics.status());
+  auto clamp32 = [](uint64_t v) {
+    return static_cast<int32_t>(std::min<uint64_t>(v, INT32_MAX));
+  };
+  for (const auto& m : *metrics) {
+    auto* out = resp->add_metrics();
+    out->set_component_id(m.component);
+    out->set_bytes_in(static_cast<int64_t>(m.bytes_in));
+    out->set_bytes_out(static_cast<int64_t>(m.bytes_out));
+    out->set_packets_in(clamp32(m.packets_in));
+    out->set_packets_out(clamp32(m.packets_out));
+    out->set_errors_in(clamp32(m.errors_in));
+    out->set_errors_out(clamp32(m.errors_out));
+    out->set_bandwidth_usage_mbps(static_cast<float>(m.bandwidth_mbps));
+  }
+  return grpc::Status::OK;
 }
+
 grpc::Status PharosServiceImpl::TestConnectivity(grpc::ServerContext*,
-                                                 const v1::TestConnectivityRequest*,
-                                                 v1::TestConnectivityResponse*) {
-  return NotBuiltYet("TestConnectivity", kDiagnostics);
+                                                 const v1::TestConnectivityRequest* req,
+                                                 v1::TestConnectivityResponse* resp) {
+  absl::StatusOr<core::ConnectivityAnswer> answer = diagnostics_.TestConnectivity(
+      {req->source(), req->destination(), req->protocol(), req->port(), req->timeout_ms()});
+  if (!answer.ok()) return ToGrpcStatus(answer.status());
+  resp->set_success(answer->success);
+  resp->set_latency_ms(static_cast<int32_t>(std::lround(answer->latency_ms)));
+  resp->set_detailed_result(answer->detail);
+  return grpc::Status::OK;
 }
+
 grpc::Status PharosServiceImpl::GetRouteInfo(grpc::ServerContext*,
-                                             const v1::GetRouteInfoRequest*,
-                                             v1::GetRouteInfoResponse*) {
-  return NotBuiltYet("GetRouteInfo", kDiagnostics);
+                                             const v1::GetRouteInfoRequest* req,
+                                             v1::GetRouteInfoResponse* resp) {
+  absl::StatusOr<core::RouteAnswer> route = diagnostics_.RouteInfo(req->source(),
+                                                                   req->destination());
+  if (!route.ok()) return ToGrpcStatus(route.status());
+  resp->set_routable(route->routable);
+  for (const auto& hop : route->hops) resp->add_route_hops(hop);
+  for (const auto& rule : route->policy_rules) resp->add_policy_rules(rule);
+  return grpc::Status::OK;
 }
 grpc::Status PharosServiceImpl::ConfigureSecurityPolicy(
     grpc::ServerContext*, const v1::ConfigureSecurityPolicyRequest*,

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/config_controller.h"
+#include "core/diagnostics.h"
 #include "pharos/api/v1/pharos_network_service_connection.grpc.pb.h"
 #include "pharos/api/v1/pharos_service.grpc.pb.h"
 
@@ -13,8 +14,8 @@ namespace v1 = ::pharos::api::v1;
 
 class PharosServiceImpl final : public v1::PharosService::Service {
  public:
-  explicit PharosServiceImpl(core::ConfigController& controller)
-      : controller_(controller) {}
+  PharosServiceImpl(core::ConfigController& controller, core::Diagnostics& diagnostics)
+      : controller_(controller), diagnostics_(diagnostics) {}
 
   grpc::Status RequestNetworkPod(grpc::ServerContext*, const v1::RequestNetworkPodRequest*,
                                  v1::RequestNetworkPodResponse*) override;
@@ -70,6 +71,7 @@ class PharosServiceImpl final : public v1::PharosService::Service {
 
  private:
   core::ConfigController& controller_;
+  core::Diagnostics& diagnostics_;
 };
 
 // Pullpiri's service name, answered by the same implementation.

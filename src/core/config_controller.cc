@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include <spdlog/spdlog.h>
+
 #include "common/strings.h"
 #include "common/text.h"
 #include "model/config_merge.h"
@@ -47,8 +49,8 @@ void DropPositions(model::Findings& findings) {
 
 ConfigController::ConfigController(store::ConfigStore& store,
                                    dataplane::DataplaneBackend& backend,
-                                   ControllerOptions options)
-    : store_(store), backend_(backend), options_(std::move(options)) {}
+                                   ControllerOptions options, store::EventStore* events)
+    : store_(store), backend_(backend), events_(events), options_(std::move(options)) {}
 
 absl::StatusOr<Analysis> ConfigController::AnalyzeStored(
     const store::ConfigVersion& version) {
@@ -71,10 +73,58 @@ absl::Status ConfigController::Recover() {
   if (!a.ok()) return a.status();
   absl::StatusOr<dataplane::ApplyResult> applied = backend_.Apply(*a->plan);
   if (!applied.ok()) return applied.status();
+  RecordEvents(*applied, "converged-on-start");
   current_plan_ = *a->plan;
   current_topology_ = a->topology;
   current_yaml_ = (*current)->yaml;
   return absl::OkStatus();
+}
+
+void ConfigController::RecordEvents(const dataplane::ApplyResult& applied,
+                                    const std::string& kind) {
+  if (applied.actions.empty()) return;
+  spdlog::info("{}: {} change(s): {}", kind, applied.actions.size(),
+               StrJoin(applied.actions, "; "));
+  if (!events_) return;
+  for (const auto& [component, actions] : applied.actions_by_component) {
+    if (auto e = events_->Append(component, kind, StrJoin(actions, "; ")); !e.ok()) {
+      spdlog::error("cannot record network event: {}", std::string(e.status().message()));
+    }
+  }
+}
+
+absl::StatusOr<size_t> ConfigController::Repair() {
+  std::lock_guard lock(mu_);
+  absl::StatusOr<dataplane::ApplyResult> applied = backend_.Apply(current_plan_);
+  if (!applied.ok()) return applied.status();
+  RecordEvents(*applied, "drift-repaired");
+  return applied->actions.size();
+}
+
+ChangeOutcome ConfigController::Teardown() {
+  std::lock_guard lock(mu_);
+  ChangeOutcome out;
+  absl::StatusOr<dataplane::ApplyResult> applied = backend_.Apply(plan::Plan{});
+  if (!applied.ok()) {
+    out.status = applied.status();
+    out.message = StrCat("teardown failed: ", applied.status().message());
+    return out;
+  }
+  if (absl::Status s = store_.Deactivate(); !s.ok()) {
+    out.status = s;
+    out.message = StrCat("dataplane removed, but the store could not be updated: ", s.message());
+    return out;
+  }
+  RecordEvents(*applied, "teardown");
+  out.changed = !applied->actions.empty() || !current_plan_.namespaces.empty();
+  out.affected_components.assign(applied->changed_components.begin(),
+                                 applied->changed_components.end());
+  out.message = StrCat("torn down: ", applied->actions.size(), " kernel change(s); no version is "
+                       "current (the versions are kept: pharosctl rollback VERSION restores one)");
+  current_plan_ = plan::Plan{};
+  current_topology_ = model::Topology{};
+  current_yaml_.clear();
+  return out;
 }
 
 Analysis ConfigController::Validate(std::string_view yaml) {
@@ -262,6 +312,11 @@ ChangeOutcome ConfigController::Rollback(std::string_view target) {
   ChangeOutcome out = Activate(*a, to->id, "rollback");
   if (out.status.ok()) out.message = StrCat("rolled back to version ", to->id);
   return out;
+}
+
+plan::Plan ConfigController::CurrentPlan() {
+  std::lock_guard lock(mu_);
+  return current_plan_;
 }
 
 absl::StatusOr<std::vector<ComponentStatus>> ConfigController::Status(

@@ -17,6 +17,7 @@
 #include "dataplane/backend.h"
 #include "plan/plan_diff.h"
 #include "store/config_store.h"
+#include "store/event_store.h"
 
 namespace pharos::core {
 
@@ -48,11 +49,18 @@ struct ComponentStatus {
 
 class ConfigController {
  public:
+  // `events` (optional) records what happens to the network outside of
+  // configuration changes.
   ConfigController(store::ConfigStore& store, dataplane::DataplaneBackend& backend,
-                   ControllerOptions options);
+                   ControllerOptions options, store::EventStore* events = nullptr);
 
   // Converges the dataplane to the stored current version (on start).
   absl::Status Recover();
+  // Converges again after the dataplane reported drift; records what had
+  // to be repaired. Returns the number of kernel changes made.
+  absl::StatusOr<size_t> Repair();
+  // Removes everything from the dataplane; no version is current after.
+  ChangeOutcome Teardown();
 
   Analysis Validate(std::string_view yaml);
   // Apply a complete configuration. `source` is recorded with the version
@@ -70,6 +78,8 @@ class ConfigController {
   // `id` empty: the current version.
   absl::StatusOr<store::ConfigVersion> Version(std::string_view id);
   absl::StatusOr<plan::Plan> PlanOf(std::string_view id);
+  // The plan of the current version (empty when there is none).
+  plan::Plan CurrentPlan();
 
  private:
   ChangeOutcome ApplyLocked(std::string_view yaml, std::string_view source, bool dry_run);
@@ -79,8 +89,11 @@ class ConfigController {
   absl::StatusOr<int64_t> ParseVersionId(std::string_view id);
 
   std::mutex mu_;  // serialises changes; reads take it briefly
+  void RecordEvents(const dataplane::ApplyResult& applied, const std::string& kind);
+
   store::ConfigStore& store_;
   dataplane::DataplaneBackend& backend_;
+  store::EventStore* events_;
   ControllerOptions options_;
   plan::Plan current_plan_;  // plan of the current version (empty if none)
   model::Topology current_topology_;

@@ -12,8 +12,14 @@ std::optional<int> ParseDaemonOptions(int argc, char** argv, DaemonOptions& o) {
       ->capture_default_str();
   app.add_option("--state-dir", o.state_dir, "directory of pharos.db (created if missing)")
       ->capture_default_str();
-  app.add_option("--dataplane", o.dataplane, "dataplane mode")
+  app.add_option("--dataplane", o.dataplane, "dataplane mode: emulated (the vehicle as namespaces on this machine), host "
+                 "(configure only --node here) or plan (compute, touch nothing)")
       ->check(CLI::IsMember({"plan", "emulated", "host"}))
+      ->capture_default_str();
+  app.add_option("--resync-interval", o.resync_interval_seconds,
+                 "seconds between the monitor's checks that every namespace still exists "
+                 "(0: only react to netlink events)")
+      ->check(CLI::Range(0, 3600))
       ->capture_default_str();
   app.add_option("--node", o.node, "host mode: the name of the node this machine is");
   app.add_option("--interface-prefix", o.interface_prefix,

@@ -11,7 +11,8 @@ namespace pharos {
 struct DaemonOptions {
   std::string listen = "127.0.0.1:9091";  // spec section 11.4.1
   std::string state_dir = "/var/lib/pharos";
-  std::string dataplane = "plan";  // plan | emulated | host
+  std::string dataplane = "emulated";  // plan | emulated | host
+  int resync_interval_seconds = 10;    // monitor: periodic existence check
   std::string node;                // host mode: which node this machine is
   std::string interface_prefix = "ph-";
   std::string log_level = "info";

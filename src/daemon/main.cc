@@ -17,6 +17,9 @@
 #include "daemon/daemon_options.h"
 #include "daemon/logging.h"
 #include "dataplane/backend.h"
+#include "dataplane/linux_backend.h"
+#include "dataplane/monitor.h"
+#include "store/event_store.h"
 #include "store/config_store.h"
 
 namespace {
@@ -50,16 +53,33 @@ int Run(const pharos::DaemonOptions& opts) {
     spdlog::error("{}", std::string(backend.status().message()));
     return 2;
   }
+  pharos::store::EventStore events((*store)->db(), clock);
   pharos::core::ConfigController controller(**store, **backend,
-                                            {opts.interface_prefix});
+                                            {opts.interface_prefix}, &events);
   if (absl::Status s = controller.Recover(); !s.ok()) {
     // Keep serving: an operator can still inspect and roll back.
     spdlog::error("could not restore the current configuration: {}", std::string(s.message()));
   }
+  // Drift: repair what changes behind our back in the namespaces we own.
+  std::unique_ptr<pharos::dataplane::NetlinkMonitor> monitor;
+  if (auto* linux_backend = dynamic_cast<pharos::dataplane::LinuxBackend*>(backend->get())) {
+    monitor = std::make_unique<pharos::dataplane::NetlinkMonitor>(
+        *linux_backend,
+        [&controller] {
+          if (auto r = controller.Repair(); !r.ok()) {
+            spdlog::error("repair failed: {}", std::string(r.status().message()));
+          }
+        },
+        pharos::dataplane::MonitorOptions{
+            std::chrono::milliseconds(150),
+            std::chrono::seconds(opts.resync_interval_seconds)});
+    monitor->Start();
+  }
 
-  pharos::api::PharosServiceImpl pharos_service(controller);
+  pharos::core::Diagnostics diagnostics(controller, **backend);
+  pharos::api::PharosServiceImpl pharos_service(controller, diagnostics);
   pharos::api::PullpiriPodServiceImpl pullpiri_service(pharos_service);
-  pharos::api::ControlServiceImpl control_service(controller);
+  pharos::api::ControlServiceImpl control_service(controller, &events);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -101,6 +121,7 @@ int Run(const pharos::DaemonOptions& opts) {
   if (health) health->Shutdown();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   server->Wait();
+  if (monitor) monitor->Stop();
   spdlog::info("pharosd stopped");
   return 0;
 }

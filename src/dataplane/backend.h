@@ -16,6 +16,8 @@
 
 namespace pharos::dataplane {
 
+class Kernel;
+
 // Observed state of one component ("up", "down", "degraded", "planned").
 struct ComponentObservation {
   std::string status;
@@ -31,6 +33,7 @@ struct ComponentObservation {
 struct ApplyResult {
   std::set<std::string> changed_components;
   std::vector<std::string> actions;  // one line per kernel change
+  std::map<std::string, std::vector<std::string>> actions_by_component;
 };
 
 class DataplaneBackend {
@@ -50,6 +53,11 @@ class DataplaneBackend {
 
   // Removes everything this backend created.
   virtual absl::Status Teardown() = 0;
+
+  // The kernel a Linux backend works on (diagnostics); nullptr in plan mode.
+  virtual Kernel* kernel() { return nullptr; }
+  // Where a planned namespace is on this machine ("" = the host's own).
+  virtual std::string LocalNamespace(const std::string& planned_ns) const { return planned_ns; }
 };
 
 struct BackendOptions {

@@ -72,6 +72,8 @@ class Kernel {
   // What the namespace's FIB does with `destination` (RTM_GETROUTE).
   virtual absl::StatusOr<netlink::RouteEntry> LookupRoute(const std::string& ns,
                                                           Ipv4Address destination) = 0;
+  // Every link with its counters (metrics), cheaper than Observe.
+  virtual absl::StatusOr<std::vector<netlink::Link>> Links(const std::string& ns) = 0;
   // Forgets cached sockets of a namespace (after it was removed).
   virtual void Forget(const std::string& ns) {}
 };

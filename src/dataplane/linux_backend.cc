@@ -94,7 +94,8 @@ absl::StatusOr<ApplyResult> LinuxBackend::Apply(const plan::Plan& desired) {
   }
   for (const auto& ns : scope) dirty_.erase(ns);
   converged_ = std::move(local);
-  return ApplyResult{std::move(report->changed_components), std::move(report->actions)};
+  return ApplyResult{std::move(report->changed_components), std::move(report->actions),
+                     std::move(report->actions_by_component)};
 }
 
 absl::Status LinuxBackend::Teardown() {

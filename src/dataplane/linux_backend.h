@@ -32,9 +32,8 @@ class LinuxBackend : public DataplaneBackend {
   // Namespaces of the last converged plan (what the monitor watches).
   std::set<std::string> ConvergedNamespaces() const;
 
-  Kernel& kernel() { return *kernel_; }
-  // The namespace a plan namespace lives in here ("" = host in host mode).
-  std::string LocalNamespace(const std::string& planned_ns) const;
+  Kernel* kernel() override { return kernel_.get(); }
+  std::string LocalNamespace(const std::string& planned_ns) const override;
 
  private:
   plan::Plan Localize(const plan::Plan& desired) const;

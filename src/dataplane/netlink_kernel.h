@@ -39,8 +39,7 @@ class NetlinkKernel : public Kernel {
                                                   Ipv4Address destination) override;
   void Forget(const std::string& ns) override;
 
-  // Interface statistics of every link of a namespace (metrics).
-  absl::StatusOr<std::vector<netlink::Link>> Links(const std::string& ns);
+  absl::StatusOr<std::vector<netlink::Link>> Links(const std::string& ns) override;
 
  private:
   // The cached request socket of a namespace; call with mu_ held.

@@ -96,8 +96,13 @@ class Pass {
         if (!created) Record(b.component, StrCat("set bridge ", b.name, " up in ", InNs(ns)));
       }
     }
-    for (const auto& v : slice.veths) {
-      if (auto s = ConvergeVeth(v); !s.ok()) return s;
+    // Both ends' namespaces converge a pair: a pod whose namespace was
+    // recreated must get its link back even if its VM was not in scope.
+    for (const auto* list : {&slice.veths, &slice.peer_veths}) {
+      for (const auto& v : *list) {
+        if (!veths_done_.insert({v.netns, v.name}).second) continue;
+        if (auto s = ConvergeVeth(v); !s.ok()) return s;
+      }
     }
     return absl::OkStatus();
   }
@@ -225,6 +230,7 @@ class Pass {
 
   void Record(const std::string& component, std::string action) {
     report_.changed_components.insert(component);
+    report_.actions_by_component[component].push_back(action);
     report_.actions.push_back(std::move(action));
   }
 
@@ -295,6 +301,7 @@ class Pass {
   std::map<std::string, ObservedNamespace> observed_;
   std::set<std::pair<std::string, std::string>> recreated_;  // (ns, link) made this pass
   std::set<std::string> touched_;                            // ns whose links/addresses changed
+  std::set<std::pair<std::string, std::string>> veths_done_;
   std::map<std::string, std::string> names_;
 };
 

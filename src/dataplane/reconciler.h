@@ -34,6 +34,7 @@ std::map<std::string, NamespaceSlice> SliceByNamespace(const plan::Plan& plan);
 struct ReconcileReport {
   std::vector<std::string> actions;            // "create bridge ph-bb0 in ph-vehicle"
   std::set<std::string> changed_components;    // components an action touched
+  std::map<std::string, std::vector<std::string>> actions_by_component;
 };
 
 class Reconciler {

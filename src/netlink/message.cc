@@ -7,6 +7,7 @@
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
+#include <linux/pkt_sched.h>
 #include <linux/veth.h>
 
 #include <cstring>
@@ -96,6 +97,28 @@ Request NewVeth(std::string_view name, std::string_view peer, int peer_netns_fd)
   r.EndNest(peer_info);
   r.EndNest(data);
   r.EndNest(info);
+  return r;
+}
+
+Request NewVlan(std::string_view name, int parent_index, int vlan_id) {
+  Request r = NewLinkWithName(name);
+  r.PutU32(IFLA_LINK, static_cast<uint32_t>(parent_index));
+  nlattr* info = r.BeginNest(IFLA_LINKINFO);
+  r.PutString(IFLA_INFO_KIND, "vlan");
+  nlattr* data = r.BeginNest(IFLA_INFO_DATA);
+  mnl_attr_put_u16(r.header(), IFLA_VLAN_ID, static_cast<uint16_t>(vlan_id));
+  r.EndNest(data);
+  r.EndNest(info);
+  return r;
+}
+
+Request NewRootQdisc(int ifindex, std::string_view kind) {
+  Request r(RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK);
+  auto* tc = r.PutFamilyHeader<tcmsg>();
+  tc->tcm_family = AF_UNSPEC;
+  tc->tcm_ifindex = ifindex;
+  tc->tcm_parent = TC_H_ROOT;
+  r.PutString(TCA_KIND, kind);
   return r;
 }
 

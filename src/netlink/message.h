@@ -59,6 +59,11 @@ Request NewVeth(std::string_view name, std::string_view peer, int peer_netns_fd)
 Request SetLink(int ifindex, std::optional<int> master_index, bool up,
                 std::optional<std::string_view> alias);
 Request DeleteLink(int ifindex);
+// An 802.1Q VLAN device on `parent_index` (kernels without 8021q refuse it).
+Request NewVlan(std::string_view name, int parent_index, int vlan_id);
+// A root qdisc of `kind` (e.g. "taprio", "cbs", "etf", "htb") without
+// options: only used to ask whether the kernel knows the kind.
+Request NewRootQdisc(int ifindex, std::string_view kind);
 // RTM_GETLINK for one link by name (its index, kind and state).
 Request GetLink(std::string_view name);
 Request Address(bool add, int ifindex, Ipv4Address address, int prefix_length);

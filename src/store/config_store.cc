@@ -127,4 +127,15 @@ absl::Status ConfigStore::Activate(int64_t id, const std::string& action) {
   return tx.Commit();
 }
 
+absl::Status ConfigStore::Deactivate() {
+  Transaction tx(*db_);
+  if (!tx.status().ok()) return tx.status();
+  if (absl::Status s = db_->Exec(
+          "UPDATE config_versions SET status = 'inactive' WHERE status = 'active';"
+          "DELETE FROM state WHERE key = 'current_version';");
+      !s.ok())
+    return s;
+  return tx.Commit();
+}
+
 }  // namespace pharos::store

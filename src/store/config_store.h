@@ -47,6 +47,8 @@ class ConfigStore {
                                                const std::string& planned_addresses = "{}");
   // Makes an existing version current (rollback, re-apply of old content).
   absl::Status Activate(int64_t id, const std::string& action);
+  // No version is current any more (teardown); the versions stay.
+  absl::Status Deactivate();
 
   Database& db() { return *db_; }
 

@@ -30,6 +30,19 @@ CREATE TABLE state (
   value TEXT NOT NULL
 );
 )sql"},
+      {2, "network events",
+       R"sql(
+-- What happened to the network outside of configuration changes: drift
+-- repaired, convergence after a crash, teardown. The callback outbox
+-- (NotifyNetworkStatusChange) is fed from here.
+CREATE TABLE network_events (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  occurred_at TEXT NOT NULL,
+  component   TEXT NOT NULL,
+  kind        TEXT NOT NULL,
+  detail      TEXT NOT NULL
+);
+)sql"},
   };
   return kMigrations;
 }

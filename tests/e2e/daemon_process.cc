@@ -27,7 +27,8 @@ TempDir::TempDir() {
 }
 TempDir::~TempDir() { std::filesystem::remove_all(path_); }
 
-DaemonProcess::DaemonProcess(std::string state_dir) : state_dir_(std::move(state_dir)) {}
+DaemonProcess::DaemonProcess(std::string state_dir, std::vector<std::string> args)
+    : state_dir_(std::move(state_dir)), args_(std::move(args)) {}
 
 DaemonProcess::~DaemonProcess() {
   if (pid_ > 0) Stop();
@@ -41,9 +42,14 @@ bool DaemonProcess::Start() {
   if (pid_ == 0) {
     FILE* out = freopen(log.c_str(), "a", stderr);
     (void)out;
-    execl(PHAROSD_BINARY, PHAROSD_BINARY, "--listen", "127.0.0.1:0", "--state-dir",
-          state_dir_.c_str(), "--ready-file", ready.c_str(), "--log-level", "debug",
-          static_cast<char*>(nullptr));
+    std::vector<std::string> argv{PHAROSD_BINARY, "--listen",     "127.0.0.1:0",
+                                  "--state-dir",  state_dir_,   "--ready-file",
+                                  ready,          "--log-level", "debug"};
+    argv.insert(argv.end(), args_.begin(), args_.end());
+    std::vector<char*> raw;
+    for (auto& a : argv) raw.push_back(a.data());
+    raw.push_back(nullptr);
+    execv(PHAROSD_BINARY, raw.data());
     _exit(127);
   }
   for (int i = 0; i < 200; ++i) {

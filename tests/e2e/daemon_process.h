@@ -5,12 +5,17 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 namespace pharos::e2e {
 
 class DaemonProcess {
  public:
-  explicit DaemonProcess(std::string state_dir);
+  // `args`: extra pharosd flags; the default runs the `plan` dataplane,
+  // which needs no privileges. Twin tests pass --dataplane=emulated and a
+  // unique --interface-prefix.
+  explicit DaemonProcess(std::string state_dir,
+                         std::vector<std::string> args = {"--dataplane=plan"});
   ~DaemonProcess();  // SIGTERM + wait, if still running
 
   // Starts pharosd and waits until it serves; false (with the log on
@@ -25,6 +30,7 @@ class DaemonProcess {
 
  private:
   std::string state_dir_;
+  std::vector<std::string> args_;
   std::string address_;
   pid_t pid_ = -1;
 };

@@ -21,8 +21,6 @@ std::shared_ptr<grpc::Channel> Context::Channel() const {
   return grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
 }
 
-namespace {
-
 std::unique_ptr<grpc::ClientContext> CallContext() {
   auto ctx = std::make_unique<grpc::ClientContext>();
   ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
@@ -77,6 +75,8 @@ int ReportRpcError(const Context& ctx, const grpc::Status& s) {
       return kFailed;
   }
 }
+
+namespace {
 
 // The issues a failed call attached to its google.rpc.Status details.
 bool IssuesFromDetails(const grpc::Status& s, std::vector<v1::ValidationIssue>* issues) {

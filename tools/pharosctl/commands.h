@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include <google/protobuf/message.h>
 #include <grpcpp/grpcpp.h>
 
 #include "output.h"
@@ -18,6 +19,13 @@ struct Context {
   std::shared_ptr<grpc::Channel> Channel() const;
 };
 
+// Shared by the commands.
+std::unique_ptr<grpc::ClientContext> CallContext();
+bool ReadFile(const std::string& path, std::string* out);
+std::string ToJson(const google::protobuf::Message& m);
+// Maps a failed call to an exit code, printing what happened.
+int ReportRpcError(const Context& ctx, const grpc::Status& s);
+
 int Validate(const Context& ctx, const std::string& file, bool local);
 int Apply(const Context& ctx, const std::string& file, bool dry_run);
 int Plan(const Context& ctx, const std::string& file, const std::string& version);
@@ -26,5 +34,15 @@ int Diff(const Context& ctx, const std::string& from, const std::string& to,
 int Rollback(const Context& ctx, const std::string& version);
 int Versions(const Context& ctx);
 int Status(const Context& ctx, const std::string& filter);
+
+// Live network (network_commands.cc).
+int Routes(const Context& ctx, const std::string& source, const std::string& destination);
+int Test(const Context& ctx, const std::string& source, const std::string& destination,
+         const std::string& protocol, int port, int timeout_ms);
+int Metrics(const Context& ctx, const std::string& component, int duration_seconds);
+int Teardown(const Context& ctx);
+int Events(const Context& ctx, int64_t after_id, int limit);
+int Doctor(const Context& ctx);
+int Topology(const Context& ctx, const std::string& format);
 
 }  // namespace pharosctl

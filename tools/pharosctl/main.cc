@@ -58,6 +58,40 @@ int main(int argc, char** argv) {
   auto* status = app.add_subcommand("status", "components with their live status");
   status->add_option("filter", filter, "a type (soc, vm, pod, bridge), a name or a glob");
 
+  std::string source, destination, protocol = "icmp", component, format = "mermaid";
+  int port = 0, timeout_ms = 1000, duration = 0, limit = 100;
+  int64_t after = 0;
+  auto* routes = app.add_subcommand("routes", "the path SRC -> DST, asked of each kernel on the way");
+  routes->add_option("source", source, "component name or IP")->required();
+  routes->add_option("destination", destination, "component name or IP")->required();
+
+  auto* test = app.add_subcommand("test", "send real packets from SRC to DST");
+  test->add_option("source", source, "component name or IP")->required();
+  test->add_option("destination", destination, "component name or IP")->required();
+  test->add_option("--proto", protocol, "icmp, tcp or udp")
+      ->check(CLI::IsMember({"icmp", "tcp", "udp"}))
+      ->capture_default_str();
+  test->add_option("--port", port, "tcp/udp port")->check(CLI::Range(1, 65535));
+  test->add_option("--timeout", timeout_ms, "milliseconds")
+      ->check(CLI::Range(1, 30000))
+      ->capture_default_str();
+
+  auto* metrics = app.add_subcommand("metrics", "interface counters of components");
+  metrics->add_option("component", component, "one component (default: every node)");
+  metrics->add_option("--duration", duration, "seconds to sample for bandwidth (max 60)")
+      ->check(CLI::Range(0, 60));
+
+  auto* teardown = app.add_subcommand("teardown", "remove everything Pharos built; keep the versions");
+  auto* events = app.add_subcommand("events", "network events: drift repaired, converged on start");
+  events->add_option("--after", after, "only events with a larger id");
+  events->add_option("--limit", limit, "at most this many (max 1000)")->check(CLI::Range(1, 1000));
+
+  auto* doctor = app.add_subcommand("doctor", "which kernel features this machine has (needs root)");
+  auto* topology = app.add_subcommand("topology", "the live topology as a diagram");
+  topology->add_option("--format", format, "mermaid or dot")
+      ->check(CLI::IsMember({"mermaid", "dot"}))
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -80,5 +114,18 @@ int main(int argc, char** argv) {
   if (*rollback) return pharosctl::Rollback(ctx, version);
   if (*versions) return pharosctl::Versions(ctx);
   if (*status) return pharosctl::Status(ctx, filter);
+  if (*routes) return pharosctl::Routes(ctx, source, destination);
+  if (*test) {
+    if (protocol != "icmp" && port == 0) {
+      std::cerr << "pharosctl test: --proto " << protocol << " needs --port\n";
+      return pharosctl::kUsage;
+    }
+    return pharosctl::Test(ctx, source, destination, protocol, port, timeout_ms);
+  }
+  if (*metrics) return pharosctl::Metrics(ctx, component, duration);
+  if (*teardown) return pharosctl::Teardown(ctx);
+  if (*events) return pharosctl::Events(ctx, after, limit);
+  if (*doctor) return pharosctl::Doctor(ctx);
+  if (*topology) return pharosctl::Topology(ctx, format);
   return pharosctl::kUsage;
 }

@@ -1,0 +1,73 @@
+// The diagnostics use cases: connectivity tests with real packets, the
+// route a packet really takes (each namespace's FIB asked in turn), and
+// interface counters. Names (components, addresses) are resolved against
+// the current configuration; the kernel is asked everything else.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/config_controller.h"
+#include "dataplane/backend.h"
+
+namespace pharos::core {
+
+struct ConnectivityQuery {
+  std::string source;       // component name or IP address
+  std::string destination;  // component name or IP address
+  std::string protocol;     // icmp (default), tcp, udp
+  int port = 0;
+  int timeout_ms = 0;       // 0: 1000 ms; at most 30000 ms
+};
+
+struct ConnectivityAnswer {
+  bool success = false;
+  double latency_ms = 0;
+  std::string detail;
+};
+
+struct RouteAnswer {
+  bool routable = false;
+  std::vector<std::string> hops;          // one line per namespace crossed
+  std::vector<std::string> hop_components;
+  std::vector<std::string> policy_rules;
+  std::string description;
+};
+
+struct ComponentMetrics {
+  std::string component;
+  uint64_t bytes_in = 0, bytes_out = 0, packets_in = 0, packets_out = 0;
+  uint64_t errors_in = 0, errors_out = 0;
+  double bandwidth_mbps = 0;
+};
+
+inline constexpr int kMaxMetricsSeconds = 60;
+
+class Diagnostics {
+ public:
+  Diagnostics(ConfigController& controller, dataplane::DataplaneBackend& backend)
+      : controller_(controller), backend_(backend) {}
+
+  absl::StatusOr<ConnectivityAnswer> TestConnectivity(const ConnectivityQuery& query);
+  absl::StatusOr<RouteAnswer> RouteInfo(std::string_view source, std::string_view destination);
+  // `component` empty: every node. `duration_seconds` <= 0: counters only.
+  absl::StatusOr<std::vector<ComponentMetrics>> Metrics(std::string_view component,
+                                                        int duration_seconds);
+
+ private:
+  struct Endpoint {
+    std::string component;
+    std::string netns;  // local namespace; empty optional when unknown
+    bool has_netns = false;
+    Ipv4Address ip;
+  };
+  absl::Status RequireKernel() const;
+  absl::StatusOr<Endpoint> Resolve(const plan::Plan& plan, std::string_view text,
+                                   bool need_namespace) const;
+
+  ConfigController& controller_;
+  dataplane::DataplaneBackend& backend_;
+};
+
+}  // namespace pharos::core
