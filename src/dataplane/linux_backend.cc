@@ -94,6 +94,7 @@ absl::StatusOr<ApplyResult> LinuxBackend::Apply(const plan::Plan& desired) {
   }
   for (const auto& ns : scope) dirty_.erase(ns);
   converged_ = std::move(local);
+  if (converged_listener_) converged_listener_();
   return ApplyResult{std::move(report->changed_components), std::move(report->actions),
                      std::move(report->actions_by_component)};
 }
@@ -101,6 +102,11 @@ absl::StatusOr<ApplyResult> LinuxBackend::Apply(const plan::Plan& desired) {
 absl::Status LinuxBackend::Teardown() {
   absl::StatusOr<ApplyResult> r = Apply(plan::Plan{});
   return r.status();
+}
+
+void LinuxBackend::SetConvergedListener(std::function<void()> listener) {
+  std::lock_guard lock(mu_);
+  converged_listener_ = std::move(listener);
 }
 
 void LinuxBackend::MarkDirty(const std::set<std::string>& namespaces) {

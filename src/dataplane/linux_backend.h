@@ -5,6 +5,7 @@
 // down to the objects of one node, placed in the host's namespace.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -31,6 +32,8 @@ class LinuxBackend : public DataplaneBackend {
   void MarkDirty(const std::set<std::string>& namespaces);
   // Namespaces of the last converged plan (what the monitor watches).
   std::set<std::string> ConvergedNamespaces() const;
+  // Called after every successful Apply (the monitor re-syncs its watches).
+  void SetConvergedListener(std::function<void()> listener);
 
   Kernel* kernel() override { return kernel_.get(); }
   std::string LocalNamespace(const std::string& planned_ns) const override;
@@ -45,6 +48,7 @@ class LinuxBackend : public DataplaneBackend {
   mutable std::mutex mu_;
   std::optional<plan::Plan> converged_;  // localized plan last converged
   std::set<std::string> dirty_;
+  std::function<void()> converged_listener_;
 };
 
 // Only the objects of `node` (namespace `node_ns`), moved to the host

@@ -22,17 +22,24 @@ NetlinkMonitor::~NetlinkMonitor() {
   if (wake_fd_ >= 0) close(wake_fd_);
 }
 
-void NetlinkMonitor::Start() { thread_ = std::thread([this] { Run(); }); }
+void NetlinkMonitor::Start() {
+  backend_.SetConvergedListener([fd = wake_fd_] {
+    uint64_t one = 1;
+    (void)!write(fd, &one, sizeof(one));
+  });
+  thread_ = std::thread([this] { Run(); });
+}
 
 void NetlinkMonitor::Stop() {
   if (!thread_.joinable()) return;
+  backend_.SetConvergedListener(nullptr);
   stop_ = true;
   uint64_t one = 1;
   (void)!write(wake_fd_, &one, sizeof(one));
   thread_.join();
 }
 
-void NetlinkMonitor::SyncWatches() {
+void NetlinkMonitor::SyncWatches(std::set<std::string>& opened) {
   std::set<std::string> wanted = backend_.ConvergedNamespaces();
   for (auto it = watches_.begin(); it != watches_.end();) {
     // A watch keeps its namespace alive: drop it as soon as the namespace
@@ -49,7 +56,10 @@ void NetlinkMonitor::SyncWatches() {
     absl::StatusOr<netlink::ScopedNetns> inside = netlink::ScopedNetns::Enter(local);
     if (!inside.ok()) continue;
     auto socket = netlink::Socket::Open(RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE);
-    if (socket.ok()) watches_[ns] = std::move(*socket);
+    if (!socket.ok()) continue;
+    watches_[ns] = std::move(*socket);
+    // What changed between the apply and this watch went unseen: look once.
+    opened.insert(ns);
   }
 }
 
@@ -59,7 +69,12 @@ void NetlinkMonitor::Run() {
   Clock::time_point last_event{};
   Clock::time_point next_resync = Clock::now() + options_.resync_interval;
   while (!stop_) {
-    SyncWatches();
+    std::set<std::string> opened;
+    SyncWatches(opened);
+    if (!opened.empty()) {
+      pending.insert(opened.begin(), opened.end());
+      last_event = Clock::now();
+    }
     std::vector<pollfd> fds{{wake_fd_, POLLIN, 0}};
     std::vector<std::string> names{""};
     for (const auto& [ns, socket] : watches_) {
@@ -70,6 +85,10 @@ void NetlinkMonitor::Run() {
     if (!pending.empty()) timeout_ms = static_cast<int>(options_.quiet_period.count());
     poll(fds.data(), fds.size(), timeout_ms);
     if (stop_) break;
+    if (fds[0].revents & POLLIN) {
+      uint64_t drained;
+      (void)!read(wake_fd_, &drained, sizeof(drained));
+    }
     for (size_t i = 1; i < fds.size(); ++i) {
       if (!(fds[i].revents & (POLLIN | POLLERR))) continue;
       absl::StatusOr<int> n = watches_[names[i]]->ReadEvents([](const nlmsghdr*) {});

@@ -33,7 +33,8 @@ class NetlinkMonitor {
 
  private:
   void Run();
-  void SyncWatches();
+  // Opens watches for new namespaces (added to `opened`), drops old ones.
+  void SyncWatches(std::set<std::string>& opened);
 
   LinuxBackend& backend_;
   RepairFn repair_;

@@ -71,10 +71,19 @@ bool NetlinkKernel::NamespaceExists(const std::string& ns) {
 
 absl::Status NetlinkKernel::CreateNamespace(const std::string& ns, const std::string& marker) {
   Forget(ns);  // a socket cached for a namespace removed behind our back
-  if (absl::Status s = netlink::CreateNamedNetns(ns); !s.ok()) {
-    return Annotate(s, ns, "create namespace");
-  }
-  return MarkNamespace(ns, marker);
+  // Marked before it is named: a crash never leaves an unmarked namespace.
+  auto mark_inside = [&]() -> absl::Status {
+    absl::StatusOr<std::unique_ptr<netlink::Socket>> socket = netlink::Socket::Open();
+    if (!socket.ok()) return socket.status();
+    netlink::Request up = netlink::SetLink(1, std::nullopt, true, marker);  // lo is ifindex 1
+    if (absl::Status s = (*socket)->Execute(up); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    sockets_[ns] = std::move(*socket);
+    return absl::OkStatus();
+  };
+  absl::Status s = netlink::CreateNamedNetns(ns, mark_inside);
+  if (!s.ok()) Forget(ns);
+  return Annotate(s, ns, "create namespace");
 }
 
 absl::Status NetlinkKernel::MarkNamespace(const std::string& ns, const std::string& marker) {

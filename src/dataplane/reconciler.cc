@@ -96,6 +96,13 @@ class Pass {
         if (!created) Record(b.component, StrCat("set bridge ", b.name, " up in ", InNs(ns)));
       }
     }
+    return absl::OkStatus();
+  }
+
+  // After every bridge exists: a veth may be enslaved to a bridge of
+  // another namespace in scope.
+  absl::Status ConvergeVeths(const std::string& ns) {
+    const NamespaceSlice& slice = slices_.at(ns);
     // Both ends' namespaces converge a pair: a pod whose namespace was
     // recreated must get its link back even if its VM was not in scope.
     for (const auto* list : {&slice.veths, &slice.peer_veths}) {
@@ -212,7 +219,10 @@ class Pass {
   }
 
   absl::Status RemoveNamespace(const std::string& ns) {
-    if (!manage_namespaces_ || ns.empty() || !kernel_.NamespaceExists(ns)) return absl::OkStatus();
+    if (!manage_namespaces_ || ns.empty()) return absl::OkStatus();
+    // Not a namespace (a name file left by an interrupted creation, or
+    // nothing at all): only the name to clear.
+    if (!kernel_.NamespaceExists(ns)) return kernel_.DeleteNamespace(ns);
     absl::StatusOr<std::string> marker = kernel_.NamespaceMarkerOf(ns);
     if (!marker.ok() || *marker != marker_) return absl::OkStatus();  // not ours: never touch
     if (auto s = kernel_.DeleteNamespace(ns); !s.ok()) return s;
@@ -335,6 +345,9 @@ absl::StatusOr<ReconcileReport> Reconciler::Converge(const plan::Plan& desired,
   }
   for (const auto& ns : live) {
     if (auto s = pass.ConvergeLinks(ns); !s.ok()) return s;
+  }
+  for (const auto& ns : live) {
+    if (auto s = pass.ConvergeVeths(ns); !s.ok()) return s;
   }
   for (const auto& ns : live) {
     if (auto s = pass.ConvergeAddresses(ns); !s.ok()) return s;

@@ -4,7 +4,9 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -68,12 +70,18 @@ UniqueFd::~UniqueFd() {
   if (fd_ >= 0) close(fd_);
 }
 
-absl::Status CreateNamedNetns(const std::string& name) {
+absl::Status CreateNamedNetns(const std::string& name,
+                              const std::function<absl::Status()>& prepare) {
   InitialNetnsFd();
   static const absl::Status prepared = PrepareNetnsDirectory();
   if (!prepared.ok()) return prepared;
   std::string path = PathOf(name);
   int marker = open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+  if (marker < 0 && errno == EEXIST && !NamedNetnsExists(name)) {
+    // A file left by a creation that was interrupted before the mount.
+    unlink(path.c_str());
+    marker = open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+  }
   if (marker < 0) return Errno(StrCat("create ", path));
   close(marker);
 
@@ -84,11 +92,12 @@ absl::Status CreateNamedNetns(const std::string& name) {
     unlink(path.c_str());
     return s;
   }
-  absl::Status result = absl::OkStatus();
-  if (mount("/proc/thread-self/ns/net", path.c_str(), "none", MS_BIND, nullptr) < 0) {
+  absl::Status result = prepare ? prepare() : absl::OkStatus();
+  if (result.ok() &&
+      mount("/proc/thread-self/ns/net", path.c_str(), "none", MS_BIND, nullptr) < 0) {
     result = Errno(StrCat("bind mount ", path));
-    unlink(path.c_str());
   }
+  if (!result.ok()) unlink(path.c_str());
   if (setns(original.get(), CLONE_NEWNET) < 0) {
     perror("pharos: cannot return to the original network namespace");
     std::abort();
@@ -106,8 +115,8 @@ absl::Status DeleteNamedNetns(const std::string& name) {
 }
 
 bool NamedNetnsExists(const std::string& name) {
-  struct stat st;
-  return stat(PathOf(name).c_str(), &st) == 0;
+  struct statfs fs;
+  return statfs(PathOf(name).c_str(), &fs) == 0 && fs.f_type == NSFS_MAGIC;
 }
 
 absl::StatusOr<std::vector<std::string>> ListNamedNetns() {

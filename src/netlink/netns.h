@@ -4,6 +4,7 @@
 // /sys, unlike `ip netns exec`, so bpffs and the rest stay visible.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -33,9 +34,15 @@ class UniqueFd {
   int fd_ = -1;
 };
 
-absl::Status CreateNamedNetns(const std::string& name);
+// Creates a namespace and names it. `prepare` runs inside the new
+// namespace before it gets its name, so a named namespace is never seen
+// half-prepared (Pharos marks its own there).
+absl::Status CreateNamedNetns(const std::string& name,
+                              const std::function<absl::Status()>& prepare = nullptr);
 // Removes the name; the namespace itself dies when nothing uses it.
 absl::Status DeleteNamedNetns(const std::string& name);
+// True when the name is bound to a namespace (not a file left over by an
+// interrupted creation).
 bool NamedNetnsExists(const std::string& name);
 absl::StatusOr<std::vector<std::string>> ListNamedNetns();
 // "" is the namespace the process started in.

@@ -1,0 +1,44 @@
+// Helpers for twin tests: real sockets opened inside the namespaces the
+// test's pharosd built, unique name prefixes, and cleanup that runs even
+// when a test fails.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace pharos::e2e {
+
+// "t" + 4 random hex digits (prefixes are at most 6 characters) + "-": never the same twice, never "ph-".
+std::string UniquePrefix();
+// Named namespaces starting with `prefix`.
+std::vector<std::string> NamespacesWithPrefix(const std::string& prefix);
+// Deletes them (the safety net after a failed test).
+void RemoveNamespacesWithPrefix(const std::string& prefix);
+
+// A TCP server inside a namespace that accepts connections and counts
+// the bytes it receives.
+class NetnsTcpServer {
+ public:
+  NetnsTcpServer(const std::string& netns, int port);
+  ~NetnsTcpServer();
+  bool ok() const { return listen_fd_ >= 0; }
+  uint64_t bytes() const { return bytes_; }
+  int connections() const { return connections_; }
+
+ private:
+  void Serve();
+  int listen_fd_ = -1;
+  std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> bytes_{0};
+  std::atomic<int> connections_{0};
+  std::thread thread_;
+};
+
+// A connected TCP socket opened inside `netns` (-1 on failure).
+int ConnectFromNetns(const std::string& netns, const std::string& ip, int port,
+                     int timeout_ms = 2000);
+
+}  // namespace pharos::e2e
