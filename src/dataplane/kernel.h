@@ -51,9 +51,12 @@ class Kernel {
   virtual absl::StatusOr<ObservedNamespace> Observe(const std::string& ns) = 0;
   virtual absl::Status SetForwarding(const std::string& ns, bool enabled) = 0;
 
+  // Links are created up; a veth's first end enslaved to `master` ("" =
+  // none). One message each: no separate configuration round trips.
   virtual absl::Status CreateBridge(const std::string& ns, const std::string& name) = 0;
   virtual absl::Status CreateVeth(const std::string& ns, const std::string& name,
-                                  const std::string& peer_ns, const std::string& peer) = 0;
+                                  const std::string& master, const std::string& peer_ns,
+                                  const std::string& peer) = 0;
   // Master ("" = none), admin up, and the owner alias.
   virtual absl::Status ConfigureLink(const std::string& ns, const std::string& name,
                                      const std::string& master, bool up) = 0;

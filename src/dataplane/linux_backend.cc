@@ -50,8 +50,7 @@ plan::Plan LinuxBackend::Localize(const plan::Plan& desired) const {
   return PlanForHost(desired, plan::NamespaceName(options_.interface_prefix, options_.node));
 }
 
-std::set<std::string> LinuxBackend::ScopeFor(const plan::Plan& local) {
-  std::map<std::string, NamespaceSlice> now = SliceByNamespace(local);
+std::set<std::string> LinuxBackend::ScopeFor(const std::map<std::string, NamespaceSlice>& now) {
   std::set<std::string> scope = dirty_;
   if (!converged_) {
     // First apply since start: everything desired, and every namespace of
@@ -66,7 +65,7 @@ std::set<std::string> LinuxBackend::ScopeFor(const plan::Plan& local) {
     }
     return scope;
   }
-  std::map<std::string, NamespaceSlice> before = SliceByNamespace(*converged_);
+  const std::map<std::string, NamespaceSlice>& before = converged_slices_;
   for (const auto& [ns, slice] : now) {
     auto it = before.find(ns);
     if (it == before.end() || !(it->second == slice)) scope.insert(ns);
@@ -84,9 +83,10 @@ absl::StatusOr<ApplyResult> LinuxBackend::Apply(const plan::Plan& desired) {
     return absl::InvalidArgumentError(StrCat(
         "host mode: node '", options_.node, "' (--node) is not in the configuration"));
   }
-  std::set<std::string> scope = ScopeFor(local);
-  absl::StatusOr<ReconcileReport> report =
-      reconciler_.Converge(local, scope, converged_ ? &*converged_ : nullptr);
+  std::map<std::string, NamespaceSlice> slices = SliceByNamespace(local);
+  std::set<std::string> scope = ScopeFor(slices);
+  for (const auto& n : local.namespaces) component_of_ns_[n.name] = n.component;
+  absl::StatusOr<ReconcileReport> report = reconciler_.Converge(slices, scope, component_of_ns_);
   if (!report.ok()) {
     // What was half done is unknown: observe these again next time.
     dirty_.insert(scope.begin(), scope.end());
@@ -94,6 +94,7 @@ absl::StatusOr<ApplyResult> LinuxBackend::Apply(const plan::Plan& desired) {
   }
   for (const auto& ns : scope) dirty_.erase(ns);
   converged_ = std::move(local);
+  converged_slices_ = std::move(slices);
   if (converged_listener_) converged_listener_();
   return ApplyResult{std::move(report->changed_components), std::move(report->actions),
                      std::move(report->actions_by_component)};

@@ -40,13 +40,15 @@ class LinuxBackend : public DataplaneBackend {
 
  private:
   plan::Plan Localize(const plan::Plan& desired) const;
-  std::set<std::string> ScopeFor(const plan::Plan& local);
+  std::set<std::string> ScopeFor(const std::map<std::string, NamespaceSlice>& now);
 
   std::unique_ptr<Kernel> kernel_;
   BackendOptions options_;
   Reconciler reconciler_;
   mutable std::mutex mu_;
   std::optional<plan::Plan> converged_;  // localized plan last converged
+  std::map<std::string, NamespaceSlice> converged_slices_;
+  std::map<std::string, std::string> component_of_ns_;  // every namespace ever converged
   std::set<std::string> dirty_;
   std::function<void()> converged_listener_;
 };

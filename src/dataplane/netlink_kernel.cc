@@ -1,6 +1,7 @@
 #include "dataplane/netlink_kernel.h"
 
 #include <fcntl.h>
+#include <linux/netfilter.h>
 #include <nftables/libnftables.h>
 #include <unistd.h>
 
@@ -56,9 +57,23 @@ absl::StatusOr<netlink::Socket*> NetlinkKernel::SocketFor(const std::string& ns)
   return raw;
 }
 
+absl::StatusOr<netlink::Socket*> NetlinkKernel::NetfilterSocketFor(const std::string& ns) {
+  auto it = netfilter_sockets_.find(ns);
+  if (it != netfilter_sockets_.end()) return it->second.get();
+  absl::StatusOr<netlink::ScopedNetns> inside = netlink::ScopedNetns::Enter(ns);
+  if (!inside.ok()) return inside.status();
+  absl::StatusOr<std::unique_ptr<netlink::Socket>> socket =
+      netlink::Socket::Open(0, NETLINK_NETFILTER);
+  if (!socket.ok()) return socket.status();
+  netlink::Socket* raw = socket->get();
+  netfilter_sockets_[ns] = std::move(*socket);
+  return raw;
+}
+
 void NetlinkKernel::Forget(const std::string& ns) {
   std::lock_guard lock(mu_);
   sockets_.erase(ns);
+  netfilter_sockets_.erase(ns);
 }
 
 absl::StatusOr<std::vector<std::string>> NetlinkKernel::ListNamespaces() {
@@ -156,14 +171,11 @@ absl::StatusOr<ObservedNamespace> NetlinkKernel::Observe(const std::string& ns) 
       if (r && r->protocol == netlink::kPharosRouteProtocol) out.rules.push_back(*r);
     });
     if (!s.ok()) return Annotate(s, ns, "dump rules");
-  }
-  {
-    absl::StatusOr<netlink::ScopedNetns> inside = netlink::ScopedNetns::Enter(ns);
-    if (!inside.ok()) return inside.status();
-    std::ifstream in(kForwardingSysctl);
-    int value = 0;
-    in >> value;
-    out.forwarding = value == 1;
+    netlink::Request netconf = netlink::GetForwarding();
+    s = (*socket)->Query(netconf, [&](const nlmsghdr* m) {
+      if (auto f = netlink::ParseForwarding(m)) out.forwarding = *f;
+    });
+    if (!s.ok()) return Annotate(s, ns, "read forwarding");
   }
   absl::StatusOr<std::optional<std::string>> nat = ObserveNat(ns);
   if (!nat.ok()) return nat.status();
@@ -185,20 +197,32 @@ absl::Status NetlinkKernel::CreateBridge(const std::string& ns, const std::strin
   std::lock_guard lock(mu_);
   absl::StatusOr<netlink::Socket*> socket = SocketFor(ns);
   if (!socket.ok()) return socket.status();
-  netlink::Request r = netlink::NewBridge(name);
+  netlink::Request r = netlink::NewBridge(name, /*up=*/true);
   return Annotate((*socket)->Execute(r), ns, StrCat("create bridge ", name));
 }
 
 absl::Status NetlinkKernel::CreateVeth(const std::string& ns, const std::string& name,
-                                       const std::string& peer_ns, const std::string& peer) {
+                                       const std::string& master, const std::string& peer_ns,
+                                       const std::string& peer) {
   absl::StatusOr<netlink::UniqueFd> peer_fd = netlink::OpenNetns(peer_ns);
   if (!peer_fd.ok()) return peer_fd.status();
   std::lock_guard lock(mu_);
   absl::StatusOr<netlink::Socket*> socket = SocketFor(ns);
   if (!socket.ok()) return socket.status();
-  netlink::Request r = netlink::NewVeth(name, peer, peer_fd->get());
-  return Annotate((*socket)->Execute(r), ns,
-                  StrCat("create veth ", name, " <-> ", Where(peer_ns), ":", peer));
+  int master_index = 0;
+  if (!master.empty()) {
+    absl::StatusOr<netlink::Link> m = LinkByName(**socket, ns, master);
+    if (!m.ok()) return m.status();
+    master_index = m->index;
+  }
+  netlink::Request r = netlink::NewVeth(name, peer, peer_fd->get(), master_index, /*up=*/true);
+  if (absl::Status s = (*socket)->Execute(r); !s.ok()) {
+    return Annotate(s, ns, StrCat("create veth ", name, " <-> ", Where(peer_ns), ":", peer));
+  }
+  absl::StatusOr<netlink::Socket*> peer_socket = SocketFor(peer_ns);
+  if (!peer_socket.ok()) return peer_socket.status();
+  netlink::Request up = netlink::SetLinkUpByName(peer);
+  return Annotate((*peer_socket)->Execute(up), peer_ns, StrCat("set ", peer, " up"));
 }
 
 absl::Status NetlinkKernel::ConfigureLink(const std::string& ns, const std::string& name,
@@ -328,6 +352,17 @@ absl::Status NetlinkKernel::RunNft(const std::string& ns, const std::string& jso
 }
 
 absl::StatusOr<std::optional<std::string>> NetlinkKernel::ObserveNat(const std::string& ns) {
+  {
+    // Most namespaces have no NAT: ask netlink whether the table exists
+    // before paying for an nftables context.
+    std::lock_guard lock(mu_);
+    absl::StatusOr<netlink::Socket*> nf = NetfilterSocketFor(ns);
+    if (!nf.ok()) return nf.status();
+    netlink::Request get = netlink::GetNftTable(NFPROTO_IPV4, kNatTable);
+    absl::Status exists = (*nf)->Execute(get);
+    if (absl::IsNotFound(exists)) return std::optional<std::string>();
+    if (!exists.ok()) return Annotate(exists, ns, "nftables table lookup");
+  }
   std::string output;
   std::string list = StrCat(R"({"nftables":[{"list":{"table":{"family":"ip","name":")",
                             kNatTable, R"("}}}]})");

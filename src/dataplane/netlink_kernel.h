@@ -23,7 +23,8 @@ class NetlinkKernel : public Kernel {
   absl::Status SetForwarding(const std::string& ns, bool enabled) override;
   absl::Status CreateBridge(const std::string& ns, const std::string& name) override;
   absl::Status CreateVeth(const std::string& ns, const std::string& name,
-                          const std::string& peer_ns, const std::string& peer) override;
+                          const std::string& master, const std::string& peer_ns,
+                          const std::string& peer) override;
   absl::Status ConfigureLink(const std::string& ns, const std::string& name,
                              const std::string& master, bool up) override;
   absl::Status DeleteLink(const std::string& ns, const std::string& name) override;
@@ -44,6 +45,7 @@ class NetlinkKernel : public Kernel {
  private:
   // The cached request socket of a namespace; call with mu_ held.
   absl::StatusOr<netlink::Socket*> SocketFor(const std::string& ns);
+  absl::StatusOr<netlink::Socket*> NetfilterSocketFor(const std::string& ns);
   absl::StatusOr<netlink::Link> LinkByName(netlink::Socket& socket, const std::string& ns,
                                            const std::string& name);
   absl::StatusOr<std::vector<netlink::Link>> DumpLinks(netlink::Socket& socket);
@@ -52,6 +54,7 @@ class NetlinkKernel : public Kernel {
 
   std::mutex mu_;
   std::map<std::string, std::unique_ptr<netlink::Socket>> sockets_;
+  std::map<std::string, std::unique_ptr<netlink::Socket>> netfilter_sockets_;
 };
 
 }  // namespace pharos::dataplane

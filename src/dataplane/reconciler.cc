@@ -84,6 +84,7 @@ class Pass {
       if (link && link->kind != "bridge") {
         if (auto s = RemoveForeignOrStale(ns, *link, "bridge"); !s.ok()) return s;
         link = nullptr;
+        touched_.insert(ns);
       }
       if (!link) {
         if (auto s = kernel_.CreateBridge(ns, b.name); !s.ok()) return s;
@@ -91,7 +92,8 @@ class Pass {
         recreated_.insert({ns, b.name});
         created = true;
       }
-      if (created || !link->admin_up || link->alias != kOwnerAlias || link->master != 0) {
+      if (created ? NeedsAlias()
+                  : (!link->admin_up || link->master != 0 || MissingAlias(*link))) {
         if (auto s = kernel_.ConfigureLink(ns, b.name, "", true); !s.ok()) return s;
         if (!created) Record(b.component, StrCat("set bridge ", b.name, " up in ", InNs(ns)));
       }
@@ -138,13 +140,13 @@ class Pass {
       if (auto s = kernel_.AddAddress(ns, a); !s.ok()) return s;
       Record(a.component, StrCat("add address ", a.address.ToString(), "/", a.prefix_length,
                                  " to ", a.ifname, " in ", InNs(ns)));
-      touched_.insert(ns);
     }
     return absl::OkStatus();
   }
 
-  // Links and addresses changed routes the kernel owns: look again before
-  // routes are compared.
+  // A removed address or a replaced link took routes with it: look again
+  // before routes are compared. (New links and addresses cannot appear in
+  // the old observation, so they need no second look.)
   absl::Status RefreshIfTouched(const std::string& ns) {
     if (!touched_.count(ns)) return absl::OkStatus();
     return ObserveNamespace(ns);
@@ -244,6 +246,13 @@ class Pass {
     report_.actions.push_back(std::move(action));
   }
 
+  // Outside its own namespaces (host mode) Pharos marks every link it
+  // makes with its alias; inside them the namespace's marker is enough.
+  bool NeedsAlias() const { return !manage_namespaces_; }
+  bool MissingAlias(const netlink::Link& link) const {
+    return NeedsAlias() && link.alias != kOwnerAlias;
+  }
+
   // In a namespace Pharos created, every link but lo is its own; elsewhere
   // only links carrying its alias.
   bool Owned(const std::string& ns, const netlink::Link& link) const {
@@ -263,44 +272,70 @@ class Pass {
     return absl::OkStatus();
   }
 
+  // A pair is checked from the side(s) in scope. A namespace out of scope
+  // is trusted (the monitor marks it dirty when it changes); a veth end
+  // cannot exist without its peer, so one side in scope is enough.
   absl::Status ConvergeVeth(const plan::VethObject& v) {
-    const ObservedNamespace& here = observed_.at(v.netns);
-    const ObservedNamespace& there = observed_.at(v.peer_netns);
-    const netlink::Link* a = here.FindLink(v.name);
-    const netlink::Link* b = there.FindLink(v.peer);
-    bool paired = a && b && a->kind == "veth" && b->kind == "veth" && a->peer == b->index &&
-                  b->peer == a->index;
+    auto here_it = observed_.find(v.netns);
+    auto there_it = observed_.find(v.peer_netns);
+    const ObservedNamespace* here = here_it == observed_.end() ? nullptr : &here_it->second;
+    const ObservedNamespace* there = there_it == observed_.end() ? nullptr : &there_it->second;
+    const netlink::Link* a = here ? here->FindLink(v.name) : nullptr;
+    const netlink::Link* b = there ? there->FindLink(v.peer) : nullptr;
+    bool paired;
+    if (here && there) {
+      paired = a && b && a->kind == "veth" && b->kind == "veth" && a->peer == b->index &&
+               b->peer == a->index;
+    } else if (here) {
+      paired = a && a->kind == "veth" && a->peer != 0;
+    } else {
+      paired = b && b->kind == "veth" && b->peer != 0;
+    }
     bool created = false;
     if (!paired) {
-      if (a) {
-        if (auto s = RemoveForeignOrStale(v.netns, *a, "veth"); !s.ok()) return s;
+      if (auto s = RemoveEnd(v.netns, here, a, v.name); !s.ok()) return s;
+      if (auto s = RemoveEnd(v.peer_netns, there, b, v.peer); !s.ok()) return s;
+      if (auto s = kernel_.CreateVeth(v.netns, v.name, v.master, v.peer_netns, v.peer); !s.ok()) {
+        return s;
       }
-      if (b) {
-        if (auto s = RemoveForeignOrStale(v.peer_netns, *b, "veth"); !s.ok()) return s;
-      }
-      if (auto s = kernel_.CreateVeth(v.netns, v.name, v.peer_netns, v.peer); !s.ok()) return s;
       Record(v.component, StrCat("create veth ", v.name, " in ", InNs(v.netns), " <-> ", v.peer,
                                  " in ", InNs(v.peer_netns)));
       recreated_.insert({v.netns, v.name});
       recreated_.insert({v.peer_netns, v.peer});
-      touched_.insert(v.netns);
-      touched_.insert(v.peer_netns);
+      // Routes through an end that existed before died with it.
+      if (a) touched_.insert(v.netns);
+      if (b) touched_.insert(v.peer_netns);
       created = true;
     }
-    std::string master;
-    if (!created && a->master) {
-      const netlink::Link* m = here.FindLink(a->master);
-      master = m ? m->name : "?";
+    if (created ? NeedsAlias() : here != nullptr) {
+      std::string master;
+      if (!created && a->master) {
+        const netlink::Link* m = here->FindLink(a->master);
+        master = m ? m->name : "?";
+      }
+      if (created || master != v.master || !a->admin_up || MissingAlias(*a)) {
+        if (auto s = kernel_.ConfigureLink(v.netns, v.name, v.master, true); !s.ok()) return s;
+        if (!created) Record(v.component, StrCat("set ", v.name, " up in ", InNs(v.netns)));
+      }
     }
-    if (created || master != v.master || !a->admin_up || a->alias != kOwnerAlias) {
-      if (auto s = kernel_.ConfigureLink(v.netns, v.name, v.master, true); !s.ok()) return s;
-      if (!created) Record(v.component, StrCat("set ", v.name, " up in ", InNs(v.netns)));
-    }
-    if (created || !b->admin_up || b->alias != kOwnerAlias || b->master != 0) {
-      if (auto s = kernel_.ConfigureLink(v.peer_netns, v.peer, "", true); !s.ok()) return s;
-      if (!created) Record(v.component, StrCat("set ", v.peer, " up in ", InNs(v.peer_netns)));
+    if (created ? NeedsAlias() : there != nullptr) {
+      if (created || !b->admin_up || MissingAlias(*b) || b->master != 0) {
+        if (auto s = kernel_.ConfigureLink(v.peer_netns, v.peer, "", true); !s.ok()) return s;
+        if (!created) Record(v.component, StrCat("set ", v.peer, " up in ", InNs(v.peer_netns)));
+      }
     }
     return absl::OkStatus();
+  }
+
+  // Removes a stale end before a pair is recreated: through what was
+  // observed when its namespace is in scope, by name otherwise.
+  absl::Status RemoveEnd(const std::string& ns, const ObservedNamespace* observed,
+                         const netlink::Link* link, const std::string& name) {
+    if (observed) {
+      return link ? RemoveForeignOrStale(ns, *link, "veth") : absl::OkStatus();
+    }
+    if (!manage_namespaces_) return absl::OkStatus();  // host mode: never blind
+    return kernel_.DeleteLink(ns, name);
   }
 
   Kernel& kernel_;
@@ -310,7 +345,7 @@ class Pass {
   ReconcileReport& report_;
   std::map<std::string, ObservedNamespace> observed_;
   std::set<std::pair<std::string, std::string>> recreated_;  // (ns, link) made this pass
-  std::set<std::string> touched_;                            // ns whose links/addresses changed
+  std::set<std::string> touched_;  // ns where the kernel dropped routes behind us
   std::set<std::pair<std::string, std::string>> veths_done_;
   std::map<std::string, std::string> names_;
 };
@@ -320,27 +355,28 @@ class Pass {
 absl::StatusOr<ReconcileReport> Reconciler::Converge(const plan::Plan& desired,
                                                      const std::set<std::string>& scope,
                                                      const plan::Plan* previous) {
-  ReconcileReport report;
-  std::map<std::string, NamespaceSlice> slices = SliceByNamespace(desired);
-  Pass pass(kernel_, marker_, manage_namespaces_, slices, report);
   std::map<std::string, std::string> names;
   for (const plan::Plan* p : {previous, &desired}) {
     if (!p) continue;
     for (const auto& n : p->namespaces) names[n.name] = n.component;
   }
-  pass.SetComponentNames(std::move(names));
+  return Converge(SliceByNamespace(desired), scope, names);
+}
+
+absl::StatusOr<ReconcileReport> Reconciler::Converge(
+    const std::map<std::string, NamespaceSlice>& slices, const std::set<std::string>& scope,
+    const std::map<std::string, std::string>& components) {
+  ReconcileReport report;
+  Pass pass(kernel_, marker_, manage_namespaces_, slices, report);
+  pass.SetComponentNames(components);
 
   std::vector<std::string> live, gone;
   for (const auto& ns : scope) (slices.count(ns) ? live : gone).push_back(ns);
-  // A veth needs both of its namespaces observed.
-  std::set<std::string> observe(live.begin(), live.end());
+  // Every namespace exists before links are made between them.
   for (const auto& ns : live) {
-    for (const auto& v : slices.at(ns).veths) observe.insert(v.peer_netns);
-    for (const auto& v : slices.at(ns).peer_veths) observe.insert(v.netns);
-  }
-  for (const auto& ns : observe) {
-    if (!slices.count(ns)) continue;
     if (auto s = pass.EnsureNamespace(ns); !s.ok()) return s;
+  }
+  for (const auto& ns : live) {
     if (auto s = pass.ObserveNamespace(ns); !s.ok()) return s;
   }
   for (const auto& ns : live) {

@@ -51,6 +51,10 @@ class Reconciler {
   absl::StatusOr<ReconcileReport> Converge(const plan::Plan& desired,
                                            const std::set<std::string>& scope,
                                            const plan::Plan* previous = nullptr);
+  // The same with the slices of `desired` already computed.
+  absl::StatusOr<ReconcileReport> Converge(const std::map<std::string, NamespaceSlice>& slices,
+                                           const std::set<std::string>& scope,
+                                           const std::map<std::string, std::string>& components);
 
  private:
   Kernel& kernel_;

@@ -7,6 +7,9 @@
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
+#include <linux/netconf.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <linux/pkt_sched.h>
 #include <linux/veth.h>
 
@@ -62,26 +65,32 @@ namespace {
 
 constexpr uint16_t kCreate = NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK;
 
-Request NewLinkWithName(std::string_view name) {
+Request NewLinkWithName(std::string_view name, bool up) {
   Request r(RTM_NEWLINK, kCreate);
   auto* ifi = r.PutFamilyHeader<ifinfomsg>();
   ifi->ifi_family = AF_UNSPEC;
+  if (up) {
+    ifi->ifi_flags = IFF_UP;
+    ifi->ifi_change = IFF_UP;
+  }
   r.PutString(IFLA_IFNAME, name);
   return r;
 }
 
 }  // namespace
 
-Request NewBridge(std::string_view name) {
-  Request r = NewLinkWithName(name);
+Request NewBridge(std::string_view name, bool up) {
+  Request r = NewLinkWithName(name, up);
   nlattr* info = r.BeginNest(IFLA_LINKINFO);
   r.PutString(IFLA_INFO_KIND, "bridge");
   r.EndNest(info);
   return r;
 }
 
-Request NewVeth(std::string_view name, std::string_view peer, int peer_netns_fd) {
-  Request r = NewLinkWithName(name);
+Request NewVeth(std::string_view name, std::string_view peer, int peer_netns_fd,
+                int master_index, bool up) {
+  Request r = NewLinkWithName(name, up);
+  if (master_index > 0) r.PutU32(IFLA_MASTER, static_cast<uint32_t>(master_index));
   nlattr* info = r.BeginNest(IFLA_LINKINFO);
   r.PutString(IFLA_INFO_KIND, "veth");
   nlattr* data = r.BeginNest(IFLA_INFO_DATA);
@@ -101,7 +110,7 @@ Request NewVeth(std::string_view name, std::string_view peer, int peer_netns_fd)
 }
 
 Request NewVlan(std::string_view name, int parent_index, int vlan_id) {
-  Request r = NewLinkWithName(name);
+  Request r = NewLinkWithName(name, false);
   r.PutU32(IFLA_LINK, static_cast<uint32_t>(parent_index));
   nlattr* info = r.BeginNest(IFLA_LINKINFO);
   r.PutString(IFLA_INFO_KIND, "vlan");
@@ -132,6 +141,16 @@ Request SetLink(int ifindex, std::optional<int> master_index, bool up,
   ifi->ifi_flags = up ? IFF_UP : 0;
   if (master_index) r.PutU32(IFLA_MASTER, static_cast<uint32_t>(*master_index));
   if (alias) r.PutString(IFLA_IFALIAS, *alias);
+  return r;
+}
+
+Request SetLinkUpByName(std::string_view name) {
+  Request r(RTM_NEWLINK, NLM_F_ACK);
+  auto* ifi = r.PutFamilyHeader<ifinfomsg>();
+  ifi->ifi_family = AF_UNSPEC;
+  ifi->ifi_change = IFF_UP;
+  ifi->ifi_flags = IFF_UP;
+  r.PutString(IFLA_IFNAME, name);
   return r;
 }
 
@@ -217,6 +236,24 @@ Request DumpLinks() { return Dump<ifinfomsg>(RTM_GETLINK, AF_UNSPEC); }
 Request DumpAddresses() { return Dump<ifaddrmsg>(RTM_GETADDR, AF_INET); }
 Request DumpRoutes() { return Dump<rtmsg>(RTM_GETROUTE, AF_INET); }
 Request DumpRules() { return Dump<fib_rule_hdr>(RTM_GETRULE, AF_INET); }
+
+Request GetForwarding() {
+  Request r(RTM_GETNETCONF, 0);
+  auto* ncm = r.PutFamilyHeader<netconfmsg>();
+  ncm->ncm_family = AF_INET;
+  r.PutU32(NETCONFA_IFINDEX, static_cast<uint32_t>(NETCONFA_IFINDEX_ALL));
+  return r;
+}
+
+Request GetNftTable(uint8_t family, std::string_view name) {
+  Request r(static_cast<uint16_t>((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE), 0);
+  auto* nfg = r.PutFamilyHeader<nfgenmsg>();
+  nfg->nfgen_family = family;
+  nfg->version = NFNETLINK_V0;
+  nfg->res_id = 0;
+  r.PutString(NFTA_TABLE_NAME, name);
+  return r;
+}
 
 Request LookupRoute(Ipv4Address destination) {
   Request r(RTM_GETROUTE, 0);
@@ -346,6 +383,13 @@ std::optional<RuleEntry> ParseRule(const nlmsghdr* message) {
   r.priority = static_cast<int>(U32Of(attrs[FRA_PRIORITY]));
   r.protocol = attrs[FRA_PROTOCOL] ? mnl_attr_get_u8(attrs[FRA_PROTOCOL]) : 0;
   return r;
+}
+
+std::optional<bool> ParseForwarding(const nlmsghdr* message) {
+  if (message->nlmsg_type != RTM_NEWNETCONF) return std::nullopt;
+  auto attrs = ParseAttributes<NETCONFA_MAX + 1>(message, sizeof(netconfmsg));
+  if (!attrs[NETCONFA_FORWARDING]) return std::nullopt;
+  return U32Of(attrs[NETCONFA_FORWARDING]) != 0;
 }
 
 }  // namespace pharos::netlink

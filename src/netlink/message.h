@@ -51,14 +51,20 @@ class Request {
 };
 
 // --- Requests (sequence number 0; the socket assigns one) ---------------
-Request NewBridge(std::string_view name);
-// A veth pair: `name` here, `peer` in the namespace behind `peer_netns_fd`
-// (-1: same namespace).
-Request NewVeth(std::string_view name, std::string_view peer, int peer_netns_fd);
+// `up`: created administratively up (one message instead of two).
+Request NewBridge(std::string_view name, bool up = false);
+// A veth pair: `name` here (enslaved to `master_index` when not 0), `peer`
+// in the namespace behind `peer_netns_fd` (-1: same namespace); `up`:
+// `name` comes up at creation (the kernel cannot open the peer before the
+// pair is joined: bring it up with SetLinkUpByName).
+Request NewVeth(std::string_view name, std::string_view peer, int peer_netns_fd,
+                int master_index = 0, bool up = false);
 // Sets master (0: none, std::nullopt: unchanged), admin state and alias.
 Request SetLink(int ifindex, std::optional<int> master_index, bool up,
                 std::optional<std::string_view> alias);
 Request DeleteLink(int ifindex);
+// Admin up, the link named by IFLA_IFNAME (no index lookup needed).
+Request SetLinkUpByName(std::string_view name);
 // An 802.1Q VLAN device on `parent_index` (kernels without 8021q refuse it).
 Request NewVlan(std::string_view name, int parent_index, int vlan_id);
 // A root qdisc of `kind` (e.g. "taprio", "cbs", "etf", "htb") without
@@ -92,6 +98,11 @@ Request DumpLinks();
 Request DumpAddresses();
 Request DumpRoutes();
 Request DumpRules();
+// RTM_GETNETCONF for "all": whether the namespace forwards IPv4 (cheaper
+// than /proc/sys, whose lookups slow down with hundreds of namespaces).
+Request GetForwarding();
+// NFT_MSG_GETTABLE (NETLINK_NETFILTER): does table `name` exist?
+Request GetNftTable(uint8_t family, std::string_view name);
 // RTM_GETROUTE for one destination: what the FIB would do.
 Request LookupRoute(Ipv4Address destination);
 
@@ -143,5 +154,6 @@ std::optional<Link> ParseLink(const struct nlmsghdr* message);
 std::optional<AddressEntry> ParseAddress(const struct nlmsghdr* message);
 std::optional<RouteEntry> ParseRoute(const struct nlmsghdr* message);
 std::optional<RuleEntry> ParseRule(const struct nlmsghdr* message);
+std::optional<bool> ParseForwarding(const struct nlmsghdr* message);
 
 }  // namespace pharos::netlink

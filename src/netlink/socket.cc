@@ -54,12 +54,13 @@ const char* MessageTypeName(uint16_t type) {
     case RTM_NEWRULE: return "RTM_NEWRULE";
     case RTM_DELRULE: return "RTM_DELRULE";
     case RTM_GETRULE: return "RTM_GETRULE";
+    case RTM_GETNETCONF: return "RTM_GETNETCONF";
     default: return "netlink request";
   }
 }
 
-absl::StatusOr<std::unique_ptr<Socket>> Socket::Open(unsigned groups) {
-  mnl_socket* s = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC | (groups ? SOCK_NONBLOCK : 0));
+absl::StatusOr<std::unique_ptr<Socket>> Socket::Open(unsigned groups, int protocol) {
+  mnl_socket* s = mnl_socket_open2(protocol, SOCK_CLOEXEC | (groups ? SOCK_NONBLOCK : 0));
   if (!s) return ErrnoStatus(errno, "cannot open a netlink socket");
   if (mnl_socket_bind(s, groups, MNL_SOCKET_AUTOPID) < 0) {
     int err = errno;

@@ -18,7 +18,8 @@ class Socket {
  public:
   // Opens a socket in the calling thread's current network namespace.
   // `groups`: multicast groups to join (RTMGRP_* bits) for a monitor.
-  static absl::StatusOr<std::unique_ptr<Socket>> Open(unsigned groups = 0);
+  static absl::StatusOr<std::unique_ptr<Socket>> Open(unsigned groups = 0,
+                                                      int protocol = NETLINK_ROUTE);
   ~Socket();
   Socket(const Socket&) = delete;
   Socket& operator=(const Socket&) = delete;

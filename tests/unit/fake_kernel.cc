@@ -80,19 +80,20 @@ absl::Status FakeKernel::SetForwarding(const std::string& ns, bool enabled) {
 absl::Status FakeKernel::CreateBridge(const std::string& ns, const std::string& name) {
   calls.push_back(StrCat("CreateBridge ", ns, " ", name));
   FakeLink& l = Find(ns)->links[name];
-  l = {next_index_++, "bridge", "", "", "", "", false};
+  l = {next_index_++, "bridge", "", "", "", "", true};
   return absl::OkStatus();
 }
 
 absl::Status FakeKernel::CreateVeth(const std::string& ns, const std::string& name,
-                                    const std::string& peer_ns, const std::string& peer) {
+                                    const std::string& master, const std::string& peer_ns,
+                                    const std::string& peer) {
   calls.push_back(StrCat("CreateVeth ", ns, " ", name));
   FakeNs* a = Find(ns);
   FakeNs* b = Find(peer_ns);
   if (!a || !b) return absl::NotFoundError("namespace");
   if (a->links.count(name) || b->links.count(peer)) return absl::AlreadyExistsError(name);
-  a->links[name] = {next_index_++, "veth", "", peer_ns, peer, "", false};
-  b->links[peer] = {next_index_++, "veth", "", ns, name, "", false};
+  a->links[name] = {next_index_++, "veth", master, peer_ns, peer, "", true};
+  b->links[peer] = {next_index_++, "veth", "", ns, name, "", true};
   return absl::OkStatus();
 }
 

@@ -41,7 +41,8 @@ class FakeKernel : public dataplane::Kernel {
   absl::Status SetForwarding(const std::string& ns, bool enabled) override;
   absl::Status CreateBridge(const std::string& ns, const std::string& name) override;
   absl::Status CreateVeth(const std::string& ns, const std::string& name,
-                          const std::string& peer_ns, const std::string& peer) override;
+                          const std::string& master, const std::string& peer_ns,
+                          const std::string& peer) override;
   absl::Status ConfigureLink(const std::string& ns, const std::string& name,
                              const std::string& master, bool up) override;
   absl::Status DeleteLink(const std::string& ns, const std::string& name) override;
