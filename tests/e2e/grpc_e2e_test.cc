@@ -204,7 +204,7 @@ TEST_F(GrpcE2eTest, ConfigureVehicleNetworkDryRunAndStatus) {
   EXPECT_EQ(st.components(0).connected_to(0), "vm1/ph-podbr0");
 }
 
-TEST_F(GrpcE2eTest, PullpiriAliasAndUnbuiltRpcsSayWhatIsMissing) {
+TEST_F(GrpcE2eTest, PullpiriAliasUnbuiltRpcsAndPlanModeDiagnosticsSayWhatIsMissing) {
   auto pullpiri = v1::PharosNetworkServiceConnection::NewStub(channel_);
   v1::PullpiriRequestNetworkPodRequest preq;
   preq.set_pod_name("scenario-1");
@@ -213,10 +213,16 @@ TEST_F(GrpcE2eTest, PullpiriAliasAndUnbuiltRpcsSayWhatIsMissing) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
   EXPECT_NE(s.error_message().find("RequestNetworkPod is not implemented yet"), std::string::npos)
       << s.error_message();
+  // Diagnostics exist but need a dataplane with something to probe.
   v1::TestConnectivityResponse tresp;
   s = stub_->TestConnectivity(Ctx().get(), {}, &tresp);
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_NE(s.error_message().find("Linux dataplane"), std::string::npos);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  v1::TestConnectivityRequest treq;
+  treq.set_source("perception-pod");
+  treq.set_destination("control-pod");
+  s = stub_->TestConnectivity(Ctx().get(), treq, &tresp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(s.error_message().find("--dataplane=emulated"), std::string::npos) << s.error_message();
   v1::RegisterServiceResponse rresp;
   s = stub_->RegisterService(Ctx().get(), {}, &rresp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
