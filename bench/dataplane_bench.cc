@@ -10,6 +10,7 @@
 // machine's own namespace is never touched.
 #include <fcntl.h>
 #include <sched.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -69,29 +70,40 @@ pharos::plan::Plan PlanOf(const std::string& yaml, const std::string& prefix) {
   return *a.plan;
 }
 
-// Runs the CNI bridge plugin like a runtime: env + config on stdin.
+// Runs the CNI bridge plugin like a runtime: env + config on stdin,
+// spawned (posix_spawn, no copy of this process's memory) from inside the
+// CNI "host" namespace, which the child inherits.
 double CniAdd(const std::string& host_ns, const std::string& pod_ns, const std::string& id,
               const std::string& config) {
   int in[2];
-  if (pipe(in) < 0) return -1;
+  if (pipe2(in, O_CLOEXEC) < 0) return -1;
+  std::vector<std::string> env = {
+      "CNI_COMMAND=ADD", "CNI_CONTAINERID=" + id,
+      "CNI_NETNS=" + std::string(pharos::netlink::kNetnsDirectory) + "/" + pod_ns,
+      "CNI_IFNAME=eth0", "CNI_PATH=/usr/lib/cni", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
+  std::vector<char*> envp;
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in[0], 0);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  char arg0[] = "bridge";
+  char* argv[] = {arg0, nullptr};
   auto start = Clock::now();
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(in[0], 0);
-    close(in[1]);
-    int out = open("/dev/null", O_WRONLY);
-    dup2(out, 1);
-    auto ns = pharos::netlink::OpenNetns(host_ns);
-    if (!ns.ok() || setns(ns->get(), CLONE_NEWNET) < 0) _exit(126);
-    setenv("CNI_COMMAND", "ADD", 1);
-    setenv("CNI_CONTAINERID", id.c_str(), 1);
-    setenv("CNI_NETNS", (std::string(pharos::netlink::kNetnsDirectory) + "/" + pod_ns).c_str(), 1);
-    setenv("CNI_IFNAME", "eth0", 1);
-    setenv("CNI_PATH", "/usr/lib/cni", 1);
-    execl("/usr/lib/cni/bridge", "bridge", static_cast<char*>(nullptr));
-    _exit(127);
+  pid_t pid = -1;
+  int rc;
+  {
+    auto inside = pharos::netlink::ScopedNetns::Enter(host_ns);
+    if (!inside.ok()) return -1;
+    rc = posix_spawn(&pid, "/usr/lib/cni/bridge", &actions, nullptr, argv, envp.data());
   }
+  posix_spawn_file_actions_destroy(&actions);
   close(in[0]);
+  if (rc != 0) {
+    close(in[1]);
+    return -1;
+  }
   (void)!write(in[1], config.data(), config.size());
   close(in[1]);
   int status = 0;

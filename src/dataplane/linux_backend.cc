@@ -45,14 +45,14 @@ std::string LinuxBackend::LocalNamespace(const std::string& planned_ns) const {
   return options_.mode == "host" ? "" : planned_ns;
 }
 
-plan::Plan LinuxBackend::Localize(const plan::Plan& desired) const {
-  if (options_.mode != "host") return desired;
+std::optional<plan::Plan> LinuxBackend::Localize(const plan::Plan& desired) const {
+  if (options_.mode != "host") return std::nullopt;
   return PlanForHost(desired, plan::NamespaceName(options_.interface_prefix, options_.node));
 }
 
-std::set<std::string> LinuxBackend::ScopeFor(const std::map<std::string, NamespaceSlice>& now) {
+std::set<std::string> LinuxBackend::ScopeFor(const std::map<std::string, uint64_t>& now) {
   std::set<std::string> scope = dirty_;
-  if (!converged_) {
+  if (!converged_once_) {
     // First apply since start: everything desired, and every namespace of
     // ours left over from before (the reconciler checks the marker).
     for (const auto& [ns, slice] : now) scope.insert(ns);
@@ -65,10 +65,10 @@ std::set<std::string> LinuxBackend::ScopeFor(const std::map<std::string, Namespa
     }
     return scope;
   }
-  const std::map<std::string, NamespaceSlice>& before = converged_slices_;
-  for (const auto& [ns, slice] : now) {
+  const std::map<std::string, uint64_t>& before = converged_digests_;
+  for (const auto& [ns, digest] : now) {
     auto it = before.find(ns);
-    if (it == before.end() || !(it->second == slice)) scope.insert(ns);
+    if (it == before.end() || it->second != digest) scope.insert(ns);
   }
   for (const auto& [ns, slice] : before) {
     if (!now.count(ns)) scope.insert(ns);
@@ -78,14 +78,18 @@ std::set<std::string> LinuxBackend::ScopeFor(const std::map<std::string, Namespa
 
 absl::StatusOr<ApplyResult> LinuxBackend::Apply(const plan::Plan& desired) {
   std::lock_guard lock(mu_);
-  plan::Plan local = Localize(desired);
+  std::optional<plan::Plan> host_plan = Localize(desired);
+  const plan::Plan& local = host_plan ? *host_plan : desired;
   if (options_.mode == "host" && local.namespaces.empty() && !desired.namespaces.empty()) {
     return absl::InvalidArgumentError(StrCat(
         "host mode: node '", options_.node, "' (--node) is not in the configuration"));
   }
-  std::map<std::string, NamespaceSlice> slices = SliceByNamespace(local);
-  std::set<std::string> scope = ScopeFor(slices);
-  for (const auto& n : local.namespaces) component_of_ns_[n.name] = n.component;
+  std::map<std::string, uint64_t> digests = DigestByNamespace(local);
+  std::set<std::string> scope = ScopeFor(digests);
+  std::map<std::string, NamespaceSlice> slices = SliceByNamespace(local, &scope);
+  for (const auto& [ns, slice] : slices) {
+    if (slice.ns) component_of_ns_[ns] = slice.ns->component;
+  }
   absl::StatusOr<ReconcileReport> report = reconciler_.Converge(slices, scope, component_of_ns_);
   if (!report.ok()) {
     // What was half done is unknown: observe these again next time.
@@ -93,8 +97,8 @@ absl::StatusOr<ApplyResult> LinuxBackend::Apply(const plan::Plan& desired) {
     return report.status();
   }
   for (const auto& ns : scope) dirty_.erase(ns);
-  converged_ = std::move(local);
-  converged_slices_ = std::move(slices);
+  converged_once_ = true;
+  converged_digests_ = std::move(digests);
   if (converged_listener_) converged_listener_();
   return ApplyResult{std::move(report->changed_components), std::move(report->actions),
                      std::move(report->actions_by_component)};
@@ -118,9 +122,7 @@ void LinuxBackend::MarkDirty(const std::set<std::string>& namespaces) {
 std::set<std::string> LinuxBackend::ConvergedNamespaces() const {
   std::lock_guard lock(mu_);
   std::set<std::string> out;
-  if (converged_) {
-    for (const auto& n : converged_->namespaces) out.insert(n.name);
-  }
+  for (const auto& [ns, digest] : converged_digests_) out.insert(ns);
   return out;
 }
 
@@ -134,7 +136,8 @@ bool Usable(const netlink::Link* link, bool need_carrier) {
 
 absl::StatusOr<std::map<std::string, ComponentObservation>> LinuxBackend::Observe(
     const plan::Plan& desired) {
-  plan::Plan local = Localize(desired);
+  std::optional<plan::Plan> host_plan = Localize(desired);
+  const plan::Plan& local = host_plan ? *host_plan : desired;
   std::map<std::string, NamespaceSlice> slices = SliceByNamespace(local);
   std::map<std::string, std::optional<ObservedNamespace>> seen;
   auto observed = [&](const std::string& ns) -> const ObservedNamespace* {

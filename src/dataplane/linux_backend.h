@@ -39,15 +39,20 @@ class LinuxBackend : public DataplaneBackend {
   std::string LocalNamespace(const std::string& planned_ns) const override;
 
  private:
-  plan::Plan Localize(const plan::Plan& desired) const;
-  std::set<std::string> ScopeFor(const std::map<std::string, NamespaceSlice>& now);
+  // Host mode: the plan cut down to this node; emulated: nullopt (use the
+  // plan as it is, no copy).
+  std::optional<plan::Plan> Localize(const plan::Plan& desired) const;
+  std::set<std::string> ScopeFor(const std::map<std::string, uint64_t>& now);
 
   std::unique_ptr<Kernel> kernel_;
   BackendOptions options_;
   Reconciler reconciler_;
   mutable std::mutex mu_;
-  std::optional<plan::Plan> converged_;  // localized plan last converged
-  std::map<std::string, NamespaceSlice> converged_slices_;
+  // What the last successful Apply converged to: a digest per namespace
+  // (so the next Apply can tell which namespaces changed without keeping
+  // or re-slicing the whole plan).
+  bool converged_once_ = false;
+  std::map<std::string, uint64_t> converged_digests_;
   std::map<std::string, std::string> component_of_ns_;  // every namespace ever converged
   std::set<std::string> dirty_;
   std::function<void()> converged_listener_;

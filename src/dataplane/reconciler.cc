@@ -7,19 +7,126 @@
 
 namespace pharos::dataplane {
 
-std::map<std::string, NamespaceSlice> SliceByNamespace(const plan::Plan& plan) {
+std::map<std::string, NamespaceSlice> SliceByNamespace(const plan::Plan& plan,
+                                                       const std::set<std::string>* only) {
   std::map<std::string, NamespaceSlice> slices;
-  for (const auto& o : plan.namespaces) slices[o.name].ns = o;
-  for (const auto& o : plan.bridges) slices[o.netns].bridges.push_back(o);
-  for (const auto& o : plan.veths) {
-    slices[o.netns].veths.push_back(o);
-    slices[o.peer_netns].peer_veths.push_back(o);
+  auto in = [&](const std::string& ns) { return !only || only->count(ns) > 0; };
+  for (const auto& o : plan.namespaces) {
+    if (in(o.name)) slices[o.name].ns = o;
   }
-  for (const auto& o : plan.addresses) slices[o.netns].addresses.push_back(o);
-  for (const auto& o : plan.routes) slices[o.netns].routes.push_back(o);
-  for (const auto& o : plan.rules) slices[o.netns].rules.push_back(o);
-  for (const auto& o : plan.nats) slices[o.netns].nats.push_back(o);
+  for (const auto& o : plan.bridges) {
+    if (in(o.netns)) slices[o.netns].bridges.push_back(o);
+  }
+  for (const auto& o : plan.veths) {
+    if (in(o.netns)) slices[o.netns].veths.push_back(o);
+    if (in(o.peer_netns)) slices[o.peer_netns].peer_veths.push_back(o);
+  }
+  for (const auto& o : plan.addresses) {
+    if (in(o.netns)) slices[o.netns].addresses.push_back(o);
+  }
+  for (const auto& o : plan.routes) {
+    if (in(o.netns)) slices[o.netns].routes.push_back(o);
+  }
+  for (const auto& o : plan.rules) {
+    if (in(o.netns)) slices[o.netns].rules.push_back(o);
+  }
+  for (const auto& o : plan.nats) {
+    if (in(o.netns)) slices[o.netns].nats.push_back(o);
+  }
   return slices;
+}
+
+namespace {
+
+// FNV-1a over the fields, object after object.
+class Digest {
+ public:
+  void Add(std::string_view s) {
+    for (unsigned char c : s) Mix(c);
+    Mix(0xff);  // field separator
+  }
+  void Add(uint64_t v) {
+    for (int i = 0; i < 8; ++i) Mix(static_cast<unsigned char>(v >> (i * 8)));
+  }
+  void Add(const std::optional<Ipv4Prefix>& p) { Add(p ? p->ToString() : std::string()); }
+  void Add(const std::optional<Ipv4Address>& a) { Add(a ? a->value() + 1 : 0); }
+  uint64_t value() const { return h_; }
+
+ private:
+  void Mix(unsigned char c) { h_ = (h_ ^ c) * 1099511628211ull; }
+  uint64_t h_ = 1469598103934665603ull;
+};
+
+}  // namespace
+
+std::map<std::string, uint64_t> DigestByNamespace(const plan::Plan& plan) {
+  std::map<std::string, Digest> d;
+  for (const auto& o : plan.namespaces) {
+    Digest& x = d[o.name];
+    x.Add("ns");
+    x.Add(o.component);
+    x.Add(o.forwarding);
+  }
+  for (const auto& o : plan.bridges) {
+    Digest& x = d[o.netns];
+    x.Add("br");
+    x.Add(o.name);
+    x.Add(o.component);
+  }
+  for (const auto& o : plan.veths) {
+    for (Digest* x : {&d[o.netns], &d[o.peer_netns]}) {
+      x->Add("veth");
+      x->Add(o.netns);
+      x->Add(o.name);
+      x->Add(o.master);
+      x->Add(o.peer_netns);
+      x->Add(o.peer);
+      x->Add(o.component);
+    }
+  }
+  for (const auto& o : plan.addresses) {
+    Digest& x = d[o.netns];
+    x.Add("addr");
+    x.Add(o.ifname);
+    x.Add(o.address.value());
+    x.Add(o.prefix_length);
+    x.Add(o.component);
+  }
+  for (const auto& o : plan.routes) {
+    Digest& x = d[o.netns];
+    x.Add("route");
+    x.Add(o.destination.ToString());
+    x.Add(o.gateway);
+    x.Add(o.device);
+    x.Add(o.table);
+    x.Add(o.metric);
+    x.Add(o.component);
+  }
+  for (const auto& o : plan.rules) {
+    Digest& x = d[o.netns];
+    x.Add("rule");
+    x.Add(o.source.ToString());
+    x.Add(o.destination.ToString());
+    x.Add(o.table);
+    x.Add(o.priority);
+  }
+  for (const auto& o : plan.nats) {
+    Digest& x = d[o.netns];
+    x.Add("nat");
+    x.Add(o.name);
+    x.Add(o.type);
+    x.Add(o.source);
+    x.Add(o.destination);
+    x.Add(o.protocol);
+    x.Add(o.port);
+    x.Add(o.to_address);
+    x.Add(o.to_port);
+    x.Add(o.out_device);
+    x.Add(o.component);
+  }
+  std::map<std::string, uint64_t> out;
+  for (const auto& [ns, digest] : d) out.emplace(ns, digest.value());
+  return out;
 }
 
 namespace {

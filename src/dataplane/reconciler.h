@@ -29,7 +29,13 @@ struct NamespaceSlice {
   bool operator==(const NamespaceSlice&) const = default;
 };
 
-std::map<std::string, NamespaceSlice> SliceByNamespace(const plan::Plan& plan);
+// `only` (optional): slice just these namespaces.
+std::map<std::string, NamespaceSlice> SliceByNamespace(
+    const plan::Plan& plan, const std::set<std::string>* only = nullptr);
+// A digest of each namespace's slice: equal digests, equal slices (up to
+// hash collisions, which cost a missed repair until the next change).
+// Cheaper than slicing when only a few namespaces changed.
+std::map<std::string, uint64_t> DigestByNamespace(const plan::Plan& plan);
 
 struct ReconcileReport {
   std::vector<std::string> actions;            // "create bridge ph-bb0 in ph-vehicle"
