@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
-# Runs the benchmarks and prints a table; never fails on slow numbers.
+# Runs the benchmarks and prints their tables; never fails on slow numbers.
 set -euo pipefail
 BUILD="${1:-$(dirname "$0")/../build}"
-"$BUILD/bench/bench_control_plane" --benchmark_min_time=1 "$@" 2>&1 | grep -v "^$BUILD" || true
+echo "## control plane"
+"$BUILD/bench/bench_control_plane" --benchmark_min_time=1 2>&1 | grep -v "^$BUILD" || true
+echo
+echo "## dataplane (needs root; 32 pods for the per-pod comparison)"
+"$BUILD/bench/bench_dataplane" 32 || true
