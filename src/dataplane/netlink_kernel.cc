@@ -25,6 +25,14 @@ absl::Status Annotate(const absl::Status& s, const std::string& ns, std::string_
   return absl::Status(s.code(), StrCat(Where(ns), ": ", what, ": ", s.message()));
 }
 
+// Idempotent adds and deletes: "already there" / "already gone" is success.
+absl::Status Present(const absl::Status& s, const std::string& ns, std::string_view what) {
+  return absl::IsAlreadyExists(s) ? absl::OkStatus() : Annotate(s, ns, what);
+}
+absl::Status Absent(const absl::Status& s, const std::string& ns, std::string_view what) {
+  return absl::IsNotFound(s) ? absl::OkStatus() : Annotate(s, ns, what);
+}
+
 }  // namespace
 
 std::string NamespaceMarker(std::string_view interface_prefix) {
@@ -76,6 +84,21 @@ void NetlinkKernel::Forget(const std::string& ns) {
   netfilter_sockets_.erase(ns);
 }
 
+absl::Status NetlinkKernel::WithSocket(const std::string& ns,
+                                       const std::function<absl::Status(netlink::Socket&)>& fn) {
+  std::lock_guard lock(mu_);
+  absl::StatusOr<netlink::Socket*> socket = SocketFor(ns);
+  if (!socket.ok()) return Annotate(socket.status(), ns, "open netlink");
+  return fn(**socket);
+}
+
+absl::StatusOr<int> NetlinkKernel::IndexOf(netlink::Socket& socket, const std::string& ns,
+                                           const std::string& name) {
+  absl::StatusOr<netlink::Link> link = LinkByName(socket, ns, name);
+  if (!link.ok()) return link.status();
+  return link->index;
+}
+
 absl::StatusOr<std::vector<std::string>> NetlinkKernel::ListNamespaces() {
   return netlink::ListNamedNetns();
 }
@@ -102,12 +125,11 @@ absl::Status NetlinkKernel::CreateNamespace(const std::string& ns, const std::st
 }
 
 absl::Status NetlinkKernel::MarkNamespace(const std::string& ns, const std::string& marker) {
-  std::lock_guard lock(mu_);
-  absl::StatusOr<netlink::Socket*> socket = SocketFor(ns);
-  if (!socket.ok()) return Annotate(socket.status(), ns, "open netlink");
-  // The loopback is ifindex 1 in every namespace.
-  netlink::Request up = netlink::SetLink(1, std::nullopt, true, marker);
-  return Annotate((*socket)->Execute(up), ns, "loopback up");
+  return WithSocket(ns, [&](netlink::Socket& socket) {
+    // The loopback is ifindex 1 in every namespace.
+    netlink::Request up = netlink::SetLink(1, std::nullopt, true, marker);
+    return Annotate(socket.Execute(up), ns, "loopback up");
+  });
 }
 
 absl::StatusOr<std::string> NetlinkKernel::NamespaceMarkerOf(const std::string& ns) {
@@ -194,11 +216,10 @@ absl::Status NetlinkKernel::SetForwarding(const std::string& ns, bool enabled) {
 }
 
 absl::Status NetlinkKernel::CreateBridge(const std::string& ns, const std::string& name) {
-  std::lock_guard lock(mu_);
-  absl::StatusOr<netlink::Socket*> socket = SocketFor(ns);
-  if (!socket.ok()) return socket.status();
-  netlink::Request r = netlink::NewBridge(name, /*up=*/true);
-  return Annotate((*socket)->Execute(r), ns, StrCat("create bridge ", name));
+  return WithSocket(ns, [&](netlink::Socket& socket) {
+    netlink::Request r = netlink::NewBridge(name, /*up=*/true);
+    return Annotate(socket.Execute(r), ns, StrCat("create bridge ", name));
+  });
 }
 
 absl::Status NetlinkKernel::CreateVeth(const std::string& ns, const std::string& name,
@@ -227,104 +248,86 @@ absl::Status NetlinkKernel::CreateVeth(const std::string& ns, const std::string&
 
 absl::Status NetlinkKernel::ConfigureLink(const std::string& ns, const std::string& name,
                                           const std::string& master, bool up) {
-  std::lock_guard lock(mu_);
-  absl::StatusOr<netlink::Socket*> socket = SocketFor(ns);
-  if (!socket.ok()) return socket.status();
-  absl::StatusOr<netlink::Link> link = LinkByName(**socket, ns, name);
-  if (!link.ok()) return link.status();
-  int master_index = 0;
-  if (!master.empty()) {
-    absl::StatusOr<netlink::Link> m = LinkByName(**socket, ns, master);
-    if (!m.ok()) return m.status();
-    master_index = m->index;
-  }
-  netlink::Request r = netlink::SetLink(link->index, master_index, up, kOwnerAlias);
-  return Annotate((*socket)->Execute(r), ns, StrCat("configure ", name));
+  return WithSocket(ns, [&](netlink::Socket& socket) -> absl::Status {
+    absl::StatusOr<int> index = IndexOf(socket, ns, name);
+    if (!index.ok()) return index.status();
+    int master_index = 0;
+    if (!master.empty()) {
+      absl::StatusOr<int> m = IndexOf(socket, ns, master);
+      if (!m.ok()) return m.status();
+      master_index = *m;
+    }
+    netlink::Request r = netlink::SetLink(*index, master_index, up, kOwnerAlias);
+    return Annotate(socket.Execute(r), ns, StrCat("configure ", name));
+  });
 }
 
 absl::Status NetlinkKernel::DeleteLink(const std::string& ns, const std::string& name) {
-  std::lock_guard lock(mu_);
-  absl::StatusOr<netlink::Socket*> socket = SocketFor(ns);
-  if (!socket.ok()) return socket.status();
-  absl::StatusOr<netlink::Link> link = LinkByName(**socket, ns, name);
-  if (absl::IsNotFound(link.status())) return absl::OkStatus();
-  if (!link.ok()) return link.status();
-  netlink::Request r = netlink::DeleteLink(link->index);
-  absl::Status s = (*socket)->Execute(r);
-  if (absl::IsNotFound(s)) return absl::OkStatus();  // its peer went first
-  return Annotate(s, ns, StrCat("delete link ", name));
+  return WithSocket(ns, [&](netlink::Socket& socket) -> absl::Status {
+    absl::StatusOr<int> index = IndexOf(socket, ns, name);
+    if (absl::IsNotFound(index.status())) return absl::OkStatus();
+    if (!index.ok()) return index.status();
+    netlink::Request r = netlink::DeleteLink(*index);
+    absl::Status s = socket.Execute(r);
+    if (absl::IsNotFound(s)) return absl::OkStatus();  // its peer went first
+    return Annotate(s, ns, StrCat("delete link ", name));
+  });
 }
 
 absl::Status NetlinkKernel::AddAddress(const std::string& ns, const plan::AddressObject& a) {
-  std::lock_guard lock(mu_);
-  absl::StatusOr<netlink::Socket*> socket = SocketFor(ns);
-  if (!socket.ok()) return socket.status();
-  absl::StatusOr<netlink::Link> link = LinkByName(**socket, ns, a.ifname);
-  if (!link.ok()) return link.status();
-  netlink::Request r = netlink::Address(true, link->index, a.address, a.prefix_length);
-  return Annotate((*socket)->Execute(r), ns,
-                  StrCat("add address ", a.address.ToString(), "/", a.prefix_length, " to ",
-                         a.ifname));
+  return WithSocket(ns, [&](netlink::Socket& socket) -> absl::Status {
+    absl::StatusOr<int> index = IndexOf(socket, ns, a.ifname);
+    if (!index.ok()) return index.status();
+    netlink::Request r = netlink::Address(true, *index, a.address, a.prefix_length);
+    return Annotate(socket.Execute(r), ns,
+                    StrCat("add address ", a.address.ToString(), "/", a.prefix_length, " to ",
+                           a.ifname));
+  });
 }
 
 absl::Status NetlinkKernel::DeleteAddress(const std::string& ns, const netlink::AddressEntry& a) {
-  std::lock_guard lock(mu_);
-  absl::StatusOr<netlink::Socket*> socket = SocketFor(ns);
-  if (!socket.ok()) return socket.status();
-  netlink::Request r = netlink::Address(false, a.ifindex, a.address, a.prefix_length);
-  absl::Status s = (*socket)->Execute(r);
-  if (absl::IsNotFound(s)) return absl::OkStatus();
-  return Annotate(s, ns, StrCat("delete address ", a.address.ToString()));
+  return WithSocket(ns, [&](netlink::Socket& socket) {
+    netlink::Request r = netlink::Address(false, a.ifindex, a.address, a.prefix_length);
+    return Absent(socket.Execute(r), ns, StrCat("delete address ", a.address.ToString()));
+  });
 }
 
 absl::Status NetlinkKernel::AddRoute(const std::string& ns, const plan::RouteObject& route) {
-  std::lock_guard lock(mu_);
-  absl::StatusOr<netlink::Socket*> socket = SocketFor(ns);
-  if (!socket.ok()) return socket.status();
-  netlink::RouteSpec spec{route.destination, route.gateway, 0, route.table, route.metric};
-  if (!route.device.empty()) {
-    absl::StatusOr<netlink::Link> link = LinkByName(**socket, ns, route.device);
-    if (!link.ok()) return link.status();
-    spec.ifindex = link->index;
-  }
-  netlink::Request r = netlink::Route(true, spec);
-  absl::Status s = (*socket)->Execute(r);
-  if (absl::IsAlreadyExists(s)) return absl::OkStatus();
-  return Annotate(s, ns, StrCat("add route ", route.destination.ToString()));
+  return WithSocket(ns, [&](netlink::Socket& socket) -> absl::Status {
+    netlink::RouteSpec spec{route.destination, route.gateway, 0, route.table, route.metric};
+    if (!route.device.empty()) {
+      absl::StatusOr<int> index = IndexOf(socket, ns, route.device);
+      if (!index.ok()) return index.status();
+      spec.ifindex = *index;
+    }
+    netlink::Request r = netlink::Route(true, spec);
+    return Present(socket.Execute(r), ns, StrCat("add route ", route.destination.ToString()));
+  });
 }
 
 absl::Status NetlinkKernel::DeleteRoute(const std::string& ns, const netlink::RouteEntry& route) {
-  std::lock_guard lock(mu_);
-  absl::StatusOr<netlink::Socket*> socket = SocketFor(ns);
-  if (!socket.ok()) return socket.status();
-  netlink::RouteSpec spec{route.destination, route.gateway, route.ifindex, route.table,
-                          route.metric, route.protocol};
-  netlink::Request r = netlink::Route(false, spec);
-  absl::Status s = (*socket)->Execute(r);
-  if (absl::IsNotFound(s)) return absl::OkStatus();
-  return Annotate(s, ns, StrCat("delete route ", route.destination.ToString()));
+  return WithSocket(ns, [&](netlink::Socket& socket) {
+    netlink::RouteSpec spec{route.destination, route.gateway, route.ifindex, route.table,
+                            route.metric, route.protocol};
+    netlink::Request r = netlink::Route(false, spec);
+    return Absent(socket.Execute(r), ns, StrCat("delete route ", route.destination.ToString()));
+  });
 }
 
 absl::Status NetlinkKernel::AddRule(const std::string& ns, const plan::RuleObject& rule) {
-  std::lock_guard lock(mu_);
-  absl::StatusOr<netlink::Socket*> socket = SocketFor(ns);
-  if (!socket.ok()) return socket.status();
-  netlink::Request r = netlink::Rule(
-      true, {rule.source.Normalized(), rule.destination.Normalized(), rule.table, rule.priority});
-  absl::Status s = (*socket)->Execute(r);
-  if (absl::IsAlreadyExists(s)) return absl::OkStatus();
-  return Annotate(s, ns, StrCat("add rule to table ", rule.table));
+  return WithSocket(ns, [&](netlink::Socket& socket) {
+    netlink::Request r = netlink::Rule(
+        true, {rule.source.Normalized(), rule.destination.Normalized(), rule.table, rule.priority});
+    return Present(socket.Execute(r), ns, StrCat("add rule to table ", rule.table));
+  });
 }
 
 absl::Status NetlinkKernel::DeleteRule(const std::string& ns, const netlink::RuleEntry& rule) {
-  std::lock_guard lock(mu_);
-  absl::StatusOr<netlink::Socket*> socket = SocketFor(ns);
-  if (!socket.ok()) return socket.status();
-  netlink::Request r = netlink::Rule(
-      false, {rule.source, rule.destination, rule.table, rule.priority, rule.protocol});
-  absl::Status s = (*socket)->Execute(r);
-  if (absl::IsNotFound(s)) return absl::OkStatus();
-  return Annotate(s, ns, StrCat("delete rule to table ", rule.table));
+  return WithSocket(ns, [&](netlink::Socket& socket) {
+    netlink::Request r = netlink::Rule(
+        false, {rule.source, rule.destination, rule.table, rule.priority, rule.protocol});
+    return Absent(socket.Execute(r), ns, StrCat("delete rule to table ", rule.table));
+  });
 }
 
 absl::Status NetlinkKernel::RunNft(const std::string& ns, const std::string& json,

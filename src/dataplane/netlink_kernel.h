@@ -2,6 +2,7 @@
 // JSON API, namespaces as iproute2 names them. Never spawns `ip` or `nft`.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -46,6 +47,11 @@ class NetlinkKernel : public Kernel {
   // The cached request socket of a namespace; call with mu_ held.
   absl::StatusOr<netlink::Socket*> SocketFor(const std::string& ns);
   absl::StatusOr<netlink::Socket*> NetfilterSocketFor(const std::string& ns);
+  // Runs `fn` with the namespace's socket, under the lock.
+  absl::Status WithSocket(const std::string& ns,
+                          const std::function<absl::Status(netlink::Socket&)>& fn);
+  absl::StatusOr<int> IndexOf(netlink::Socket& socket, const std::string& ns,
+                              const std::string& name);
   absl::StatusOr<netlink::Link> LinkByName(netlink::Socket& socket, const std::string& ns,
                                            const std::string& name);
   absl::StatusOr<std::vector<netlink::Link>> DumpLinks(netlink::Socket& socket);
