@@ -73,10 +73,16 @@ class TwinTest : public ::testing::Test {
     StartDaemon();
   }
   void TearDown() override {
+    // Close our channel first: pharosd's graceful shutdown otherwise waits
+    // its full 5 s grace period for an idle but open client connection.
+    stub_.reset();
+    ctl_.reset();
     daemon_.reset();
     RemoveNamespacesWithPrefix(prefix_);
   }
   void StartDaemon() {
+    stub_.reset();
+    ctl_.reset();
     daemon_ = std::make_unique<DaemonProcess>(
         dir_.path(), std::vector<std::string>{"--dataplane=emulated",
                                               "--interface-prefix=" + prefix_,
@@ -198,6 +204,8 @@ TEST_F(TwinTest, IdempotentIncrementalRollbackAndTeardown) {
   std::string before = Links("vm1");
 
   // Restarting converges to the same version: nothing is touched.
+  stub_.reset();
+  ctl_.reset();
   daemon_->Stop();
   StartDaemon();
   EXPECT_EQ(Links("vm1"), before);
