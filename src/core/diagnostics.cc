@@ -134,6 +134,12 @@ absl::StatusOr<RouteAnswer> Diagnostics::RouteInfo(std::string_view source,
       return answer;
     }
     answer.hop_components.push_back(node);
+    if (hop > 0 && backend_.mode() == "host") {
+      // Only this node's kernel is here; the next one answers on its own.
+      answer.description = StrCat("the path leaves this node towards ", node,
+                                  "; ask the pharosd running there for the rest");
+      return answer;
+    }
     absl::StatusOr<netlink::RouteEntry> r =
         kernel.LookupRoute(backend_.LocalNamespace(planned_ns), to->ip);
     if (!r.ok()) {
