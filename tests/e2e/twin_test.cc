@@ -282,9 +282,12 @@ TEST_F(TwinTest, IdempotentIncrementalRollbackAndTeardown) {
 
 TEST_F(TwinTest, KillNineDuringLargeApplyConvergesOnRestart) {
   ASSERT_TRUE(Apply(Seed()).success());
+  // 2 SoCs x 2 VMs x 32 pods: 135 namespaces, far more than the kill
+  // threshold below, so the kill lands in the middle of the apply.
+  constexpr size_t kLargeNamespaces = 1 + 2 + 4 + 128;
   std::thread big([&] {
     v1::ApplyConfigurationRequest req;
-    req.set_config_yaml(LargeVehicle(2, 2, 16));
+    req.set_config_yaml(LargeVehicle(2, 2, 32));
     v1::ApplyConfigurationResponse resp;
     (void)stub_->ApplyConfiguration(Ctx().get(), req, &resp);
   });
@@ -293,7 +296,10 @@ TEST_F(TwinTest, KillNineDuringLargeApplyConvergesOnRestart) {
     std::this_thread::sleep_for(milliseconds(5));
   }
   daemon_->Kill9();
+  size_t at_kill = NamespacesWithPrefix(prefix_).size();
   big.join();
+  EXPECT_GT(at_kill, 6u) << "the large apply had not started";
+  EXPECT_LT(at_kill, kLargeNamespaces) << "the large apply had already finished";
   StartDaemon();
   // Whichever version the store holds as current, the kernel matches it
   // exactly: every component up, no namespace more or less.
