@@ -19,6 +19,7 @@
 #include "dataplane/backend.h"
 #include "dataplane/linux_backend.h"
 #include "dataplane/monitor.h"
+#include "model/validator.h"
 #include "store/event_store.h"
 #include "store/config_store.h"
 
@@ -30,6 +31,12 @@ bool IsLoopback(const std::string& listen) {
 }
 
 int Run(const pharos::DaemonOptions& opts) {
+  if (!pharos::model::IsValidInterfacePrefix(opts.interface_prefix)) {
+    spdlog::error("--interface-prefix '{}' must be at most {} characters and usable in an "
+                  "interface name (no '/', ':' or spaces)",
+                  opts.interface_prefix, pharos::model::kMaxPrefixLength);
+    return 2;
+  }
   std::error_code ec;
   std::filesystem::create_directories(opts.state_dir, ec);
   if (ec) {

@@ -560,10 +560,13 @@ bool IsValidInterfaceName(std::string_view name) {
   return true;
 }
 
+bool IsValidInterfacePrefix(std::string_view prefix) {
+  return prefix.size() <= kMaxPrefixLength && IsValidInterfaceName(StrCat(prefix, "x"));
+}
+
 Topology Validate(const ConfigDocument& config, const ValidatorOptions& options,
                   Findings& findings) {
-  if (options.interface_prefix.size() > kMaxPrefixLength ||
-      !IsValidInterfaceName(options.interface_prefix + "x")) {
+  if (!IsValidInterfacePrefix(options.interface_prefix)) {
     findings.Error("", {},
                    StrCat("interface prefix '", options.interface_prefix,
                                 "' must be a valid name of at most ", kMaxPrefixLength,

@@ -34,5 +34,7 @@ Topology Validate(const ConfigDocument& config, const ValidatorOptions& options,
 bool IsValidName(std::string_view name);
 // A Linux interface name: 1..15 characters, no '/', ':' or whitespace.
 bool IsValidInterfaceName(std::string_view name);
+// At most kMaxPrefixLength characters, usable at the start of a name.
+bool IsValidInterfacePrefix(std::string_view prefix);
 
 }  // namespace pharos::model

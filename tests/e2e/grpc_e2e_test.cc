@@ -261,3 +261,18 @@ TEST_F(GrpcE2eTest, HealthServiceServes) {
 
 }  // namespace
 }  // namespace pharos::e2e
+
+namespace pharos::e2e {
+namespace {
+
+TEST(DaemonStartup, RefusesAnUnusableInterfacePrefix) {
+  TempDir dir;
+  DaemonProcess daemon(dir.path(), {"--dataplane=plan", "--interface-prefix=toolong-"});
+  EXPECT_FALSE(daemon.Start());
+  EXPECT_NE(daemon.Log().find("--interface-prefix 'toolong-' must be at most 6"),
+            std::string::npos)
+      << daemon.Log();
+}
+
+}  // namespace
+}  // namespace pharos::e2e
