@@ -67,4 +67,26 @@ grpc::Status ControlServiceImpl::ListNetworkEvents(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
+grpc::Status ControlServiceImpl::GetCallbackStatus(grpc::ServerContext*,
+                                                   const ctl::GetCallbackStatusRequest*,
+                                                   ctl::GetCallbackStatusResponse* resp) {
+  resp->set_endpoint(callbacks_.endpoint);
+  resp->set_flavour(callbacks_.flavour);
+  if (!callbacks_.outbox) return grpc::Status::OK;
+  absl::StatusOr<int64_t> pending = callbacks_.outbox->PendingCount();
+  absl::StatusOr<int64_t> dropped = callbacks_.outbox->DroppedCount();
+  absl::StatusOr<std::vector<store::OutboxEntry>> oldest = callbacks_.outbox->Pending(1);
+  if (!pending.ok()) return ToGrpcStatus(pending.status());
+  if (!dropped.ok()) return ToGrpcStatus(dropped.status());
+  if (!oldest.ok()) return ToGrpcStatus(oldest.status());
+  resp->set_pending(*pending);
+  resp->set_dropped(*dropped);
+  if (!oldest->empty()) {
+    resp->set_oldest_pending_at(oldest->front().created_at);
+    resp->set_oldest_attempts(oldest->front().attempts);
+    resp->set_last_error(oldest->front().last_error);
+  }
+  return grpc::Status::OK;
+}
+
 }  // namespace pharos::api

@@ -2,14 +2,24 @@
 #pragma once
 
 #include "core/config_controller.h"
+#include "store/event_store.h"
+#include "store/outbox_store.h"
 #include "pharos/ctl/v1/pharos_control.grpc.pb.h"
 
 namespace pharos::api {
 
+// Where notifications go, for GetCallbackStatus.
+struct CallbackInfo {
+  std::string endpoint;
+  std::string flavour;
+  store::OutboxStore* outbox = nullptr;  // read-only use
+};
+
 class ControlServiceImpl final : public pharos::ctl::v1::PharosControlService::Service {
  public:
-  ControlServiceImpl(core::ConfigController& controller, store::EventStore* events)
-      : controller_(controller), events_(events) {}
+  ControlServiceImpl(core::ConfigController& controller, store::EventStore* events,
+                     CallbackInfo callbacks = CallbackInfo())
+      : controller_(controller), events_(events), callbacks_(std::move(callbacks)) {}
 
   grpc::Status ListConfigVersions(grpc::ServerContext*,
                                   const pharos::ctl::v1::ListConfigVersionsRequest*,
@@ -24,10 +34,14 @@ class ControlServiceImpl final : public pharos::ctl::v1::PharosControlService::S
   grpc::Status ListNetworkEvents(grpc::ServerContext*,
                                  const pharos::ctl::v1::ListNetworkEventsRequest*,
                                  pharos::ctl::v1::ListNetworkEventsResponse*) override;
+  grpc::Status GetCallbackStatus(grpc::ServerContext*,
+                                 const pharos::ctl::v1::GetCallbackStatusRequest*,
+                                 pharos::ctl::v1::GetCallbackStatusResponse*) override;
 
  private:
   core::ConfigController& controller_;
   store::EventStore* events_;
+  CallbackInfo callbacks_;
 };
 
 }  // namespace pharos::api

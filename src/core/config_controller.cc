@@ -49,7 +49,7 @@ void DropPositions(model::Findings& findings) {
 
 ConfigController::ConfigController(store::ConfigStore& store,
                                    dataplane::DataplaneBackend& backend,
-                                   ControllerOptions options, store::EventStore* events)
+                                   ControllerOptions options, NetworkEventRecorder* events)
     : store_(store), backend_(backend), events_(events), options_(std::move(options)) {}
 
 absl::StatusOr<Analysis> ConfigController::AnalyzeStored(
@@ -87,8 +87,8 @@ void ConfigController::RecordEvents(const dataplane::ApplyResult& applied,
                StrJoin(applied.actions, "; "));
   if (!events_) return;
   for (const auto& [component, actions] : applied.actions_by_component) {
-    if (auto e = events_->Append(component, kind, StrJoin(actions, "; ")); !e.ok()) {
-      spdlog::error("cannot record network event: {}", std::string(e.status().message()));
+    if (absl::Status s = events_->Record(component, kind, StrJoin(actions, "; ")); !s.ok()) {
+      spdlog::error("cannot record network event: {}", std::string(s.message()));
     }
   }
 }

@@ -17,7 +17,7 @@
 #include "dataplane/backend.h"
 #include "plan/plan_diff.h"
 #include "store/config_store.h"
-#include "store/event_store.h"
+#include "core/network_events.h"
 
 namespace pharos::core {
 
@@ -50,9 +50,9 @@ struct ComponentStatus {
 class ConfigController {
  public:
   // `events` (optional) records what happens to the network outside of
-  // configuration changes.
+  // configuration changes (and tells Piccolo).
   ConfigController(store::ConfigStore& store, dataplane::DataplaneBackend& backend,
-                   ControllerOptions options, store::EventStore* events = nullptr);
+                   ControllerOptions options, NetworkEventRecorder* events = nullptr);
 
   // Converges the dataplane to the stored current version (on start).
   absl::Status Recover();
@@ -93,7 +93,7 @@ class ConfigController {
 
   store::ConfigStore& store_;
   dataplane::DataplaneBackend& backend_;
-  store::EventStore* events_;
+  NetworkEventRecorder* events_;
   ControllerOptions options_;
   plan::Plan current_plan_;  // plan of the current version (empty if none)
   model::Topology current_topology_;

@@ -21,6 +21,23 @@ std::optional<int> ParseDaemonOptions(int argc, char** argv, DaemonOptions& o) {
                  "(0: only react to netlink events)")
       ->check(CLI::Range(0, 3600))
       ->capture_default_str();
+  app.add_option("--callback-endpoint", o.callback_endpoint,
+                 "where Piccolo's callback service listens (host:port); 'none': queue only, "
+                 "never send")
+      ->capture_default_str();
+  app.add_option("--callback-flavour", o.callback_flavour,
+                 "pharos: pharos.api.v1.PiccoloCallbackService; pullpiri: "
+                 "actioncontroller.ActionControllerConnection/CompleteNetworkSetting")
+      ->check(CLI::IsMember({"pharos", "pullpiri"}))
+      ->capture_default_str();
+  app.add_option("--outbox-capacity", o.outbox_capacity,
+                 "undelivered notifications kept; beyond it the oldest is dropped and counted")
+      ->check(CLI::Range(int64_t{100}, int64_t{100000000}))
+      ->capture_default_str();
+  app.add_option("--callback-max-backoff", o.callback_max_backoff_seconds,
+                 "seconds: cap of the retry backoff while Piccolo is unreachable")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
   app.add_option("--node", o.node, "host mode: the name of the node this machine is");
   app.add_option("--interface-prefix", o.interface_prefix,
                  "prefix of every interface and namespace Pharos creates")

@@ -13,6 +13,10 @@ struct DaemonOptions {
   std::string state_dir = "/var/lib/pharos";
   std::string dataplane = "emulated";  // plan | emulated | host
   int resync_interval_seconds = 10;    // monitor: periodic existence check
+  std::string callback_endpoint = "127.0.0.1:9090";  // Piccolo (spec 11.4.1); "none": queue only
+  std::string callback_flavour = "pharos";           // pharos | pullpiri
+  int64_t outbox_capacity = 100000;
+  int callback_max_backoff_seconds = 30;
   std::string node;                // host mode: which node this machine is
   std::string interface_prefix = "ph-";
   std::string log_level = "info";

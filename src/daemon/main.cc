@@ -20,7 +20,10 @@
 #include "dataplane/linux_backend.h"
 #include "dataplane/monitor.h"
 #include "model/validator.h"
+#include "callbacks/dispatcher.h"
+#include "callbacks/notifier.h"
 #include "store/event_store.h"
+#include "store/outbox_store.h"
 #include "store/config_store.h"
 
 namespace {
@@ -60,9 +63,36 @@ int Run(const pharos::DaemonOptions& opts) {
     spdlog::error("{}", std::string(backend.status().message()));
     return 2;
   }
+  // Notifications: recorded by the notifier and delivered by the
+  // dispatcher, each on its own connection to the same database.
+  auto notify_db = pharos::store::Database::Open(db_path);
+  auto dispatch_db = pharos::store::Database::Open(db_path);
+  if (!notify_db.ok() || !dispatch_db.ok()) {
+    spdlog::error("state database {}: cannot open more connections", db_path);
+    return 1;
+  }
+  pharos::callbacks::Notifier notifier(**notify_db, clock, opts.outbox_capacity);
+  pharos::store::OutboxStore dispatch_outbox(**dispatch_db, clock, opts.outbox_capacity);
+  pharos::callbacks::DispatcherOptions dispatch_options;
+  dispatch_options.endpoint = opts.callback_endpoint;
+  dispatch_options.flavour = opts.callback_flavour;
+  dispatch_options.max_backoff = std::chrono::seconds(opts.callback_max_backoff_seconds);
+  std::unique_ptr<pharos::callbacks::Dispatcher> dispatcher;
+  bool deliver = !opts.callback_endpoint.empty() && opts.callback_endpoint != "none";
+  if (deliver) {
+    dispatcher = std::make_unique<pharos::callbacks::Dispatcher>(
+        dispatch_outbox, pharos::callbacks::CreateCallbackClient(dispatch_options),
+        dispatch_options);
+    notifier.SetWakeup([d = dispatcher.get()] { d->Wake(); });
+    dispatcher->Start();
+    spdlog::info("notifications go to {} ({} flavour)", opts.callback_endpoint,
+                 opts.callback_flavour);
+  } else {
+    spdlog::warn("--callback-endpoint none: notifications are queued, never sent");
+  }
   pharos::store::EventStore events((*store)->db(), clock);
   pharos::core::ConfigController controller(**store, **backend,
-                                            {opts.interface_prefix}, &events);
+                                            {opts.interface_prefix}, &notifier);
   if (absl::Status s = controller.Recover(); !s.ok()) {
     // Keep serving: an operator can still inspect and roll back.
     spdlog::error("could not restore the current configuration: {}", std::string(s.message()));
@@ -86,7 +116,9 @@ int Run(const pharos::DaemonOptions& opts) {
   pharos::core::Diagnostics diagnostics(controller, **backend);
   pharos::api::PharosServiceImpl pharos_service(controller, diagnostics);
   pharos::api::PullpiriPodServiceImpl pullpiri_service(pharos_service);
-  pharos::api::ControlServiceImpl control_service(controller, &events);
+  pharos::store::OutboxStore outbox_reader((*store)->db(), clock, opts.outbox_capacity);
+  pharos::api::ControlServiceImpl control_service(
+      controller, &events, {deliver ? opts.callback_endpoint : "", opts.callback_flavour, &outbox_reader});
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -129,6 +161,7 @@ int Run(const pharos::DaemonOptions& opts) {
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   server->Wait();
   if (monitor) monitor->Stop();
+  if (dispatcher) dispatcher->Stop();
   spdlog::info("pharosd stopped");
   return 0;
 }

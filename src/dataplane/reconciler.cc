@@ -422,7 +422,10 @@ class Pass {
       }
       if (created || master != v.master || !a->admin_up || MissingAlias(*a)) {
         if (auto s = kernel_.ConfigureLink(v.netns, v.name, v.master, true); !s.ok()) return s;
-        if (!created) Record(v.component, StrCat("set ", v.name, " up in ", InNs(v.netns)));
+        if (!created) {
+          Record(v.component, StrCat("set ", v.name, " up", v.master.empty() ? "" : " on ",
+                                     v.master, " in ", InNs(v.netns)));
+        }
       }
     }
     if (created ? NeedsAlias() : there != nullptr) {

@@ -43,6 +43,21 @@ CREATE TABLE network_events (
   detail      TEXT NOT NULL
 );
 )sql"},
+      {3, "callback outbox",
+       R"sql(
+-- Every notification to Piccolo is written here before it is sent, in the
+-- same transaction as what it reports, and deleted only when Piccolo
+-- acknowledged it: at-least-once, in id order.
+CREATE TABLE callback_outbox (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind        TEXT NOT NULL,    -- complete_network_setting | network_status_change | ...
+  component   TEXT NOT NULL,
+  payload     BLOB NOT NULL,    -- the serialized request message
+  created_at  TEXT NOT NULL,
+  attempts    INTEGER NOT NULL DEFAULT 0,
+  last_error  TEXT NOT NULL DEFAULT ''
+);
+)sql"},
   };
   return kMigrations;
 }

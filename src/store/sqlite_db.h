@@ -27,6 +27,7 @@ class Statement {
   Statement& Bind(int index, int64_t value);
   Statement& Bind(int index, std::string_view value);
   Statement& BindNull(int index);
+  Statement& BindBlob(int index, std::string_view bytes);
 
   // Steps once: true when a row is available, false when done.
   absl::StatusOr<bool> Step();
@@ -35,6 +36,7 @@ class Statement {
 
   int64_t ColumnInt(int col) const;
   std::string ColumnText(int col) const;
+  std::string ColumnBlob(int col) const;
   bool ColumnIsNull(int col) const;
 
  private:

@@ -14,8 +14,10 @@ class DaemonProcess {
   // `args`: extra pharosd flags; the default runs the `plan` dataplane,
   // which needs no privileges. Twin tests pass --dataplane=emulated and a
   // unique --interface-prefix.
+  // Notifications stay queued unless a test names a receiver.
   explicit DaemonProcess(std::string state_dir,
-                         std::vector<std::string> args = {"--dataplane=plan"});
+                         std::vector<std::string> args = {"--dataplane=plan",
+                                                          "--callback-endpoint=none"});
   ~DaemonProcess();  // SIGTERM + wait, if still running
 
   // Starts pharosd and waits until it serves; false (with the log on

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <thread>
 
+#include "e2e/callback_receiver.h"
 #include "e2e/daemon_process.h"
 #include "e2e/twin_support.h"
 #include "pharos/api/v1/pharos_service.grpc.pb.h"
@@ -83,10 +84,9 @@ class TwinTest : public ::testing::Test {
   void StartDaemon() {
     stub_.reset();
     ctl_.reset();
-    daemon_ = std::make_unique<DaemonProcess>(
-        dir_.path(), std::vector<std::string>{"--dataplane=emulated",
-                                              "--interface-prefix=" + prefix_,
-                                              "--resync-interval=1"});
+    std::vector<std::string> args{"--dataplane=emulated", "--interface-prefix=" + prefix_,
+                                  "--resync-interval=1", "--callback-endpoint=" + callback_};
+    daemon_ = std::make_unique<DaemonProcess>(dir_.path(), args);
     ASSERT_TRUE(daemon_->Start());
     auto channel = grpc::CreateChannel(daemon_->address(), grpc::InsecureChannelCredentials());
     stub_ = v1::PharosService::NewStub(channel);
@@ -144,6 +144,7 @@ class TwinTest : public ::testing::Test {
   }
 
   std::string prefix_ = UniquePrefix();
+  std::string callback_ = "none";  // where notifications go; none: queued only
   TempDir dir_;
   std::unique_ptr<DaemonProcess> daemon_;
   std::unique_ptr<v1::PharosService::Stub> stub_;
@@ -358,6 +359,61 @@ TEST_F(TwinTest, DnatPortForwardFromTheCloudReachesAPod) {
   close(fd);
   // Without the forward rule nothing listens on the vehicle itself.
   EXPECT_LT(ConnectFromNetns(Ns("update-server"), "10.9.0.1", 8081, 500), 0);
+}
+
+TEST_F(TwinTest, NetworkNotificationsSurviveAnOutageAndKillNine) {
+  // The port Piccolo will listen on; nothing listens there yet.
+  CallbackReceiver placeholder;
+  ASSERT_TRUE(placeholder.Start());
+  int port = placeholder.port();
+  placeholder.Stop();
+  callback_ = "127.0.0.1:" + std::to_string(port);
+  stub_.reset();
+  ctl_.reset();
+  daemon_->Stop();
+  StartDaemon();
+  ASSERT_TRUE(Apply(Seed()).success());
+
+  // Drift while Piccolo is down: repaired, recorded, not deliverable.
+  std::string out;
+  ASSERT_EQ(RunCommand("ip -n " + Ns("vm1") + " link del " + prefix_ + "podbr0", &out), 0) << out;
+  ctl::GetCallbackStatusResponse outbox;
+  for (int i = 0; i < 100 && outbox.pending() < 3; ++i) {
+    std::this_thread::sleep_for(milliseconds(50));
+    ASSERT_TRUE(ctl_->GetCallbackStatus(Ctx().get(), {}, &outbox).ok());
+  }
+  ASSERT_GE(outbox.pending(), 3) << "the repair was not recorded for delivery";
+  EXPECT_NE(outbox.last_error(), "");
+
+  // pharosd dies with undelivered notifications; the outbox survives.
+  daemon_->Kill9();
+  StartDaemon();
+  CallbackReceiver piccolo;
+  ASSERT_TRUE(piccolo.Start(port));
+  auto got = piccolo.WaitForStatusChanges(3, std::chrono::seconds(15));
+  ASSERT_GE(got.size(), 3u);
+  std::set<std::string> components, seen;
+  std::string previous_timestamp;
+  for (const auto& n : got) {
+    components.insert(n.component_id());
+    EXPECT_EQ(n.current_status(), "up");
+    EXPECT_NE(n.details().find("drift-repaired"), std::string::npos) << n.details();
+    EXPECT_GE(n.timestamp(), previous_timestamp) << "delivered out of order";
+    previous_timestamp = n.timestamp();
+    EXPECT_TRUE(seen.insert(n.component_id() + n.timestamp() + n.details()).second)
+        << "delivered twice: " << n.details();
+  }
+  EXPECT_TRUE(components.count("vm1/" + prefix_ + "podbr0"));
+  EXPECT_TRUE(components.count("control-pod"));
+  for (int i = 0; i < 50 && outbox.pending() > 0; ++i) {
+    std::this_thread::sleep_for(milliseconds(50));
+    ASSERT_TRUE(ctl_->GetCallbackStatus(Ctx().get(), {}, &outbox).ok());
+  }
+  EXPECT_EQ(outbox.pending(), 0);
+  stub_.reset();
+  ctl_.reset();
+  daemon_.reset();
+  piccolo.Stop();
 }
 
 }  // namespace

@@ -45,4 +45,8 @@ int Events(const Context& ctx, int64_t after_id, int limit);
 int Doctor(const Context& ctx);
 int Topology(const Context& ctx, const std::string& format);
 
+// Notifications (callbacks_commands.cc).
+int CallbacksListen(const Context& ctx, const std::string& listen);
+int CallbacksStatus(const Context& ctx);
+
 }  // namespace pharosctl

@@ -92,6 +92,14 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"mermaid", "dot"}))
       ->capture_default_str();
 
+  std::string callback_listen = "127.0.0.1:9090";
+  auto* callbacks = app.add_subcommand("callbacks", "notifications to Piccolo");
+  callbacks->require_subcommand(1);
+  auto* listen = callbacks->add_subcommand(
+      "listen", "receive and print what Pharos sends (a stand-in Piccolo/Pullpiri)");
+  listen->add_option("--listen", callback_listen, "host:port to serve on")->capture_default_str();
+  auto* callbacks_status = callbacks->add_subcommand("status", "the outbox: pending, dropped, last error");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -127,5 +135,7 @@ int main(int argc, char** argv) {
   if (*events) return pharosctl::Events(ctx, after, limit);
   if (*doctor) return pharosctl::Doctor(ctx);
   if (*topology) return pharosctl::Topology(ctx, format);
+  if (*listen) return pharosctl::CallbacksListen(ctx, callback_listen);
+  if (*callbacks_status) return pharosctl::CallbacksStatus(ctx);
   return pharosctl::kUsage;
 }

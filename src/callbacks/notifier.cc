@@ -1,0 +1,54 @@
+#include "callbacks/notifier.h"
+
+#include "pharos/api/v1/piccolo_callback_service.pb.h"
+
+namespace pharos::callbacks {
+namespace {
+
+// What an event means as a status transition for Piccolo.
+std::pair<const char*, const char*> TransitionOf(const std::string& kind) {
+  if (kind == "teardown") return {"up", "down"};
+  // drift-repaired, converged-on-start: something was missing, now it is up.
+  return {"degraded", "up"};
+}
+
+}  // namespace
+
+Notifier::Notifier(store::Database& db, const Clock& clock, int64_t outbox_capacity)
+    : db_(db), clock_(clock), events_(db, clock), outbox_(db, clock, outbox_capacity) {}
+
+absl::Status Notifier::Record(const std::string& component, const std::string& kind,
+                              const std::string& detail) {
+  std::lock_guard lock(mu_);
+  store::Transaction tx(db_);
+  if (!tx.status().ok()) return tx.status();
+  absl::StatusOr<store::NetworkEvent> event = events_.Append(component, kind, detail);
+  if (!event.ok()) return event.status();
+  api::v1::NetworkStatusChangeNotification n;
+  auto [previous, current] = TransitionOf(kind);
+  n.set_component_id(component);
+  n.set_previous_status(previous);
+  n.set_current_status(current);
+  n.set_timestamp(event->occurred_at);
+  n.set_details(kind + ": " + detail);
+  absl::StatusOr<int64_t> id =
+      outbox_.Enqueue(kNetworkStatusChange, component, n.SerializeAsString());
+  if (!id.ok()) return id.status();
+  if (absl::Status s = tx.Commit(); !s.ok()) return s;
+  if (wakeup_) wakeup_();
+  return absl::OkStatus();
+}
+
+absl::Status Notifier::Enqueue(const std::string& kind, const std::string& component,
+                               const google::protobuf::Message& request) {
+  std::lock_guard lock(mu_);
+  store::Transaction tx(db_);
+  if (!tx.status().ok()) return tx.status();
+  absl::StatusOr<int64_t> id = outbox_.Enqueue(kind, component, request.SerializeAsString());
+  if (!id.ok()) return id.status();
+  if (absl::Status s = tx.Commit(); !s.ok()) return s;
+  if (wakeup_) wakeup_();
+  return absl::OkStatus();
+}
+
+}  // namespace pharos::callbacks

@@ -1,0 +1,50 @@
+// Records network events and queues the matching Piccolo notification in
+// the outbox, in one transaction: an event is never recorded without its
+// notification, nor the other way round. Has its own database connection
+// (the dispatcher and the controller work concurrently).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <google/protobuf/message.h>
+
+#include "core/network_events.h"
+#include "store/event_store.h"
+#include "store/outbox_store.h"
+
+namespace pharos::callbacks {
+
+// Outbox kinds, one per PiccoloCallbackService method.
+inline constexpr char kCompleteNetworkSetting[] = "complete_network_setting";
+inline constexpr char kNetworkStatusChange[] = "network_status_change";
+inline constexpr char kServiceStatusChange[] = "service_status_change";
+inline constexpr char kSecurityEvent[] = "security_event";
+
+class Notifier : public core::NetworkEventRecorder {
+ public:
+  Notifier(store::Database& db, const Clock& clock, int64_t outbox_capacity);
+
+  absl::Status Record(const std::string& component, const std::string& kind,
+                      const std::string& detail) override;
+  // Queues any notification (`kind` above). Later issues use this path.
+  absl::Status Enqueue(const std::string& kind, const std::string& component,
+                       const google::protobuf::Message& request);
+
+  // Called after every enqueue (the dispatcher wakes up).
+  void SetWakeup(std::function<void()> wakeup) { wakeup_ = std::move(wakeup); }
+  store::EventStore& events() { return events_; }
+  store::OutboxStore& outbox() { return outbox_; }
+
+ private:
+  std::mutex mu_;  // one transaction at a time on this connection
+  store::Database& db_;
+  const Clock& clock_;
+  store::EventStore events_;
+  store::OutboxStore outbox_;
+  std::function<void()> wakeup_;
+};
+
+}  // namespace pharos::callbacks

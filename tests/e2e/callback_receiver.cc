@@ -1,0 +1,49 @@
+#include "e2e/callback_receiver.h"
+
+namespace pharos::e2e {
+
+namespace v1 = pharos::api::v1;
+
+bool CallbackReceiver::Start(int port) {
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:" + std::to_string(port), grpc::InsecureServerCredentials(),
+                           &port_);
+  builder.RegisterService(this);
+  server_ = builder.BuildAndStart();
+  return server_ && port_ != 0;
+}
+
+void CallbackReceiver::Stop() {
+  if (!server_) return;
+  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(200));
+  server_->Wait();
+  server_.reset();
+}
+
+std::vector<v1::NetworkStatusChangeNotification> CallbackReceiver::WaitForStatusChanges(
+    size_t n, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  cv_.wait_for(lock, timeout, [&] { return status_changes_.size() >= n; });
+  return status_changes_;
+}
+
+grpc::Status CallbackReceiver::CompleteNetworkSetting(grpc::ServerContext*,
+                                                      const v1::CompleteNetworkSettingRequest*,
+                                                      v1::CompleteNetworkSettingResponse* resp) {
+  resp->set_acknowledged(true);
+  return grpc::Status::OK;
+}
+
+grpc::Status CallbackReceiver::NotifyNetworkStatusChange(
+    grpc::ServerContext*, const v1::NetworkStatusChangeNotification* req,
+    v1::NetworkStatusChangeAcknowledgement* resp) {
+  {
+    std::lock_guard lock(mu_);
+    status_changes_.push_back(*req);
+  }
+  cv_.notify_all();
+  resp->set_acknowledged(true);
+  return grpc::Status::OK;
+}
+
+}  // namespace pharos::e2e

@@ -1,0 +1,45 @@
+// A real PiccoloCallbackService on a real port, started by a test: it
+// records what Pharos sends and acknowledges it.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "pharos/api/v1/piccolo_callback_service.grpc.pb.h"
+
+namespace pharos::e2e {
+
+class CallbackReceiver final : public pharos::api::v1::PiccoloCallbackService::Service {
+ public:
+  // Serves on 127.0.0.1:`port` (0: a free one); false when it cannot.
+  bool Start(int port = 0);
+  void Stop();
+  int port() const { return port_; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+  // Waits until at least `n` status changes arrived; returns them.
+  std::vector<pharos::api::v1::NetworkStatusChangeNotification> WaitForStatusChanges(
+      size_t n, std::chrono::milliseconds timeout);
+
+  grpc::Status CompleteNetworkSetting(grpc::ServerContext*,
+                                      const pharos::api::v1::CompleteNetworkSettingRequest*,
+                                      pharos::api::v1::CompleteNetworkSettingResponse*) override;
+  grpc::Status NotifyNetworkStatusChange(
+      grpc::ServerContext*, const pharos::api::v1::NetworkStatusChangeNotification*,
+      pharos::api::v1::NetworkStatusChangeAcknowledgement*) override;
+
+ private:
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<pharos::api::v1::NetworkStatusChangeNotification> status_changes_;
+};
+
+}  // namespace pharos::e2e
