@@ -89,4 +89,20 @@ grpc::Status ControlServiceImpl::GetCallbackStatus(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
+grpc::Status ControlServiceImpl::ListLeases(grpc::ServerContext*, const ctl::ListLeasesRequest*,
+                                            ctl::ListLeasesResponse* resp) {
+  if (!pods_) return ToGrpcStatus(absl::UnavailableError("no pod manager in this pharosd"));
+  absl::StatusOr<std::vector<core::PodLease>> leases = pods_->Leases();
+  if (!leases.ok()) return ToGrpcStatus(leases.status());
+  for (const auto& l : *leases) {
+    auto* out = resp->add_leases();
+    out->set_pod(l.pod);
+    out->set_vm(l.vm);
+    out->set_subnet(l.subnet);
+    out->set_ip(l.ip);
+    out->set_state(l.state);
+  }
+  return grpc::Status::OK;
+}
+
 }  // namespace pharos::api

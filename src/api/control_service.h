@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/config_controller.h"
+#include "core/pod_manager.h"
 #include "store/event_store.h"
 #include "store/outbox_store.h"
 #include "pharos/ctl/v1/pharos_control.grpc.pb.h"
@@ -18,8 +19,8 @@ struct CallbackInfo {
 class ControlServiceImpl final : public pharos::ctl::v1::PharosControlService::Service {
  public:
   ControlServiceImpl(core::ConfigController& controller, store::EventStore* events,
-                     CallbackInfo callbacks = CallbackInfo())
-      : controller_(controller), events_(events), callbacks_(std::move(callbacks)) {}
+                     CallbackInfo callbacks = CallbackInfo(), core::PodManager* pods = nullptr)
+      : controller_(controller), events_(events), callbacks_(std::move(callbacks)), pods_(pods) {}
 
   grpc::Status ListConfigVersions(grpc::ServerContext*,
                                   const pharos::ctl::v1::ListConfigVersionsRequest*,
@@ -37,11 +38,14 @@ class ControlServiceImpl final : public pharos::ctl::v1::PharosControlService::S
   grpc::Status GetCallbackStatus(grpc::ServerContext*,
                                  const pharos::ctl::v1::GetCallbackStatusRequest*,
                                  pharos::ctl::v1::GetCallbackStatusResponse*) override;
+  grpc::Status ListLeases(grpc::ServerContext*, const pharos::ctl::v1::ListLeasesRequest*,
+                          pharos::ctl::v1::ListLeasesResponse*) override;
 
  private:
   core::ConfigController& controller_;
   store::EventStore* events_;
   CallbackInfo callbacks_;
+  core::PodManager* pods_;
 };
 
 }  // namespace pharos::api

@@ -36,10 +36,21 @@ void LogOutcome(std::string_view rpc, const core::ChangeOutcome& out) {
 
 }  // namespace
 
-grpc::Status PharosServiceImpl::HandlePodRequest(const std::string&, const std::string&,
-                                                 const std::string&,
-                                                 v1::RequestNetworkPodResponse*) {
-  return NotBuiltYet("RequestNetworkPod", kPodLifecycle);
+grpc::Status PharosServiceImpl::HandlePodRequest(const std::string& node_yaml,
+                                                 const std::string& pod_name,
+                                                 const std::string& network_yaml,
+                                                 v1::RequestNetworkPodResponse* resp) {
+  if (!pods_) return NotBuiltYet("RequestNetworkPod", kPodLifecycle);
+  core::PodRequestAnswer answer = pods_->Request(node_yaml, pod_name, network_yaml);
+  resp->set_accepted(answer.status.ok());
+  resp->set_request_id(answer.request_id);
+  resp->set_message(answer.message);
+  if (answer.status.ok()) {
+    spdlog::info("RequestNetworkPod {}: {} ({})", pod_name, answer.message, answer.request_id);
+  } else {
+    spdlog::warn("RequestNetworkPod {}: refused: {}", pod_name, answer.message);
+  }
+  return ToGrpcStatus(answer.status, {resp});
 }
 
 grpc::Status PharosServiceImpl::RequestNetworkPod(grpc::ServerContext*,

@@ -5,6 +5,7 @@
 
 #include "core/config_controller.h"
 #include "core/diagnostics.h"
+#include "core/pod_manager.h"
 #include "pharos/api/v1/pharos_network_service_connection.grpc.pb.h"
 #include "pharos/api/v1/pharos_service.grpc.pb.h"
 
@@ -14,8 +15,9 @@ namespace v1 = ::pharos::api::v1;
 
 class PharosServiceImpl final : public v1::PharosService::Service {
  public:
-  PharosServiceImpl(core::ConfigController& controller, core::Diagnostics& diagnostics)
-      : controller_(controller), diagnostics_(diagnostics) {}
+  PharosServiceImpl(core::ConfigController& controller, core::Diagnostics& diagnostics,
+                    core::PodManager* pods = nullptr)
+      : controller_(controller), diagnostics_(diagnostics), pods_(pods) {}
 
   grpc::Status RequestNetworkPod(grpc::ServerContext*, const v1::RequestNetworkPodRequest*,
                                  v1::RequestNetworkPodResponse*) override;
@@ -72,6 +74,7 @@ class PharosServiceImpl final : public v1::PharosService::Service {
  private:
   core::ConfigController& controller_;
   core::Diagnostics& diagnostics_;
+  core::PodManager* pods_;
 };
 
 // Pullpiri's service name, answered by the same implementation.

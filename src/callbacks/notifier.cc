@@ -39,6 +39,17 @@ absl::Status Notifier::Record(const std::string& component, const std::string& k
   return absl::OkStatus();
 }
 
+absl::Status Notifier::Complete(const std::string& request_id, const std::string& pod,
+                                core::Completion result, const std::string& details) {
+  api::v1::CompleteNetworkSettingRequest req;
+  req.set_request_id(request_id);
+  req.set_status(result == core::Completion::kOk        ? api::v1::CompleteNetworkSettingRequest::OK
+                 : result == core::Completion::kTimeout ? api::v1::CompleteNetworkSettingRequest::TIMEOUT
+                                                        : api::v1::CompleteNetworkSettingRequest::ERROR);
+  req.set_details(details);
+  return Enqueue(kCompleteNetworkSetting, pod, req);
+}
+
 absl::Status Notifier::Enqueue(const std::string& kind, const std::string& component,
                                const google::protobuf::Message& request) {
   std::lock_guard lock(mu_);

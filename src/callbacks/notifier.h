@@ -12,6 +12,7 @@
 #include <google/protobuf/message.h>
 
 #include "core/network_events.h"
+#include "core/pod_manager.h"
 #include "store/event_store.h"
 #include "store/outbox_store.h"
 
@@ -23,12 +24,14 @@ inline constexpr char kNetworkStatusChange[] = "network_status_change";
 inline constexpr char kServiceStatusChange[] = "service_status_change";
 inline constexpr char kSecurityEvent[] = "security_event";
 
-class Notifier : public core::NetworkEventRecorder {
+class Notifier : public core::NetworkEventRecorder, public core::CompletionSink {
  public:
   Notifier(store::Database& db, const Clock& clock, int64_t outbox_capacity);
 
   absl::Status Record(const std::string& component, const std::string& kind,
                       const std::string& detail) override;
+  absl::Status Complete(const std::string& request_id, const std::string& pod,
+                        core::Completion result, const std::string& details) override;
   // Queues any notification (`kind` above). Later issues use this path.
   absl::Status Enqueue(const std::string& kind, const std::string& component,
                        const google::protobuf::Message& request);

@@ -69,7 +69,9 @@ absl::Status ConfigController::Recover() {
   absl::StatusOr<std::optional<store::ConfigVersion>> current = store_.Current();
   if (!current.ok()) return current.status();
   if (!current->has_value()) return absl::OkStatus();
-  absl::StatusOr<Analysis> a = AnalyzeStored(**current);
+  absl::StatusOr<Analysis> declarative = AnalyzeStored(**current);
+  if (!declarative.ok()) return declarative.status();
+  absl::StatusOr<Analysis> a = WithRuntimePods(*declarative);
   if (!a.ok()) return a.status();
   absl::StatusOr<dataplane::ApplyResult> applied = backend_.Apply(*a->plan);
   if (!applied.ok()) return applied.status();
@@ -78,6 +80,56 @@ absl::Status ConfigController::Recover() {
   current_topology_ = a->topology;
   current_yaml_ = (*current)->yaml;
   return absl::OkStatus();
+}
+
+absl::StatusOr<Analysis> ConfigController::WithRuntimePods(const Analysis& declarative) {
+  std::string overlay = overlay_ ? overlay_->OverlayYaml() : "";
+  if (overlay.empty() || !declarative.plan) return declarative;
+  model::MergeResult merged_yaml = model::MergeConfigYaml(declarative.canonical_yaml, overlay);
+  if (!merged_yaml.ok) {
+    return absl::FailedPreconditionError(StrCat(
+        "the pods requested at run time cannot be merged into this configuration: ",
+        FirstErrors(merged_yaml.findings)));
+  }
+  model::PlannedAddresses keep = model::PlannedAddressesOf(declarative.topology);
+  Analysis merged =
+      AnalyzeConfig(merged_yaml.yaml, {options_.interface_prefix, nullptr, &keep});
+  if (!merged.valid() || !merged.plan) {
+    return absl::FailedPreconditionError(StrCat(
+        "the pods requested at run time (RequestNetworkPod) do not fit this configuration: ",
+        FirstErrors(merged.findings), "; remove them first"));
+  }
+  merged.canonical_yaml = declarative.canonical_yaml;
+  merged.content_hash = declarative.content_hash;
+  merged.findings = declarative.findings;
+  merged.document = declarative.document;
+  return merged;
+}
+
+absl::StatusOr<dataplane::ApplyResult> ConfigController::ApplyRuntimePods() {
+  std::lock_guard lock(mu_);
+  if (current_yaml_.empty()) {
+    return absl::FailedPreconditionError(
+        "no vehicle configuration is applied yet: pods need a VM to run on");
+  }
+  model::PlannedAddresses keep = model::PlannedAddressesOf(current_topology_);
+  Analysis declarative =
+      AnalyzeConfig(current_yaml_, {options_.interface_prefix, nullptr, &keep});
+  absl::StatusOr<Analysis> a = WithRuntimePods(declarative);
+  if (!a.ok()) return a.status();
+  absl::StatusOr<dataplane::ApplyResult> applied = backend_.Apply(*a->plan);
+  if (!applied.ok()) {
+    (void)backend_.Apply(current_plan_);  // back to what was there
+    return applied.status();
+  }
+  current_plan_ = *a->plan;
+  current_topology_ = a->topology;
+  return applied;
+}
+
+model::Topology ConfigController::CurrentTopology() {
+  std::lock_guard lock(mu_);
+  return current_topology_;
 }
 
 void ConfigController::RecordEvents(const dataplane::ApplyResult& applied,
@@ -202,7 +254,9 @@ ChangeOutcome ConfigController::Activate(const Analysis& a,
   // Dataplane first, then the store: a version is acknowledged only once
   // it is both applied and durable. A crash in between leaves the old
   // version current, and start-up converges the dataplane back to it.
-  absl::StatusOr<dataplane::ApplyResult> applied = backend_.Apply(*a.plan);
+  absl::StatusOr<Analysis> effective = WithRuntimePods(a);
+  if (!effective.ok()) return Failure(effective.status());
+  absl::StatusOr<dataplane::ApplyResult> applied = backend_.Apply(*effective->plan);
   if (!applied.ok()) {
     absl::Status restore = backend_.Apply(current_plan_).status();
     return Failure(absl::UnavailableError(StrCat(
@@ -232,8 +286,8 @@ ChangeOutcome ConfigController::Activate(const Analysis& a,
                                backend_.mode(), " dataplane)");
   }
   out.changed = true;
-  current_plan_ = *a.plan;
-  current_topology_ = a.topology;
+  current_plan_ = *effective->plan;
+  current_topology_ = effective->topology;
   current_yaml_ = a.canonical_yaml;
   return out;
 }

@@ -47,6 +47,14 @@ struct ComponentStatus {
   std::string detail;  // why it is not "up"
 };
 
+// The pods requested at run time, as a vehicle document to merge into the
+// configuration (MergeConfigYaml); "" when there are none.
+class RuntimePodOverlay {
+ public:
+  virtual ~RuntimePodOverlay() = default;
+  virtual std::string OverlayYaml() = 0;
+};
+
 class ConfigController {
  public:
   // `events` (optional) records what happens to the network outside of
@@ -61,6 +69,14 @@ class ConfigController {
   absl::StatusOr<size_t> Repair();
   // Removes everything from the dataplane; no version is current after.
   ChangeOutcome Teardown();
+
+  // Runtime pods: merged into every plan from now on (call before Recover).
+  void SetRuntimePods(RuntimePodOverlay* overlay) { overlay_ = overlay; }
+  // Re-plans the current configuration with the runtime pods as they are
+  // now and converges the dataplane to it.
+  absl::StatusOr<dataplane::ApplyResult> ApplyRuntimePods();
+  // The topology of what is applied (configuration + runtime pods).
+  model::Topology CurrentTopology();
 
   Analysis Validate(std::string_view yaml);
   // Apply a complete configuration. `source` is recorded with the version
@@ -86,6 +102,9 @@ class ConfigController {
   ChangeOutcome Activate(const Analysis& analysis, std::optional<int64_t> existing_id,
                          std::string_view source);
   absl::StatusOr<Analysis> AnalyzeStored(const store::ConfigVersion& version);
+  // `declarative` with the runtime pods merged into its plan and topology
+  // (hash, canonical YAML and findings stay those of the configuration).
+  absl::StatusOr<Analysis> WithRuntimePods(const Analysis& declarative);
   absl::StatusOr<int64_t> ParseVersionId(std::string_view id);
 
   std::mutex mu_;  // serialises changes; reads take it briefly
@@ -94,6 +113,7 @@ class ConfigController {
   store::ConfigStore& store_;
   dataplane::DataplaneBackend& backend_;
   NetworkEventRecorder* events_;
+  RuntimePodOverlay* overlay_ = nullptr;
   ControllerOptions options_;
   plan::Plan current_plan_;  // plan of the current version (empty if none)
   model::Topology current_topology_;

@@ -38,6 +38,10 @@ std::optional<int> ParseDaemonOptions(int argc, char** argv, DaemonOptions& o) {
                  "seconds: cap of the retry backoff while Piccolo is unreachable")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
+  app.add_option("--pod-setup-timeout", o.pod_setup_timeout_seconds,
+                 "seconds: a RequestNetworkPod not set up by then completes as TIMEOUT")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
   app.add_option("--node", o.node, "host mode: the name of the node this machine is");
   app.add_option("--interface-prefix", o.interface_prefix,
                  "prefix of every interface and namespace Pharos creates")

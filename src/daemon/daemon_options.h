@@ -17,6 +17,7 @@ struct DaemonOptions {
   std::string callback_flavour = "pharos";           // pharos | pullpiri
   int64_t outbox_capacity = 100000;
   int callback_max_backoff_seconds = 30;
+  int pod_setup_timeout_seconds = 30;
   std::string node;                // host mode: which node this machine is
   std::string interface_prefix = "ph-";
   std::string log_level = "info";

@@ -14,6 +14,7 @@
 #include "api/pharos_service.h"
 #include "common/clock.h"
 #include "core/config_controller.h"
+#include "core/pod_manager.h"
 #include "daemon/daemon_options.h"
 #include "daemon/logging.h"
 #include "dataplane/backend.h"
@@ -67,7 +68,8 @@ int Run(const pharos::DaemonOptions& opts) {
   // dispatcher, each on its own connection to the same database.
   auto notify_db = pharos::store::Database::Open(db_path);
   auto dispatch_db = pharos::store::Database::Open(db_path);
-  if (!notify_db.ok() || !dispatch_db.ok()) {
+  auto pods_db = pharos::store::Database::Open(db_path);
+  if (!notify_db.ok() || !dispatch_db.ok() || !pods_db.ok()) {
     spdlog::error("state database {}: cannot open more connections", db_path);
     return 1;
   }
@@ -93,6 +95,9 @@ int Run(const pharos::DaemonOptions& opts) {
   pharos::store::EventStore events((*store)->db(), clock);
   pharos::core::ConfigController controller(**store, **backend,
                                             {opts.interface_prefix}, &notifier);
+  pharos::core::PodManager pods(controller, **pods_db, notifier, clock,
+                                std::chrono::seconds(opts.pod_setup_timeout_seconds));
+  controller.SetRuntimePods(&pods);
   if (absl::Status s = controller.Recover(); !s.ok()) {
     // Keep serving: an operator can still inspect and roll back.
     spdlog::error("could not restore the current configuration: {}", std::string(s.message()));
@@ -113,12 +118,14 @@ int Run(const pharos::DaemonOptions& opts) {
     monitor->Start();
   }
 
+  pods.Start();
   pharos::core::Diagnostics diagnostics(controller, **backend);
-  pharos::api::PharosServiceImpl pharos_service(controller, diagnostics);
+  pharos::api::PharosServiceImpl pharos_service(controller, diagnostics, &pods);
   pharos::api::PullpiriPodServiceImpl pullpiri_service(pharos_service);
   pharos::store::OutboxStore outbox_reader((*store)->db(), clock, opts.outbox_capacity);
   pharos::api::ControlServiceImpl control_service(
-      controller, &events, {deliver ? opts.callback_endpoint : "", opts.callback_flavour, &outbox_reader});
+      controller, &events,
+      {deliver ? opts.callback_endpoint : "", opts.callback_flavour, &outbox_reader}, &pods);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -160,6 +167,7 @@ int Run(const pharos::DaemonOptions& opts) {
   if (health) health->Shutdown();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   server->Wait();
+  pods.Stop();
   if (monitor) monitor->Stop();
   if (dispatcher) dispatcher->Stop();
   spdlog::info("pharosd stopped");

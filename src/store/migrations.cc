@@ -58,6 +58,25 @@ CREATE TABLE callback_outbox (
   last_error  TEXT NOT NULL DEFAULT ''
 );
 )sql"},
+      {4, "runtime pods and their leases",
+       R"sql(
+-- Pods requested at run time (RequestNetworkPod), each with its address
+-- lease. Not part of the configuration versions: re-applying the vehicle
+-- YAML keeps them. state: pending (accepted, being set up), ready.
+CREATE TABLE runtime_pods (
+  name          TEXT PRIMARY KEY,
+  soc           TEXT NOT NULL,
+  vm            TEXT NOT NULL,
+  subnet        TEXT NOT NULL,
+  ip            TEXT NOT NULL,
+  spec_yaml     TEXT NOT NULL,   -- the pod block, with ip, as merged into the vehicle
+  request_id    TEXT NOT NULL,
+  state         TEXT NOT NULL,
+  deadline_at   TEXT NOT NULL,
+  created_at    TEXT NOT NULL,
+  UNIQUE(subnet, ip)             -- an address is never handed out twice
+);
+)sql"},
   };
   return kMigrations;
 }

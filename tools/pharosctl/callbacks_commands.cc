@@ -8,6 +8,7 @@
 #include "actioncontroller/actioncontroller.grpc.pb.h"
 #include "commands.h"
 #include "pharos/api/v1/piccolo_callback_service.grpc.pb.h"
+#include "pharos/api/v1/pharos_service.grpc.pb.h"
 #include "pharos/ctl/v1/pharos_control.grpc.pb.h"
 
 namespace pharosctl {
@@ -134,6 +135,46 @@ int CallbacksStatus(const Context& ctx) {
     std::cout << "oldest:   " << resp.oldest_pending_at() << ", " << resp.oldest_attempts()
               << " attempt(s)" << (resp.last_error().empty() ? "" : ", last error: ")
               << resp.last_error() << "\n";
+  }
+  return kOk;
+}
+
+int Ipam(const Context& ctx) {
+  auto stub = ctl::PharosControlService::NewStub(ctx.Channel());
+  ctl::ListLeasesResponse resp;
+  grpc::Status s = stub->ListLeases(CallContext().get(), {}, &resp);
+  if (!s.ok()) return ReportRpcError(ctx, s);
+  if (ctx.json) {
+    std::cout << ToJson(resp);
+    return kOk;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& l : resp.leases()) rows.push_back({l.pod(), l.vm(), l.subnet(), l.ip(), l.state()});
+  PrintTable({"POD", "VM", "SUBNET", "IP", "STATE"}, rows);
+  return kOk;
+}
+
+int RequestPod(const Context& ctx, const std::string& pod, const std::string& node_file,
+               const std::string& network_file, bool remove) {
+  v1::RequestNetworkPodRequest req;
+  std::string node_yaml, network_yaml;
+  if (!ReadFile(node_file, &node_yaml)) return kUsage;
+  if (remove) {
+    network_yaml = "remove: true\n";
+  } else if (!ReadFile(network_file, &network_yaml)) {
+    return kUsage;
+  }
+  req.set_node_yaml(node_yaml);
+  req.set_pod_name(pod);
+  req.set_network_yaml(network_yaml);
+  auto stub = v1::PharosService::NewStub(ctx.Channel());
+  v1::RequestNetworkPodResponse resp;
+  grpc::Status s = stub->RequestNetworkPod(CallContext().get(), req, &resp);
+  if (!s.ok()) return ReportRpcError(ctx, s);
+  if (ctx.json) {
+    std::cout << ToJson(resp);
+  } else {
+    std::cout << "accepted " << resp.request_id() << ": " << resp.message() << "\n";
   }
   return kOk;
 }

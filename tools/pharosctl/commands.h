@@ -48,5 +48,8 @@ int Topology(const Context& ctx, const std::string& format);
 // Notifications (callbacks_commands.cc).
 int CallbacksListen(const Context& ctx, const std::string& listen);
 int CallbacksStatus(const Context& ctx);
+int Ipam(const Context& ctx);
+int RequestPod(const Context& ctx, const std::string& pod, const std::string& node_file,
+               const std::string& network_file, bool remove);
 
 }  // namespace pharosctl

@@ -100,6 +100,18 @@ int main(int argc, char** argv) {
   listen->add_option("--listen", callback_listen, "host:port to serve on")->capture_default_str();
   auto* callbacks_status = callbacks->add_subcommand("status", "the outbox: pending, dropped, last error");
 
+  auto* ipam = app.add_subcommand("ipam", "address leases of the pods requested at run time");
+  std::string pod, node_file, network_file;
+  bool remove = false;
+  auto* request_pod = app.add_subcommand(
+      "request-pod", "RequestNetworkPod: set a pod's network up (or --remove it); the result "
+                     "arrives as CompleteNetworkSetting");
+  request_pod->add_option("pod", pod, "pod name")->required();
+  request_pod->add_option("--node", node_file, "node YAML (spec form or Pullpiri kind: Node)")
+      ->required();
+  request_pod->add_option("--network", network_file, "the pod's network YAML");
+  request_pod->add_flag("--remove", remove, "release the pod and its address");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -137,5 +149,13 @@ int main(int argc, char** argv) {
   if (*topology) return pharosctl::Topology(ctx, format);
   if (*listen) return pharosctl::CallbacksListen(ctx, callback_listen);
   if (*callbacks_status) return pharosctl::CallbacksStatus(ctx);
+  if (*ipam) return pharosctl::Ipam(ctx);
+  if (*request_pod) {
+    if (!remove && network_file.empty()) {
+      std::cerr << "pharosctl request-pod: give --network FILE (or --remove)\n";
+      return pharosctl::kUsage;
+    }
+    return pharosctl::RequestPod(ctx, pod, node_file, network_file, remove);
+  }
   return pharosctl::kUsage;
 }

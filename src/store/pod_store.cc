@@ -1,0 +1,71 @@
+#include "store/pod_store.h"
+
+#include <sqlite3.h>
+
+namespace pharos::store {
+namespace {
+
+constexpr char kColumns[] =
+    "name, soc, vm, subnet, ip, spec_yaml, request_id, state, deadline_at, created_at";
+
+RuntimePod ReadRow(const Statement& st) {
+  return {st.ColumnText(0), st.ColumnText(1), st.ColumnText(2), st.ColumnText(3),
+          st.ColumnText(4), st.ColumnText(5), st.ColumnText(6), st.ColumnText(7),
+          st.ColumnText(8), st.ColumnText(9)};
+}
+
+}  // namespace
+
+absl::Status PodStore::Put(const RuntimePod& p) {
+  absl::StatusOr<Statement> st = db_.Prepare(
+      std::string("INSERT OR REPLACE INTO runtime_pods(") + kColumns +
+      ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?);");
+  if (!st.ok()) return st.status();
+  absl::Status s = st->Bind(1, p.name).Bind(2, p.soc).Bind(3, p.vm).Bind(4, p.subnet)
+                       .Bind(5, p.ip).Bind(6, p.spec_yaml).Bind(7, p.request_id)
+                       .Bind(8, p.state).Bind(9, p.deadline_at).Bind(10, p.created_at).Run();
+  if (!s.ok() && s.message().find("UNIQUE") != std::string_view::npos) {
+    return absl::AlreadyExistsError("address " + p.ip + " is leased to another pod");
+  }
+  return s;
+}
+
+absl::Status PodStore::SetState(const std::string& name, const std::string& state) {
+  absl::StatusOr<Statement> st =
+      db_.Prepare("UPDATE runtime_pods SET state = ? WHERE name = ?;");
+  if (!st.ok()) return st.status();
+  return st->Bind(1, state).Bind(2, name).Run();
+}
+
+absl::Status PodStore::Remove(const std::string& name) {
+  absl::StatusOr<Statement> st = db_.Prepare("DELETE FROM runtime_pods WHERE name = ?;");
+  if (!st.ok()) return st.status();
+  return st->Bind(1, name).Run();
+}
+
+absl::StatusOr<std::optional<RuntimePod>> PodStore::Get(const std::string& name) {
+  absl::StatusOr<Statement> st =
+      db_.Prepare(std::string("SELECT ") + kColumns + " FROM runtime_pods WHERE name = ?;");
+  if (!st.ok()) return st.status();
+  st->Bind(1, name);
+  absl::StatusOr<bool> row = st->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<RuntimePod>();
+  return std::optional<RuntimePod>(ReadRow(*st));
+}
+
+absl::StatusOr<std::vector<RuntimePod>> PodStore::List() {
+  absl::StatusOr<Statement> st =
+      db_.Prepare(std::string("SELECT ") + kColumns + " FROM runtime_pods ORDER BY name;");
+  if (!st.ok()) return st.status();
+  std::vector<RuntimePod> out;
+  while (true) {
+    absl::StatusOr<bool> row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    out.push_back(ReadRow(*st));
+  }
+  return out;
+}
+
+}  // namespace pharos::store

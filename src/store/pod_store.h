@@ -1,0 +1,41 @@
+// Runtime pods (RequestNetworkPod) with their address leases.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "store/sqlite_db.h"
+
+namespace pharos::store {
+
+struct RuntimePod {
+  std::string name;
+  std::string soc;
+  std::string vm;
+  std::string subnet;
+  std::string ip;
+  std::string spec_yaml;
+  std::string request_id;
+  std::string state;  // pending | ready
+  std::string deadline_at;
+  std::string created_at;
+};
+
+class PodStore {
+ public:
+  explicit PodStore(Database& db) : db_(db) {}
+  // Inserts or replaces by name. AlreadyExists when the address is leased
+  // to another pod (the UNIQUE(subnet, ip) constraint).
+  absl::Status Put(const RuntimePod& pod);
+  absl::Status SetState(const std::string& name, const std::string& state);
+  absl::Status Remove(const std::string& name);
+  absl::StatusOr<std::optional<RuntimePod>> Get(const std::string& name);
+  absl::StatusOr<std::vector<RuntimePod>> List();  // by name
+
+ private:
+  Database& db_;
+};
+
+}  // namespace pharos::store
