@@ -16,16 +16,14 @@ namespace {
 std::string NewRequestId() {
   static thread_local std::mt19937_64 random(std::random_device{}());
   char buf[32];
-  snprintf(buf, sizeof(buf), "req-%016llx",
-           static_cast<unsigned long long>(random()));
+  snprintf(buf, sizeof(buf), "req-%016llx", static_cast<unsigned long long>(random()));
   return buf;
 }
 
 std::string FirstError(const model::Findings &findings) {
   for (const auto &f : findings.items()) {
     if (f.severity == model::Severity::kError) {
-      return f.path.empty() ? f.description
-                            : StrCat(f.path, ": ", f.description);
+      return f.path.empty() ? f.description : StrCat(f.path, ": ", f.description);
     }
   }
   return "invalid";
@@ -35,17 +33,15 @@ std::string FirstError(const model::Findings &findings) {
 bool IsRemoval(const std::string &network_yaml) {
   try {
     YAML::Node n = YAML::Load(network_yaml);
-    if (n.IsMap() && n["pod"] && n["pod"].IsMap())
-      n = n["pod"];
-    return n.IsMap() && n["remove"] && n["remove"].IsScalar() &&
-           n["remove"].as<bool>(false);
+    if (n.IsMap() && n["pod"] && n["pod"].IsMap()) n = n["pod"];
+    return n.IsMap() && n["remove"] && n["remove"].IsScalar() && n["remove"].as<bool>(false);
   } catch (const std::exception &) {
     return false;
   }
 }
 
 // The pod block as it is merged into the vehicle (under its VM).
-std::string PodBlock(const model::PodSpec& pod, const std::string& name, const std::string& ip) {
+std::string PodBlock(const model::PodSpec &pod, const std::string &name, const std::string &ip) {
   std::string y = StrCat("            - name: \"", name, "\"\n");
   if (pod.k8s_namespace.present) {
     StrAppend(&y, "              namespace: \"", pod.k8s_namespace.value, "\"\n");
@@ -60,38 +56,35 @@ std::string PodBlock(const model::PodSpec& pod, const std::string& name, const s
   return y;
 }
 
-const model::TopologyNode *FindHost(const model::Topology &topo,
-                                    const model::NodeSpec &node) {
+const model::TopologyNode *FindHost(const model::Topology &topo, const model::NodeSpec &node) {
   for (const auto &n : topo.nodes) {
-    if (n.kind != model::NodeKind::kVm)
-      continue;
-    if (!node.name.empty() && n.name == node.name)
-      return &n;
-    if (node.name.empty() && node.ip && n.ip == node.ip)
-      return &n;
+    if (n.kind != model::NodeKind::kVm) continue;
+    if (!node.name.empty() && n.name == node.name) return &n;
+    if (node.name.empty() && node.ip && n.ip == node.ip) return &n;
   }
   // Pullpiri names the node by hostname but gives its address too.
   if (node.ip) {
     for (const auto &n : topo.nodes) {
-      if (n.kind == model::NodeKind::kVm && n.ip == node.ip)
-        return &n;
+      if (n.kind == model::NodeKind::kVm && n.ip == node.ip) return &n;
     }
   }
   return nullptr;
 }
 
-} // namespace
+}  // namespace
 
-PodManager::PodManager(ConfigController &controller, store::Database &db,
-                       CompletionSink &sink, const Clock &clock,
-                       std::chrono::milliseconds setup_timeout)
-    : controller_(controller), pods_(db), sink_(sink), clock_(clock),
+PodManager::PodManager(ConfigController &controller, store::Database &db, CompletionSink &sink,
+                       const Clock &clock, std::chrono::milliseconds setup_timeout)
+    : controller_(controller),
+      pods_(db),
+      sink_(sink),
+      clock_(clock),
       setup_timeout_(setup_timeout) {}
 
 PodManager::~PodManager() { Stop(); }
 
 void PodManager::Start() {
-  work_ = true; // whatever was pending before a restart
+  work_ = true;  // whatever was pending before a restart
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -101,23 +94,17 @@ void PodManager::Stop() {
     stop_ = true;
   }
   cv_.notify_all();
-  if (thread_.joinable())
-    thread_.join();
+  if (thread_.joinable()) thread_.join();
 }
 
-PodRequestAnswer PodManager::Request(const std::string &node_yaml,
-                                     const std::string &pod_name,
+PodRequestAnswer PodManager::Request(const std::string &node_yaml, const std::string &pod_name,
                                      const std::string &network_yaml) {
-  auto refuse = [](absl::Status s) {
-    return PodRequestAnswer{s, "", std::string(s.message())};
-  };
+  auto refuse = [](absl::Status s) { return PodRequestAnswer{s, "", std::string(s.message())}; };
   model::ParsedNode node = model::ParseNodeYaml(node_yaml);
   if (node.findings.HasErrors()) {
-    return refuse(absl::InvalidArgumentError(
-        StrCat("node_yaml: ", FirstError(node.findings))));
+    return refuse(absl::InvalidArgumentError(StrCat("node_yaml: ", FirstError(node.findings))));
   }
-  if (pod_name.empty())
-    return refuse(absl::InvalidArgumentError("pod_name is required"));
+  if (pod_name.empty()) return refuse(absl::InvalidArgumentError("pod_name is required"));
   std::string name = pod_name;
   model::Topology topo = controller_.CurrentTopology();
   if (topo.nodes.empty()) {
@@ -128,69 +115,58 @@ PodRequestAnswer PodManager::Request(const std::string &node_yaml,
   if (IsRemoval(network_yaml)) {
     std::lock_guard lock(mu_);
     absl::StatusOr<std::optional<store::RuntimePod>> existing = pods_.Get(name);
-    if (!existing.ok())
-      return refuse(existing.status());
+    if (!existing.ok()) return refuse(existing.status());
     if (!existing->has_value()) {
-      return refuse(absl::NotFoundError(
-          StrCat("no pod '", name, "' was requested at run time")));
+      return refuse(absl::NotFoundError(StrCat("no pod '", name, "' was requested at run time")));
     }
     store::RuntimePod p = **existing;
     p.state = "removing";
     p.request_id = NewRequestId();
-    if (absl::Status s = pods_.Put(p); !s.ok())
-      return refuse(s);
+    if (absl::Status s = pods_.Put(p); !s.ok()) return refuse(s);
     work_ = true;
     cv_.notify_all();
-    return {absl::OkStatus(), p.request_id,
-            StrCat("removal of pod ", name, " accepted")};
+    return {absl::OkStatus(), p.request_id, StrCat("removal of pod ", name, " accepted")};
   }
 
   model::ParsedPod parsed = model::ParsePodNetworkYaml(network_yaml, pod_name);
   if (parsed.findings.HasErrors()) {
-    return refuse(absl::InvalidArgumentError(
-        StrCat("network_yaml: ", FirstError(parsed.findings))));
+    return refuse(
+        absl::InvalidArgumentError(StrCat("network_yaml: ", FirstError(parsed.findings))));
   }
   const model::PodSpec &pod = parsed.pod;
   if (!pod.subnet.prefix) {
-    return refuse(absl::InvalidArgumentError(
-        "network_yaml: networking.subnet is required"));
+    return refuse(absl::InvalidArgumentError("network_yaml: networking.subnet is required"));
   }
   const model::TopologyNode *host = FindHost(topo, node.node);
   if (!host) {
-    return refuse(absl::NotFoundError(StrCat(
-        "node_yaml names no VM of the applied configuration (name '",
-        node.node.name, "'",
-        node.node.ip ? StrCat(", address ", node.node.ip->ToString()) : "",
-        ")")));
+    return refuse(absl::NotFoundError(
+        StrCat("node_yaml names no VM of the applied configuration (name '", node.node.name, "'",
+               node.node.ip ? StrCat(", address ", node.node.ip->ToString()) : "", ")")));
   }
   Ipv4Prefix subnet = pod.subnet.prefix->Normalized();
 
   std::lock_guard lock(mu_);
   absl::StatusOr<std::vector<store::RuntimePod>> leases = pods_.List();
-  if (!leases.ok())
-    return refuse(leases.status());
+  if (!leases.ok()) return refuse(leases.status());
   const store::RuntimePod *mine = nullptr;
   for (const auto &l : *leases) {
-    if (l.name == name)
-      mine = &l;
+    if (l.name == name) mine = &l;
   }
   const model::TopologyNode *same_name = topo.FindNode(name);
   if (same_name && !mine) {
     return refuse(absl::InvalidArgumentError(
-        StrCat("pod_name '", name,
-               "' is already a component of the vehicle configuration")));
+        StrCat("pod_name '", name, "' is already a component of the vehicle configuration")));
   }
   if (mine && mine->vm == host->name && mine->subnet == subnet.ToString() &&
       (!pod.ip.address || pod.ip.address->ToString() == mine->ip)) {
     // The same pod again: nothing to do but say so.
     if (mine->state == "pending") {
-      return {absl::OkStatus(), mine->request_id,
-              "already being set up (same request id)"};
+      return {absl::OkStatus(), mine->request_id, "already being set up (same request id)"};
     }
     std::string id = NewRequestId();
-    (void)sink_.Complete(id, name, Completion::kOk,
-                         StrCat("pod ", name, " is already set up on ",
-                                host->name, " at ", mine->ip));
+    (void)sink_.Complete(
+        id, name, Completion::kOk,
+        StrCat("pod ", name, " is already set up on ", host->name, " at ", mine->ip));
     return {absl::OkStatus(), id, "already set up; completion follows"};
   }
 
@@ -198,50 +174,43 @@ PodRequestAnswer PodManager::Request(const std::string &node_yaml,
   // the applied vehicle, every lease (but this pod's own, if it moves).
   std::set<uint32_t> used;
   for (const auto &seg : topo.segments) {
-    if (seg.prefix.Overlaps(subnet))
-      used.insert(seg.gateway.value());
+    if (seg.prefix.Overlaps(subnet)) used.insert(seg.gateway.value());
   }
   std::map<uint32_t, std::string> owner;
   for (const auto &n : topo.nodes) {
-    if (n.ip && n.name != name)
-      owner[n.ip->value()] = n.name;
+    if (n.ip && n.name != name) owner[n.ip->value()] = n.name;
   }
   for (const auto &l : *leases) {
-    if (l.name == name)
-      continue;
-    if (auto ip = Ipv4Address::Parse(l.ip))
-      owner[ip->value()] = l.name;
+    if (l.name == name) continue;
+    if (auto ip = Ipv4Address::Parse(l.ip)) owner[ip->value()] = l.name;
   }
   bool has_gateway = used.size() > 0;
   if (!has_gateway)
-    used.insert(subnet.Host(1)->value()); // a new bridge's gateway
+    used.insert(subnet.Host(0)->value());  // a new bridge: its first host is the gateway
   std::string ip;
   if (pod.ip.address) {
     Ipv4Address want = *pod.ip.address;
     if (!subnet.Contains(want) || subnet.IsNetworkOrBroadcast(want)) {
-      return refuse(absl::InvalidArgumentError(
-          StrCat("network_yaml: ip ", want.ToString(),
-                 " is not a host address of ", subnet.ToString())));
+      return refuse(absl::InvalidArgumentError(StrCat(
+          "network_yaml: ip ", want.ToString(), " is not a host address of ", subnet.ToString())));
     }
     if (used.count(want.value())) {
-      return refuse(absl::InvalidArgumentError(StrCat(
-          "network_yaml: ip ", want.ToString(), " is the subnet's gateway")));
+      return refuse(absl::InvalidArgumentError(
+          StrCat("network_yaml: ip ", want.ToString(), " is the subnet's gateway")));
     }
     if (auto it = owner.find(want.value()); it != owner.end()) {
-      return refuse(absl::InvalidArgumentError(StrCat(
-          "network_yaml: ip ", want.ToString(), " is in use by ", it->second)));
+      return refuse(absl::InvalidArgumentError(
+          StrCat("network_yaml: ip ", want.ToString(), " is in use by ", it->second)));
     }
     ip = want.ToString();
   } else {
-    for (uint64_t n = 1; n <= subnet.HostCount() && ip.empty(); ++n) {
+    for (uint64_t n = 0; n < subnet.HostCount() && ip.empty(); ++n) {
       std::optional<Ipv4Address> a = subnet.Host(n);
-      if (a && !used.count(a->value()) && !owner.count(a->value()))
-        ip = a->ToString();
+      if (a && !used.count(a->value()) && !owner.count(a->value())) ip = a->ToString();
     }
     if (ip.empty()) {
       return refuse(absl::ResourceExhaustedError(
-          StrCat("subnet ", subnet.ToString(),
-                 " has no free address left for pod ", name,
+          StrCat("subnet ", subnet.ToString(), " has no free address left for pod ", name,
                  " (every host address is a gateway, a node or a lease; see "
                  "pharosctl ipam)")));
     }
@@ -257,8 +226,7 @@ PodRequestAnswer PodManager::Request(const std::string &node_yaml,
   row.state = "pending";
   row.deadline_at = FormatIso8601Utc(clock_.Now() + setup_timeout_);
   row.created_at = FormatIso8601Utc(clock_.Now());
-  if (absl::Status s = pods_.Put(row); !s.ok())
-    return refuse(s);
+  if (absl::Status s = pods_.Put(row); !s.ok()) return refuse(s);
   work_ = true;
   cv_.notify_all();
   return {absl::OkStatus(), row.request_id,
@@ -269,16 +237,13 @@ PodRequestAnswer PodManager::Request(const std::string &node_yaml,
 std::string PodManager::OverlayYaml() {
   std::lock_guard lock(mu_);
   absl::StatusOr<std::vector<store::RuntimePod>> rows = pods_.List();
-  if (!rows.ok() || rows->empty())
-    return "";
+  if (!rows.ok() || rows->empty()) return "";
   std::map<std::string, std::map<std::string, std::string>> by_soc_vm;
   for (const auto &r : *rows) {
-    if (r.state == "removing")
-      continue;
+    if (r.state == "removing") continue;
     by_soc_vm[r.soc][r.vm] += r.spec_yaml;
   }
-  if (by_soc_vm.empty())
-    return "";
+  if (by_soc_vm.empty()) return "";
   std::string y = "vehicle:\n  socs:\n";
   for (const auto &[soc, vms] : by_soc_vm) {
     StrAppend(&y, "    - name: \"", soc, "\"\n      vms:\n");
@@ -292,11 +257,9 @@ std::string PodManager::OverlayYaml() {
 absl::StatusOr<std::vector<PodLease>> PodManager::Leases() {
   std::lock_guard lock(mu_);
   absl::StatusOr<std::vector<store::RuntimePod>> rows = pods_.List();
-  if (!rows.ok())
-    return rows.status();
+  if (!rows.ok()) return rows.status();
   std::vector<PodLease> out;
-  for (const auto &r : *rows)
-    out.push_back({r.name, r.vm, r.subnet, r.ip, r.state});
+  for (const auto &r : *rows) out.push_back({r.name, r.vm, r.subnet, r.ip, r.state});
   return out;
 }
 
@@ -305,8 +268,7 @@ void PodManager::Run() {
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return stop_ || work_; });
-      if (stop_)
-        return;
+      if (stop_) return;
       work_ = false;
     }
     ProcessPending();
@@ -323,18 +285,14 @@ void PodManager::ProcessPending() {
       return;
     }
     for (const auto &r : *rows) {
-      if (r.state == "pending")
-        pending.push_back(r);
-      if (r.state == "removing")
-        removing.push_back(r);
+      if (r.state == "pending") pending.push_back(r);
+      if (r.state == "removing") removing.push_back(r);
     }
   }
-  if (pending.empty() && removing.empty())
-    return;
+  if (pending.empty() && removing.empty()) return;
   // One convergence for the whole batch: 200 requests arriving together
   // cost one apply, not 200.
-  absl::StatusOr<dataplane::ApplyResult> applied =
-      controller_.ApplyRuntimePods();
+  absl::StatusOr<dataplane::ApplyResult> applied = controller_.ApplyRuntimePods();
   std::string now = FormatIso8601Utc(clock_.Now());
   bool reapply = false;
   {
@@ -343,33 +301,28 @@ void PodManager::ProcessPending() {
       std::string where = StrCat("pod ", p.name, " on ", p.vm, " at ", p.ip);
       if (applied.ok() && now <= p.deadline_at) {
         if (absl::Status s =
-                sink_.Complete(p.request_id, p.name, Completion::kOk,
-                               StrCat(where, " is set up"));
+                sink_.Complete(p.request_id, p.name, Completion::kOk, StrCat(where, " is set up"));
             !s.ok()) {
-          spdlog::error("cannot queue the completion of {}: {}", p.name,
-                        std::string(s.message()));
-          continue; // stays pending: retried, completion queued then
+          spdlog::error("cannot queue the completion of {}: {}", p.name, std::string(s.message()));
+          continue;  // stays pending: retried, completion queued then
         }
         (void)pods_.SetState(p.name, "ready");
         continue;
       }
       // Failed or late: nothing of it stays.
-      Completion result =
-          applied.ok() ? Completion::kTimeout : Completion::kError;
+      Completion result = applied.ok() ? Completion::kTimeout : Completion::kError;
       std::string details =
-          applied.ok() ? StrCat(where, ": setup finished after its deadline ",
-                                p.deadline_at)
+          applied.ok() ? StrCat(where, ": setup finished after its deadline ", p.deadline_at)
                        : StrCat(where, ": ", applied.status().message());
       (void)sink_.Complete(p.request_id, p.name, result, details);
       (void)pods_.Remove(p.name);
       reapply = true;
     }
     for (const auto &r : removing) {
-      (void)sink_.Complete(
-          r.request_id, r.name,
-          applied.ok() ? Completion::kOk : Completion::kError,
-          applied.ok() ? StrCat("pod ", r.name, " removed, ", r.ip, " released")
-                       : std::string(applied.status().message()));
+      (void)sink_.Complete(r.request_id, r.name,
+                           applied.ok() ? Completion::kOk : Completion::kError,
+                           applied.ok() ? StrCat("pod ", r.name, " removed, ", r.ip, " released")
+                                        : std::string(applied.status().message()));
       (void)pods_.Remove(r.name);
     }
   }
@@ -381,4 +334,4 @@ void PodManager::ProcessPending() {
   }
 }
 
-} // namespace pharos::core
+}  // namespace pharos::core

@@ -27,9 +27,21 @@ std::vector<v1::NetworkStatusChangeNotification> CallbackReceiver::WaitForStatus
   return status_changes_;
 }
 
+std::vector<v1::CompleteNetworkSettingRequest> CallbackReceiver::WaitForCompletions(
+    size_t n, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  cv_.wait_for(lock, timeout, [&] { return completions_.size() >= n; });
+  return completions_;
+}
+
 grpc::Status CallbackReceiver::CompleteNetworkSetting(grpc::ServerContext*,
-                                                      const v1::CompleteNetworkSettingRequest*,
+                                                      const v1::CompleteNetworkSettingRequest* req,
                                                       v1::CompleteNetworkSettingResponse* resp) {
+  {
+    std::lock_guard lock(mu_);
+    completions_.push_back(*req);
+  }
+  cv_.notify_all();
   resp->set_acknowledged(true);
   return grpc::Status::OK;
 }

@@ -27,6 +27,10 @@ class CallbackReceiver final : public pharos::api::v1::PiccoloCallbackService::S
   std::vector<pharos::api::v1::NetworkStatusChangeNotification> WaitForStatusChanges(
       size_t n, std::chrono::milliseconds timeout);
 
+  // Waits until at least `n` completions arrived; returns them in order.
+  std::vector<pharos::api::v1::CompleteNetworkSettingRequest> WaitForCompletions(
+      size_t n, std::chrono::milliseconds timeout);
+
   grpc::Status CompleteNetworkSetting(grpc::ServerContext*,
                                       const pharos::api::v1::CompleteNetworkSettingRequest*,
                                       pharos::api::v1::CompleteNetworkSettingResponse*) override;
@@ -40,6 +44,7 @@ class CallbackReceiver final : public pharos::api::v1::PiccoloCallbackService::S
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<pharos::api::v1::NetworkStatusChangeNotification> status_changes_;
+  std::vector<pharos::api::v1::CompleteNetworkSettingRequest> completions_;
 };
 
 }  // namespace pharos::e2e

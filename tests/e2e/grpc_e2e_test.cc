@@ -204,15 +204,15 @@ TEST_F(GrpcE2eTest, ConfigureVehicleNetworkDryRunAndStatus) {
   EXPECT_EQ(st.components(0).connected_to(0), "vm1/ph-podbr0");
 }
 
-TEST_F(GrpcE2eTest, PullpiriAliasUnbuiltRpcsAndPlanModeDiagnosticsSayWhatIsMissing) {
+TEST_F(GrpcE2eTest, PullpiriAliasAndUnbuiltRpcsAndPlanModeDiagnosticsAnswerClearly) {
   auto pullpiri = v1::PharosNetworkServiceConnection::NewStub(channel_);
   v1::PullpiriRequestNetworkPodRequest preq;
   preq.set_pod_name("scenario-1");
   v1::RequestNetworkPodResponse presp;
   grpc::Status s = pullpiri->RequestNetworkPod(Ctx().get(), preq, &presp);
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_NE(s.error_message().find("RequestNetworkPod is not implemented yet"), std::string::npos)
-      << s.error_message();
+  // The alias reaches the real handler: an empty node_yaml is refused.
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_NE(s.error_message().find("node_yaml"), std::string::npos) << s.error_message();
   // Diagnostics exist but need a dataplane with something to probe.
   v1::TestConnectivityResponse tresp;
   s = stub_->TestConnectivity(Ctx().get(), {}, &tresp);
