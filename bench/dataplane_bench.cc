@@ -26,6 +26,7 @@
 #include "core/config_analysis.h"
 #include "dataplane/linux_backend.h"
 #include "dataplane/netlink_kernel.h"
+#include "cni_runner.h"
 #include "netlink/netns.h"
 
 namespace {
@@ -68,48 +69,6 @@ pharos::plan::Plan PlanOf(const std::string& yaml, const std::string& prefix) {
     std::exit(1);
   }
   return *a.plan;
-}
-
-// Runs the CNI bridge plugin like a runtime: env + config on stdin,
-// spawned (posix_spawn, no copy of this process's memory) from inside the
-// CNI "host" namespace, which the child inherits.
-double CniAdd(const std::string& host_ns, const std::string& pod_ns, const std::string& id,
-              const std::string& config) {
-  int in[2];
-  if (pipe2(in, O_CLOEXEC) < 0) return -1;
-  std::vector<std::string> env = {
-      "CNI_COMMAND=ADD", "CNI_CONTAINERID=" + id,
-      "CNI_NETNS=" + std::string(pharos::netlink::kNetnsDirectory) + "/" + pod_ns,
-      "CNI_IFNAME=eth0", "CNI_PATH=/usr/lib/cni", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
-  std::vector<char*> envp;
-  for (auto& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in[0], 0);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  char arg0[] = "bridge";
-  char* argv[] = {arg0, nullptr};
-  auto start = Clock::now();
-  pid_t pid = -1;
-  int rc;
-  {
-    auto inside = pharos::netlink::ScopedNetns::Enter(host_ns);
-    if (!inside.ok()) return -1;
-    rc = posix_spawn(&pid, "/usr/lib/cni/bridge", &actions, nullptr, argv, envp.data());
-  }
-  posix_spawn_file_actions_destroy(&actions);
-  close(in[0]);
-  if (rc != 0) {
-    close(in[1]);
-    return -1;
-  }
-  (void)!write(in[1], config.data(), config.size());
-  close(in[1]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  double ms = Ms(start, Clock::now());
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? ms : -1;
 }
 
 }  // namespace
@@ -184,11 +143,7 @@ int main(int argc, char** argv) {
   std::string host = prefix + "cnihost";
   std::string data_dir = fmt::format("/tmp/{}cni", prefix);
   (void)pharos::netlink::CreateNamedNetns(host);
-  std::string config = fmt::format(
-      R"({{"cniVersion":"1.0.0","name":"{0}net","type":"bridge","bridge":"{0}br",)"
-      R"("isGateway":true,"ipMasq":false,"ipam":{{"type":"host-local",)"
-      R"("subnet":"10.250.0.0/16","dataDir":"{1}"}}}})",
-      prefix, data_dir);
+  std::string config = pharos::bench::CniConfig(prefix, "10.250.0.0/16", data_dir);
   double cni_total = 0, netns_total = 0;
   int ok = 0;
   for (int i = 0; i < kPerPod; ++i) {
@@ -196,7 +151,7 @@ int main(int argc, char** argv) {
     auto n0 = Clock::now();
     (void)pharos::netlink::CreateNamedNetns(pod);
     netns_total += Ms(n0, Clock::now());
-    double ms = CniAdd(host, pod, fmt::format("bench{}", i), config);
+    double ms = pharos::bench::CniAdd(host, pod, fmt::format("bench{}", i), config);
     if (ms >= 0) {
       cni_total += ms;
       ++ok;

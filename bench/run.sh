@@ -7,3 +7,6 @@ echo "## control plane"
 echo
 echo "## dataplane (needs root; 32 pods for the per-pod comparison)"
 "$BUILD/bench/bench_dataplane" 32 || true
+echo
+echo "## pod lifecycle (needs root)"
+"$BUILD/bench/bench_pod_lifecycle" 2>&1 | grep -v "\[info\]" || true

@@ -135,8 +135,13 @@ model::Topology ConfigController::CurrentTopology() {
 void ConfigController::RecordEvents(const dataplane::ApplyResult& applied,
                                     const std::string& kind) {
   if (applied.actions.empty()) return;
-  spdlog::info("{}: {} change(s): {}", kind, applied.actions.size(),
-               StrJoin(applied.actions, "; "));
+  // The first few changes in the log line; all of them in the events.
+  constexpr size_t kLogged = 8;
+  std::vector<std::string> shown(applied.actions.begin(),
+                                 applied.actions.begin() +
+                                     std::min(kLogged, applied.actions.size()));
+  spdlog::info("{}: {} change(s): {}{}", kind, applied.actions.size(), StrJoin(shown, "; "),
+               applied.actions.size() > kLogged ? "; …" : "");
   if (!events_) return;
   for (const auto& [component, actions] : applied.actions_by_component) {
     if (absl::Status s = events_->Record(component, kind, StrJoin(actions, "; ")); !s.ok()) {
