@@ -70,11 +70,9 @@ absl::StatusOr<std::vector<ConfigVersion>> ConfigStore::List() {
       "ORDER BY id;");
   if (!st.ok()) return st.status();
   std::vector<ConfigVersion> out;
-  while (true) {
-    absl::StatusOr<bool> row = st->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    out.push_back(ReadRow(*st));
+  if (absl::Status s = st->ForEachRow([&](const Statement& r) { out.push_back(ReadRow(r)); });
+      !s.ok()) {
+    return s;
   }
   return out;
 }

@@ -25,12 +25,12 @@ absl::StatusOr<std::vector<NetworkEvent>> EventStore::List(int64_t after_id, int
   if (!st.ok()) return st.status();
   st->Bind(1, after_id).Bind(2, static_cast<int64_t>(limit));
   std::vector<NetworkEvent> out;
-  while (true) {
-    absl::StatusOr<bool> row = st->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    out.push_back({st->ColumnInt(0), st->ColumnText(1), st->ColumnText(2), st->ColumnText(3),
-                   st->ColumnText(4)});
+  if (absl::Status s = st->ForEachRow([&](const Statement& r) {
+        out.push_back({r.ColumnInt(0), r.ColumnText(1), r.ColumnText(2), r.ColumnText(3),
+                       r.ColumnText(4)});
+      });
+      !s.ok()) {
+    return s;
   }
   return out;
 }

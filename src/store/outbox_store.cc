@@ -46,12 +46,12 @@ absl::StatusOr<std::vector<OutboxEntry>> OutboxStore::Pending(int limit) {
   if (!st.ok()) return st.status();
   st->Bind(1, static_cast<int64_t>(limit));
   std::vector<OutboxEntry> out;
-  while (true) {
-    absl::StatusOr<bool> row = st->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    out.push_back({st->ColumnInt(0), st->ColumnText(1), st->ColumnText(2), st->ColumnBlob(3),
-                   st->ColumnText(4), static_cast<int>(st->ColumnInt(5)), st->ColumnText(6)});
+  if (absl::Status s = st->ForEachRow([&](const Statement& r) {
+        out.push_back({r.ColumnInt(0), r.ColumnText(1), r.ColumnText(2), r.ColumnBlob(3),
+                       r.ColumnText(4), static_cast<int>(r.ColumnInt(5)), r.ColumnText(6)});
+      });
+      !s.ok()) {
+    return s;
   }
   return out;
 }

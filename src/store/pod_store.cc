@@ -59,11 +59,9 @@ absl::StatusOr<std::vector<RuntimePod>> PodStore::List() {
       db_.Prepare(std::string("SELECT ") + kColumns + " FROM runtime_pods ORDER BY name;");
   if (!st.ok()) return st.status();
   std::vector<RuntimePod> out;
-  while (true) {
-    absl::StatusOr<bool> row = st->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    out.push_back(ReadRow(*st));
+  if (absl::Status s = st->ForEachRow([&](const Statement& r) { out.push_back(ReadRow(r)); });
+      !s.ok()) {
+    return s;
   }
   return out;
 }

@@ -31,6 +31,15 @@ Statement& Statement::Bind(int index, std::string_view value) {
   return *this;
 }
 
+absl::Status Statement::ForEachRow(const std::function<void(const Statement&)>& row) {
+  while (true) {
+    absl::StatusOr<bool> more = Step();
+    if (!more.ok()) return more.status();
+    if (!*more) return absl::OkStatus();
+    row(*this);
+  }
+}
+
 Statement& Statement::BindBlob(int index, std::string_view bytes) {
   sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
   return *this;

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,6 +32,8 @@ class Statement {
 
   // Steps once: true when a row is available, false when done.
   absl::StatusOr<bool> Step();
+  // Steps through every row, calling `row` for each.
+  absl::Status ForEachRow(const std::function<void(const Statement&)>& row);
   // Steps to completion (for statements without rows).
   absl::Status Run();
 
