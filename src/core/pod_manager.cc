@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <set>
@@ -20,8 +21,8 @@ std::string NewRequestId() {
   return buf;
 }
 
-std::string FirstError(const model::Findings &findings) {
-  for (const auto &f : findings.items()) {
+std::string FirstError(const model::Findings& findings) {
+  for (const auto& f : findings.items()) {
     if (f.severity == model::Severity::kError) {
       return f.path.empty() ? f.description : StrCat(f.path, ": ", f.description);
     }
@@ -30,18 +31,18 @@ std::string FirstError(const model::Findings &findings) {
 }
 
 // `remove: true` anywhere at the top of the pod block: a delete intent.
-bool IsRemoval(const std::string &network_yaml) {
+bool IsRemoval(const std::string& network_yaml) {
   try {
     YAML::Node n = YAML::Load(network_yaml);
     if (n.IsMap() && n["pod"] && n["pod"].IsMap()) n = n["pod"];
     return n.IsMap() && n["remove"] && n["remove"].IsScalar() && n["remove"].as<bool>(false);
-  } catch (const std::exception &) {
+  } catch (const std::exception&) {
     return false;
   }
 }
 
 // The pod block as it is merged into the vehicle (under its VM).
-std::string PodBlock(const model::PodSpec &pod, const std::string &name, const std::string &ip) {
+std::string PodBlock(const model::PodSpec& pod, const std::string& name, const std::string& ip) {
   std::string y = StrCat("            - name: \"", name, "\"\n");
   if (pod.k8s_namespace.present) {
     StrAppend(&y, "              namespace: \"", pod.k8s_namespace.value, "\"\n");
@@ -56,15 +57,15 @@ std::string PodBlock(const model::PodSpec &pod, const std::string &name, const s
   return y;
 }
 
-const model::TopologyNode *FindHost(const model::Topology &topo, const model::NodeSpec &node) {
-  for (const auto &n : topo.nodes) {
+const model::TopologyNode* FindHost(const model::Topology& topo, const model::NodeSpec& node) {
+  for (const auto& n : topo.nodes) {
     if (n.kind != model::NodeKind::kVm) continue;
     if (!node.name.empty() && n.name == node.name) return &n;
     if (node.name.empty() && node.ip && n.ip == node.ip) return &n;
   }
   // Pullpiri names the node by hostname but gives its address too.
   if (node.ip) {
-    for (const auto &n : topo.nodes) {
+    for (const auto& n : topo.nodes) {
       if (n.kind == model::NodeKind::kVm && n.ip == node.ip) return &n;
     }
   }
@@ -73,8 +74,8 @@ const model::TopologyNode *FindHost(const model::Topology &topo, const model::No
 
 }  // namespace
 
-PodManager::PodManager(ConfigController &controller, store::Database &db, CompletionSink &sink,
-                       const Clock &clock, std::chrono::milliseconds setup_timeout)
+PodManager::PodManager(ConfigController& controller, store::Database& db, CompletionSink& sink,
+                       const Clock& clock, std::chrono::milliseconds setup_timeout)
     : controller_(controller),
       pods_(db),
       sink_(sink),
@@ -97,8 +98,8 @@ void PodManager::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-PodRequestAnswer PodManager::Request(const std::string &node_yaml, const std::string &pod_name,
-                                     const std::string &network_yaml) {
+PodRequestAnswer PodManager::Request(const std::string& node_yaml, const std::string& pod_name,
+                                     const std::string& network_yaml) {
   auto refuse = [](absl::Status s) { return PodRequestAnswer{s, "", std::string(s.message())}; };
   model::ParsedNode node = model::ParseNodeYaml(node_yaml);
   if (node.findings.HasErrors()) {
@@ -133,11 +134,11 @@ PodRequestAnswer PodManager::Request(const std::string &node_yaml, const std::st
     return refuse(
         absl::InvalidArgumentError(StrCat("network_yaml: ", FirstError(parsed.findings))));
   }
-  const model::PodSpec &pod = parsed.pod;
+  const model::PodSpec& pod = parsed.pod;
   if (!pod.subnet.prefix) {
     return refuse(absl::InvalidArgumentError("network_yaml: networking.subnet is required"));
   }
-  const model::TopologyNode *host = FindHost(topo, node.node);
+  const model::TopologyNode* host = FindHost(topo, node.node);
   if (!host) {
     return refuse(absl::NotFoundError(
         StrCat("node_yaml names no VM of the applied configuration (name '", node.node.name, "'",
@@ -148,11 +149,11 @@ PodRequestAnswer PodManager::Request(const std::string &node_yaml, const std::st
   std::lock_guard lock(mu_);
   absl::StatusOr<std::vector<store::RuntimePod>> leases = pods_.List();
   if (!leases.ok()) return refuse(leases.status());
-  const store::RuntimePod *mine = nullptr;
-  for (const auto &l : *leases) {
+  const store::RuntimePod* mine = nullptr;
+  for (const auto& l : *leases) {
     if (l.name == name) mine = &l;
   }
-  const model::TopologyNode *same_name = topo.FindNode(name);
+  const model::TopologyNode* same_name = topo.FindNode(name);
   if (same_name && !mine) {
     return refuse(absl::InvalidArgumentError(
         StrCat("pod_name '", name, "' is already a component of the vehicle configuration")));
@@ -173,14 +174,14 @@ PodRequestAnswer PodManager::Request(const std::string &node_yaml, const std::st
   // Addresses in use on this subnet: the segment's gateway, every node of
   // the applied vehicle, every lease (but this pod's own, if it moves).
   std::set<uint32_t> used;
-  for (const auto &seg : topo.segments) {
+  for (const auto& seg : topo.segments) {
     if (seg.prefix.Overlaps(subnet)) used.insert(seg.gateway.value());
   }
   std::map<uint32_t, std::string> owner;
-  for (const auto &n : topo.nodes) {
+  for (const auto& n : topo.nodes) {
     if (n.ip && n.name != name) owner[n.ip->value()] = n.name;
   }
-  for (const auto &l : *leases) {
+  for (const auto& l : *leases) {
     if (l.name == name) continue;
     if (auto ip = Ipv4Address::Parse(l.ip)) owner[ip->value()] = l.name;
   }
@@ -239,15 +240,15 @@ std::string PodManager::OverlayYaml() {
   absl::StatusOr<std::vector<store::RuntimePod>> rows = pods_.List();
   if (!rows.ok() || rows->empty()) return "";
   std::map<std::string, std::map<std::string, std::string>> by_soc_vm;
-  for (const auto &r : *rows) {
+  for (const auto& r : *rows) {
     if (r.state == "removing") continue;
     by_soc_vm[r.soc][r.vm] += r.spec_yaml;
   }
   if (by_soc_vm.empty()) return "";
   std::string y = "vehicle:\n  socs:\n";
-  for (const auto &[soc, vms] : by_soc_vm) {
+  for (const auto& [soc, vms] : by_soc_vm) {
     StrAppend(&y, "    - name: \"", soc, "\"\n      vms:\n");
-    for (const auto &[vm, pods] : vms) {
+    for (const auto& [vm, pods] : vms) {
       StrAppend(&y, "        - name: \"", vm, "\"\n          pods:\n", pods);
     }
   }
@@ -259,7 +260,9 @@ absl::StatusOr<std::vector<PodLease>> PodManager::Leases() {
   absl::StatusOr<std::vector<store::RuntimePod>> rows = pods_.List();
   if (!rows.ok()) return rows.status();
   std::vector<PodLease> out;
-  for (const auto &r : *rows) out.push_back({r.name, r.vm, r.subnet, r.ip, r.state});
+  for (const auto& r : *rows) out.push_back({r.name, r.vm, r.subnet, r.ip, r.state});
+  std::sort(out.begin(), out.end(),
+            [](const PodLease& a, const PodLease& b) { return a.pod < b.pod; });
   return out;
 }
 
@@ -284,7 +287,7 @@ void PodManager::ProcessPending() {
       spdlog::error("runtime pods: {}", std::string(rows.status().message()));
       return;
     }
-    for (const auto &r : *rows) {
+    for (const auto& r : *rows) {
       if (r.state == "pending") pending.push_back(r);
       if (r.state == "removing") removing.push_back(r);
     }
@@ -297,7 +300,7 @@ void PodManager::ProcessPending() {
   bool reapply = false;
   {
     std::lock_guard lock(mu_);
-    for (const auto &p : pending) {
+    for (const auto& p : pending) {
       std::string where = StrCat("pod ", p.name, " on ", p.vm, " at ", p.ip);
       if (applied.ok() && now <= p.deadline_at) {
         if (absl::Status s =
@@ -318,7 +321,7 @@ void PodManager::ProcessPending() {
       (void)pods_.Remove(p.name);
       reapply = true;
     }
-    for (const auto &r : removing) {
+    for (const auto& r : removing) {
       (void)sink_.Complete(r.request_id, r.name,
                            applied.ok() ? Completion::kOk : Completion::kError,
                            applied.ok() ? StrCat("pod ", r.name, " removed, ", r.ip, " released")

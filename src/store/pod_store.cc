@@ -56,7 +56,7 @@ absl::StatusOr<std::optional<RuntimePod>> PodStore::Get(const std::string& name)
 
 absl::StatusOr<std::vector<RuntimePod>> PodStore::List() {
   absl::StatusOr<Statement> st =
-      db_.Prepare(std::string("SELECT ") + kColumns + " FROM runtime_pods ORDER BY name;");
+      db_.Prepare(std::string("SELECT ") + kColumns + " FROM runtime_pods ORDER BY rowid;");
   if (!st.ok()) return st.status();
   std::vector<RuntimePod> out;
   if (absl::Status s = st->ForEachRow([&](const Statement& r) { out.push_back(ReadRow(r)); });

@@ -32,7 +32,9 @@ class PodStore {
   absl::Status SetState(const std::string& name, const std::string& state);
   absl::Status Remove(const std::string& name);
   absl::StatusOr<std::optional<RuntimePod>> Get(const std::string& name);
-  absl::StatusOr<std::vector<RuntimePod>> List();  // by name
+  // In request order (the last request for a pod counts): completions
+  // follow it.
+  absl::StatusOr<std::vector<RuntimePod>> List();
 
  private:
   Database& db_;
