@@ -68,12 +68,18 @@ void NetlinkMonitor::Run() {
   std::set<std::string> pending;
   Clock::time_point last_event{};
   Clock::time_point next_resync = Clock::now() + options_.resync_interval;
+  // The watched set changes only after an apply (which wakes us) or when a
+  // namespace vanished (the resync tick): not on every netlink event.
+  bool sync = true;
   while (!stop_) {
-    std::set<std::string> opened;
-    SyncWatches(opened);
-    if (!opened.empty()) {
-      pending.insert(opened.begin(), opened.end());
-      last_event = Clock::now();
+    if (sync) {
+      std::set<std::string> opened;
+      SyncWatches(opened);
+      if (!opened.empty()) {
+        pending.insert(opened.begin(), opened.end());
+        last_event = Clock::now();
+      }
+      sync = false;
     }
     std::vector<pollfd> fds{{wake_fd_, POLLIN, 0}};
     std::vector<std::string> names{""};
@@ -88,6 +94,7 @@ void NetlinkMonitor::Run() {
     if (fds[0].revents & POLLIN) {
       uint64_t drained;
       (void)!read(wake_fd_, &drained, sizeof(drained));
+      sync = true;
     }
     for (size_t i = 1; i < fds.size(); ++i) {
       if (!(fds[i].revents & (POLLIN | POLLERR))) continue;
@@ -101,6 +108,7 @@ void NetlinkMonitor::Run() {
     Clock::time_point now = Clock::now();
     if (options_.resync_interval.count() > 0 && now >= next_resync) {
       next_resync = now + options_.resync_interval;
+      sync = true;
       for (const auto& ns : backend_.ConvergedNamespaces()) {
         if (!backend_.kernel()->NamespaceExists(backend_.LocalNamespace(ns))) {
           spdlog::warn("network namespace {} disappeared", ns);
