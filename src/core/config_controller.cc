@@ -79,6 +79,7 @@ absl::Status ConfigController::Recover() {
   current_plan_ = *a->plan;
   current_topology_ = a->topology;
   current_yaml_ = (*current)->yaml;
+  current_declarative_ = std::move(*declarative);
   return absl::OkStatus();
 }
 
@@ -108,14 +109,11 @@ absl::StatusOr<Analysis> ConfigController::WithRuntimePods(const Analysis& decla
 
 absl::StatusOr<dataplane::ApplyResult> ConfigController::ApplyRuntimePods() {
   std::lock_guard lock(mu_);
-  if (current_yaml_.empty()) {
+  if (!current_declarative_) {
     return absl::FailedPreconditionError(
         "no vehicle configuration is applied yet: pods need a VM to run on");
   }
-  model::PlannedAddresses keep = model::PlannedAddressesOf(current_topology_);
-  Analysis declarative =
-      AnalyzeConfig(current_yaml_, {options_.interface_prefix, nullptr, &keep});
-  absl::StatusOr<Analysis> a = WithRuntimePods(declarative);
+  absl::StatusOr<Analysis> a = WithRuntimePods(*current_declarative_);
   if (!a.ok()) return a.status();
   absl::StatusOr<dataplane::ApplyResult> applied = backend_.Apply(*a->plan);
   if (!applied.ok()) {
@@ -181,6 +179,7 @@ ChangeOutcome ConfigController::Teardown() {
   current_plan_ = plan::Plan{};
   current_topology_ = model::Topology{};
   current_yaml_.clear();
+  current_declarative_.reset();
   return out;
 }
 
@@ -294,6 +293,7 @@ ChangeOutcome ConfigController::Activate(const Analysis& a,
   current_plan_ = *effective->plan;
   current_topology_ = effective->topology;
   current_yaml_ = a.canonical_yaml;
+  current_declarative_ = a;
   return out;
 }
 

@@ -118,6 +118,9 @@ class ConfigController {
   plan::Plan current_plan_;  // plan of the current version (empty if none)
   model::Topology current_topology_;
   std::string current_yaml_;
+  // The analysis of the current configuration alone (without runtime
+  // pods): what each runtime-pod change merges the pods into.
+  std::optional<Analysis> current_declarative_;
 };
 
 }  // namespace pharos::core
