@@ -99,6 +99,9 @@ absl::StatusOr<ApplyResult> LinuxBackend::Apply(const plan::Plan& desired) {
   for (const auto& ns : scope) dirty_.erase(ns);
   converged_once_ = true;
   converged_digests_ = std::move(digests);
+  // Names are kept only for what may still be removed later.
+  std::erase_if(component_of_ns_,
+                [&](const auto& entry) { return !converged_digests_.count(entry.first); });
   if (converged_listener_) converged_listener_();
   return ApplyResult{std::move(report->changed_components), std::move(report->actions),
                      std::move(report->actions_by_component)};

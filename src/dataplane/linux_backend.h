@@ -53,7 +53,7 @@ class LinuxBackend : public DataplaneBackend {
   // or re-slicing the whole plan).
   bool converged_once_ = false;
   std::map<std::string, uint64_t> converged_digests_;
-  std::map<std::string, std::string> component_of_ns_;  // every namespace ever converged
+  std::map<std::string, std::string> component_of_ns_;  // namespaces converged, by component
   std::set<std::string> dirty_;
   std::function<void()> converged_listener_;
 };
