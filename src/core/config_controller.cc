@@ -72,8 +72,16 @@ absl::Status ConfigController::Recover() {
   absl::StatusOr<Analysis> declarative = AnalyzeStored(**current);
   if (!declarative.ok()) return declarative.status();
   absl::StatusOr<Analysis> a = WithRuntimePods(*declarative);
-  if (!a.ok()) return a.status();
-  absl::StatusOr<dataplane::ApplyResult> applied = backend_.Apply(*a->plan);
+  absl::StatusOr<dataplane::ApplyResult> applied =
+      a.ok() ? backend_.Apply(*a->plan) : absl::StatusOr<dataplane::ApplyResult>(a.status());
+  if (!applied.ok() && overlay_) {
+    // A runtime pod no longer fits (its VM is gone from the configuration,
+    // its runtime's namespace vanished): the vehicle comes first; the pod
+    // manager releases such pods when it starts.
+    spdlog::warn("runtime pods left out on start: {}", std::string(applied.status().message()));
+    a = *declarative;
+    applied = backend_.Apply(*a->plan);
+  }
   if (!applied.ok()) return applied.status();
   RecordEvents(*applied, "converged-on-start");
   current_plan_ = *a->plan;

@@ -1,6 +1,8 @@
 #include "core/pod_manager.h"
 
+#include <linux/magic.h>
 #include <spdlog/spdlog.h>
+#include <sys/statfs.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -54,8 +56,28 @@ std::string PodBlock(const model::PodSpec& pod, const std::string& name, const s
   if (pod.interface.present) {
     StrAppend(&y, "                interface: \"", pod.interface.value, "\"\n");
   }
+  if (pod.netns.present) StrAppend(&y, "                netns: \"", pod.netns.value, "\"\n");
   return y;
 }
+
+// The runtime's namespace a stored pod block attaches to ("" for none).
+std::string NetnsOf(const store::RuntimePod& row) {
+  try {
+    YAML::Node block = YAML::Load(row.spec_yaml);
+    if (block.IsSequence() && block.size() == 1 && block[0]["networking"]["netns"]) {
+      return block[0]["networking"]["netns"].as<std::string>();
+    }
+  } catch (const std::exception&) {
+  }
+  return "";
+}
+
+bool IsNetworkNamespace(const std::string& path) {
+  struct statfs fs;
+  return statfs(path.c_str(), &fs) == 0 && fs.f_type == NSFS_MAGIC;
+}
+
+constexpr size_t kMaxUncollectedResults = 1024;
 
 const model::TopologyNode* FindHost(const model::Topology& topo, const model::NodeSpec& node) {
   for (const auto& n : topo.nodes) {
@@ -85,8 +107,42 @@ PodManager::PodManager(ConfigController& controller, store::Database& db, Comple
 PodManager::~PodManager() { Stop(); }
 
 void PodManager::Start() {
+  CollectGarbage();
   work_ = true;  // whatever was pending before a restart
   thread_ = std::thread([this] { Run(); });
+}
+
+void PodManager::CollectGarbage() {
+  model::Topology topo = controller_.CurrentTopology();
+  if (topo.nodes.empty()) return;  // nothing applied (or restored): nothing to judge by
+  bool changed = false;
+  {
+    std::lock_guard lock(mu_);
+    absl::StatusOr<std::vector<store::RuntimePod>> rows = pods_.List();
+    if (!rows.ok()) return;
+    for (const auto& r : *rows) {
+      const model::TopologyNode* vm = topo.FindNode(r.vm);
+      std::string netns = NetnsOf(r);
+      std::string why;
+      if (!vm || vm->kind != model::NodeKind::kVm) {
+        why = StrCat("its VM ", r.vm, " is no longer in the configuration");
+      } else if (!netns.empty() && !IsNetworkNamespace(netns)) {
+        why = StrCat("its runtime's namespace ", netns, " is gone");
+      }
+      if (why.empty()) {
+        if (!topo.FindNode(r.name)) changed = true;  // left out on start: bring it back
+        continue;
+      }
+      spdlog::warn("released pod {} ({} on {}): {}", r.name, r.ip, r.subnet, why);
+      (void)pods_.Remove(r.name);
+      changed = true;
+    }
+  }
+  if (!changed) return;
+  if (auto applied = controller_.ApplyRuntimePods(); !applied.ok()) {
+    spdlog::error("runtime pods after garbage collection: {}",
+                  std::string(applied.status().message()));
+  }
 }
 
 void PodManager::Stop() {
@@ -99,7 +155,8 @@ void PodManager::Stop() {
 }
 
 PodRequestAnswer PodManager::Request(const std::string& node_yaml, const std::string& pod_name,
-                                     const std::string& network_yaml) {
+                                     const std::string& network_yaml,
+                                     const PodRequestOptions& options) {
   auto refuse = [](absl::Status s) { return PodRequestAnswer{s, "", std::string(s.message())}; };
   model::ParsedNode node = model::ParseNodeYaml(node_yaml);
   if (node.findings.HasErrors()) {
@@ -159,16 +216,18 @@ PodRequestAnswer PodManager::Request(const std::string& node_yaml, const std::st
         StrCat("pod_name '", name, "' is already a component of the vehicle configuration")));
   }
   if (mine && mine->vm == host->name && mine->subnet == subnet.ToString() &&
-      (!pod.ip.address || pod.ip.address->ToString() == mine->ip)) {
+      (!pod.ip.address || pod.ip.address->ToString() == mine->ip) &&
+      mine->spec_yaml == PodBlock(pod, name, mine->ip) &&
+      mine->container_id == options.container_id) {
     // The same pod again: nothing to do but say so.
     if (mine->state == "pending") {
       return {absl::OkStatus(), mine->request_id, "already being set up (same request id)"};
     }
-    std::string id = NewRequestId();
-    (void)sink_.Complete(
-        id, name, Completion::kOk,
-        StrCat("pod ", name, " is already set up on ", host->name, " at ", mine->ip));
-    return {absl::OkStatus(), id, "already set up; completion follows"};
+    store::RuntimePod again = *mine;
+    again.request_id = NewRequestId();
+    (void)Finish(again, Completion::kOk,
+                 StrCat("pod ", name, " is already set up on ", host->name, " at ", mine->ip));
+    return {absl::OkStatus(), again.request_id, "already set up; completion follows"};
   }
 
   // Addresses in use on this subnet: the segment's gateway, every node of
@@ -227,6 +286,7 @@ PodRequestAnswer PodManager::Request(const std::string& node_yaml, const std::st
   row.state = "pending";
   row.deadline_at = FormatIso8601Utc(clock_.Now() + setup_timeout_);
   row.created_at = FormatIso8601Utc(clock_.Now());
+  row.container_id = options.container_id;
   if (absl::Status s = pods_.Put(row); !s.ok()) return refuse(s);
   work_ = true;
   cv_.notify_all();
@@ -241,7 +301,7 @@ std::string PodManager::OverlayYaml() {
   if (!rows.ok() || rows->empty()) return "";
   std::map<std::string, std::map<std::string, std::string>> by_soc_vm;
   for (const auto& r : *rows) {
-    if (r.state == "removing") continue;
+    if (r.state == "removing" || held_.count(r.name)) continue;
     by_soc_vm[r.soc][r.vm] += r.spec_yaml;
   }
   if (by_soc_vm.empty()) return "";
@@ -260,7 +320,9 @@ absl::StatusOr<std::vector<PodLease>> PodManager::Leases() {
   absl::StatusOr<std::vector<store::RuntimePod>> rows = pods_.List();
   if (!rows.ok()) return rows.status();
   std::vector<PodLease> out;
-  for (const auto& r : *rows) out.push_back({r.name, r.vm, r.subnet, r.ip, r.state});
+  for (const auto& r : *rows) {
+    out.push_back({r.name, r.vm, r.subnet, r.ip, r.state, r.container_id, NetnsOf(r)});
+  }
   std::sort(out.begin(), out.end(),
             [](const PodLease& a, const PodLease& b) { return a.pod < b.pod; });
   return out;
@@ -276,6 +338,80 @@ void PodManager::Run() {
     }
     ProcessPending();
   }
+}
+
+absl::Status PodManager::Finish(const store::RuntimePod& pod, Completion result,
+                                const std::string& details) {
+  if (pod.container_id.empty()) {
+    absl::Status s = sink_.Complete(pod.request_id, pod.name, result, details);
+    if (!s.ok()) {
+      spdlog::error("cannot queue the completion of {}: {}", pod.name, std::string(s.message()));
+    }
+    return s;
+  }
+  // pharos-cni waits for this one (Await), nobody at Piccolo does.
+  absl::Status status = result == Completion::kOk        ? absl::OkStatus()
+                        : result == Completion::kTimeout ? absl::DeadlineExceededError(details)
+                                                         : absl::InternalError(details);
+  finished_[pod.request_id] = status;
+  finished_order_.push_back(pod.request_id);
+  while (finished_order_.size() > kMaxUncollectedResults) {
+    finished_.erase(finished_order_.front());  // the caller went away
+    finished_order_.pop_front();
+  }
+  finished_cv_.notify_all();
+  return absl::OkStatus();
+}
+
+absl::Status PodManager::Await(const std::string& request_id, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  if (!finished_cv_.wait_for(lock, timeout, [&] { return finished_.count(request_id) > 0; })) {
+    return absl::DeadlineExceededError(
+        StrCat("request ", request_id, " not done after ", timeout.count(), " ms"));
+  }
+  absl::Status s = finished_[request_id];
+  finished_.erase(request_id);
+  return s;
+}
+
+std::map<std::string, absl::Status> PodManager::ApplyIsolatingFailures(
+    const std::vector<store::RuntimePod>& pending, bool* applied_anything) {
+  std::map<std::string, absl::Status> failed;
+  absl::StatusOr<dataplane::ApplyResult> all = controller_.ApplyRuntimePods();
+  *applied_anything = all.ok();
+  if (all.ok()) return failed;
+  if (pending.size() <= 1) {
+    for (const auto& p : pending) failed[p.name] = all.status();
+    return failed;
+  }
+  // One bad pod must not fail the others of its batch: without the new
+  // ones first, then adding them back one at a time.
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& p : pending) held_.insert(p.name);
+  }
+  absl::StatusOr<dataplane::ApplyResult> base = controller_.ApplyRuntimePods();
+  for (const auto& p : pending) {
+    if (!base.ok()) {
+      failed[p.name] = base.status();  // not the new pods' fault, but they cannot go in
+      continue;
+    }
+    {
+      std::lock_guard lock(mu_);
+      held_.erase(p.name);
+    }
+    absl::StatusOr<dataplane::ApplyResult> with = controller_.ApplyRuntimePods();
+    if (with.ok()) {
+      *applied_anything = true;
+      continue;
+    }
+    failed[p.name] = with.status();
+    std::lock_guard lock(mu_);
+    held_.insert(p.name);
+  }
+  std::lock_guard lock(mu_);
+  held_.clear();
+  return failed;
 }
 
 void PodManager::ProcessPending() {
@@ -295,37 +431,36 @@ void PodManager::ProcessPending() {
   if (pending.empty() && removing.empty()) return;
   // One convergence for the whole batch: 200 requests arriving together
   // cost one apply, not 200.
-  absl::StatusOr<dataplane::ApplyResult> applied = controller_.ApplyRuntimePods();
+  bool applied = false;
+  std::map<std::string, absl::Status> failed = ApplyIsolatingFailures(pending, &applied);
   std::string now = FormatIso8601Utc(clock_.Now());
   bool reapply = false;
   {
     std::lock_guard lock(mu_);
     for (const auto& p : pending) {
       std::string where = StrCat("pod ", p.name, " on ", p.vm, " at ", p.ip);
-      if (applied.ok() && now <= p.deadline_at) {
-        if (absl::Status s =
-                sink_.Complete(p.request_id, p.name, Completion::kOk, StrCat(where, " is set up"));
-            !s.ok()) {
-          spdlog::error("cannot queue the completion of {}: {}", p.name, std::string(s.message()));
-          continue;  // stays pending: retried, completion queued then
-        }
+      auto bad = failed.find(p.name);
+      // The completion is queued before the state changes: a crash in
+      // between repeats it (at least once), never loses it.
+      if (bad == failed.end() && now <= p.deadline_at) {
+        if (!Finish(p, Completion::kOk, StrCat(where, " is set up")).ok()) continue;  // retried
         (void)pods_.SetState(p.name, "ready");
         continue;
       }
       // Failed or late: nothing of it stays.
-      Completion result = applied.ok() ? Completion::kTimeout : Completion::kError;
-      std::string details =
-          applied.ok() ? StrCat(where, ": setup finished after its deadline ", p.deadline_at)
-                       : StrCat(where, ": ", applied.status().message());
-      (void)sink_.Complete(p.request_id, p.name, result, details);
+      bool late = bad == failed.end();
+      (void)Finish(p, late ? Completion::kTimeout : Completion::kError,
+                   late ? StrCat(where, ": setup finished after its deadline ", p.deadline_at)
+                        : StrCat(where, ": ", bad->second.message()));
       (void)pods_.Remove(p.name);
       reapply = true;
     }
     for (const auto& r : removing) {
-      (void)sink_.Complete(r.request_id, r.name,
-                           applied.ok() ? Completion::kOk : Completion::kError,
-                           applied.ok() ? StrCat("pod ", r.name, " removed, ", r.ip, " released")
-                                        : std::string(applied.status().message()));
+      (void)Finish(r, applied ? Completion::kOk : Completion::kError,
+                   applied ? StrCat("pod ", r.name, " removed, ", r.ip, " released")
+                           : StrCat("pod ", r.name,
+                                    " removed from the plan, but the dataplane "
+                                    "did not converge"));
       (void)pods_.Remove(r.name);
     }
   }

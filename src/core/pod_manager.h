@@ -9,7 +9,10 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
+#include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -39,6 +42,14 @@ struct PodRequestAnswer {
 
 struct PodLease {
   std::string pod, vm, subnet, ip, state;
+  std::string container_id;  // pods added by pharos-cni
+  std::string netns;         // the runtime's namespace, for attached pods
+};
+
+struct PodRequestOptions {
+  // Set by pharos-cni: the runtime's container id. Such a request reports
+  // to whoever waits on it (Await), not to Piccolo.
+  std::string container_id;
 };
 
 class PodManager : public RuntimePodOverlay {
@@ -48,11 +59,17 @@ class PodManager : public RuntimePodOverlay {
   PodManager(ConfigController& controller, store::Database& db, CompletionSink& sink,
              const Clock& clock, std::chrono::milliseconds setup_timeout);
   ~PodManager() override;
-  void Start();  // the worker; also finishes what was pending before a restart
+  // Releases the pods that can no longer exist (their VM left the
+  // configuration, their runtime's namespace is gone), then starts the
+  // worker, which also finishes what was pending before a restart.
+  void Start();
   void Stop();
 
   PodRequestAnswer Request(const std::string& node_yaml, const std::string& pod_name,
-                           const std::string& network_yaml);
+                           const std::string& network_yaml, const PodRequestOptions& options = {});
+  // For requests made with a container id: blocks until the request is
+  // done; OK, or why it failed (DeadlineExceeded when `timeout` passes).
+  absl::Status Await(const std::string& request_id, std::chrono::milliseconds timeout);
   absl::StatusOr<std::vector<PodLease>> Leases();
 
   std::string OverlayYaml() override;
@@ -60,6 +77,15 @@ class PodManager : public RuntimePodOverlay {
  private:
   void Run();
   void ProcessPending();
+  void CollectGarbage();
+  // Applies with every runtime pod; when that fails and several are new,
+  // finds out which ones fail by adding them one at a time. Returns the
+  // failure of each pod in `pending` that cannot be set up.
+  std::map<std::string, absl::Status> ApplyIsolatingFailures(
+      const std::vector<store::RuntimePod>& pending, bool* applied_anything);
+  // Reports a request's outcome: to Piccolo through the sink, or to the
+  // waiting pharos-cni call. Call with mu_ held.
+  absl::Status Finish(const store::RuntimePod& pod, Completion result, const std::string& details);
 
   ConfigController& controller_;
   store::PodStore pods_;
@@ -70,6 +96,11 @@ class PodManager : public RuntimePodOverlay {
   std::condition_variable cv_;
   bool work_ = false;
   bool stop_ = false;
+  std::set<std::string> held_;  // pending pods kept out of the overlay while isolating
+  // Results of container-id requests until Await collects them.
+  std::map<std::string, absl::Status> finished_;
+  std::deque<std::string> finished_order_;
+  std::condition_variable finished_cv_;
   std::thread thread_;
 };
 

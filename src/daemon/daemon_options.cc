@@ -42,6 +42,9 @@ std::optional<int> ParseDaemonOptions(int argc, char** argv, DaemonOptions& o) {
                  "seconds: a RequestNetworkPod not set up by then completes as TIMEOUT")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
+  app.add_option("--cni-socket", o.cni_socket,
+                 "Unix socket pharos-cni talks to (mode 0600); none: no CNI")
+      ->capture_default_str();
   app.add_option("--node", o.node, "host mode: the name of the node this machine is");
   app.add_option("--interface-prefix", o.interface_prefix,
                  "prefix of every interface and namespace Pharos creates")

@@ -18,6 +18,7 @@ struct DaemonOptions {
   int64_t outbox_capacity = 100000;
   int callback_max_backoff_seconds = 30;
   int pod_setup_timeout_seconds = 30;
+  std::string cni_socket = "/run/pharos/cni.sock";  // pharos-cni's way in; "none": off
   std::string node;                // host mode: which node this machine is
   std::string interface_prefix = "ph-";
   std::string log_level = "info";

@@ -15,6 +15,8 @@
 #include "common/clock.h"
 #include "core/config_controller.h"
 #include "core/pod_manager.h"
+#include "cni/cni_service.h"
+#include "cni/socket_server.h"
 #include "daemon/daemon_options.h"
 #include "daemon/logging.h"
 #include "dataplane/backend.h"
@@ -119,6 +121,22 @@ int Run(const pharos::DaemonOptions& opts) {
   }
 
   pods.Start();
+  // Container runtimes come in through pharos-cni.
+  pharos::cni::CniService cni_service(
+      pods, controller,
+      {opts.interface_prefix, (*backend)->mode() != "plan",
+       std::chrono::seconds(opts.pod_setup_timeout_seconds + 5)});
+  std::unique_ptr<pharos::cni::SocketServer> cni_server;
+  if (opts.cni_socket != "none") {
+    cni_server = std::make_unique<pharos::cni::SocketServer>(
+        opts.cni_socket, [&](const nlohmann::json& r) { return cni_service.Handle(r); });
+    if (absl::Status s = cni_server->Start(); !s.ok()) {
+      spdlog::error("pharos-cni socket: {}", std::string(s.message()));
+      pods.Stop();
+      return 1;
+    }
+    spdlog::info("pharos-cni served on {}", opts.cni_socket);
+  }
   pharos::core::Diagnostics diagnostics(controller, **backend);
   pharos::api::PharosServiceImpl pharos_service(controller, diagnostics, &pods);
   pharos::api::PullpiriPodServiceImpl pullpiri_service(pharos_service);
@@ -167,6 +185,7 @@ int Run(const pharos::DaemonOptions& opts) {
   if (health) health->Shutdown();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   server->Wait();
+  if (cni_server) cni_server->Stop();
   pods.Stop();
   if (monitor) monitor->Stop();
   if (dispatcher) dispatcher->Stop();

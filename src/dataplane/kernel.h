@@ -40,8 +40,11 @@ class Kernel {
   virtual absl::StatusOr<std::vector<std::string>> ListNamespaces() = 0;
   virtual bool NamespaceExists(const std::string& ns) = 0;
   // Creates the namespace, brings its loopback up and marks it with
-  // `marker` (the loopback's alias).
-  virtual absl::Status CreateNamespace(const std::string& ns, const std::string& marker) = 0;
+  // `marker` (the loopback's alias). With `attach_to` (the path of a
+  // container runtime's namespace) that namespace gets the name instead of
+  // a new one; removing the name later leaves the runtime's namespace alive.
+  virtual absl::Status CreateNamespace(const std::string& ns, const std::string& marker,
+                                       const std::string& attach_to) = 0;
   // The loopback alias of an existing namespace ("" when unmarked).
   virtual absl::StatusOr<std::string> NamespaceMarkerOf(const std::string& ns) = 0;
   // Marks an existing namespace (adopting one whose creation was cut short).

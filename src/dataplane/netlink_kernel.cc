@@ -107,7 +107,8 @@ bool NetlinkKernel::NamespaceExists(const std::string& ns) {
   return ns.empty() || netlink::NamedNetnsExists(ns);
 }
 
-absl::Status NetlinkKernel::CreateNamespace(const std::string& ns, const std::string& marker) {
+absl::Status NetlinkKernel::CreateNamespace(const std::string& ns, const std::string& marker,
+                                            const std::string& attach_to) {
   Forget(ns);  // a socket cached for a namespace removed behind our back
   // Marked before it is named: a crash never leaves an unmarked namespace.
   auto mark_inside = [&]() -> absl::Status {
@@ -119,7 +120,8 @@ absl::Status NetlinkKernel::CreateNamespace(const std::string& ns, const std::st
     sockets_[ns] = std::move(*socket);
     return absl::OkStatus();
   };
-  absl::Status s = netlink::CreateNamedNetns(ns, mark_inside);
+  absl::Status s = attach_to.empty() ? netlink::CreateNamedNetns(ns, mark_inside)
+                                     : netlink::AttachNamedNetns(ns, attach_to, mark_inside);
   if (!s.ok()) Forget(ns);
   return Annotate(s, ns, "create namespace");
 }

@@ -16,7 +16,8 @@ class NetlinkKernel : public Kernel {
  public:
   absl::StatusOr<std::vector<std::string>> ListNamespaces() override;
   bool NamespaceExists(const std::string& ns) override;
-  absl::Status CreateNamespace(const std::string& ns, const std::string& marker) override;
+  absl::Status CreateNamespace(const std::string& ns, const std::string& marker,
+                               const std::string& attach_to) override;
   absl::StatusOr<std::string> NamespaceMarkerOf(const std::string& ns) override;
   absl::Status MarkNamespace(const std::string& ns, const std::string& marker) override;
   absl::Status DeleteNamespace(const std::string& ns) override;

@@ -66,6 +66,7 @@ std::map<std::string, uint64_t> DigestByNamespace(const plan::Plan& plan) {
     x.Add("ns");
     x.Add(o.component);
     x.Add(o.forwarding);
+    x.Add(o.attach_to);
   }
   for (const auto& o : plan.bridges) {
     Digest& x = d[o.netns];
@@ -149,8 +150,11 @@ class Pass {
     if (!manage_namespaces_ || ns.empty()) return absl::OkStatus();
     const std::string& component = ComponentOf(ns);
     if (!kernel_.NamespaceExists(ns)) {
-      if (auto s = kernel_.CreateNamespace(ns, marker_); !s.ok()) return s;
-      Record(component, StrCat("create namespace ", ns));
+      const auto& planned = slices_.at(ns).ns;
+      std::string attach_to = planned ? planned->attach_to : "";
+      if (auto s = kernel_.CreateNamespace(ns, marker_, attach_to); !s.ok()) return s;
+      Record(component, attach_to.empty() ? StrCat("create namespace ", ns)
+                                          : StrCat("name namespace ", attach_to, " ", ns));
       return absl::OkStatus();
     }
     absl::StatusOr<std::string> marker = kernel_.NamespaceMarkerOf(ns);

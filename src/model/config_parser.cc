@@ -25,6 +25,7 @@ void ParsePod(const YAML::Node& node, const std::string& path, Findings& f,
     pod.gateway = n.Address("gateway");
     pod.bridge = n.Text("bridge");
     pod.interface = n.Text("interface");
+    pod.netns = n.Text("netns");
     n.Finish();
   }
   r.List("services", Need::kOptional,

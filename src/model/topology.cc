@@ -170,6 +170,7 @@ class Builder {
               AddNode(NodeKind::kPod, pod.name.value, vm.name.value, pod.path, pod.mark);
           pn.interface = pod.interface.present ? pod.interface.value : "eth0";
           pn.k8s_namespace = pod.k8s_namespace.value;
+          pn.netns = pod.netns.value;
           Segment* podnet = Attach(SegmentKind::kPodNet, vm.name.value, pod.subnet,
                                    pod.gateway, pod.bridge);
           SetUplink(topo_.nodes.back(), podnet, pod.ip);

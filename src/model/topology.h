@@ -46,6 +46,7 @@ struct TopologyNode {
   std::optional<Ipv4Address> ip;  // address on the uplink segment
   bool ip_assigned_by_plan = false;  // a cni pod without a static ip
   std::string interface;        // uplink name inside the node (pods only)
+  std::string netns;            // pods only: a runtime's namespace to attach
   std::string k8s_namespace;    // pods only
   std::string path;
   Mark mark;

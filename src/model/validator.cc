@@ -260,6 +260,12 @@ class VehicleRules {
                                   "' is not a valid Linux interface name (1-15 "
                                   "characters, no '/', ':' or spaces)"));
           }
+          if (pod.netns.present && (pod.netns.value.empty() || pod.netns.value[0] != '/')) {
+            f_.Error(pod.netns.path, pod.netns.mark,
+                     StrCat("netns '", pod.netns.value,
+                            "' must be the absolute path of a network namespace"),
+                     "e.g. /run/netns/<name> or /proc/<pid>/ns/net");
+          }
           for (const auto& svc : pod.services) {
             if (svc.protocol.present && svc.protocol.value != "tcp" &&
                 svc.protocol.value != "udp") {

@@ -52,6 +52,7 @@ struct PodSpec {
   AddressField gateway;  // VM-side address on the pod bridge
   TextField bridge;      // pod bridge name (before prefixing)
   TextField interface;   // interface name inside the pod (default eth0)
+  TextField netns;       // a runtime's namespace (path) to wire instead of a new one
   std::vector<ServicePortSpec> services;
 };
 

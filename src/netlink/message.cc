@@ -13,6 +13,7 @@
 #include <linux/pkt_sched.h>
 #include <linux/veth.h>
 
+#include <cstdio>
 #include <cstring>
 
 namespace pharos::netlink {
@@ -322,6 +323,13 @@ std::optional<Link> ParseLink(const nlmsghdr* message) {
   link.admin_up = (ifi->ifi_flags & IFF_UP) != 0;
   link.carrier = (ifi->ifi_flags & IFF_LOWER_UP) != 0;
   link.alias = StringOf(attrs[IFLA_IFALIAS]);
+  if (const nlattr* a = attrs[IFLA_ADDRESS]; a && mnl_attr_get_payload_len(a) == 6) {
+    const auto* b = static_cast<const uint8_t*>(mnl_attr_get_payload(a));
+    char mac[18];
+    snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4],
+             b[5]);
+    link.mac = mac;
+  }
   if (const nlattr* info = attrs[IFLA_LINKINFO]) {
     auto nested = ParseNest<IFLA_INFO_MAX + 1>(info);
     link.kind = StringOf(nested[IFLA_INFO_KIND]);

@@ -121,6 +121,7 @@ struct Link {
   bool admin_up = false;
   bool carrier = false;  // IFF_LOWER_UP
   std::string alias;
+  std::string mac;  // "aa:bb:cc:dd:ee:ff"; "" when the link has none
   LinkStats stats;
 };
 

@@ -2,9 +2,11 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <sched.h>
-#include <sys/mount.h>
 #include <linux/magic.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -70,8 +72,12 @@ UniqueFd::~UniqueFd() {
   if (fd_ >= 0) close(fd_);
 }
 
-absl::Status CreateNamedNetns(const std::string& name,
-                              const std::function<absl::Status()>& prepare) {
+namespace {
+
+// Names the namespace `enter` moves the calling thread into: runs
+// `prepare` inside it, then bind-mounts it at /run/netns/<name>.
+absl::Status NameNetns(const std::string& name, const std::function<absl::Status()>& enter,
+                       const std::function<absl::Status()>& prepare) {
   InitialNetnsFd();
   static const absl::Status prepared = PrepareNetnsDirectory();
   if (!prepared.ok()) return prepared;
@@ -87,8 +93,7 @@ absl::Status CreateNamedNetns(const std::string& name,
 
   UniqueFd original(open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
   if (original.get() < 0) return Errno("open /proc/thread-self/ns/net");
-  if (unshare(CLONE_NEWNET) < 0) {
-    absl::Status s = Errno("unshare(CLONE_NEWNET)");
+  if (absl::Status s = enter(); !s.ok()) {
     unlink(path.c_str());
     return s;
   }
@@ -103,6 +108,31 @@ absl::Status CreateNamedNetns(const std::string& name,
     std::abort();
   }
   return result;
+}
+
+}  // namespace
+
+absl::Status CreateNamedNetns(const std::string& name,
+                              const std::function<absl::Status()>& prepare) {
+  auto fresh = [] {
+    return unshare(CLONE_NEWNET) < 0 ? Errno("unshare(CLONE_NEWNET)") : absl::OkStatus();
+  };
+  return NameNetns(name, fresh, prepare);
+}
+
+absl::Status AttachNamedNetns(const std::string& name, const std::string& source,
+                              const std::function<absl::Status()>& prepare) {
+  UniqueFd fd(open(source.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return Errno(StrCat("network namespace ", source));
+  struct statfs fs;
+  if (fstatfs(fd.get(), &fs) < 0 || fs.f_type != NSFS_MAGIC ||
+      ioctl(fd.get(), NS_GET_NSTYPE) != CLONE_NEWNET) {
+    return absl::InvalidArgumentError(StrCat(source, " is not a network namespace"));
+  }
+  auto join = [&] {
+    return setns(fd.get(), CLONE_NEWNET) < 0 ? Errno(StrCat("setns ", source)) : absl::OkStatus();
+  };
+  return NameNetns(name, join, prepare);
 }
 
 absl::Status DeleteNamedNetns(const std::string& name) {

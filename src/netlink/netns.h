@@ -39,6 +39,11 @@ class UniqueFd {
 // half-prepared (Pharos marks its own there).
 absl::Status CreateNamedNetns(const std::string& name,
                               const std::function<absl::Status()>& prepare = nullptr);
+// Names an existing namespace (a container runtime's, e.g.
+// /proc/<pid>/ns/net or /run/netns/cni-...) like `ip netns attach`: the
+// name keeps it alive until DeleteNamedNetns. `prepare` runs inside it.
+absl::Status AttachNamedNetns(const std::string& name, const std::string& source,
+                              const std::function<absl::Status()>& prepare = nullptr);
 // Removes the name; the namespace itself dies when nothing uses it.
 absl::Status DeleteNamedNetns(const std::string& name);
 // True when the name is bound to a namespace (not a file left over by an

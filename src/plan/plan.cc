@@ -57,7 +57,8 @@ std::string FormatPlanText(const Plan& plan) {
   std::string out;
   for (const auto& ns : plan.namespaces) {
     StrAppend(&out, "netns ", ns.name, " (", ns.component, ")",
-                    ns.forwarding ? " forwarding" : "", "\n");
+              ns.forwarding ? " forwarding" : "",
+              ns.attach_to.empty() ? "" : StrCat(" attached to ", ns.attach_to), "\n");
     for (const auto& b : plan.bridges) {
       if (b.netns == ns.name) StrAppend(&out, "  bridge ", b.name, "\n");
     }
@@ -93,8 +94,9 @@ std::string FormatPlanJson(const Plan& plan, int indent) {
   j["interface_prefix"] = plan.interface_prefix;
   j["namespaces"] = json::array();
   for (const auto& o : plan.namespaces) {
-    j["namespaces"].push_back(
-        {{"name", o.name}, {"component", o.component}, {"forwarding", o.forwarding}});
+    json n = {{"name", o.name}, {"component", o.component}, {"forwarding", o.forwarding}};
+    if (!o.attach_to.empty()) n["attach_to"] = o.attach_to;
+    j["namespaces"].push_back(std::move(n));
   }
   j["bridges"] = json::array();
   for (const auto& o : plan.bridges) {

@@ -16,6 +16,9 @@ struct NamespaceObject {
   std::string name;       // "ph-soc1"
   std::string component;  // "soc1"
   bool forwarding = false;  // routers (vehicle, SoCs, VMs) forward IPv4
+  // A container runtime's namespace (path) named instead of a new one
+  // (pods with networking.netns, e.g. set up through pharos-cni).
+  std::string attach_to;
   bool operator==(const NamespaceObject&) const = default;
 };
 

@@ -78,7 +78,7 @@ class Planner {
   void PlanNode(const TopologyNode& node) {
     bool router = node.kind == NodeKind::kVehicle || node.kind == NodeKind::kSoc ||
                   node.kind == NodeKind::kVm;
-    plan_.namespaces.push_back({Ns(node.name), node.name, router});
+    plan_.namespaces.push_back({Ns(node.name), node.name, router, node.netns});
     ComponentInfo info{node.name, std::string(model::NodeKindName(node.kind)),
                        Ns(node.name), node.ip ? node.ip->ToString() : "", {}};
     const Segment* up = topo_.FindSegment(node.uplink_segment);

@@ -77,6 +77,13 @@ CREATE TABLE runtime_pods (
   UNIQUE(subnet, ip)             -- an address is never handed out twice
 );
 )sql"},
+      {5, "runtime pods set up through pharos-cni",
+       R"sql(
+-- The runtime's container id of a pod added by pharos-cni ('' for pods
+-- requested over gRPC): DEL and CHECK find the pod by it, and no
+-- CompleteNetworkSetting goes to Piccolo for it (the plugin waits instead).
+ALTER TABLE runtime_pods ADD COLUMN container_id TEXT NOT NULL DEFAULT '';
+)sql"},
   };
   return kMigrations;
 }

@@ -6,12 +6,13 @@ namespace pharos::store {
 namespace {
 
 constexpr char kColumns[] =
-    "name, soc, vm, subnet, ip, spec_yaml, request_id, state, deadline_at, created_at";
+    "name, soc, vm, subnet, ip, spec_yaml, request_id, state, deadline_at, created_at, "
+    "container_id";
 
 RuntimePod ReadRow(const Statement& st) {
-  return {st.ColumnText(0), st.ColumnText(1), st.ColumnText(2), st.ColumnText(3),
-          st.ColumnText(4), st.ColumnText(5), st.ColumnText(6), st.ColumnText(7),
-          st.ColumnText(8), st.ColumnText(9)};
+  return {st.ColumnText(0), st.ColumnText(1), st.ColumnText(2),  st.ColumnText(3),
+          st.ColumnText(4), st.ColumnText(5), st.ColumnText(6),  st.ColumnText(7),
+          st.ColumnText(8), st.ColumnText(9), st.ColumnText(10)};
 }
 
 }  // namespace
@@ -19,11 +20,12 @@ RuntimePod ReadRow(const Statement& st) {
 absl::Status PodStore::Put(const RuntimePod& p) {
   absl::StatusOr<Statement> st = db_.Prepare(
       std::string("INSERT OR REPLACE INTO runtime_pods(") + kColumns +
-      ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?);");
+      ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);");
   if (!st.ok()) return st.status();
   absl::Status s = st->Bind(1, p.name).Bind(2, p.soc).Bind(3, p.vm).Bind(4, p.subnet)
                        .Bind(5, p.ip).Bind(6, p.spec_yaml).Bind(7, p.request_id)
-                       .Bind(8, p.state).Bind(9, p.deadline_at).Bind(10, p.created_at).Run();
+                       .Bind(8, p.state).Bind(9, p.deadline_at).Bind(10, p.created_at)
+                       .Bind(11, p.container_id).Run();
   if (!s.ok() && s.message().find("UNIQUE") != std::string_view::npos) {
     return absl::AlreadyExistsError("address " + p.ip + " is leased to another pod");
   }

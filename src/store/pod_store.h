@@ -21,6 +21,7 @@ struct RuntimePod {
   std::string state;  // pending | ready
   std::string deadline_at;
   std::string created_at;
+  std::string container_id;  // set by pharos-cni; "" for gRPC requests
 };
 
 class PodStore {

@@ -44,7 +44,10 @@ bool DaemonProcess::Start() {
     (void)out;
     std::vector<std::string> argv{PHAROSD_BINARY, "--listen",     "127.0.0.1:0",
                                   "--state-dir",  state_dir_,   "--ready-file",
-                                  ready,          "--log-level", "debug"};
+                                  ready,          "--log-level", "debug",
+                                  // Each daemon its own pharos-cni socket (a later
+                                  // --cni-socket in args_ wins).
+                                  "--cni-socket", state_dir_ + "/cni.sock"};
     argv.insert(argv.end(), args_.begin(), args_.end());
     std::vector<char*> raw;
     for (auto& a : argv) raw.push_back(a.data());

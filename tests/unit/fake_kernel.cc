@@ -16,8 +16,10 @@ absl::StatusOr<std::vector<std::string>> FakeKernel::ListNamespaces() {
   return out;
 }
 
-absl::Status FakeKernel::CreateNamespace(const std::string& ns, const std::string& marker) {
-  calls.push_back(StrCat("CreateNamespace ", ns));
+absl::Status FakeKernel::CreateNamespace(const std::string& ns, const std::string& marker,
+                                         const std::string& attach_to) {
+  calls.push_back(StrCat("CreateNamespace ", ns, attach_to.empty() ? "" : " attached to ",
+                         attach_to));
   if (namespaces.count(ns)) return absl::AlreadyExistsError(ns);
   namespaces[ns].marker = marker;
   return absl::OkStatus();

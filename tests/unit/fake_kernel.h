@@ -33,7 +33,8 @@ class FakeKernel : public dataplane::Kernel {
 
   absl::StatusOr<std::vector<std::string>> ListNamespaces() override;
   bool NamespaceExists(const std::string& ns) override { return namespaces.count(ns) > 0; }
-  absl::Status CreateNamespace(const std::string& ns, const std::string& marker) override;
+  absl::Status CreateNamespace(const std::string& ns, const std::string& marker,
+                               const std::string& attach_to) override;
   absl::StatusOr<std::string> NamespaceMarkerOf(const std::string& ns) override;
   absl::Status MarkNamespace(const std::string& ns, const std::string& marker) override;
   absl::Status DeleteNamespace(const std::string& ns) override;
