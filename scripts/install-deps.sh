@@ -11,6 +11,7 @@ PACKAGES=(
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   iproute2 procps iputils-ping nftables containernetworking-plugins
+  python3-jsonschema  # the CNI test validates results against the spec's schemas
 )
 
 missing=()

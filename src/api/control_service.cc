@@ -1,8 +1,8 @@
 #include "api/control_service.h"
 
-#include "common/strings.h"
 #include "api/conversions.h"
 #include "api/grpc_status.h"
+#include "common/strings.h"
 
 namespace pharos::api {
 
@@ -101,6 +101,8 @@ grpc::Status ControlServiceImpl::ListLeases(grpc::ServerContext*, const ctl::Lis
     out->set_subnet(l.subnet);
     out->set_ip(l.ip);
     out->set_state(l.state);
+    out->set_container_id(l.container_id);
+    out->set_netns(l.netns);
   }
   return grpc::Status::OK;
 }

@@ -1,8 +1,8 @@
 // Pod network lifecycle in the twin (spec §12.2): RequestNetworkPod over
 // real gRPC, the pod built in a namespace, CompleteNetworkSetting arriving
 // at a real callback receiver; outages, kill -9, concurrency, refusals.
-#include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,100 +10,16 @@
 #include <set>
 #include <thread>
 
-#include "e2e/callback_receiver.h"
-#include "e2e/daemon_process.h"
-#include "e2e/twin_support.h"
+#include "e2e/twin_fixture.h"
 #include "pharos/api/v1/pharos_network_service_connection.grpc.pb.h"
-#include "pharos/api/v1/pharos_service.grpc.pb.h"
-#include "pharos/ctl/v1/pharos_control.grpc.pb.h"
 
 namespace pharos::e2e {
 namespace {
 
-namespace v1 = pharos::api::v1;
-namespace ctl = pharos::ctl::v1;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-constexpr char kNodeYaml[] = "name: vm1\nip: \"10.2.0.10\"\n";
-// Pullpiri's Node artifact naming the same VM by address.
-constexpr char kPullpiriNode[] =
-    "apiVersion: v1\nkind: Node\nmetadata:\n  name: hpc-node\nspec:\n  role: nodeagent\n"
-    "  ip_address: 10.2.0.10\n";
-constexpr char kPodNetwork[] =
-    "namespace: planning\nnetworking:\n  type: cni\n  subnet: \"10.2.1.0/24\"\n";
-
-class PodLifecycleTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (geteuid() != 0) GTEST_SKIP() << "twin tests build namespaces and need root";
-    // Reserve Piccolo's port; it is served only when a test says so.
-    CallbackReceiver placeholder;
-    ASSERT_TRUE(placeholder.Start());
-    port_ = placeholder.port();
-    placeholder.Stop();
-    StartDaemon();
-    v1::ApplyConfigurationRequest req;
-    req.set_config_yaml(ReadFile(std::string(PHAROS_EXAMPLES_DIR) + "/vehicle.yaml"));
-    v1::ApplyConfigurationResponse resp;
-    ASSERT_TRUE(stub_->ApplyConfiguration(Ctx().get(), req, &resp).ok());
-  }
-  void TearDown() override {
-    // Close the channel first: an open one holds pharosd's shutdown 5 s.
-    stub_.reset();
-    ctl_.reset();
-    channel_.reset();
-    daemon_.reset();
-    RemoveNamespacesWithPrefix(prefix_);
-  }
-  void StartDaemon() {
-    stub_.reset();
-    ctl_.reset();
-    channel_.reset();
-    daemon_ = std::make_unique<DaemonProcess>(
-        dir_.path(), std::vector<std::string>{"--dataplane=emulated",
-                                              "--interface-prefix=" + prefix_,
-                                              "--callback-endpoint=127.0.0.1:" +
-                                                  std::to_string(port_),
-                                              "--callback-max-backoff=1"});
-    ASSERT_TRUE(daemon_->Start());
-    channel_ = grpc::CreateChannel(daemon_->address(), grpc::InsecureChannelCredentials());
-    stub_ = v1::PharosService::NewStub(channel_);
-    ctl_ = ctl::PharosControlService::NewStub(channel_);
-  }
-  static std::unique_ptr<grpc::ClientContext> Ctx() {
-    auto c = std::make_unique<grpc::ClientContext>();
-    c->set_deadline(std::chrono::system_clock::now() + seconds(30));
-    return c;
-  }
-  grpc::Status Request(const std::string& pod, const std::string& node,
-                       const std::string& network, v1::RequestNetworkPodResponse* resp) {
-    v1::RequestNetworkPodRequest req;
-    req.set_node_yaml(node);
-    req.set_pod_name(pod);
-    req.set_network_yaml(network);
-    return stub_->RequestNetworkPod(Ctx().get(), req, resp);
-  }
-  bool Ping(const std::string& from_node, const std::string& ip) {
-    std::string out;
-    return RunCommand("ip netns exec " + prefix_ + from_node + " ping -c 1 -W 1 " + ip, &out) == 0;
-  }
-  std::map<std::string, std::string> LeaseIps() {
-    ctl::ListLeasesResponse leases;
-    EXPECT_TRUE(ctl_->ListLeases(Ctx().get(), {}, &leases).ok());
-    std::map<std::string, std::string> out;
-    for (const auto& l : leases.leases()) out[l.pod()] = l.ip();
-    return out;
-  }
-
-  std::string prefix_ = UniquePrefix();
-  int port_ = 0;
-  TempDir dir_;
-  std::unique_ptr<DaemonProcess> daemon_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::PharosService::Stub> stub_;
-  std::unique_ptr<ctl::PharosControlService::Stub> ctl_;
-};
+using PodLifecycleTest = SeedTwinTest;
 
 TEST_F(PodLifecycleTest, Scenario12_2_RequestCompleteAndPing) {
   CallbackReceiver piccolo;
@@ -147,6 +63,52 @@ TEST_F(PodLifecycleTest, Scenario12_2_RequestCompleteAndPing) {
   EXPECT_TRUE(LeaseIps().empty());
   auto names = NamespacesWithPrefix(prefix_);
   EXPECT_EQ(std::find(names.begin(), names.end(), prefix_ + "planning-pod"), names.end());
+  piccolo.Stop();
+}
+
+TEST_F(PodLifecycleTest, APodMovedToAnotherVmGetsANewAddressAndTheRoutesFollow) {
+  // The seed vehicle with a second VM, on the other SoC.
+  std::string yaml = ReadFile(std::string(PHAROS_EXAMPLES_DIR) + "/vehicle.yaml");
+  const std::string soc2 =
+      "    - name: soc2\n      ip: \"10.1.0.3\"\n      subnet: \"10.1.0.0/24\"\n";
+  ASSERT_NE(yaml.find(soc2), std::string::npos);
+  yaml.replace(yaml.find(soc2), soc2.size(),
+               soc2 +
+                   "      vms:\n        - name: vm2\n          ip: \"10.3.0.10\"\n"
+                   "          subnet: \"10.3.0.0/24\"\n");
+  v1::ApplyConfigurationRequest apply;
+  apply.set_config_yaml(yaml);
+  v1::ApplyConfigurationResponse applied;
+  ASSERT_TRUE(stub_->ApplyConfiguration(Ctx().get(), apply, &applied).ok());
+  ASSERT_TRUE(applied.success()) << applied.message();
+
+  CallbackReceiver piccolo;
+  ASSERT_TRUE(piccolo.Start(port_));
+  v1::RequestNetworkPodResponse first, moved;
+  ASSERT_TRUE(Request("mover", kNodeYaml, kPodNetwork, &first).ok());
+  ASSERT_EQ(piccolo.WaitForCompletions(1, seconds(10)).size(), 1u);
+  std::string old_ip = LeaseIps()["mover"];
+  ASSERT_TRUE(Ping("perception-pod", old_ip));
+
+  ASSERT_TRUE(
+      Request("mover", "name: vm2\n", "networking: {type: cni, subnet: 10.3.1.0/24}\n", &moved)
+          .ok());
+  EXPECT_TRUE(moved.accepted()) << moved.message();
+  auto got = piccolo.WaitForCompletions(2, seconds(10));
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[1].request_id(), moved.request_id());
+  EXPECT_EQ(got[1].status(), v1::CompleteNetworkSettingRequest::OK) << got[1].details();
+  ctl::ListLeasesResponse leases;
+  ASSERT_TRUE(ctl_->ListLeases(Ctx().get(), {}, &leases).ok());
+  ASSERT_EQ(leases.leases_size(), 1);
+  EXPECT_EQ(leases.leases(0).vm(), "vm2");
+  std::string new_ip = leases.leases(0).ip();
+  EXPECT_EQ(new_ip.rfind("10.3.1.", 0), 0u) << new_ip;
+  // The routes followed it: reachable from its old neighbour across both
+  // SoCs, and back; nothing answers at the old address any more.
+  EXPECT_TRUE(Ping("perception-pod", new_ip));
+  EXPECT_TRUE(Ping("mover", "10.2.1.2"));
+  EXPECT_FALSE(Ping("perception-pod", old_ip));
   piccolo.Stop();
 }
 
@@ -212,13 +174,15 @@ TEST_F(PodLifecycleTest, TwoHundredConcurrentRequestsGetDistinctReachableAddress
   EXPECT_EQ(accepted.load(), kPods);
   auto got = piccolo.WaitForCompletions(kPods, seconds(60));
   ASSERT_EQ(got.size(), static_cast<size_t>(kPods));
-  for (const auto& c : got) EXPECT_EQ(c.status(), v1::CompleteNetworkSettingRequest::OK) << c.details();
+  for (const auto& c : got)
+    EXPECT_EQ(c.status(), v1::CompleteNetworkSettingRequest::OK) << c.details();
   std::map<std::string, std::string> ips = LeaseIps();
   std::set<std::string> distinct;
   for (const auto& [pod, ip] : ips) distinct.insert(ip);
   EXPECT_EQ(ips.size(), static_cast<size_t>(kPods));
   EXPECT_EQ(distinct.size(), static_cast<size_t>(kPods));
-  EXPECT_FALSE(distinct.count("10.2.1.2") || distinct.count("10.2.1.3") || distinct.count("10.2.1.1"));
+  EXPECT_FALSE(distinct.count("10.2.1.2") || distinct.count("10.2.1.3") ||
+               distinct.count("10.2.1.1"));
   int unreachable = 0;
   for (const auto& [pod, ip] : ips) unreachable += Ping("perception-pod", ip) ? 0 : 1;
   EXPECT_EQ(unreachable, 0);

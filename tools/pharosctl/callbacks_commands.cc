@@ -7,8 +7,8 @@
 
 #include "actioncontroller/actioncontroller.grpc.pb.h"
 #include "commands.h"
-#include "pharos/api/v1/piccolo_callback_service.grpc.pb.h"
 #include "pharos/api/v1/pharos_service.grpc.pb.h"
+#include "pharos/api/v1/piccolo_callback_service.grpc.pb.h"
 #include "pharos/ctl/v1/pharos_control.grpc.pb.h"
 
 namespace pharosctl {
@@ -40,7 +40,8 @@ class Printer {
 class PiccoloReceiver final : public v1::PiccoloCallbackService::Service {
  public:
   explicit PiccoloReceiver(Printer& p) : p_(p) {}
-  grpc::Status CompleteNetworkSetting(grpc::ServerContext*, const v1::CompleteNetworkSettingRequest* r,
+  grpc::Status CompleteNetworkSetting(grpc::ServerContext*,
+                                      const v1::CompleteNetworkSettingRequest* r,
                                       v1::CompleteNetworkSettingResponse* a) override {
     p_.Print("CompleteNetworkSetting", *r);
     a->set_acknowledged(true);
@@ -74,9 +75,9 @@ class PiccoloReceiver final : public v1::PiccoloCallbackService::Service {
 class PullpiriReceiver final : public actioncontroller::ActionControllerConnection::Service {
  public:
   explicit PullpiriReceiver(Printer& p) : p_(p) {}
-  grpc::Status CompleteNetworkSetting(grpc::ServerContext*,
-                                      const actioncontroller::CompleteNetworkSettingRequest* r,
-                                      actioncontroller::CompleteNetworkSettingResponse* a) override {
+  grpc::Status CompleteNetworkSetting(
+      grpc::ServerContext*, const actioncontroller::CompleteNetworkSettingRequest* r,
+      actioncontroller::CompleteNetworkSettingResponse* a) override {
     p_.Print("actioncontroller.CompleteNetworkSetting", *r);
     a->set_acknowledged(true);
     return grpc::Status::OK;
@@ -149,8 +150,13 @@ int Ipam(const Context& ctx) {
     return kOk;
   }
   std::vector<std::vector<std::string>> rows;
-  for (const auto& l : resp.leases()) rows.push_back({l.pod(), l.vm(), l.subnet(), l.ip(), l.state()});
-  PrintTable({"POD", "VM", "SUBNET", "IP", "STATE"}, rows);
+  for (const auto& l : resp.leases()) {
+    // Pods of container runtimes (pharos-cni) show their container id.
+    std::string origin =
+        l.container_id().empty() ? "RequestNetworkPod" : "cni " + l.container_id().substr(0, 12);
+    rows.push_back({l.pod(), l.vm(), l.subnet(), l.ip(), l.state(), origin});
+  }
+  PrintTable({"POD", "VM", "SUBNET", "IP", "STATE", "ORIGIN"}, rows);
   return kOk;
 }
 
