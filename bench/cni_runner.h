@@ -21,23 +21,30 @@ inline constexpr char kCniBridge[] = "/usr/lib/cni/bridge";
 // in `data_dir`; no iptables (ipMasq off).
 inline std::string CniConfig(const std::string& prefix, const std::string& subnet,
                              const std::string& data_dir) {
-  return "{\"cniVersion\":\"1.0.0\",\"name\":\"" + prefix + "net\",\"type\":\"bridge\","
-         "\"bridge\":\"" + prefix + "br\",\"isGateway\":true,\"ipMasq\":false,"
-         "\"ipam\":{\"type\":\"host-local\",\"subnet\":\"" + subnet + "\",\"dataDir\":\"" +
-         data_dir + "\"}}";
+  return "{\"cniVersion\":\"1.0.0\",\"name\":\"" + prefix +
+         "net\",\"type\":\"bridge\","
+         "\"bridge\":\"" +
+         prefix +
+         "br\",\"isGateway\":true,\"ipMasq\":false,"
+         "\"ipam\":{\"type\":\"host-local\",\"subnet\":\"" +
+         subnet + "\",\"dataDir\":\"" + data_dir + "\"}}";
 }
 
-// Runs the CNI bridge plugin like a runtime: env + config on stdin,
-// spawned (posix_spawn, no copy of this process's memory) from inside the
-// CNI "host" namespace, which the child inherits.
-inline double CniAdd(const std::string& host_ns, const std::string& pod_ns, const std::string& id,
-              const std::string& config) {
+// Runs a CNI plugin (`plugin`: its path) like a runtime: env + config on
+// stdin, spawned (posix_spawn, no copy of this process's memory) from
+// inside the CNI "host" namespace (`host_ns`, "" for this process's), which
+// the child inherits. Returns the milliseconds of the ADD, -1 on failure.
+inline double CniAdd(const std::string& plugin, const std::string& host_ns,
+                     const std::string& pod_ns, const std::string& id, const std::string& config) {
   int in[2];
   if (pipe2(in, O_CLOEXEC) < 0) return -1;
   std::vector<std::string> env = {
-      "CNI_COMMAND=ADD", "CNI_CONTAINERID=" + id,
+      "CNI_COMMAND=ADD",
+      "CNI_CONTAINERID=" + id,
       "CNI_NETNS=" + std::string(pharos::netlink::kNetnsDirectory) + "/" + pod_ns,
-      "CNI_IFNAME=eth0", "CNI_PATH=/usr/lib/cni", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
+      "CNI_IFNAME=eth0",
+      "CNI_PATH=/usr/lib/cni",
+      "PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
   std::vector<char*> envp;
   for (auto& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
@@ -45,7 +52,7 @@ inline double CniAdd(const std::string& host_ns, const std::string& pod_ns, cons
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, in[0], 0);
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  char arg0[] = "bridge";
+  char arg0[] = "cni-plugin";
   char* argv[] = {arg0, nullptr};
   auto start = std::chrono::steady_clock::now();
   pid_t pid = -1;
@@ -53,7 +60,7 @@ inline double CniAdd(const std::string& host_ns, const std::string& pod_ns, cons
   {
     auto inside = pharos::netlink::ScopedNetns::Enter(host_ns);
     if (!inside.ok()) return -1;
-    rc = posix_spawn(&pid, kCniBridge, &actions, nullptr, argv, envp.data());
+    rc = posix_spawn(&pid, plugin.c_str(), &actions, nullptr, argv, envp.data());
   }
   posix_spawn_file_actions_destroy(&actions);
   close(in[0]);
@@ -65,7 +72,8 @@ inline double CniAdd(const std::string& host_ns, const std::string& pod_ns, cons
   close(in[1]);
   int status = 0;
   waitpid(pid, &status, 0);
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? ms : -1;
 }
 

@@ -151,7 +151,7 @@ int main(int argc, char** argv) {
     auto n0 = Clock::now();
     (void)pharos::netlink::CreateNamedNetns(pod);
     netns_total += Ms(n0, Clock::now());
-    double ms = pharos::bench::CniAdd(host, pod, fmt::format("bench{}", i), config);
+    double ms = pharos::bench::CniAdd(pharos::bench::kCniBridge, host, pod, fmt::format("bench{}", i), config);
     if (ms >= 0) {
       cni_total += ms;
       ++ok;

@@ -1,9 +1,12 @@
 // Pod lifecycle benchmark (needs root): RequestNetworkPod → CompleteNetworkSetting
 // latency in pharosd's own code path (PodManager + controller + Linux
 // backend, completions captured at the outbox boundary, without the two
-// gRPC hops of ~0.2 ms each), at 1, 10 and 100 concurrent requests; side by
-// side with the reference CNI `bridge` + `host-local` plugins doing the same
-// job (a namespace + ADD per pod) at the same concurrency.
+// gRPC hops of ~0.2 ms each), at 1, 10 and 100 concurrent requests; the
+// same job through pharos-cni (a namespace + the plugin's ADD, spawned as a
+// runtime does, served by the same CniService pharosd runs); side by side
+// with the reference CNI `bridge` + `host-local` plugins doing the same job
+// (a namespace + ADD per pod) at the same concurrency.
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,8 +19,8 @@
 #include <mutex>
 #include <thread>
 
-#include <fmt/format.h>
-
+#include "cni/cni_service.h"
+#include "cni/socket_server.h"
 #include "cni_runner.h"
 #include "common/clock.h"
 #include "core/config_controller.h"
@@ -88,7 +91,8 @@ int main() {
   std::filesystem::create_directories(dir);
   pharos::SystemClock clock;
   std::string db_path = (dir / "pharos.db").string();
-  auto store = pharos::store::ConfigStore::Open(std::move(*pharos::store::Database::Open(db_path)), clock);
+  auto store =
+      pharos::store::ConfigStore::Open(std::move(*pharos::store::Database::Open(db_path)), clock);
   auto pods_db = pharos::store::Database::Open(db_path);
   pharos::dataplane::LinuxBackend backend(std::make_unique<pharos::dataplane::NetlinkKernel>(),
                                           {"emulated", "", prefix});
@@ -101,11 +105,23 @@ int main() {
     return 0;
   }
   pods.Start();
+  pharos::cni::CniService cni_service(pods, controller, {prefix, true, std::chrono::seconds(60)});
+  std::string socket = (dir / "cni.sock").string();
+  pharos::cni::SocketServer cni_server(
+      socket, [&](const nlohmann::json& r) { return cni_service.Handle(r); });
+  if (!cni_server.Start().ok()) {
+    fprintf(stderr, "cannot serve the pharos-cni socket\n");
+    return 0;
+  }
+  const std::string pharos_cni_config =
+      "{\"cniVersion\":\"1.0.0\",\"name\":\"bench\",\"type\":\"pharos-cni\",\"vm\":\"vm1\","
+      "\"subnet\":\"10.3.0.0/16\",\"socket\":\"" +
+      socket + "\"}";
 
   const std::string node = "name: vm1\n";
   const std::string net = "networking: {type: cni, subnet: \"10.3.0.0/16\"}\n";
-  printf("%-44s %10s %10s %10s %10s\n", "concurrent pods", "Pharos p50", "Pharos p99", "CNI p50",
-         "CNI p99");
+  printf("%-16s %11s %11s %11s %11s %11s %11s\n", "concurrent pods", "Request p50", "Request p99",
+         "p-cni p50", "p-cni p99", "ref p50", "ref p99");
   int serial = 0;
   std::string cni_host = prefix + "cnihost";
   (void)pharos::netlink::CreateNamedNetns(cni_host);
@@ -114,7 +130,7 @@ int main() {
   std::vector<std::string> cni_namespaces;
   for (int concurrency : {1, 10, 100}) {
     int rounds = concurrency == 1 ? 20 : concurrency == 10 ? 3 : 1;
-    std::vector<double> ours, theirs;
+    std::vector<double> ours, plugin, theirs;
     for (int r = 0; r < rounds; ++r) {
       // Pharos: `concurrency` requests at once, each timed to its completion.
       std::vector<std::thread> threads;
@@ -132,6 +148,20 @@ int main() {
       }
       for (auto& t : threads) t.join();
       threads.clear();
+      // pharos-cni: a namespace + the plugin's ADD each, as a runtime does.
+      for (int i = 0; i < concurrency; ++i) {
+        std::string ns = fmt::format("{}pc{}", prefix, cni_namespaces.size());
+        cni_namespaces.push_back(ns);
+        threads.emplace_back([&, ns] {
+          auto start = Clock::now();
+          if (!pharos::netlink::CreateNamedNetns(ns).ok()) return;
+          if (pharos::bench::CniAdd(PHAROS_CNI_BINARY, "", ns, ns, pharos_cni_config) < 0) return;
+          std::lock_guard lock(mu);
+          plugin.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+        });
+      }
+      for (auto& t : threads) t.join();
+      threads.clear();
       // CNI: the same number of pods at once, each a namespace + ADD.
       for (int i = 0; i < concurrency; ++i) {
         std::string ns = fmt::format("{}cni{}", prefix, cni_namespaces.size());
@@ -139,7 +169,7 @@ int main() {
         threads.emplace_back([&, ns] {
           auto start = Clock::now();
           if (!pharos::netlink::CreateNamedNetns(ns).ok()) return;
-          double add = pharos::bench::CniAdd(cni_host, ns, ns, config);
+          double add = pharos::bench::CniAdd(pharos::bench::kCniBridge, cni_host, ns, ns, config);
           if (add < 0) return;
           std::lock_guard lock(mu);
           theirs.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
@@ -147,14 +177,18 @@ int main() {
       }
       for (auto& t : threads) t.join();
     }
-    if (ours.empty() || theirs.empty()) {
-      printf("%-44d %10s\n", concurrency, "failed");
+    if (ours.empty() || plugin.empty() || theirs.empty()) {
+      printf("%-16d %11s (%zu/%zu/%zu done)\n", concurrency, "failed", ours.size(), plugin.size(),
+             theirs.size());
       continue;
     }
-    Percentiles p = Of(ours), c = Of(theirs);
-    printf("%-44d %8.2fms %8.2fms %8.2fms %8.2fms   (p50 ratio %.1fx)\n", concurrency, p.p50,
-           p.p99, c.p50, c.p99, c.p50 / p.p50);
+    Percentiles p = Of(ours), q = Of(plugin), c = Of(theirs);
+    printf(
+        "%-16d %9.2fms %9.2fms %9.2fms %9.2fms %9.2fms %9.2fms   p50 ratio ref/Request "
+        "%.1fx, ref/pharos-cni %.1fx\n",
+        concurrency, p.p50, p.p99, q.p50, q.p99, c.p50, c.p99, c.p50 / p.p50, c.p50 / q.p50);
   }
+  cni_server.Stop();
   pods.Stop();
   (void)controller.Teardown();
   for (const auto& ns : cni_namespaces) (void)pharos::netlink::DeleteNamedNetns(ns);

@@ -7,25 +7,28 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "common/strings.h"
 
 namespace pharos::cni {
 namespace {
 
-absl::Status Errno(std::string_view what) {
-  return absl::UnavailableError(StrCat(what, ": ", std::strerror(errno)));
+ExchangeResult Errno(std::string_view what) {
+  return {false, StrCat(what, ": ", std::strerror(errno)), {}};
 }
 
-// Waits until `fd` is ready for `events` or the deadline passes.
-absl::Status WaitFor(int fd, short events, std::chrono::steady_clock::time_point deadline) {
+// Waits until `fd` is ready for `events`; an error result when the
+// deadline passes first.
+std::optional<ExchangeResult> WaitFor(int fd, short events,
+                                      std::chrono::steady_clock::time_point deadline) {
   while (true) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return absl::DeadlineExceededError("pharosd did not answer in time");
+    if (left.count() <= 0) return ExchangeResult{false, "pharosd did not answer in time", {}};
     pollfd p{fd, events, 0};
     int n = poll(&p, 1, static_cast<int>(left.count()));
-    if (n > 0) return absl::OkStatus();
+    if (n > 0) return std::nullopt;
     if (n < 0 && errno != EINTR) return Errno("poll");
   }
 }
@@ -72,14 +75,13 @@ nlohmann::json ErrorObject(std::string_view cni_version, int code, std::string_v
   return j;
 }
 
-absl::StatusOr<nlohmann::json> Exchange(const std::string& socket_path,
-                                        const nlohmann::json& request,
-                                        std::chrono::milliseconds timeout) {
+ExchangeResult Exchange(const std::string& socket_path, const nlohmann::json& request,
+                        std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (socket_path.size() >= sizeof(addr.sun_path)) {
-    return absl::InvalidArgumentError(StrCat("socket path too long: ", socket_path));
+    return {false, StrCat("socket path too long: ", socket_path), {}};
   }
   std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -93,7 +95,7 @@ absl::StatusOr<nlohmann::json> Exchange(const std::string& socket_path,
   }
   std::string out = request.dump();
   for (size_t sent = 0; sent < out.size();) {
-    if (absl::Status s = WaitFor(fd, POLLOUT, deadline); !s.ok()) return s;
+    if (auto late = WaitFor(fd, POLLOUT, deadline)) return *late;
     ssize_t n = send(fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return Errno("send to pharosd");
@@ -103,7 +105,7 @@ absl::StatusOr<nlohmann::json> Exchange(const std::string& socket_path,
   std::string in;
   char buf[8192];
   while (true) {
-    if (absl::Status s = WaitFor(fd, POLLIN, deadline); !s.ok()) return s;
+    if (auto late = WaitFor(fd, POLLIN, deadline)) return *late;
     ssize_t n = recv(fd, buf, sizeof(buf), 0);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return Errno("receive from pharosd");
@@ -112,9 +114,9 @@ absl::StatusOr<nlohmann::json> Exchange(const std::string& socket_path,
   }
   nlohmann::json answer = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
   if (answer.is_discarded() || !answer.is_object() || !answer.contains("code")) {
-    return absl::UnavailableError("pharosd closed the connection without an answer");
+    return {false, "pharosd closed the connection without an answer", {}};
   }
-  return answer;
+  return {true, "", std::move(answer)};
 }
 
 }  // namespace pharos::cni

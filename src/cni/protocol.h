@@ -17,8 +17,6 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/status/statusor.h"
-
 namespace pharos::cni {
 
 inline constexpr char kDefaultSocket[] = "/run/pharos/cni.sock";
@@ -54,9 +52,15 @@ nlohmann::json ErrorAnswer(int code, std::string_view msg, std::string_view deta
 nlohmann::json ErrorObject(std::string_view cni_version, int code, std::string_view msg,
                            std::string_view details);
 
-// Plugin side: one request, one answer, within `timeout`.
-absl::StatusOr<nlohmann::json> Exchange(const std::string& socket_path,
-                                        const nlohmann::json& request,
-                                        std::chrono::milliseconds timeout);
+// Plugin side: one request, one answer, within `timeout`. (No abseil
+// here: the plugin is started per container, and every shared library it
+// loads is paid for on each start.)
+struct ExchangeResult {
+  bool ok = false;
+  std::string error;  // why, when !ok
+  nlohmann::json answer;
+};
+ExchangeResult Exchange(const std::string& socket_path, const nlohmann::json& request,
+                        std::chrono::milliseconds timeout);
 
 }  // namespace pharos::cni

@@ -5,6 +5,24 @@
 
 namespace pharos::core {
 
+namespace {
+
+void ValidateAndPlan(Analysis& a, const AnalysisOptions& options) {
+  model::ValidatorOptions vopts;
+  vopts.interface_prefix = options.interface_prefix;
+  vopts.reference_vehicle = options.reference_vehicle;
+  vopts.preferred_addresses = options.preferred_addresses;
+  a.topology = model::Validate(a.document, vopts, a.findings);
+  if (!a.findings.HasErrors() && a.document.vehicle.present) {
+    plan::PlannerOptions popts;
+    popts.interface_prefix = options.interface_prefix;
+    a.plan = plan::BuildPlan(a.document.vehicle, a.topology, popts, a.findings);
+    if (a.findings.HasErrors()) a.plan.reset();
+  }
+}
+
+}  // namespace
+
 Analysis AnalyzeConfig(std::string_view yaml, const AnalysisOptions& options) {
   Analysis a;
   model::ParsedConfig parsed = model::ParseConfig(yaml);
@@ -13,19 +31,18 @@ Analysis AnalyzeConfig(std::string_view yaml, const AnalysisOptions& options) {
   a.document = std::move(parsed.document);
   a.findings = std::move(parsed.findings);
   if (a.syntax_ok) {
-    model::ValidatorOptions vopts;
-    vopts.interface_prefix = options.interface_prefix;
-    vopts.reference_vehicle = options.reference_vehicle;
-    vopts.preferred_addresses = options.preferred_addresses;
-    a.topology = model::Validate(a.document, vopts, a.findings);
-    if (!a.findings.HasErrors() && a.document.vehicle.present) {
-      plan::PlannerOptions popts;
-      popts.interface_prefix = options.interface_prefix;
-      a.plan = plan::BuildPlan(a.document.vehicle, a.topology, popts, a.findings);
-      if (a.findings.HasErrors()) a.plan.reset();
-    }
+    ValidateAndPlan(a, options);
     a.content_hash = Sha256Hex(a.canonical_yaml);
   }
+  a.findings.SortByPosition();
+  return a;
+}
+
+Analysis AnalyzeDocument(model::ConfigDocument document, const AnalysisOptions& options) {
+  Analysis a;
+  a.syntax_ok = true;
+  a.document = std::move(document);
+  ValidateAndPlan(a, options);
   a.findings.SortByPosition();
   return a;
 }

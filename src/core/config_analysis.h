@@ -34,5 +34,9 @@ struct Analysis {
 };
 
 Analysis AnalyzeConfig(std::string_view yaml, const AnalysisOptions& options);
+// The same from an already parsed document (validate -> plan): for
+// configurations assembled from parts, e.g. the vehicle plus the pods
+// requested at run time. canonical_yaml and content_hash stay empty.
+Analysis AnalyzeDocument(model::ConfigDocument document, const AnalysisOptions& options);
 
 }  // namespace pharos::core

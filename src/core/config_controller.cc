@@ -1,9 +1,9 @@
 #include "core/config_controller.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <charconv>
-
-#include <spdlog/spdlog.h>
 
 #include "common/strings.h"
 #include "common/text.h"
@@ -47,19 +47,16 @@ void DropPositions(model::Findings& findings) {
 
 }  // namespace
 
-ConfigController::ConfigController(store::ConfigStore& store,
-                                   dataplane::DataplaneBackend& backend,
+ConfigController::ConfigController(store::ConfigStore& store, dataplane::DataplaneBackend& backend,
                                    ControllerOptions options, NetworkEventRecorder* events)
     : store_(store), backend_(backend), events_(events), options_(std::move(options)) {}
 
-absl::StatusOr<Analysis> ConfigController::AnalyzeStored(
-    const store::ConfigVersion& version) {
+absl::StatusOr<Analysis> ConfigController::AnalyzeStored(const store::ConfigVersion& version) {
   model::PlannedAddresses stored = model::PlannedAddressesFromJson(version.planned_addresses);
   Analysis a = AnalyzeConfig(version.yaml, {options_.interface_prefix, nullptr, &stored});
   if (!a.plan) {
     return absl::FailedPreconditionError(
-        StrCat("stored version ", version.id,
-                     " no longer validates: ", FirstErrors(a.findings)));
+        StrCat("stored version ", version.id, " no longer validates: ", FirstErrors(a.findings)));
   }
   return a;
 }
@@ -92,21 +89,33 @@ absl::Status ConfigController::Recover() {
 }
 
 absl::StatusOr<Analysis> ConfigController::WithRuntimePods(const Analysis& declarative) {
-  std::string overlay = overlay_ ? overlay_->OverlayYaml() : "";
-  if (overlay.empty() || !declarative.plan) return declarative;
-  model::MergeResult merged_yaml = model::MergeConfigYaml(declarative.canonical_yaml, overlay);
-  if (!merged_yaml.ok) {
-    return absl::FailedPreconditionError(StrCat(
-        "the pods requested at run time cannot be merged into this configuration: ",
-        FirstErrors(merged_yaml.findings)));
+  if (!overlay_ || !declarative.plan) return declarative;
+  std::vector<RuntimePodSpec> pods = overlay_->OverlayPods();
+  if (pods.empty()) return declarative;
+  model::ConfigDocument document = declarative.document;
+  for (auto& p : pods) {
+    model::VmSpec* vm = nullptr;
+    for (auto& soc : document.vehicle.socs) {
+      if (soc.name.value != p.soc) continue;
+      for (auto& v : soc.vms) {
+        if (v.name.value == p.vm) vm = &v;
+      }
+    }
+    if (!vm) {
+      return absl::FailedPreconditionError(
+          StrCat("runtime pod ", p.pod.name.value, ": VM ", p.vm, " on ", p.soc,
+                 " is not in this configuration; remove the pod first"));
+    }
+    p.pod.path = StrCat(vm->path, ".pods[", vm->pods.size(), "]");
+    vm->pods.push_back(std::move(p.pod));
   }
   model::PlannedAddresses keep = model::PlannedAddressesOf(declarative.topology);
   Analysis merged =
-      AnalyzeConfig(merged_yaml.yaml, {options_.interface_prefix, nullptr, &keep});
+      AnalyzeDocument(std::move(document), {options_.interface_prefix, nullptr, &keep});
   if (!merged.valid() || !merged.plan) {
-    return absl::FailedPreconditionError(StrCat(
-        "the pods requested at run time (RequestNetworkPod) do not fit this configuration: ",
-        FirstErrors(merged.findings), "; remove them first"));
+    return absl::FailedPreconditionError(
+        StrCat("the pods requested at run time (RequestNetworkPod) do not fit this configuration: ",
+               FirstErrors(merged.findings), "; remove them first"));
   }
   merged.canonical_yaml = declarative.canonical_yaml;
   merged.content_hash = declarative.content_hash;
@@ -143,9 +152,8 @@ void ConfigController::RecordEvents(const dataplane::ApplyResult& applied,
   if (applied.actions.empty()) return;
   // The first few changes in the log line; all of them in the events.
   constexpr size_t kLogged = 8;
-  std::vector<std::string> shown(applied.actions.begin(),
-                                 applied.actions.begin() +
-                                     std::min(kLogged, applied.actions.size()));
+  std::vector<std::string> shown(
+      applied.actions.begin(), applied.actions.begin() + std::min(kLogged, applied.actions.size()));
   spdlog::info("{}: {} change(s): {}{}", kind, applied.actions.size(), StrJoin(shown, "; "),
                applied.actions.size() > kLogged ? "; …" : "");
   if (!events_) return;
@@ -182,7 +190,8 @@ ChangeOutcome ConfigController::Teardown() {
   out.changed = !applied->actions.empty() || !current_plan_.namespaces.empty();
   out.affected_components.assign(applied->changed_components.begin(),
                                  applied->changed_components.end());
-  out.message = StrCat("torn down: ", applied->actions.size(), " kernel change(s); no version is "
+  out.message = StrCat("torn down: ", applied->actions.size(),
+                       " kernel change(s); no version is "
                        "current (the versions are kept: pharosctl rollback VERSION restores one)");
   current_plan_ = plan::Plan{};
   current_topology_ = model::Topology{};
@@ -202,13 +211,13 @@ ChangeOutcome ConfigController::Apply(std::string_view yaml, std::string_view so
   return ApplyLocked(yaml, source, dry_run);
 }
 
-ChangeOutcome ConfigController::ApplyLocked(std::string_view yaml,
-                                            std::string_view source, bool dry_run) {
+ChangeOutcome ConfigController::ApplyLocked(std::string_view yaml, std::string_view source,
+                                            bool dry_run) {
   model::PlannedAddresses keep = model::PlannedAddressesOf(current_topology_);
   Analysis a = AnalyzeConfig(yaml, {options_.interface_prefix, &current_topology_, &keep});
   if (!a.syntax_ok || a.findings.HasErrors()) {
-    return Failure(absl::InvalidArgumentError(StrCat(
-                       "configuration rejected, nothing changed: ", FirstErrors(a.findings))),
+    return Failure(absl::InvalidArgumentError(StrCat("configuration rejected, nothing changed: ",
+                                                     FirstErrors(a.findings))),
                    a.findings);
   }
   if (!a.has_vehicle()) {
@@ -221,27 +230,24 @@ ChangeOutcome ConfigController::ApplyLocked(std::string_view yaml,
   plan::PlanDiff diff = plan::DiffPlans(current_plan_, *a.plan);
   ChangeOutcome out;
   out.findings = a.findings;
-  out.affected_components.assign(diff.affected_components.begin(),
-                                 diff.affected_components.end());
-  absl::StatusOr<std::optional<store::ConfigVersion>> existing =
-      store_.FindByHash(a.content_hash);
+  out.affected_components.assign(diff.affected_components.begin(), diff.affected_components.end());
+  absl::StatusOr<std::optional<store::ConfigVersion>> existing = store_.FindByHash(a.content_hash);
   if (!existing.ok()) return Failure(existing.status(), a.findings);
   absl::StatusOr<std::optional<store::ConfigVersion>> current = store_.Current();
   if (!current.ok()) return Failure(current.status(), a.findings);
 
   if (dry_run) {
     out.message = StrCat("dry run: configuration is valid; ", diff.changes.size(),
-                               " dataplane change(s) across ",
-                               out.affected_components.size(), " component(s) would apply");
+                         " dataplane change(s) across ", out.affected_components.size(),
+                         " component(s) would apply");
     if (current->has_value()) out.version_id = (*current)->id;
     return out;
   }
-  if (existing->has_value() && current->has_value() &&
-      (*existing)->id == (*current)->id) {
+  if (existing->has_value() && current->has_value() && (*existing)->id == (*current)->id) {
     out.version_id = (*current)->id;
     out.affected_components.clear();
-    out.message = StrCat("configuration unchanged: version ", (*current)->id,
-                               " is already current");
+    out.message =
+        StrCat("configuration unchanged: version ", (*current)->id, " is already current");
     return out;
   }
   std::optional<int64_t> existing_id;
@@ -260,8 +266,7 @@ ChangeOutcome ConfigController::ApplyLocked(std::string_view yaml,
   return activated;
 }
 
-ChangeOutcome ConfigController::Activate(const Analysis& a,
-                                         std::optional<int64_t> existing_id,
+ChangeOutcome ConfigController::Activate(const Analysis& a, std::optional<int64_t> existing_id,
                                          std::string_view source) {
   // Dataplane first, then the store: a version is acknowledged only once
   // it is both applied and durable. A crash in between leaves the old
@@ -274,8 +279,7 @@ ChangeOutcome ConfigController::Activate(const Analysis& a,
     return Failure(absl::UnavailableError(StrCat(
         "dataplane (", backend_.mode(), ") failed to apply: ", applied.status().message(),
         restore.ok() ? "; previous configuration restored"
-                     : StrCat("; restoring the previous one also failed: ",
-                                    restore.message()))));
+                     : StrCat("; restoring the previous one also failed: ", restore.message()))));
   }
   ChangeOutcome out;
   // What the dataplane really changed, not what the plans differ in.
@@ -285,8 +289,8 @@ ChangeOutcome ConfigController::Activate(const Analysis& a,
     if (absl::Status s = store_.Activate(*existing_id, std::string(source)); !s.ok())
       return Failure(s);
     out.version_id = existing_id;
-    out.message = StrCat("content equals stored version ", *existing_id,
-                               ", which is current again");
+    out.message =
+        StrCat("content equals stored version ", *existing_id, ", which is current again");
   } else {
     absl::StatusOr<store::ConfigVersion> v =
         store_.AddAndActivate(a.canonical_yaml, a.content_hash, std::string(source),
@@ -294,8 +298,8 @@ ChangeOutcome ConfigController::Activate(const Analysis& a,
     if (!v.ok()) return Failure(v.status());
     out.version_id = v->id;
     out.created = true;
-    out.message = StrCat("configuration applied as version ", v->id, " (",
-                               backend_.mode(), " dataplane)");
+    out.message =
+        StrCat("configuration applied as version ", v->id, " (", backend_.mode(), " dataplane)");
   }
   out.changed = true;
   current_plan_ = *effective->plan;
@@ -311,14 +315,14 @@ ChangeOutcome ConfigController::Update(std::string_view yaml, bool incremental) 
   // Report problems of the update text itself with its own positions.
   model::ParsedConfig update = model::ParseConfig(yaml);
   if (!update.syntax_ok) {
-    return Failure(absl::InvalidArgumentError(StrCat(
-                       "update rejected, nothing changed: ", FirstErrors(update.findings))),
+    return Failure(absl::InvalidArgumentError(
+                       StrCat("update rejected, nothing changed: ", FirstErrors(update.findings))),
                    update.findings);
   }
   model::MergeResult merged = model::MergeConfigYaml(current_yaml_, yaml);
   if (!merged.ok) {
-    return Failure(absl::InvalidArgumentError(StrCat(
-                       "update rejected, nothing changed: ", FirstErrors(merged.findings))),
+    return Failure(absl::InvalidArgumentError(
+                       StrCat("update rejected, nothing changed: ", FirstErrors(merged.findings))),
                    merged.findings);
   }
   ChangeOutcome out = ApplyLocked(merged.yaml, "update", false);
@@ -346,15 +350,14 @@ ChangeOutcome ConfigController::Rollback(std::string_view target) {
   std::optional<store::ConfigVersion> to;
   if (target.empty()) {
     if (!current->has_value()) {
-      return Failure(absl::FailedPreconditionError(
-          "nothing to roll back: no configuration has been applied"));
+      return Failure(
+          absl::FailedPreconditionError("nothing to roll back: no configuration has been applied"));
     }
-    absl::StatusOr<std::optional<store::ConfigVersion>> prev =
-        store_.PreviousOf((*current)->id);
+    absl::StatusOr<std::optional<store::ConfigVersion>> prev = store_.PreviousOf((*current)->id);
     if (!prev.ok()) return Failure(prev.status());
     if (!prev->has_value()) {
-      return Failure(absl::FailedPreconditionError(StrCat(
-          "nothing to roll back to: version ", (*current)->id, " is the oldest")));
+      return Failure(absl::FailedPreconditionError(
+          StrCat("nothing to roll back to: version ", (*current)->id, " is the oldest")));
     }
     to = **prev;
   } else {
@@ -386,8 +389,7 @@ plan::Plan ConfigController::CurrentPlan() {
   return current_plan_;
 }
 
-absl::StatusOr<std::vector<ComponentStatus>> ConfigController::Status(
-    std::string_view filter) {
+absl::StatusOr<std::vector<ComponentStatus>> ConfigController::Status(std::string_view filter) {
   plan::Plan plan;
   {
     std::lock_guard lock(mu_);
@@ -398,8 +400,8 @@ absl::StatusOr<std::vector<ComponentStatus>> ConfigController::Status(
   if (!observed.ok()) return observed.status();
   std::vector<ComponentStatus> out;
   for (const auto& c : plan.components) {
-    bool match = filter.empty() || c.type == filter || c.name == filter ||
-                 GlobMatch(filter, c.name);
+    bool match =
+        filter.empty() || c.type == filter || c.name == filter || GlobMatch(filter, c.name);
     if (!match) continue;
     auto it = observed->find(c.name);
     if (it == observed->end()) {

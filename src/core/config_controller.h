@@ -14,10 +14,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "core/config_analysis.h"
+#include "core/network_events.h"
 #include "dataplane/backend.h"
 #include "plan/plan_diff.h"
 #include "store/config_store.h"
-#include "core/network_events.h"
 
 namespace pharos::core {
 
@@ -32,9 +32,9 @@ struct ChangeOutcome {
   absl::Status status;
   std::string message;
   model::Findings findings;
-  std::optional<int64_t> version_id;  // the current version afterwards
-  bool changed = false;               // a different version became current
-  bool created = false;               // a new version was stored
+  std::optional<int64_t> version_id;             // the current version afterwards
+  bool changed = false;                          // a different version became current
+  bool created = false;                          // a new version was stored
   std::vector<std::string> affected_components;  // from the plan diff
 };
 
@@ -47,12 +47,20 @@ struct ComponentStatus {
   std::string detail;  // why it is not "up"
 };
 
-// The pods requested at run time, as a vehicle document to merge into the
-// configuration (MergeConfigYaml); "" when there are none.
+// A pod requested at run time, parsed, with the VM it goes under.
+struct RuntimePodSpec {
+  std::string soc;
+  std::string vm;
+  model::PodSpec pod;
+};
+
+// The pods requested at run time, added to the configuration's parsed
+// document before every plan (no YAML re-parsed: a batch of pods costs a
+// validation and a plan, not a parse of the whole vehicle).
 class RuntimePodOverlay {
  public:
   virtual ~RuntimePodOverlay() = default;
-  virtual std::string OverlayYaml() = 0;
+  virtual std::vector<RuntimePodSpec> OverlayPods() = 0;
 };
 
 class ConfigController {

@@ -1,11 +1,11 @@
 #include "core/diagnostics.h"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <map>
 #include <set>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "common/strings.h"
 #include "dataplane/kernel.h"
@@ -34,9 +34,9 @@ std::map<std::string, std::string> NodeOfNamespace(const plan::Plan& plan) {
 
 absl::Status Diagnostics::RequireKernel() const {
   if (backend_.kernel()) return absl::OkStatus();
-  return absl::FailedPreconditionError(StrCat(
-      "pharosd runs with --dataplane=", backend_.mode(),
-      ": nothing is built in the kernel to test; start it with --dataplane=emulated"));
+  return absl::FailedPreconditionError(
+      StrCat("pharosd runs with --dataplane=", backend_.mode(),
+             ": nothing is built in the kernel to test; start it with --dataplane=emulated"));
 }
 
 absl::StatusOr<Diagnostics::Endpoint> Diagnostics::Resolve(const plan::Plan& plan,
@@ -55,14 +55,13 @@ absl::StatusOr<Diagnostics::Endpoint> Diagnostics::Resolve(const plan::Plan& pla
       return Endpoint{nodes[a.netns], backend_.LocalNamespace(a.netns), true, *ip};
     }
     if (!need_namespace) return Endpoint{std::string(text), "", false, *ip};
-    return absl::NotFoundError(StrCat(
-        "no component of the vehicle has address ", text,
-        ": a test starts inside a component (see pharosctl status)"));
+    return absl::NotFoundError(StrCat("no component of the vehicle has address ", text,
+                                      ": a test starts inside a component (see pharosctl status)"));
   }
-  return absl::NotFoundError(StrCat(
-      "no component or address '", text,
-      "' in the current configuration (services are looked up once the service registry "
-      "exists; use a component name or an IP address; see pharosctl status)"));
+  return absl::NotFoundError(
+      StrCat("no component or address '", text,
+             "' in the current configuration (services are looked up once the service registry "
+             "exists; use a component name or an IP address; see pharosctl status)"));
 }
 
 absl::StatusOr<ConnectivityAnswer> Diagnostics::TestConnectivity(const ConnectivityQuery& q) {
@@ -78,9 +77,8 @@ absl::StatusOr<ConnectivityAnswer> Diagnostics::TestConnectivity(const Connectiv
     return absl::InvalidArgumentError(StrCat(protocol, " needs a port between 1 and 65535"));
   }
   if (q.timeout_ms < 0 || q.timeout_ms > kMaxTimeoutMs) {
-    return absl::InvalidArgumentError(
-        StrCat("timeout_ms must be between 0 (default ", kDefaultTimeoutMs, ") and ",
-               kMaxTimeoutMs));
+    return absl::InvalidArgumentError(StrCat("timeout_ms must be between 0 (default ",
+                                             kDefaultTimeoutMs, ") and ", kMaxTimeoutMs));
   }
   if (auto s = RequireKernel(); !s.ok()) return s;
   plan::Plan plan = controller_.CurrentPlan();
@@ -129,8 +127,8 @@ absl::StatusOr<RouteAnswer> Diagnostics::RouteInfo(std::string_view source,
   for (int hop = 0; hop < kMaxHops; ++hop) {
     const std::string& node = nodes.count(planned_ns) ? nodes[planned_ns] : from->component;
     if (!visited.insert(planned_ns).second) {
-      answer.description = StrCat("routing loop: ", node, " is reached twice on the way to ",
-                                  target);
+      answer.description =
+          StrCat("routing loop: ", node, " is reached twice on the way to ", target);
       return answer;
     }
     answer.hop_components.push_back(node);
@@ -144,8 +142,8 @@ absl::StatusOr<RouteAnswer> Diagnostics::RouteInfo(std::string_view source,
         kernel.LookupRoute(backend_.LocalNamespace(planned_ns), to->ip);
     if (!r.ok()) {
       answer.hops.push_back(StrCat(node, ": no route to ", target));
-      answer.description = StrCat("no route to ", target, " from ", node, " (",
-                                  r.status().message(), ")");
+      answer.description =
+          StrCat("no route to ", target, " from ", node, " (", r.status().message(), ")");
       return answer;
     }
     if (r->type == 2 /* RTN_LOCAL */) {
@@ -162,11 +160,9 @@ absl::StatusOr<RouteAnswer> Diagnostics::RouteInfo(std::string_view source,
       return answer;
     }
     Ipv4Address next = r->gateway ? *r->gateway : to->ip;
-    answer.hops.push_back(StrCat(node, ": ", target,
-                                 r->gateway ? StrCat(" via ", next.ToString()) : " on-link",
-                                 r->preferred_source
-                                     ? StrCat(" src ", r->preferred_source->ToString())
-                                     : ""));
+    answer.hops.push_back(
+        StrCat(node, ": ", target, r->gateway ? StrCat(" via ", next.ToString()) : " on-link",
+               r->preferred_source ? StrCat(" src ", r->preferred_source->ToString()) : ""));
     auto it = owner.find(next.value());
     if (it == owner.end()) {
       answer.description = StrCat("the path leaves the vehicle at ", node, " towards ",
@@ -182,8 +178,8 @@ absl::StatusOr<RouteAnswer> Diagnostics::RouteInfo(std::string_view source,
 absl::StatusOr<std::vector<ComponentMetrics>> Diagnostics::Metrics(std::string_view component,
                                                                    int duration_seconds) {
   if (duration_seconds > kMaxMetricsSeconds) {
-    return absl::InvalidArgumentError(
-        StrCat("duration_seconds is at most ", kMaxMetricsSeconds, " (got ", duration_seconds, ")"));
+    return absl::InvalidArgumentError(StrCat("duration_seconds is at most ", kMaxMetricsSeconds,
+                                             " (got ", duration_seconds, ")"));
   }
   if (auto s = RequireKernel(); !s.ok()) return s;
   plan::Plan plan = controller_.CurrentPlan();

@@ -18,7 +18,7 @@ struct ConnectivityQuery {
   std::string destination;  // component name or IP address
   std::string protocol;     // icmp (default), tcp, udp
   int port = 0;
-  int timeout_ms = 0;       // 0: 1000 ms; at most 30000 ms
+  int timeout_ms = 0;  // 0: 1000 ms; at most 30000 ms
 };
 
 struct ConnectivityAnswer {
@@ -29,7 +29,7 @@ struct ConnectivityAnswer {
 
 struct RouteAnswer {
   bool routable = false;
-  std::vector<std::string> hops;          // one line per namespace crossed
+  std::vector<std::string> hops;  // one line per namespace crossed
   std::vector<std::string> hop_components;
   std::vector<std::string> policy_rules;
   std::string description;

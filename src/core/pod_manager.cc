@@ -72,6 +72,27 @@ std::string NetnsOf(const store::RuntimePod& row) {
   return "";
 }
 
+// A stored pod block (a one-item list, as under `pods:`), parsed.
+std::optional<model::PodSpec> ParseBlock(const store::RuntimePod& row) {
+  std::string block;
+  try {
+    YAML::Node list = YAML::Load(row.spec_yaml);
+    if (!list.IsSequence() || list.size() != 1) return std::nullopt;
+    YAML::Emitter out;
+    out << list[0];
+    block = out.c_str();
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  model::ParsedPod parsed = model::ParsePodNetworkYaml(block, row.name);
+  if (parsed.findings.HasErrors()) {
+    spdlog::error("runtime pod {}: stored block no longer parses: {}", row.name,
+                  FirstError(parsed.findings));
+    return std::nullopt;
+  }
+  return parsed.pod;
+}
+
 bool IsNetworkNamespace(const std::string& path) {
   struct statfs fs;
   return statfs(path.c_str(), &fs) == 0 && fs.f_type == NSFS_MAGIC;
@@ -295,24 +316,25 @@ PodRequestAnswer PodManager::Request(const std::string& node_yaml, const std::st
                  "; CompleteNetworkSetting follows")};
 }
 
-std::string PodManager::OverlayYaml() {
+std::vector<RuntimePodSpec> PodManager::OverlayPods() {
   std::lock_guard lock(mu_);
   absl::StatusOr<std::vector<store::RuntimePod>> rows = pods_.List();
-  if (!rows.ok() || rows->empty()) return "";
-  std::map<std::string, std::map<std::string, std::string>> by_soc_vm;
+  if (!rows.ok()) return {};
+  std::vector<RuntimePodSpec> out;
+  std::map<std::string, ParsedBlock> still_there;
   for (const auto& r : *rows) {
     if (r.state == "removing" || held_.count(r.name)) continue;
-    by_soc_vm[r.soc][r.vm] += r.spec_yaml;
-  }
-  if (by_soc_vm.empty()) return "";
-  std::string y = "vehicle:\n  socs:\n";
-  for (const auto& [soc, vms] : by_soc_vm) {
-    StrAppend(&y, "    - name: \"", soc, "\"\n      vms:\n");
-    for (const auto& [vm, pods] : vms) {
-      StrAppend(&y, "        - name: \"", vm, "\"\n          pods:\n", pods);
+    auto cached = parsed_.find(r.name);
+    if (cached == parsed_.end() || cached->second.yaml != r.spec_yaml) {
+      std::optional<model::PodSpec> pod = ParseBlock(r);
+      if (!pod) continue;
+      cached = parsed_.insert_or_assign(r.name, ParsedBlock{r.spec_yaml, std::move(*pod)}).first;
     }
+    out.push_back({r.soc, r.vm, cached->second.pod});
+    still_there.insert(*cached);
   }
-  return y;
+  parsed_ = std::move(still_there);
+  return out;
 }
 
 absl::StatusOr<std::vector<PodLease>> PodManager::Leases() {

@@ -72,7 +72,7 @@ class PodManager : public RuntimePodOverlay {
   absl::Status Await(const std::string& request_id, std::chrono::milliseconds timeout);
   absl::StatusOr<std::vector<PodLease>> Leases();
 
-  std::string OverlayYaml() override;
+  std::vector<RuntimePodSpec> OverlayPods() override;
 
  private:
   void Run();
@@ -96,6 +96,11 @@ class PodManager : public RuntimePodOverlay {
   std::condition_variable cv_;
   bool work_ = false;
   bool stop_ = false;
+  struct ParsedBlock {
+    std::string yaml;
+    model::PodSpec pod;
+  };
+  std::map<std::string, ParsedBlock> parsed_;  // by pod: stored blocks parse once
   std::set<std::string> held_;  // pending pods kept out of the overlay while isolating
   // Results of container-id requests until Await collects them.
   std::map<std::string, absl::Status> finished_;

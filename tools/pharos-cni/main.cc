@@ -69,17 +69,17 @@ int main() {
   json request = {{"command", command},        {"containerId", Env("CNI_CONTAINERID")},
                   {"netns", Env("CNI_NETNS")}, {"ifname", Env("CNI_IFNAME")},
                   {"args", Env("CNI_ARGS")},   {"config", config}};
-  absl::StatusOr<json> answer =
+  cni::ExchangeResult exchanged =
       cni::Exchange(socket, request, std::chrono::milliseconds(timeout_ms));
-  if (!answer.ok()) {
+  if (!exchanged.ok) {
     int code = command == "STATUS" ? cni::kPluginNotAvailable : cni::kTryAgainLater;
-    return Fail(version, code, "pharosd is not reachable", std::string(answer.status().message()));
+    return Fail(version, code, "pharosd is not reachable", exchanged.error);
   }
-  int code = answer->value("code", 999);
+  const json& answer = exchanged.answer;
+  int code = answer.value("code", 999);
   if (code != 0) {
-    return Fail(version, code, answer->value("msg", "pharosd refused"),
-                answer->value("details", ""));
+    return Fail(version, code, answer.value("msg", "pharosd refused"), answer.value("details", ""));
   }
-  if (command == "ADD") std::cout << (*answer)["result"].dump(2) << "\n";
+  if (command == "ADD") std::cout << answer["result"].dump(2) << "\n";
   return 0;
 }
