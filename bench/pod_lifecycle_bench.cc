@@ -36,10 +36,11 @@ using Clock = std::chrono::steady_clock;
 // Records when each completion arrives.
 class TimingSink : public pharos::core::CompletionSink {
  public:
-  absl::Status Complete(const std::string& request_id, const std::string&,
-                        pharos::core::Completion result, const std::string&) override {
+  absl::Status CompleteAll(const std::vector<pharos::core::CompletionRecord>& batch) override {
     std::lock_guard lock(mu_);
-    done_[request_id] = {Clock::now(), result == pharos::core::Completion::kOk};
+    for (const auto& c : batch) {
+      done_[c.request_id] = {Clock::now(), c.result == pharos::core::Completion::kOk};
+    }
     cv_.notify_all();
     return absl::OkStatus();
   }

@@ -39,15 +39,26 @@ absl::Status Notifier::Record(const std::string& component, const std::string& k
   return absl::OkStatus();
 }
 
-absl::Status Notifier::Complete(const std::string& request_id, const std::string& pod,
-                                core::Completion result, const std::string& details) {
-  api::v1::CompleteNetworkSettingRequest req;
-  req.set_request_id(request_id);
-  req.set_status(result == core::Completion::kOk        ? api::v1::CompleteNetworkSettingRequest::OK
-                 : result == core::Completion::kTimeout ? api::v1::CompleteNetworkSettingRequest::TIMEOUT
-                                                        : api::v1::CompleteNetworkSettingRequest::ERROR);
-  req.set_details(details);
-  return Enqueue(kCompleteNetworkSetting, pod, req);
+absl::Status Notifier::CompleteAll(const std::vector<core::CompletionRecord>& batch) {
+  if (batch.empty()) return absl::OkStatus();
+  std::lock_guard lock(mu_);
+  store::Transaction tx(db_);
+  if (!tx.status().ok()) return tx.status();
+  for (const auto& c : batch) {
+    api::v1::CompleteNetworkSettingRequest req;
+    req.set_request_id(c.request_id);
+    req.set_status(c.result == core::Completion::kOk ? api::v1::CompleteNetworkSettingRequest::OK
+                   : c.result == core::Completion::kTimeout
+                       ? api::v1::CompleteNetworkSettingRequest::TIMEOUT
+                       : api::v1::CompleteNetworkSettingRequest::ERROR);
+    req.set_details(c.details);
+    absl::StatusOr<int64_t> id =
+        outbox_.Enqueue(kCompleteNetworkSetting, c.pod, req.SerializeAsString());
+    if (!id.ok()) return id.status();
+  }
+  if (absl::Status s = tx.Commit(); !s.ok()) return s;
+  if (wakeup_) wakeup_();
+  return absl::OkStatus();
 }
 
 absl::Status Notifier::Enqueue(const std::string& kind, const std::string& component,

@@ -4,12 +4,12 @@
 // (the dispatcher and the controller work concurrently).
 #pragma once
 
+#include <google/protobuf/message.h>
+
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
-
-#include <google/protobuf/message.h>
 
 #include "core/network_events.h"
 #include "core/pod_manager.h"
@@ -30,8 +30,7 @@ class Notifier : public core::NetworkEventRecorder, public core::CompletionSink 
 
   absl::Status Record(const std::string& component, const std::string& kind,
                       const std::string& detail) override;
-  absl::Status Complete(const std::string& request_id, const std::string& pod,
-                        core::Completion result, const std::string& details) override;
+  absl::Status CompleteAll(const std::vector<core::CompletionRecord>& batch) override;
   // Queues any notification (`kind` above). Later issues use this path.
   absl::Status Enqueue(const std::string& kind, const std::string& component,
                        const google::protobuf::Message& request);

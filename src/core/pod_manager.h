@@ -26,12 +26,19 @@ namespace pharos::core {
 
 enum class Completion { kOk, kError, kTimeout };
 
+struct CompletionRecord {
+  std::string request_id;
+  std::string pod;
+  Completion result = Completion::kOk;
+  std::string details;
+};
+
 // Where completions go (the callbacks module: the outbox).
 class CompletionSink {
  public:
   virtual ~CompletionSink() = default;
-  virtual absl::Status Complete(const std::string& request_id, const std::string& pod,
-                                Completion result, const std::string& details) = 0;
+  // In order, all or none (one outbox transaction).
+  virtual absl::Status CompleteAll(const std::vector<CompletionRecord>& batch) = 0;
 };
 
 struct PodRequestAnswer {
@@ -76,7 +83,8 @@ class PodManager : public RuntimePodOverlay {
 
  private:
   void Run();
-  void ProcessPending();
+  // False when the batch's outcome could not be stored (retry later).
+  bool ProcessPending();
   void CollectGarbage();
   // Applies with every runtime pod; when that fails and several are new,
   // finds out which ones fail by adding them one at a time. Returns the
@@ -86,6 +94,7 @@ class PodManager : public RuntimePodOverlay {
   // Reports a request's outcome: to Piccolo through the sink, or to the
   // waiting pharos-cni call. Call with mu_ held.
   absl::Status Finish(const store::RuntimePod& pod, Completion result, const std::string& details);
+  void Answer(const CompletionRecord& record);  // to Await; mu_ held
 
   ConfigController& controller_;
   store::PodStore pods_;

@@ -10,22 +10,30 @@ constexpr char kColumns[] =
     "container_id";
 
 RuntimePod ReadRow(const Statement& st) {
-  return {st.ColumnText(0), st.ColumnText(1), st.ColumnText(2),  st.ColumnText(3),
-          st.ColumnText(4), st.ColumnText(5), st.ColumnText(6),  st.ColumnText(7),
+  return {st.ColumnText(0), st.ColumnText(1), st.ColumnText(2), st.ColumnText(3),
+          st.ColumnText(4), st.ColumnText(5), st.ColumnText(6), st.ColumnText(7),
           st.ColumnText(8), st.ColumnText(9), st.ColumnText(10)};
 }
 
 }  // namespace
 
 absl::Status PodStore::Put(const RuntimePod& p) {
-  absl::StatusOr<Statement> st = db_.Prepare(
-      std::string("INSERT OR REPLACE INTO runtime_pods(") + kColumns +
-      ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);");
+  absl::StatusOr<Statement> st =
+      db_.Prepare(std::string("INSERT OR REPLACE INTO runtime_pods(") + kColumns +
+                  ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);");
   if (!st.ok()) return st.status();
-  absl::Status s = st->Bind(1, p.name).Bind(2, p.soc).Bind(3, p.vm).Bind(4, p.subnet)
-                       .Bind(5, p.ip).Bind(6, p.spec_yaml).Bind(7, p.request_id)
-                       .Bind(8, p.state).Bind(9, p.deadline_at).Bind(10, p.created_at)
-                       .Bind(11, p.container_id).Run();
+  absl::Status s = st->Bind(1, p.name)
+                       .Bind(2, p.soc)
+                       .Bind(3, p.vm)
+                       .Bind(4, p.subnet)
+                       .Bind(5, p.ip)
+                       .Bind(6, p.spec_yaml)
+                       .Bind(7, p.request_id)
+                       .Bind(8, p.state)
+                       .Bind(9, p.deadline_at)
+                       .Bind(10, p.created_at)
+                       .Bind(11, p.container_id)
+                       .Run();
   if (!s.ok() && s.message().find("UNIQUE") != std::string_view::npos) {
     return absl::AlreadyExistsError("address " + p.ip + " is leased to another pod");
   }
@@ -33,8 +41,7 @@ absl::Status PodStore::Put(const RuntimePod& p) {
 }
 
 absl::Status PodStore::SetState(const std::string& name, const std::string& state) {
-  absl::StatusOr<Statement> st =
-      db_.Prepare("UPDATE runtime_pods SET state = ? WHERE name = ?;");
+  absl::StatusOr<Statement> st = db_.Prepare("UPDATE runtime_pods SET state = ? WHERE name = ?;");
   if (!st.ok()) return st.status();
   return st->Bind(1, state).Bind(2, name).Run();
 }
@@ -43,6 +50,20 @@ absl::Status PodStore::Remove(const std::string& name) {
   absl::StatusOr<Statement> st = db_.Prepare("DELETE FROM runtime_pods WHERE name = ?;");
   if (!st.ok()) return st.status();
   return st->Bind(1, name).Run();
+}
+
+absl::Status PodStore::Settle(const std::vector<std::string>& ready,
+                              const std::vector<std::string>& gone) {
+  if (ready.empty() && gone.empty()) return absl::OkStatus();
+  Transaction tx(db_);
+  if (!tx.status().ok()) return tx.status();
+  for (const auto& name : ready) {
+    if (absl::Status s = SetState(name, "ready"); !s.ok()) return s;
+  }
+  for (const auto& name : gone) {
+    if (absl::Status s = Remove(name); !s.ok()) return s;
+  }
+  return tx.Commit();
 }
 
 absl::StatusOr<std::optional<RuntimePod>> PodStore::Get(const std::string& name) {

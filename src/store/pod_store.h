@@ -32,6 +32,8 @@ class PodStore {
   absl::Status Put(const RuntimePod& pod);
   absl::Status SetState(const std::string& name, const std::string& state);
   absl::Status Remove(const std::string& name);
+  // One transaction: `ready` become ready, `gone` are deleted.
+  absl::Status Settle(const std::vector<std::string>& ready, const std::vector<std::string>& gone);
   absl::StatusOr<std::optional<RuntimePod>> Get(const std::string& name);
   // In request order (the last request for a pod counts): completions
   // follow it.
