@@ -158,6 +158,30 @@ TEST_F(CniPluginTest, AddCheckDelExactlyAsARuntimeDoes) {
   EXPECT_EQ(gone.answer["code"], 3);
 }
 
+TEST_F(CniPluginTest, APodWhoseRuntimeNamespaceVanishedIsReleasedOnStart) {
+  std::string keep = RuntimeNamespace("keep"), lost = RuntimeNamespace("lost");
+  ASSERT_EQ(Plugin("ADD", "aaaa1", keep, config_, "K8S_POD_NAME=keep").exit_code, 0);
+  ASSERT_EQ(Plugin("ADD", "aaaa2", lost, config_, "K8S_POD_NAME=lost").exit_code, 0);
+  // pharosd dies; meanwhile the runtime drops one namespace without a DEL.
+  daemon_->Kill9();
+  std::string out;
+  ASSERT_EQ(RunCommand("ip netns del " + lost, &out), 0) << out;
+  StartDaemon();
+  std::map<std::string, std::string> leases;
+  for (int i = 0; i < 50; ++i) {
+    leases = LeaseIps();
+    if (leases.size() == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(leases.size(), 1u);
+  EXPECT_TRUE(leases.count("keep"));
+  // The lost pod's name is gone too; the kept one still works.
+  auto names = NamespacesWithPrefix(prefix_);
+  EXPECT_EQ(std::find(names.begin(), names.end(), prefix_ + "lost"), names.end());
+  EXPECT_EQ(RunCommand("ip netns exec " + keep + " ping -c 1 -W 1 10.2.1.2", &out), 0) << out;
+  EXPECT_NE(daemon_->Log().find("released pod lost"), std::string::npos);
+}
+
 TEST_F(CniPluginTest, ErrorsComeBackInTheCniFormatWithTheRightCodes) {
   std::string ns = RuntimeNamespace("bad");
   struct Case {
