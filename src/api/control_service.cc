@@ -107,4 +107,32 @@ grpc::Status ControlServiceImpl::ListLeases(grpc::ServerContext*, const ctl::Lis
   return grpc::Status::OK;
 }
 
+grpc::Status ControlServiceImpl::ListServices(grpc::ServerContext*,
+                                              const pharos::ctl::v1::ListServicesRequest* req,
+                                              pharos::ctl::v1::ListServicesResponse* resp) {
+  if (!services_) return NotBuiltYet("ListServices", "this pharosd runs without the registry");
+  core::ServiceFilter filter{req->protocol(),
+                             req->namespace_(),
+                             req->status(),
+                             {req->metadata().begin(), req->metadata().end()}};
+  absl::StatusOr<std::vector<core::ServiceView>> services = services_->List(filter);
+  if (!services.ok()) return ToGrpcStatus(services.status());
+  for (const auto& v : *services) {
+    const store::ServiceRecord& r = v.record;
+    auto* out = resp->add_services();
+    out->set_service_id(r.id);
+    out->set_name(r.name);
+    out->set_protocol(r.protocol);
+    out->set_host(r.host);
+    out->set_port(r.port);
+    out->mutable_metadata()->insert(r.metadata.begin(), r.metadata.end());
+    out->set_location(r.location);
+    out->set_namespace_(v.k8s_namespace);
+    out->set_source(r.source);
+    out->set_status(r.status);
+    out->set_updated_at(r.updated_at);
+  }
+  return grpc::Status::OK;
+}
+
 }  // namespace pharos::api

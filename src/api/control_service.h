@@ -3,9 +3,10 @@
 
 #include "core/config_controller.h"
 #include "core/pod_manager.h"
+#include "core/service_registry.h"
+#include "pharos/ctl/v1/pharos_control.grpc.pb.h"
 #include "store/event_store.h"
 #include "store/outbox_store.h"
-#include "pharos/ctl/v1/pharos_control.grpc.pb.h"
 
 namespace pharos::api {
 
@@ -19,8 +20,13 @@ struct CallbackInfo {
 class ControlServiceImpl final : public pharos::ctl::v1::PharosControlService::Service {
  public:
   ControlServiceImpl(core::ConfigController& controller, store::EventStore* events,
-                     CallbackInfo callbacks = CallbackInfo(), core::PodManager* pods = nullptr)
-      : controller_(controller), events_(events), callbacks_(std::move(callbacks)), pods_(pods) {}
+                     CallbackInfo callbacks = CallbackInfo(), core::PodManager* pods = nullptr,
+                     core::ServiceRegistry* services = nullptr)
+      : controller_(controller),
+        events_(events),
+        callbacks_(std::move(callbacks)),
+        pods_(pods),
+        services_(services) {}
 
   grpc::Status ListConfigVersions(grpc::ServerContext*,
                                   const pharos::ctl::v1::ListConfigVersionsRequest*,
@@ -40,12 +46,15 @@ class ControlServiceImpl final : public pharos::ctl::v1::PharosControlService::S
                                  pharos::ctl::v1::GetCallbackStatusResponse*) override;
   grpc::Status ListLeases(grpc::ServerContext*, const pharos::ctl::v1::ListLeasesRequest*,
                           pharos::ctl::v1::ListLeasesResponse*) override;
+  grpc::Status ListServices(grpc::ServerContext*, const pharos::ctl::v1::ListServicesRequest*,
+                            pharos::ctl::v1::ListServicesResponse*) override;
 
  private:
   core::ConfigController& controller_;
   store::EventStore* events_;
   CallbackInfo callbacks_;
   core::PodManager* pods_;
+  core::ServiceRegistry* services_;
 };
 
 }  // namespace pharos::api

@@ -22,8 +22,7 @@ void ToProto(const core::ComponentStatus& c,
   for (const auto& peer : c.connected_to) out->add_connected_to(peer);
 }
 
-void ToProto(const store::ConfigVersion& v, bool current,
-             pharos::ctl::v1::ConfigVersion* out) {
+void ToProto(const store::ConfigVersion& v, bool current, pharos::ctl::v1::ConfigVersion* out) {
   out->set_id(StrCat(v.id));
   out->set_content_hash(v.content_hash);
   out->set_created_at(v.created_at);

@@ -20,7 +20,6 @@ void AddIssues(const model::Findings& findings, RepeatedIssues* out) {
 void ToProto(const core::ComponentStatus& c,
              pharos::api::v1::GetNetworkStatusResponse::ComponentStatus* out);
 
-void ToProto(const store::ConfigVersion& v, bool current,
-             pharos::ctl::v1::ConfigVersion* out);
+void ToProto(const store::ConfigVersion& v, bool current, pharos::ctl::v1::ConfigVersion* out);
 
 }  // namespace pharos::api

@@ -6,9 +6,9 @@
 #include <cmath>
 #include <cstdint>
 
-#include "common/strings.h"
 #include "api/conversions.h"
 #include "api/grpc_status.h"
+#include "common/strings.h"
 
 namespace pharos::api {
 namespace {
@@ -17,9 +17,7 @@ constexpr char kPodLifecycle[] =
     "pod network setup (IPAM, namespace wiring, CompleteNetworkSetting callbacks) "
     "arrives with the pod-lifecycle work; configure pods through the vehicle YAML "
     "meanwhile";
-constexpr char kRegistry[] =
-    "the service registry (register/deregister/update, health, discovery) has not "
-    "landed yet";
+constexpr char kRegistry[] = "this pharosd runs without the service registry";
 constexpr char kSecurity[] =
     "the security controller (nftables policy, events, emergency modes) has not "
     "landed yet";
@@ -29,8 +27,7 @@ void LogOutcome(std::string_view rpc, const core::ChangeOutcome& out) {
   if (out.status.ok()) {
     spdlog::info("{}: {} (affected: {})", rpc, out.message, out.affected_components.size());
   } else {
-    spdlog::warn("{}: {} ({})", rpc, out.message,
-                 absl::StatusCodeToString(out.status.code()));
+    spdlog::warn("{}: {} ({})", rpc, out.message, absl::StatusCodeToString(out.status.code()));
   }
 }
 
@@ -84,17 +81,16 @@ grpc::Status PharosServiceImpl::UpdateNetworkConfiguration(
   return ToGrpcStatus(out.status, {resp, &issues});
 }
 
-grpc::Status PharosServiceImpl::ValidateConfiguration(
-    grpc::ServerContext*, const v1::ValidateConfigurationRequest* req,
-    v1::ValidateConfigurationResponse* resp) {
+grpc::Status PharosServiceImpl::ValidateConfiguration(grpc::ServerContext*,
+                                                      const v1::ValidateConfigurationRequest* req,
+                                                      v1::ValidateConfigurationResponse* resp) {
   core::Analysis a = controller_.Validate(req->config_yaml());
   resp->set_valid(a.valid());
   AddIssues(a.findings, resp->mutable_issues());
   if (!a.syntax_ok) {
     // Not YAML at all: the caller sent a bad argument (Velocitas table).
     std::string first = a.findings.items().empty() ? "" : a.findings.items()[0].description;
-    return ToGrpcStatus(absl::InvalidArgumentError(StrCat("config_yaml: ", first)),
-                        {resp});
+    return ToGrpcStatus(absl::InvalidArgumentError(StrCat("config_yaml: ", first)), {resp});
   }
   return grpc::Status::OK;
 }
@@ -113,9 +109,9 @@ grpc::Status PharosServiceImpl::ApplyConfiguration(grpc::ServerContext*,
   return ToGrpcStatus(out.status, {resp, &issues});
 }
 
-grpc::Status PharosServiceImpl::RollbackConfiguration(
-    grpc::ServerContext*, const v1::RollbackConfigurationRequest* req,
-    v1::RollbackConfigurationResponse* resp) {
+grpc::Status PharosServiceImpl::RollbackConfiguration(grpc::ServerContext*,
+                                                      const v1::RollbackConfigurationRequest* req,
+                                                      v1::RollbackConfigurationResponse* resp) {
   core::ChangeOutcome out = controller_.Rollback(req->target_version());
   LogOutcome("RollbackConfiguration", out);
   resp->set_success(out.status.ok());
@@ -135,23 +131,35 @@ grpc::Status PharosServiceImpl::GetNetworkStatus(grpc::ServerContext*,
 }
 
 grpc::Status PharosServiceImpl::RegisterService(grpc::ServerContext*,
-                                                const v1::RegisterServiceRequest*,
-                                                v1::RegisterServiceResponse*) {
-  return NotBuiltYet("RegisterService", kRegistry);
+                                                const v1::RegisterServiceRequest* req,
+                                                v1::RegisterServiceResponse* resp) {
+  if (!services_) return NotBuiltYet("RegisterService", kRegistry);
+  std::map<std::string, std::string> metadata(req->metadata().begin(), req->metadata().end());
+  absl::StatusOr<std::string> id =
+      services_->Register(req->service_name(), req->host(), req->port(), req->protocol(), metadata);
+  resp->set_success(id.ok());
+  if (id.ok()) resp->set_service_id(*id);
+  return ToGrpcStatus(id.status());
 }
 grpc::Status PharosServiceImpl::DeregisterService(grpc::ServerContext*,
-                                                  const v1::DeregisterServiceRequest*,
-                                                  v1::DeregisterServiceResponse*) {
-  return NotBuiltYet("DeregisterService", kRegistry);
+                                                  const v1::DeregisterServiceRequest* req,
+                                                  v1::DeregisterServiceResponse* resp) {
+  if (!services_) return NotBuiltYet("DeregisterService", kRegistry);
+  absl::Status s = services_->Deregister(req->service_id());
+  resp->set_success(s.ok());
+  return ToGrpcStatus(s);
 }
 grpc::Status PharosServiceImpl::UpdateServiceEndpoint(grpc::ServerContext*,
-                                                      const v1::UpdateServiceEndpointRequest*,
-                                                      v1::UpdateServiceEndpointResponse*) {
-  return NotBuiltYet("UpdateServiceEndpoint", kRegistry);
+                                                      const v1::UpdateServiceEndpointRequest* req,
+                                                      v1::UpdateServiceEndpointResponse* resp) {
+  if (!services_) return NotBuiltYet("UpdateServiceEndpoint", kRegistry);
+  absl::Status s = services_->UpdateEndpoint(req->service_id(), req->host(), req->port());
+  resp->set_success(s.ok());
+  return ToGrpcStatus(s);
 }
-grpc::Status PharosServiceImpl::GetServiceConnectivity(
-    grpc::ServerContext*, const v1::GetServiceConnectivityRequest* req,
-    v1::GetServiceConnectivityResponse* resp) {
+grpc::Status PharosServiceImpl::GetServiceConnectivity(grpc::ServerContext*,
+                                                       const v1::GetServiceConnectivityRequest* req,
+                                                       v1::GetServiceConnectivityResponse* resp) {
   absl::StatusOr<core::RouteAnswer> route =
       diagnostics_.RouteInfo(req->source_service(), req->target_service());
   if (!route.ok()) return ToGrpcStatus(route.status());
@@ -159,8 +167,8 @@ grpc::Status PharosServiceImpl::GetServiceConnectivity(
   resp->set_route_description(route->description);
   if (!route->routable) return grpc::Status::OK;
   // Routable in every FIB on the way; now a real packet decides.
-  absl::StatusOr<core::ConnectivityAnswer> probe = diagnostics_.TestConnectivity(
-      {req->source_service(), req->target_service(), "icmp", 0, 0});
+  absl::StatusOr<core::ConnectivityAnswer> probe =
+      diagnostics_.TestConnectivity({req->source_service(), req->target_service(), "icmp", 0, 0});
   if (!probe.ok()) return ToGrpcStatus(probe.status());
   resp->set_connected(probe->success);
   resp->set_latency_ms(static_cast<int32_t>(std::lround(probe->latency_ms)));
@@ -174,9 +182,7 @@ grpc::Status PharosServiceImpl::GetNetworkMetrics(grpc::ServerContext*,
   absl::StatusOr<std::vector<core::ComponentMetrics>> metrics =
       diagnostics_.Metrics(req->component_id(), req->duration_seconds());
   if (!metrics.ok()) return ToGrpcStatus(metrics.status());
-  auto clamp32 = [](uint64_t v) {
-    return static_cast<int32_t>(std::min<uint64_t>(v, INT32_MAX));
-  };
+  auto clamp32 = [](uint64_t v) { return static_cast<int32_t>(std::min<uint64_t>(v, INT32_MAX)); };
   for (const auto& m : *metrics) {
     auto* out = resp->add_metrics();
     out->set_component_id(m.component);
@@ -206,17 +212,17 @@ grpc::Status PharosServiceImpl::TestConnectivity(grpc::ServerContext*,
 grpc::Status PharosServiceImpl::GetRouteInfo(grpc::ServerContext*,
                                              const v1::GetRouteInfoRequest* req,
                                              v1::GetRouteInfoResponse* resp) {
-  absl::StatusOr<core::RouteAnswer> route = diagnostics_.RouteInfo(req->source(),
-                                                                   req->destination());
+  absl::StatusOr<core::RouteAnswer> route =
+      diagnostics_.RouteInfo(req->source(), req->destination());
   if (!route.ok()) return ToGrpcStatus(route.status());
   resp->set_routable(route->routable);
   for (const auto& hop : route->hops) resp->add_route_hops(hop);
   for (const auto& rule : route->policy_rules) resp->add_policy_rules(rule);
   return grpc::Status::OK;
 }
-grpc::Status PharosServiceImpl::ConfigureSecurityPolicy(
-    grpc::ServerContext*, const v1::ConfigureSecurityPolicyRequest*,
-    v1::ConfigureSecurityPolicyResponse*) {
+grpc::Status PharosServiceImpl::ConfigureSecurityPolicy(grpc::ServerContext*,
+                                                        const v1::ConfigureSecurityPolicyRequest*,
+                                                        v1::ConfigureSecurityPolicyResponse*) {
   return NotBuiltYet("ConfigureSecurityPolicy", kSecurity);
 }
 grpc::Status PharosServiceImpl::ConfigureCloudFeeding(grpc::ServerContext*,

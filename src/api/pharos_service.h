@@ -6,6 +6,7 @@
 #include "core/config_controller.h"
 #include "core/diagnostics.h"
 #include "core/pod_manager.h"
+#include "core/service_registry.h"
 #include "pharos/api/v1/pharos_network_service_connection.grpc.pb.h"
 #include "pharos/api/v1/pharos_service.grpc.pb.h"
 
@@ -16,8 +17,8 @@ namespace v1 = ::pharos::api::v1;
 class PharosServiceImpl final : public v1::PharosService::Service {
  public:
   PharosServiceImpl(core::ConfigController& controller, core::Diagnostics& diagnostics,
-                    core::PodManager* pods = nullptr)
-      : controller_(controller), diagnostics_(diagnostics), pods_(pods) {}
+                    core::PodManager* pods = nullptr, core::ServiceRegistry* services = nullptr)
+      : controller_(controller), diagnostics_(diagnostics), pods_(pods), services_(services) {}
 
   grpc::Status RequestNetworkPod(grpc::ServerContext*, const v1::RequestNetworkPodRequest*,
                                  v1::RequestNetworkPodResponse*) override;
@@ -31,16 +32,13 @@ class PharosServiceImpl final : public v1::PharosService::Service {
                                v1::RegisterServiceResponse*) override;
   grpc::Status DeregisterService(grpc::ServerContext*, const v1::DeregisterServiceRequest*,
                                  v1::DeregisterServiceResponse*) override;
-  grpc::Status UpdateServiceEndpoint(grpc::ServerContext*,
-                                     const v1::UpdateServiceEndpointRequest*,
+  grpc::Status UpdateServiceEndpoint(grpc::ServerContext*, const v1::UpdateServiceEndpointRequest*,
                                      v1::UpdateServiceEndpointResponse*) override;
-  grpc::Status ValidateConfiguration(grpc::ServerContext*,
-                                     const v1::ValidateConfigurationRequest*,
+  grpc::Status ValidateConfiguration(grpc::ServerContext*, const v1::ValidateConfigurationRequest*,
                                      v1::ValidateConfigurationResponse*) override;
   grpc::Status ApplyConfiguration(grpc::ServerContext*, const v1::ApplyConfigurationRequest*,
                                   v1::ApplyConfigurationResponse*) override;
-  grpc::Status RollbackConfiguration(grpc::ServerContext*,
-                                     const v1::RollbackConfigurationRequest*,
+  grpc::Status RollbackConfiguration(grpc::ServerContext*, const v1::RollbackConfigurationRequest*,
                                      v1::RollbackConfigurationResponse*) override;
   grpc::Status GetNetworkStatus(grpc::ServerContext*, const v1::GetNetworkStatusRequest*,
                                 v1::GetNetworkStatusResponse*) override;
@@ -56,14 +54,11 @@ class PharosServiceImpl final : public v1::PharosService::Service {
   grpc::Status ConfigureSecurityPolicy(grpc::ServerContext*,
                                        const v1::ConfigureSecurityPolicyRequest*,
                                        v1::ConfigureSecurityPolicyResponse*) override;
-  grpc::Status ConfigureCloudFeeding(grpc::ServerContext*,
-                                     const v1::ConfigureCloudFeedingRequest*,
+  grpc::Status ConfigureCloudFeeding(grpc::ServerContext*, const v1::ConfigureCloudFeedingRequest*,
                                      v1::ConfigureCloudFeedingResponse*) override;
-  grpc::Status GetCloudFeedingStatus(grpc::ServerContext*,
-                                     const v1::GetCloudFeedingStatusRequest*,
+  grpc::Status GetCloudFeedingStatus(grpc::ServerContext*, const v1::GetCloudFeedingStatusRequest*,
                                      v1::GetCloudFeedingStatusResponse*) override;
-  grpc::Status EmergencyNetworkMode(grpc::ServerContext*,
-                                    const v1::EmergencyNetworkModeRequest*,
+  grpc::Status EmergencyNetworkMode(grpc::ServerContext*, const v1::EmergencyNetworkModeRequest*,
                                     v1::EmergencyNetworkModeResponse*) override;
 
   // Shared by RequestNetworkPod and the Pullpiri alias.
@@ -75,6 +70,7 @@ class PharosServiceImpl final : public v1::PharosService::Service {
   core::ConfigController& controller_;
   core::Diagnostics& diagnostics_;
   core::PodManager* pods_;
+  core::ServiceRegistry* services_;
 };
 
 // Pullpiri's service name, answered by the same implementation.

@@ -64,9 +64,8 @@ class PiccoloClient : public CallbackClient {
 
  private:
   static grpc::Status Corrupt(const store::OutboxEntry& e) {
-    return grpc::Status(grpc::StatusCode::DATA_LOSS,
-                        "outbox entry " + std::to_string(e.id) + " (" + e.kind +
-                            ") cannot be decoded");
+    return grpc::Status(grpc::StatusCode::DATA_LOSS, "outbox entry " + std::to_string(e.id) + " (" +
+                                                         e.kind + ") cannot be decoded");
   }
   std::unique_ptr<v1::PiccoloCallbackService::Stub> stub_;
   std::chrono::milliseconds timeout_;
@@ -128,7 +127,9 @@ Dispatcher::Dispatcher(store::OutboxStore& outbox, std::unique_ptr<CallbackClien
 
 Dispatcher::~Dispatcher() { Stop(); }
 
-void Dispatcher::Start() { thread_ = std::thread([this] { Run(); }); }
+void Dispatcher::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 void Dispatcher::Stop() {
   {
@@ -167,8 +168,13 @@ void Dispatcher::Run() {
       for (const auto& entry : *batch) {
         bool skipped = false;
         grpc::Status s = client_->Send(entry, &skipped);
-        if (s.ok() || s.error_code() == grpc::StatusCode::DATA_LOSS) {
-          if (!s.ok()) spdlog::error("callback dropped: {}", s.error_message());
+        // A receiver without this (optional) notification never will have
+        // it: waiting would hold every later notification back. Completions
+        // are never given up.
+        bool not_wanted = s.error_code() == grpc::StatusCode::UNIMPLEMENTED &&
+                          entry.kind != kCompleteNetworkSetting;
+        if (s.ok() || s.error_code() == grpc::StatusCode::DATA_LOSS || not_wanted) {
+          if (!s.ok()) spdlog::error("callback {} dropped: {}", entry.kind, s.error_message());
           (void)outbox_.MarkDelivered(entry.id);
           backoff_ = std::chrono::milliseconds(0);
           continue;

@@ -6,6 +6,8 @@
 // is in the outbox when pharosd starts is delivered first.
 #pragma once
 
+#include <grpcpp/grpcpp.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -14,8 +16,6 @@
 #include <random>
 #include <string>
 #include <thread>
-
-#include <grpcpp/grpcpp.h>
 
 #include "store/outbox_store.h"
 

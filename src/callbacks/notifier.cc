@@ -61,6 +61,18 @@ absl::Status Notifier::CompleteAll(const std::vector<core::CompletionRecord>& ba
   return absl::OkStatus();
 }
 
+absl::Status Notifier::ServiceStatusChanged(const std::string& service_id,
+                                            const std::string& previous, const std::string& current,
+                                            const std::string& details) {
+  api::v1::ServiceStatusChangeNotification n;
+  n.set_service_id(service_id);
+  n.set_previous_status(previous);
+  n.set_current_status(current);
+  n.set_timestamp(FormatIso8601Utc(clock_.Now()));
+  n.set_details(details);
+  return Enqueue(kServiceStatusChange, service_id, n);
+}
+
 absl::Status Notifier::Enqueue(const std::string& kind, const std::string& component,
                                const google::protobuf::Message& request) {
   std::lock_guard lock(mu_);

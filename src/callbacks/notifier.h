@@ -13,6 +13,7 @@
 
 #include "core/network_events.h"
 #include "core/pod_manager.h"
+#include "core/service_registry.h"
 #include "store/event_store.h"
 #include "store/outbox_store.h"
 
@@ -24,13 +25,18 @@ inline constexpr char kNetworkStatusChange[] = "network_status_change";
 inline constexpr char kServiceStatusChange[] = "service_status_change";
 inline constexpr char kSecurityEvent[] = "security_event";
 
-class Notifier : public core::NetworkEventRecorder, public core::CompletionSink {
+class Notifier : public core::NetworkEventRecorder,
+                 public core::CompletionSink,
+                 public core::ServiceStatusSink {
  public:
   Notifier(store::Database& db, const Clock& clock, int64_t outbox_capacity);
 
   absl::Status Record(const std::string& component, const std::string& kind,
                       const std::string& detail) override;
   absl::Status CompleteAll(const std::vector<core::CompletionRecord>& batch) override;
+  absl::Status ServiceStatusChanged(const std::string& service_id, const std::string& previous,
+                                    const std::string& current,
+                                    const std::string& details) override;
   // Queues any notification (`kind` above). Later issues use this path.
   absl::Status Enqueue(const std::string& kind, const std::string& component,
                        const google::protobuf::Message& request);

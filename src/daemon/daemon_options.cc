@@ -7,12 +7,12 @@ namespace pharos {
 std::optional<int> ParseDaemonOptions(int argc, char** argv, DaemonOptions& o) {
   CLI::App app{"pharosd - the Pharos vehicle network controller"};
   app.set_config("--config", "", "read options from this file (INI/TOML, flag names as keys)");
-  app.add_option("--listen", o.listen,
-                 "gRPC listen address host:port (port 0 picks a free one)")
+  app.add_option("--listen", o.listen, "gRPC listen address host:port (port 0 picks a free one)")
       ->capture_default_str();
   app.add_option("--state-dir", o.state_dir, "directory of pharos.db (created if missing)")
       ->capture_default_str();
-  app.add_option("--dataplane", o.dataplane, "dataplane mode: emulated (the vehicle as namespaces on this machine), host "
+  app.add_option("--dataplane", o.dataplane,
+                 "dataplane mode: emulated (the vehicle as namespaces on this machine), host "
                  "(configure only --node here) or plan (compute, touch nothing)")
       ->check(CLI::IsMember({"plan", "emulated", "host"}))
       ->capture_default_str();
@@ -44,6 +44,33 @@ std::optional<int> ParseDaemonOptions(int argc, char** argv, DaemonOptions& o) {
       ->capture_default_str();
   app.add_option("--cni-socket", o.cni_socket,
                  "Unix socket pharos-cni talks to (mode 0600); none: no CNI")
+      ->capture_default_str();
+  app.add_option("--health-interval-ms", o.health_interval_ms,
+                 "milliseconds between two health checks of a service")
+      ->check(CLI::Range(50, 3600000))
+      ->capture_default_str();
+  app.add_option("--health-timeout-ms", o.health_timeout_ms, "milliseconds a check may take")
+      ->check(CLI::Range(10, 60000))
+      ->capture_default_str();
+  app.add_option("--health-unhealthy-after", o.health_unhealthy_after,
+                 "consecutive failed checks that make a degraded service unhealthy")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  app.add_option("--health-healthy-after", o.health_healthy_after,
+                 "consecutive good checks that make a degraded/unhealthy service healthy")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  app.add_option("--health-flap-transitions", o.health_flap_transitions,
+                 "state changes within --health-flap-window that damp a flapping service")
+      ->check(CLI::Range(2, 1000))
+      ->capture_default_str();
+  app.add_option("--health-flap-window", o.health_flap_window_seconds,
+                 "seconds: the window of the flap count")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  app.add_option("--health-damped-checks", o.health_damped_checks,
+                 "agreeing checks in a row that end the damping of a flapping service")
+      ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   app.add_option("--node", o.node, "host mode: the name of the node this machine is");
   app.add_option("--interface-prefix", o.interface_prefix,

@@ -11,15 +11,23 @@ namespace pharos {
 struct DaemonOptions {
   std::string listen = "127.0.0.1:9091";  // spec section 11.4.1
   std::string state_dir = "/var/lib/pharos";
-  std::string dataplane = "emulated";  // plan | emulated | host
-  int resync_interval_seconds = 10;    // monitor: periodic existence check
+  std::string dataplane = "emulated";                // plan | emulated | host
+  int resync_interval_seconds = 10;                  // monitor: periodic existence check
   std::string callback_endpoint = "127.0.0.1:9090";  // Piccolo (spec 11.4.1); "none": queue only
   std::string callback_flavour = "pharos";           // pharos | pullpiri
   int64_t outbox_capacity = 100000;
   int callback_max_backoff_seconds = 30;
   int pod_setup_timeout_seconds = 30;
   std::string cni_socket = "/run/pharos/cni.sock";  // pharos-cni's way in; "none": off
-  std::string node;                // host mode: which node this machine is
+  // Service health (core/service_health.h).
+  int health_interval_ms = 5000;
+  int health_timeout_ms = 1000;
+  int health_unhealthy_after = 3;
+  int health_healthy_after = 2;
+  int health_flap_transitions = 4;
+  int health_flap_window_seconds = 60;
+  int health_damped_checks = 5;
+  std::string node;  // host mode: which node this machine is
   std::string interface_prefix = "ph-";
   std::string log_level = "info";
   std::string log_format = "text";

@@ -12,22 +12,25 @@
 
 #include "api/control_service.h"
 #include "api/pharos_service.h"
+#include "callbacks/dispatcher.h"
+#include "callbacks/notifier.h"
+#include "cni/cni_service.h"
+#include "cni/socket_server.h"
 #include "common/clock.h"
 #include "core/config_controller.h"
 #include "core/pod_manager.h"
-#include "cni/cni_service.h"
-#include "cni/socket_server.h"
+#include "core/service_health.h"
+#include "core/service_probe.h"
+#include "core/service_registry.h"
 #include "daemon/daemon_options.h"
 #include "daemon/logging.h"
 #include "dataplane/backend.h"
 #include "dataplane/linux_backend.h"
 #include "dataplane/monitor.h"
 #include "model/validator.h"
-#include "callbacks/dispatcher.h"
-#include "callbacks/notifier.h"
+#include "store/config_store.h"
 #include "store/event_store.h"
 #include "store/outbox_store.h"
-#include "store/config_store.h"
 
 namespace {
 
@@ -38,9 +41,10 @@ bool IsLoopback(const std::string& listen) {
 
 int Run(const pharos::DaemonOptions& opts) {
   if (!pharos::model::IsValidInterfacePrefix(opts.interface_prefix)) {
-    spdlog::error("--interface-prefix '{}' must be at most {} characters and usable in an "
-                  "interface name (no '/', ':' or spaces)",
-                  opts.interface_prefix, pharos::model::kMaxPrefixLength);
+    spdlog::error(
+        "--interface-prefix '{}' must be at most {} characters and usable in an "
+        "interface name (no '/', ':' or spaces)",
+        opts.interface_prefix, pharos::model::kMaxPrefixLength);
     return 2;
   }
   std::error_code ec;
@@ -61,7 +65,8 @@ int Run(const pharos::DaemonOptions& opts) {
     spdlog::error("state database {}: {}", db_path, std::string(store.status().message()));
     return 1;
   }
-  auto backend = pharos::dataplane::CreateBackend({opts.dataplane, opts.node, opts.interface_prefix});
+  auto backend =
+      pharos::dataplane::CreateBackend({opts.dataplane, opts.node, opts.interface_prefix});
   if (!backend.ok()) {
     spdlog::error("{}", std::string(backend.status().message()));
     return 2;
@@ -71,7 +76,8 @@ int Run(const pharos::DaemonOptions& opts) {
   auto notify_db = pharos::store::Database::Open(db_path);
   auto dispatch_db = pharos::store::Database::Open(db_path);
   auto pods_db = pharos::store::Database::Open(db_path);
-  if (!notify_db.ok() || !dispatch_db.ok() || !pods_db.ok()) {
+  auto services_db = pharos::store::Database::Open(db_path);
+  if (!notify_db.ok() || !dispatch_db.ok() || !pods_db.ok() || !services_db.ok()) {
     spdlog::error("state database {}: cannot open more connections", db_path);
     return 1;
   }
@@ -95,11 +101,22 @@ int Run(const pharos::DaemonOptions& opts) {
     spdlog::warn("--callback-endpoint none: notifications are queued, never sent");
   }
   pharos::store::EventStore events((*store)->db(), clock);
-  pharos::core::ConfigController controller(**store, **backend,
-                                            {opts.interface_prefix}, &notifier);
+  pharos::core::ConfigController controller(**store, **backend, {opts.interface_prefix}, &notifier);
   pharos::core::PodManager pods(controller, **pods_db, notifier, clock,
                                 std::chrono::seconds(opts.pod_setup_timeout_seconds));
   controller.SetRuntimePods(&pods);
+  pharos::core::ServiceRegistry registry(**services_db, controller, clock, &notifier);
+  pharos::core::TcpHealthProber prober(controller, opts.interface_prefix,
+                                       (*backend)->mode() != "plan");
+  pharos::core::HealthPolicy health_policy;
+  health_policy.interval = std::chrono::milliseconds(opts.health_interval_ms);
+  health_policy.timeout = std::chrono::milliseconds(opts.health_timeout_ms);
+  health_policy.unhealthy_after = opts.health_unhealthy_after;
+  health_policy.healthy_after = opts.health_healthy_after;
+  health_policy.flap_transitions = opts.health_flap_transitions;
+  health_policy.flap_window = std::chrono::seconds(opts.health_flap_window_seconds);
+  health_policy.damped_stable_checks = opts.health_damped_checks;
+  pharos::core::HealthMonitor service_health(registry, prober, clock, health_policy);
   if (absl::Status s = controller.Recover(); !s.ok()) {
     // Keep serving: an operator can still inspect and roll back.
     spdlog::error("could not restore the current configuration: {}", std::string(s.message()));
@@ -114,18 +131,17 @@ int Run(const pharos::DaemonOptions& opts) {
             spdlog::error("repair failed: {}", std::string(r.status().message()));
           }
         },
-        pharos::dataplane::MonitorOptions{
-            std::chrono::milliseconds(150),
-            std::chrono::seconds(opts.resync_interval_seconds)});
+        pharos::dataplane::MonitorOptions{std::chrono::milliseconds(150),
+                                          std::chrono::seconds(opts.resync_interval_seconds)});
     monitor->Start();
   }
 
   pods.Start();
+  service_health.Start();
   // Container runtimes come in through pharos-cni.
-  pharos::cni::CniService cni_service(
-      pods, controller,
-      {opts.interface_prefix, (*backend)->mode() != "plan",
-       std::chrono::seconds(opts.pod_setup_timeout_seconds + 5)});
+  pharos::cni::CniService cni_service(pods, controller,
+                                      {opts.interface_prefix, (*backend)->mode() != "plan",
+                                       std::chrono::seconds(opts.pod_setup_timeout_seconds + 5)});
   std::unique_ptr<pharos::cni::SocketServer> cni_server;
   if (opts.cni_socket != "none") {
     cni_server = std::make_unique<pharos::cni::SocketServer>(
@@ -138,21 +154,23 @@ int Run(const pharos::DaemonOptions& opts) {
     spdlog::info("pharos-cni served on {}", opts.cni_socket);
   }
   pharos::core::Diagnostics diagnostics(controller, **backend);
-  pharos::api::PharosServiceImpl pharos_service(controller, diagnostics, &pods);
+  pharos::api::PharosServiceImpl pharos_service(controller, diagnostics, &pods, &registry);
   pharos::api::PullpiriPodServiceImpl pullpiri_service(pharos_service);
   pharos::store::OutboxStore outbox_reader((*store)->db(), clock, opts.outbox_capacity);
   pharos::api::ControlServiceImpl control_service(
       controller, &events,
-      {deliver ? opts.callback_endpoint : "", opts.callback_flavour, &outbox_reader}, &pods);
+      {deliver ? opts.callback_endpoint : "", opts.callback_flavour, &outbox_reader}, &pods,
+      &registry);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int bound_port = 0;
   if (!IsLoopback(opts.listen)) {
-    spdlog::warn("listening on {} without TLS: anyone who reaches it can reconfigure the "
-                 "vehicle network (TLS and authorization arrive with the security work)",
-                 opts.listen);
+    spdlog::warn(
+        "listening on {} without TLS: anyone who reaches it can reconfigure the "
+        "vehicle network (TLS and authorization arrive with the security work)",
+        opts.listen);
   }
   builder.AddListeningPort(opts.listen, grpc::InsecureServerCredentials(), &bound_port);
   builder.RegisterService(&pharos_service);
@@ -186,6 +204,7 @@ int Run(const pharos::DaemonOptions& opts) {
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   server->Wait();
   if (cni_server) cni_server->Stop();
+  service_health.Stop();
   pods.Stop();
   if (monitor) monitor->Stop();
   if (dispatcher) dispatcher->Stop();

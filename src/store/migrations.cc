@@ -84,6 +84,25 @@ CREATE TABLE runtime_pods (
 -- CompleteNetworkSetting goes to Piccolo for it (the plugin waits instead).
 ALTER TABLE runtime_pods ADD COLUMN container_id TEXT NOT NULL DEFAULT '';
 )sql"},
+      {6, "service registry",
+       R"sql(
+-- One row per service instance. The same name, protocol and endpoint is
+-- one service (registering it again is idempotent); ids are never reused.
+CREATE TABLE services (
+  id          TEXT PRIMARY KEY,
+  name        TEXT NOT NULL,
+  protocol    TEXT NOT NULL,     -- dds | grpc | rest | someip
+  host        TEXT NOT NULL,
+  port        INTEGER NOT NULL,
+  metadata    TEXT NOT NULL,     -- JSON object of strings
+  location    TEXT NOT NULL,     -- the vehicle component at `host`; '' outside
+  source      TEXT NOT NULL,     -- api | pod | someip | dds
+  status      TEXT NOT NULL,     -- registered | healthy | degraded | unhealthy
+  created_at  TEXT NOT NULL,
+  updated_at  TEXT NOT NULL,
+  UNIQUE(name, protocol, host, port)
+);
+)sql"},
   };
   return kMigrations;
 }

@@ -58,4 +58,23 @@ grpc::Status CallbackReceiver::NotifyNetworkStatusChange(
   return grpc::Status::OK;
 }
 
+std::vector<v1::ServiceStatusChangeNotification> CallbackReceiver::WaitForServiceChanges(
+    size_t n, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  cv_.wait_for(lock, timeout, [&] { return service_changes_.size() >= n; });
+  return service_changes_;
+}
+
+grpc::Status CallbackReceiver::NotifyServiceStatusChange(
+    grpc::ServerContext*, const v1::ServiceStatusChangeNotification* req,
+    v1::ServiceStatusChangeAcknowledgement* resp) {
+  {
+    std::lock_guard lock(mu_);
+    service_changes_.push_back(*req);
+  }
+  cv_.notify_all();
+  resp->set_acknowledged(true);
+  return grpc::Status::OK;
+}
+
 }  // namespace pharos::e2e

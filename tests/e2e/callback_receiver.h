@@ -2,14 +2,14 @@
 // records what Pharos sends and acknowledges it.
 #pragma once
 
+#include <grpcpp/grpcpp.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "pharos/api/v1/piccolo_callback_service.grpc.pb.h"
 
@@ -34,6 +34,12 @@ class CallbackReceiver final : public pharos::api::v1::PiccoloCallbackService::S
   grpc::Status CompleteNetworkSetting(grpc::ServerContext*,
                                       const pharos::api::v1::CompleteNetworkSettingRequest*,
                                       pharos::api::v1::CompleteNetworkSettingResponse*) override;
+  // Waits until at least `n` service status changes arrived.
+  std::vector<pharos::api::v1::ServiceStatusChangeNotification> WaitForServiceChanges(
+      size_t n, std::chrono::milliseconds timeout);
+  grpc::Status NotifyServiceStatusChange(
+      grpc::ServerContext*, const pharos::api::v1::ServiceStatusChangeNotification*,
+      pharos::api::v1::ServiceStatusChangeAcknowledgement*) override;
   grpc::Status NotifyNetworkStatusChange(
       grpc::ServerContext*, const pharos::api::v1::NetworkStatusChangeNotification*,
       pharos::api::v1::NetworkStatusChangeAcknowledgement*) override;
@@ -45,6 +51,7 @@ class CallbackReceiver final : public pharos::api::v1::PiccoloCallbackService::S
   std::condition_variable cv_;
   std::vector<pharos::api::v1::NetworkStatusChangeNotification> status_changes_;
   std::vector<pharos::api::v1::CompleteNetworkSettingRequest> completions_;
+  std::vector<pharos::api::v1::ServiceStatusChangeNotification> service_changes_;
 };
 
 }  // namespace pharos::e2e

@@ -42,9 +42,8 @@ bool DaemonProcess::Start() {
   if (pid_ == 0) {
     FILE* out = freopen(log.c_str(), "a", stderr);
     (void)out;
-    std::vector<std::string> argv{PHAROSD_BINARY, "--listen",     "127.0.0.1:0",
-                                  "--state-dir",  state_dir_,   "--ready-file",
-                                  ready,          "--log-level", "debug",
+    std::vector<std::string> argv{PHAROSD_BINARY, "--listen", "127.0.0.1:0", "--state-dir",
+                                  state_dir_, "--ready-file", ready, "--log-level", "debug",
                                   // Each daemon its own pharos-cni socket (a later
                                   // --cni-socket in args_ wins).
                                   "--cni-socket", state_dir_ + "/cni.sock"};

@@ -1,8 +1,8 @@
 // End to end over real gRPC: the real pharosd, a real port, a real SQLite
 // file; nothing but the public API.
-#include <gtest/gtest.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 
 #include <filesystem>
 
@@ -34,7 +34,10 @@ std::string SeedWithExtraPod() {
 
 class GrpcE2eTest : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_TRUE(daemon_.Start()); Connect(); }
+  void SetUp() override {
+    ASSERT_TRUE(daemon_.Start());
+    Connect();
+  }
   void Connect() {
     channel_ = grpc::CreateChannel(daemon_.address(), grpc::InsecureChannelCredentials());
     stub_ = v1::PharosService::NewStub(channel_);
@@ -223,10 +226,11 @@ TEST_F(GrpcE2eTest, PullpiriAliasAndUnbuiltRpcsAndPlanModeDiagnosticsAnswerClear
   s = stub_->TestConnectivity(Ctx().get(), treq, &tresp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_NE(s.error_message().find("--dataplane=emulated"), std::string::npos) << s.error_message();
-  v1::RegisterServiceResponse rresp;
-  s = stub_->RegisterService(Ctx().get(), {}, &rresp);
+  v1::EmergencyNetworkModeResponse eresp;
+  s = stub_->EmergencyNetworkMode(Ctx().get(), {}, &eresp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_NE(s.error_message().find("registry"), std::string::npos);
+  EXPECT_NE(s.error_message().find("security controller"), std::string::npos)
+      << s.error_message();
 }
 
 TEST_F(GrpcE2eTest, HealthServiceServes) {
@@ -242,8 +246,8 @@ TEST_F(GrpcE2eTest, HealthServiceServes) {
   std::condition_variable cv;
   bool done = false;
   grpc::Status result;
-  generic.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
-                    &response, [&](grpc::Status st) {
+  generic.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
+                    [&](grpc::Status st) {
                       std::lock_guard l(mu);
                       result = st;
                       done = true;
@@ -269,8 +273,7 @@ TEST(DaemonStartup, RefusesAnUnusableInterfacePrefix) {
   TempDir dir;
   DaemonProcess daemon(dir.path(), {"--dataplane=plan", "--interface-prefix=toolong-"});
   EXPECT_FALSE(daemon.Start());
-  EXPECT_NE(daemon.Log().find("--interface-prefix 'toolong-' must be at most 6"),
-            std::string::npos)
+  EXPECT_NE(daemon.Log().find("--interface-prefix 'toolong-' must be at most 6"), std::string::npos)
       << daemon.Log();
 }
 

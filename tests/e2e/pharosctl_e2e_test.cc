@@ -10,9 +10,9 @@ class PharosctlE2eTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(daemon_.Start()); }
   int Ctl(const std::string& args, std::string* out) {
-    return RunCommand(std::string(PHAROSCTL_BINARY) + " --no-color --server " +
-                          daemon_.address() + " " + args,
-                      out);
+    return RunCommand(
+        std::string(PHAROSCTL_BINARY) + " --no-color --server " + daemon_.address() + " " + args,
+        out);
   }
   std::string Example(const std::string& name) {
     return std::string(PHAROS_EXAMPLES_DIR) + "/" + name;

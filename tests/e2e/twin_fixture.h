@@ -57,11 +57,11 @@ class SeedTwinTest : public ::testing::Test {
     stub_.reset();
     ctl_.reset();
     channel_.reset();
-    daemon_ = std::make_unique<DaemonProcess>(
-        dir_.path(),
-        std::vector<std::string>{"--dataplane=emulated", "--interface-prefix=" + prefix_,
-                                 "--callback-endpoint=127.0.0.1:" + std::to_string(port_),
-                                 "--callback-max-backoff=1"});
+    std::vector<std::string> args{"--dataplane=emulated", "--interface-prefix=" + prefix_,
+                                  "--callback-endpoint=127.0.0.1:" + std::to_string(port_),
+                                  "--callback-max-backoff=1"};
+    args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+    daemon_ = std::make_unique<DaemonProcess>(dir_.path(), std::move(args));
     ASSERT_TRUE(daemon_->Start());
     channel_ = grpc::CreateChannel(daemon_->address(), grpc::InsecureChannelCredentials());
     stub_ = v1::PharosService::NewStub(channel_);
@@ -93,6 +93,7 @@ class SeedTwinTest : public ::testing::Test {
   }
 
   std::string prefix_ = UniquePrefix();
+  std::vector<std::string> extra_args_;  // more pharosd flags, set by a derived fixture
   int port_ = 0;
   TempDir dir_;
   std::unique_ptr<DaemonProcess> daemon_;

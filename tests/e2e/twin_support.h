@@ -11,7 +11,8 @@
 
 namespace pharos::e2e {
 
-// "t" + 4 random hex digits (prefixes are at most 6 characters) + "-": never the same twice, never "ph-".
+// "t" + 4 random hex digits (prefixes are at most 6 characters) + "-": never the same twice, never
+// "ph-".
 std::string UniquePrefix();
 // Named namespaces starting with `prefix`.
 std::vector<std::string> NamespacesWithPrefix(const std::string& prefix);

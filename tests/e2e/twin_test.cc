@@ -2,8 +2,8 @@
 // network namespaces on this machine; the tests send real packets through
 // it. Each test uses its own interface prefix and removes every namespace
 // with that prefix afterwards, whatever happened.
-#include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -54,12 +54,13 @@ std::string LargeVehicle(int socs, int vms, int pods) {
          "\"\n      subnet: \"10.1.0.0/24\"\n      vms:\n";
     for (int v = 1; v <= vms; ++v) {
       int vm = (s - 1) * vms + v;
-      y += "        - name: s" + std::to_string(s) + "vm" + std::to_string(v) + "\n          ip: \"10." +
-           std::to_string(1 + s) + ".0." + std::to_string(9 + v) + "\"\n          subnet: \"10." +
-           std::to_string(1 + s) + ".0.0/24\"\n          pods:\n";
+      y += "        - name: s" + std::to_string(s) + "vm" + std::to_string(v) +
+           "\n          ip: \"10." + std::to_string(1 + s) + ".0." + std::to_string(9 + v) +
+           "\"\n          subnet: \"10." + std::to_string(1 + s) + ".0.0/24\"\n          pods:\n";
       for (int p = 1; p <= pods; ++p) {
         y += "            - name: p" + std::to_string(vm) + "x" + std::to_string(p) +
-             "\n              networking:\n                type: cni\n                subnet: \"10." +
+             "\n              networking:\n                type: cni\n                subnet: "
+             "\"10." +
              std::to_string(100 + vm) + ".0.0/24\"\n";
       }
     }
@@ -267,7 +268,8 @@ TEST_F(TwinTest, IdempotentIncrementalRollbackAndTeardown) {
   stop = true;
   writer.join();
   EXPECT_FALSE(failed) << "the stream between two other pods broke during the change";
-  for (int i = 0; i < 50 && control.bytes() < sent; ++i) std::this_thread::sleep_for(milliseconds(20));
+  for (int i = 0; i < 50 && control.bytes() < sent; ++i)
+    std::this_thread::sleep_for(milliseconds(20));
   EXPECT_EQ(control.bytes(), sent.load());
   EXPECT_EQ(control.connections(), 1);
   close(fd);

@@ -59,9 +59,8 @@ int ReportRpcError(const Context& ctx, const grpc::Status& s) {
   switch (s.error_code()) {
     case grpc::StatusCode::UNAVAILABLE:
     case grpc::StatusCode::DEADLINE_EXCEEDED:
-      std::cerr << ctx.style.Red("error") << ": pharosd at " << ctx.server
-                << " is not reachable (" << s.error_message()
-                << "); is it running? set --server or PHAROS_SERVER\n";
+      std::cerr << ctx.style.Red("error") << ": pharosd at " << ctx.server << " is not reachable ("
+                << s.error_message() << "); is it running? set --server or PHAROS_SERVER\n";
       return kUnreachable;
     case grpc::StatusCode::NOT_FOUND:
       std::cerr << ctx.style.Red("not found") << ": " << s.error_message() << "\n";
@@ -70,8 +69,8 @@ int ReportRpcError(const Context& ctx, const grpc::Status& s) {
       std::cerr << ctx.style.Yellow("not supported yet") << ": " << s.error_message() << "\n";
       return kUnsupported;
     default:
-      std::cerr << ctx.style.Red("error") << " (" << s.error_code()
-                << "): " << s.error_message() << "\n";
+      std::cerr << ctx.style.Red("error") << " (" << s.error_code() << "): " << s.error_message()
+                << "\n";
       return kFailed;
   }
 }
@@ -90,8 +89,7 @@ bool IssuesFromDetails(const grpc::Status& s, std::vector<v1::ValidationIssue>* 
       issues->assign(validate.issues().begin(), validate.issues().end());
       found = true;
     } else if (any.UnpackTo(&configure)) {
-      issues->assign(configure.validation_issues().begin(),
-                     configure.validation_issues().end());
+      issues->assign(configure.validation_issues().begin(), configure.validation_issues().end());
       found = true;
     }
   }
@@ -108,7 +106,8 @@ void PrintIssuesJson(const std::vector<v1::ValidationIssue>& issues, bool valid)
 int ValidateLocal(const Context& ctx, const std::string& file, const std::string& text) {
   pharos::core::Analysis a = pharos::core::AnalyzeConfig(text, {ctx.interface_prefix, nullptr});
   std::vector<v1::ValidationIssue> issues(a.findings.items().size());
-  for (size_t i = 0; i < issues.size(); ++i) pharos::api::ToProto(a.findings.items()[i], &issues[i]);
+  for (size_t i = 0; i < issues.size(); ++i)
+    pharos::api::ToProto(a.findings.items()[i], &issues[i]);
   if (ctx.json) {
     PrintIssuesJson(issues, a.valid());
   } else {
@@ -142,8 +141,7 @@ int Validate(const Context& ctx, const std::string& file, bool local) {
   grpc::Status s = stub->ValidateConfiguration(CallContext().get(), req, &resp);
   std::vector<v1::ValidationIssue> issues;
   if (!s.ok()) {
-    if (s.error_code() != grpc::StatusCode::INVALID_ARGUMENT ||
-        !IssuesFromDetails(s, &issues)) {
+    if (s.error_code() != grpc::StatusCode::INVALID_ARGUMENT || !IssuesFromDetails(s, &issues)) {
       return ReportRpcError(ctx, s);
     }
   } else {
@@ -169,8 +167,7 @@ int Apply(const Context& ctx, const std::string& file, bool dry_run) {
   grpc::Status s = stub->ApplyConfiguration(CallContext().get(), req, &resp);
   if (!s.ok()) {
     std::vector<v1::ValidationIssue> issues;
-    if (s.error_code() == grpc::StatusCode::INVALID_ARGUMENT &&
-        IssuesFromDetails(s, &issues)) {
+    if (s.error_code() == grpc::StatusCode::INVALID_ARGUMENT && IssuesFromDetails(s, &issues)) {
       if (ctx.json) {
         PrintIssuesJson(issues, false);
       } else {
@@ -184,8 +181,7 @@ int Apply(const Context& ctx, const std::string& file, bool dry_run) {
   if (ctx.json) {
     std::cout << ToJson(resp);
   } else {
-    std::cout << ctx.style.Green(dry_run ? "valid" : "applied") << ": " << resp.message()
-              << "\n";
+    std::cout << ctx.style.Green(dry_run ? "valid" : "applied") << ": " << resp.message() << "\n";
   }
   return kOk;
 }
@@ -205,8 +201,8 @@ int Plan(const Context& ctx, const std::string& file, const std::string& version
   if (!ReadFile(file, &text)) return kUsage;
   pharos::core::Analysis a = pharos::core::AnalyzeConfig(text, {ctx.interface_prefix, nullptr});
   if (!a.plan) {
-    std::cerr << "pharosctl: " << file << " does not validate; run 'pharosctl validate "
-              << file << " --local'\n";
+    std::cerr << "pharosctl: " << file << " does not validate; run 'pharosctl validate " << file
+              << " --local'\n";
     return kFailed;
   }
   std::cout << (ctx.json ? pharos::plan::FormatPlanJson(*a.plan) + "\n"
@@ -236,19 +232,19 @@ int Diff(const Context& ctx, const std::string& from, const std::string& to,
     for (size_t i = 0; i < diff.changes.size(); ++i) {
       const auto& c = diff.changes[i];
       std::cout << (i ? ", " : "") << "{\"op\": \"" << pharos::plan::ChangeKindSymbol(c.kind)
-                << "\", \"key\": \"" << c.key << "\", \"component\": \"" << c.component
-                << "\"}";
+                << "\", \"key\": \"" << c.key << "\", \"component\": \"" << c.component << "\"}";
     }
     std::cout << "], \"affected_components\": [";
     size_t i = 0;
-    for (const auto& c : diff.affected_components) std::cout << (i++ ? ", " : "") << "\"" << c << "\"";
+    for (const auto& c : diff.affected_components)
+      std::cout << (i++ ? ", " : "") << "\"" << c << "\"";
     std::cout << "]}\n";
     return kOk;
   }
   for (const auto& c : diff.changes) {
     std::string sym(pharos::plan::ChangeKindSymbol(c.kind));
     std::string line = sym + " " + c.key + "  (" + c.component + ")";
-    std::cout << (sym == "+" ? ctx.style.Green(line)
+    std::cout << (sym == "+"   ? ctx.style.Green(line)
                   : sym == "-" ? ctx.style.Red(line)
                                : ctx.style.Yellow(line))
               << "\n";
@@ -269,8 +265,8 @@ int Rollback(const Context& ctx, const std::string& version) {
   if (ctx.json) {
     std::cout << ToJson(resp);
   } else {
-    std::cout << ctx.style.Green("rolled back") << ": " << resp.message()
-              << " (current version " << resp.current_version() << ")\n";
+    std::cout << ctx.style.Green("rolled back") << ": " << resp.message() << " (current version "
+              << resp.current_version() << ")\n";
   }
   return kOk;
 }
@@ -286,8 +282,8 @@ int Versions(const Context& ctx) {
   }
   std::vector<std::vector<std::string>> rows;
   for (const auto& v : resp.versions()) {
-    rows.push_back({(v.current() ? "* " : "  ") + v.id(), v.created_at(), v.source(),
-                    v.status(), v.content_hash().substr(0, 12)});
+    rows.push_back({(v.current() ? "* " : "  ") + v.id(), v.created_at(), v.source(), v.status(),
+                    v.content_hash().substr(0, 12)});
   }
   PrintTable({"  VERSION", "CREATED", "SOURCE", "STATUS", "HASH"}, rows);
   return kOk;

@@ -1,11 +1,12 @@
 // pharosctl's commands. Each returns an ExitCode.
 #pragma once
 
-#include <memory>
-#include <string>
-
 #include <google/protobuf/message.h>
 #include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "output.h"
 
@@ -51,5 +52,15 @@ int CallbacksStatus(const Context& ctx);
 int Ipam(const Context& ctx);
 int RequestPod(const Context& ctx, const std::string& pod, const std::string& node_file,
                const std::string& network_file, bool remove);
+
+// The service registry (service_commands.cc).
+struct ServiceQuery {
+  std::string protocol, k8s_namespace, status;
+  std::vector<std::string> metadata;  // KEY=VALUE
+};
+int Services(const Context& ctx, const ServiceQuery& query);
+int RegisterService(const Context& ctx, const std::string& name, const std::string& endpoint,
+                    const std::string& protocol, const std::vector<std::string>& metadata);
+int DeregisterService(const Context& ctx, const std::string& id);
 
 }  // namespace pharosctl

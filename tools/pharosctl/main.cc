@@ -32,7 +32,8 @@ int main(int argc, char** argv) {
   std::string file, version, from, to;
   bool local = false, dry_run = false;
 
-  auto* validate = app.add_subcommand("validate", "check a configuration file and explain every finding");
+  auto* validate =
+      app.add_subcommand("validate", "check a configuration file and explain every finding");
   validate->add_option("file", file, "YAML file ('-' for stdin)")->required();
   validate->add_flag("--local", local, "validate here, without pharosd");
 
@@ -40,11 +41,13 @@ int main(int argc, char** argv) {
   apply->add_option("file", file, "YAML file ('-' for stdin)")->required();
   apply->add_flag("--dry-run", dry_run, "validate and report, change nothing");
 
-  auto* plan = app.add_subcommand("plan", "show the network plan of a file (offline) or of a stored version");
+  auto* plan = app.add_subcommand(
+      "plan", "show the network plan of a file (offline) or of a stored version");
   plan->add_option("file", file, "YAML file; without it, ask pharosd");
   plan->add_option("--version", version, "stored version (default: current)");
 
-  auto* diff = app.add_subcommand("diff", "what changes between two versions, or a version and a file");
+  auto* diff =
+      app.add_subcommand("diff", "what changes between two versions, or a version and a file");
   diff->add_option("from", from, "version to compare from (default: current)");
   diff->add_option("to", to, "version to compare to");
   diff->add_option("--file", file, "compare against this file instead of a version");
@@ -61,7 +64,8 @@ int main(int argc, char** argv) {
   std::string source, destination, protocol = "icmp", component, format = "mermaid";
   int port = 0, timeout_ms = 1000, duration = 0, limit = 100;
   int64_t after = 0;
-  auto* routes = app.add_subcommand("routes", "the path SRC -> DST, asked of each kernel on the way");
+  auto* routes =
+      app.add_subcommand("routes", "the path SRC -> DST, asked of each kernel on the way");
   routes->add_option("source", source, "component name or IP")->required();
   routes->add_option("destination", destination, "component name or IP")->required();
 
@@ -81,12 +85,14 @@ int main(int argc, char** argv) {
   metrics->add_option("--duration", duration, "seconds to sample for bandwidth (max 60)")
       ->check(CLI::Range(0, 60));
 
-  auto* teardown = app.add_subcommand("teardown", "remove everything Pharos built; keep the versions");
+  auto* teardown =
+      app.add_subcommand("teardown", "remove everything Pharos built; keep the versions");
   auto* events = app.add_subcommand("events", "network events: drift repaired, converged on start");
   events->add_option("--after", after, "only events with a larger id");
   events->add_option("--limit", limit, "at most this many (max 1000)")->check(CLI::Range(1, 1000));
 
-  auto* doctor = app.add_subcommand("doctor", "which kernel features this machine has (needs root)");
+  auto* doctor =
+      app.add_subcommand("doctor", "which kernel features this machine has (needs root)");
   auto* topology = app.add_subcommand("topology", "the live topology as a diagram");
   topology->add_option("--format", format, "mermaid or dot")
       ->check(CLI::IsMember({"mermaid", "dot"}))
@@ -98,19 +104,40 @@ int main(int argc, char** argv) {
   auto* listen = callbacks->add_subcommand(
       "listen", "receive and print what Pharos sends (a stand-in Piccolo/Pullpiri)");
   listen->add_option("--listen", callback_listen, "host:port to serve on")->capture_default_str();
-  auto* callbacks_status = callbacks->add_subcommand("status", "the outbox: pending, dropped, last error");
+  auto* callbacks_status =
+      callbacks->add_subcommand("status", "the outbox: pending, dropped, last error");
 
   auto* ipam = app.add_subcommand("ipam", "address leases of the pods requested at run time");
   std::string pod, node_file, network_file;
   bool remove = false;
-  auto* request_pod = app.add_subcommand(
-      "request-pod", "RequestNetworkPod: set a pod's network up (or --remove it); the result "
-                     "arrives as CompleteNetworkSetting");
+  auto* request_pod =
+      app.add_subcommand("request-pod",
+                         "RequestNetworkPod: set a pod's network up (or --remove it); the result "
+                         "arrives as CompleteNetworkSetting");
   request_pod->add_option("pod", pod, "pod name")->required();
   request_pod->add_option("--node", node_file, "node YAML (spec form or Pullpiri kind: Node)")
       ->required();
   request_pod->add_option("--network", network_file, "the pod's network YAML");
   request_pod->add_flag("--remove", remove, "release the pod and its address");
+
+  pharosctl::ServiceQuery service_query;
+  std::string service_name, service_endpoint, service_protocol, service_id;
+  std::vector<std::string> service_metadata;
+  auto* services = app.add_subcommand("services", "the service registry (filters combine)");
+  services->add_option("--protocol", service_query.protocol, "dds, grpc, rest or someip");
+  services->add_option("--namespace", service_query.k8s_namespace,
+                       "namespace of the pod the service runs in");
+  services->add_option("--status", service_query.status,
+                       "registered, healthy, degraded or unhealthy");
+  services->add_option("--metadata", service_query.metadata, "KEY=VALUE (repeatable)");
+  auto* service_register = services->add_subcommand("register", "RegisterService");
+  service_register->add_option("name", service_name, "service name")->required();
+  service_register->add_option("endpoint", service_endpoint, "HOST:PORT")->required();
+  service_register->add_option("--protocol", service_protocol, "dds, grpc, rest or someip")
+      ->required();
+  service_register->add_option("--metadata", service_metadata, "KEY=VALUE (repeatable)");
+  auto* service_deregister = services->add_subcommand("deregister", "DeregisterService");
+  service_deregister->add_option("id", service_id, "service id (svc-...)")->required();
 
   try {
     app.parse(argc, argv);
@@ -150,6 +177,12 @@ int main(int argc, char** argv) {
   if (*listen) return pharosctl::CallbacksListen(ctx, callback_listen);
   if (*callbacks_status) return pharosctl::CallbacksStatus(ctx);
   if (*ipam) return pharosctl::Ipam(ctx);
+  if (*service_register) {
+    return pharosctl::RegisterService(ctx, service_name, service_endpoint, service_protocol,
+                                      service_metadata);
+  }
+  if (*service_deregister) return pharosctl::DeregisterService(ctx, service_id);
+  if (*services) return pharosctl::Services(ctx, service_query);
   if (*request_pod) {
     if (!remove && network_file.empty()) {
       std::cerr << "pharosctl request-pod: give --network FILE (or --remove)\n";

@@ -66,16 +66,14 @@ int Test(const Context& ctx, const std::string& source, const std::string& desti
   req.set_port(port);
   req.set_timeout_ms(timeout_ms);
   v1::TestConnectivityResponse resp;
-  grpc::Status s =
-      stub->TestConnectivity(CallContextFor(10 + timeout_ms / 1000).get(), req, &resp);
+  grpc::Status s = stub->TestConnectivity(CallContextFor(10 + timeout_ms / 1000).get(), req, &resp);
   if (!s.ok()) return ReportRpcError(ctx, s);
   if (ctx.json) {
     std::cout << ToJson(resp);
   } else {
-    std::cout << (resp.success() ? ctx.style.Green("PASS") : ctx.style.Red("FAIL")) << " "
-              << source << " -> " << destination << " " << (protocol.empty() ? "icmp" : protocol)
-              << (port ? "/" + std::to_string(port) : "") << ": " << resp.detailed_result()
-              << "\n";
+    std::cout << (resp.success() ? ctx.style.Green("PASS") : ctx.style.Red("FAIL")) << " " << source
+              << " -> " << destination << " " << (protocol.empty() ? "icmp" : protocol)
+              << (port ? "/" + std::to_string(port) : "") << ": " << resp.detailed_result() << "\n";
   }
   return resp.success() ? kOk : kFailed;
 }
@@ -86,8 +84,7 @@ int Metrics(const Context& ctx, const std::string& component, int duration_secon
   req.set_component_id(component);
   req.set_duration_seconds(duration_seconds);
   v1::GetNetworkMetricsResponse resp;
-  grpc::Status s =
-      stub->GetNetworkMetrics(CallContextFor(30 + duration_seconds).get(), req, &resp);
+  grpc::Status s = stub->GetNetworkMetrics(CallContextFor(30 + duration_seconds).get(), req, &resp);
   if (!s.ok()) return ReportRpcError(ctx, s);
   if (ctx.json) {
     std::cout << ToJson(resp);
@@ -180,8 +177,11 @@ int Topology(const Context& ctx, const std::string& format) {
   if (format == "dot") {
     std::cout << "graph vehicle {\n  node [shape=box, fontname=\"Helvetica\"];\n";
     for (const auto& c : resp.components()) {
-      std::string color = c.status() == "up" ? "darkgreen" : c.status() == "down" ? "red" : "orange";
-      std::cout << "  " << NodeId(c.name()) << " [label=" << Quoted(c.name() + "\\n" + c.type() + " " + c.ip_address())
+      std::string color = c.status() == "up"     ? "darkgreen"
+                          : c.status() == "down" ? "red"
+                                                 : "orange";
+      std::cout << "  " << NodeId(c.name())
+                << " [label=" << Quoted(c.name() + "\\n" + c.type() + " " + c.ip_address())
                 << ", color=" << color << (c.type() == "bridge" ? ", shape=ellipse" : "") << "];\n";
     }
     for (const auto& [a, b] : edges) std::cout << "  " << NodeId(a) << " -- " << NodeId(b) << ";\n";
@@ -190,8 +190,8 @@ int Topology(const Context& ctx, const std::string& format) {
   }
   std::cout << "graph TD\n";
   for (const auto& c : resp.components()) {
-    std::string label = Quoted(c.name() + "<br/>" + c.type() + " " + c.ip_address() + " (" +
-                               c.status() + ")");
+    std::string label =
+        Quoted(c.name() + "<br/>" + c.type() + " " + c.ip_address() + " (" + c.status() + ")");
     std::cout << "  " << NodeId(c.name())
               << (c.type() == "bridge" ? "((" + label + "))" : "[" + label + "]") << "\n";
   }

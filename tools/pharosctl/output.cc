@@ -41,8 +41,7 @@ std::string SourceLine(const std::string& source, int line) {
 }  // namespace
 
 int PrintIssues(const std::vector<pharos::api::v1::ValidationIssue>& issues,
-                const std::string& source, const std::string& file_name,
-                const Style& style) {
+                const std::string& source, const std::string& file_name, const Style& style) {
   int errors = 0, warnings = 0, infos = 0;
   for (const auto& issue : issues) {
     std::string sev = issue.severity();

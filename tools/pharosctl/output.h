@@ -40,7 +40,6 @@ void PrintTable(const std::vector<std::string>& header,
 // is the text that was validated) and a summary line. Returns the number
 // of errors.
 int PrintIssues(const std::vector<pharos::api::v1::ValidationIssue>& issues,
-                const std::string& source, const std::string& file_name,
-                const Style& style);
+                const std::string& source, const std::string& file_name, const Style& style);
 
 }  // namespace pharosctl

@@ -1,0 +1,228 @@
+#include "core/service_registry.h"
+
+#include <spdlog/spdlog.h>
+
+#include <random>
+
+#include "common/strings.h"
+
+namespace pharos::core {
+namespace {
+
+std::string NewServiceId() {
+  static thread_local std::mt19937_64 random(std::random_device{}());
+  char buf[24];
+  snprintf(buf, sizeof(buf), "svc-%016llx", static_cast<unsigned long long>(random()));
+  return buf;
+}
+
+bool IsHostnameChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.';
+}
+
+std::string CheckName(const std::string& name) {
+  if (name.empty()) return "service_name is required";
+  if (name.size() > 253) return "service_name is longer than 253 characters";
+  for (char c : name) {
+    if (static_cast<unsigned char>(c) < 0x21 || c == 0x7f) {
+      return "service_name contains spaces or control characters";
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string CheckServiceProtocol(const std::string& protocol) {
+  if (protocol == "dds" || protocol == "grpc" || protocol == "rest" || protocol == "someip") {
+    return "";
+  }
+  return StrCat("protocol '", protocol, "' is not one of dds, grpc, rest, someip");
+}
+
+std::string CheckServiceHost(const std::string& host) {
+  if (host.empty()) return "host is required";
+  if (Ipv4Address::Parse(host)) return "";
+  bool digits_and_dots = host.find_first_not_of("0123456789.") == std::string::npos;
+  if (digits_and_dots) return StrCat("host '", host, "' is not a valid IPv4 address");
+  if (host.size() > 253 || host.front() == '-' || host.front() == '.' || host.back() == '.' ||
+      host.back() == '-') {
+    return StrCat("host '", host, "' is not a valid host name");
+  }
+  for (char c : host) {
+    if (!IsHostnameChar(c)) return StrCat("host '", host, "' is not a valid host name");
+  }
+  return "";
+}
+
+ServiceRegistry::ServiceRegistry(store::Database& db, ConfigController& controller,
+                                 const Clock& clock, ServiceStatusSink* sink)
+    : services_(db), controller_(controller), clock_(clock), sink_(sink) {}
+
+std::string ServiceRegistry::LocationOf(const std::string& host) {
+  std::optional<Ipv4Address> ip = Ipv4Address::Parse(host);
+  if (!ip) return "";
+  model::Topology topo = controller_.CurrentTopology();
+  for (const auto& n : topo.nodes) {
+    if (n.ip && *n.ip == *ip) return n.name;
+  }
+  return topo.OwnerOf(*ip).value_or("");
+}
+
+void ServiceRegistry::Changed() {
+  if (listener_) listener_();
+}
+
+absl::StatusOr<std::string> ServiceRegistry::Register(
+    const std::string& name, const std::string& host, int port, const std::string& protocol,
+    const std::map<std::string, std::string>& metadata, const std::string& source) {
+  for (const std::string& problem :
+       {CheckName(name), CheckServiceProtocol(protocol), CheckServiceHost(host)}) {
+    if (!problem.empty()) return absl::InvalidArgumentError(problem);
+  }
+  if (port < 1 || port > 65535) {
+    return absl::InvalidArgumentError(StrCat("port ", port, " is not in 1-65535"));
+  }
+  std::string location = LocationOf(host);
+  {
+    std::lock_guard lock(mu_);
+    absl::StatusOr<std::optional<store::ServiceRecord>> existing =
+        services_.Find(name, protocol, host, port);
+    if (!existing.ok()) return existing.status();
+    if (existing->has_value()) return (*existing)->id;  // idempotent
+    store::ServiceRecord r;
+    r.id = NewServiceId();
+    r.name = name;
+    r.protocol = protocol;
+    r.host = host;
+    r.port = port;
+    r.metadata = metadata;
+    r.location = location;
+    r.source = source;
+    r.status = kServiceRegistered;
+    r.created_at = r.updated_at = FormatIso8601Utc(clock_.Now());
+    if (absl::Status s = services_.Insert(r); !s.ok()) return s;
+    spdlog::info("service {} ({} {}:{}) registered as {}{}", name, protocol, host, port, r.id,
+                 location.empty() ? "" : StrCat(" on ", location));
+    Changed();
+    return r.id;
+  }
+}
+
+absl::Status ServiceRegistry::Deregister(const std::string& id, const std::string& why) {
+  std::string previous;
+  {
+    std::lock_guard lock(mu_);
+    absl::StatusOr<std::optional<store::ServiceRecord>> r = services_.Get(id);
+    if (!r.ok()) return r.status();
+    if (!r->has_value()) return absl::NotFoundError(StrCat("no service with id '", id, "'"));
+    previous = (*r)->status;
+    // Reported first: a crash in between repeats the report, never loses it.
+    if (sink_) {
+      if (absl::Status s = sink_->ServiceStatusChanged(id, previous, kServiceRemoved, why);
+          !s.ok()) {
+        return s;
+      }
+    }
+    absl::StatusOr<bool> removed = services_.Remove(id);
+    if (!removed.ok()) return removed.status();
+  }
+  Changed();
+  return absl::OkStatus();
+}
+
+absl::Status ServiceRegistry::UpdateEndpoint(const std::string& id, const std::string& host,
+                                             int port) {
+  if (std::string problem = CheckServiceHost(host); !problem.empty()) {
+    return absl::InvalidArgumentError(problem);
+  }
+  if (port < 1 || port > 65535) {
+    return absl::InvalidArgumentError(StrCat("port ", port, " is not in 1-65535"));
+  }
+  std::string location = LocationOf(host);
+  {
+    std::lock_guard lock(mu_);
+    absl::StatusOr<std::optional<store::ServiceRecord>> r = services_.Get(id);
+    if (!r.ok()) return r.status();
+    if (!r->has_value()) return absl::NotFoundError(StrCat("no service with id '", id, "'"));
+    store::ServiceRecord updated = **r;
+    if (updated.host == host && updated.port == port) return absl::OkStatus();
+    std::string previous = updated.status;
+    updated.host = host;
+    updated.port = port;
+    updated.location = location;
+    updated.status = kServiceRegistered;
+    updated.updated_at = FormatIso8601Utc(clock_.Now());
+    if (sink_ && previous != kServiceRegistered) {
+      if (absl::Status s = sink_->ServiceStatusChanged(
+              id, previous, kServiceRegistered, StrCat("endpoint moved to ", host, ":", port));
+          !s.ok()) {
+        return s;
+      }
+    }
+    if (absl::Status s = services_.Update(updated); !s.ok()) return s;
+  }
+  Changed();
+  return absl::OkStatus();
+}
+
+absl::Status ServiceRegistry::SetStatus(const std::string& id, const std::string& status,
+                                        const std::string& details) {
+  std::lock_guard lock(mu_);
+  absl::StatusOr<std::optional<store::ServiceRecord>> r = services_.Get(id);
+  if (!r.ok()) return r.status();
+  if (!r->has_value()) return absl::NotFoundError(StrCat("no service with id '", id, "'"));
+  if ((*r)->status == status) return absl::OkStatus();
+  if (sink_) {
+    if (absl::Status s = sink_->ServiceStatusChanged(id, (*r)->status, status, details); !s.ok()) {
+      return s;
+    }
+  }
+  spdlog::info("service {} ({}): {} -> {}: {}", (*r)->name, id, (*r)->status, status, details);
+  return services_.SetStatus(id, status, FormatIso8601Utc(clock_.Now()));
+}
+
+absl::StatusOr<std::optional<store::ServiceRecord>> ServiceRegistry::Get(const std::string& id) {
+  std::lock_guard lock(mu_);
+  return services_.Get(id);
+}
+
+absl::StatusOr<std::vector<ServiceView>> ServiceRegistry::List(const ServiceFilter& filter) {
+  absl::StatusOr<std::vector<store::ServiceRecord>> all;
+  {
+    std::lock_guard lock(mu_);
+    all = services_.List();
+  }
+  if (!all.ok()) return all.status();
+  model::Topology topo = controller_.CurrentTopology();
+  std::vector<ServiceView> out;
+  for (auto& r : *all) {
+    const model::TopologyNode* node = r.location.empty() ? nullptr : topo.FindNode(r.location);
+    std::string ns = node ? node->k8s_namespace : "";
+    if (!filter.protocol.empty() && r.protocol != filter.protocol) continue;
+    if (!filter.status.empty() && r.status != filter.status) continue;
+    if (!filter.k8s_namespace.empty() && ns != filter.k8s_namespace) continue;
+    bool metadata_ok = true;
+    for (const auto& [k, v] : filter.metadata) {
+      auto it = r.metadata.find(k);
+      metadata_ok &= it != r.metadata.end() && it->second == v;
+    }
+    if (!metadata_ok) continue;
+    out.push_back({std::move(r), ns});
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<store::ServiceRecord>> ServiceRegistry::FindByName(
+    const std::string& name) {
+  absl::StatusOr<std::vector<ServiceView>> all = List();
+  if (!all.ok()) return all.status();
+  std::vector<store::ServiceRecord> out;
+  for (auto& v : *all) {
+    if (v.record.name == name) out.push_back(std::move(v.record));
+  }
+  return out;
+}
+
+}  // namespace pharos::core

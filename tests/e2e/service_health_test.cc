@@ -1,0 +1,113 @@
+// Service health in the twin: real TCP listeners in pod namespaces, the
+// health monitor's real probes, NotifyServiceStatusChange arriving at a
+// real callback receiver.
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "e2e/twin_fixture.h"
+
+namespace pharos::e2e {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+class ServiceHealthTest : public SeedTwinTest {
+ protected:
+  ServiceHealthTest() {
+    extra_args_ = {"--health-interval-ms=100",    "--health-timeout-ms=300",
+                   "--health-unhealthy-after=2",  "--health-healthy-after=2",
+                   "--health-flap-transitions=4", "--health-flap-window=60",
+                   "--health-damped-checks=10"};
+  }
+  std::string RegisterBrake(int port) {
+    v1::RegisterServiceRequest req;
+    req.set_service_name("brake-service");
+    req.set_host("10.2.1.3");  // control-pod
+    req.set_port(port);
+    req.set_protocol("grpc");
+    v1::RegisterServiceResponse resp;
+    grpc::Status s = stub_->RegisterService(Ctx().get(), req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp.service_id();
+  }
+  std::string StatusOf(const std::string& id) {
+    ctl::ListServicesResponse resp;
+    EXPECT_TRUE(ctl_->ListServices(Ctx().get(), {}, &resp).ok());
+    for (const auto& s : resp.services()) {
+      if (s.service_id() == id) return s.status();
+    }
+    return "";
+  }
+  std::string Pod(const std::string& name) { return prefix_ + name; }
+};
+
+TEST_F(ServiceHealthTest, AClosedPortGoesUnhealthyAndComesBackAndPiccoloHearsEachChange) {
+  CallbackReceiver piccolo;
+  ASSERT_TRUE(piccolo.Start(port_));
+  auto server = std::make_unique<NetnsTcpServer>(Pod("control-pod"), 9300);
+  ASSERT_TRUE(server->ok());
+  std::string id = RegisterBrake(9300);
+  auto changes = piccolo.WaitForServiceChanges(1, seconds(10));
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].service_id(), id);
+  EXPECT_EQ(changes[0].previous_status(), "registered");
+  EXPECT_EQ(changes[0].current_status(), "healthy");
+
+  server.reset();  // the port closes
+  changes = piccolo.WaitForServiceChanges(3, seconds(10));
+  ASSERT_EQ(changes.size(), 3u);
+  EXPECT_EQ(changes[1].current_status(), "degraded");
+  EXPECT_EQ(changes[2].previous_status(), "degraded");
+  EXPECT_EQ(changes[2].current_status(), "unhealthy");
+  EXPECT_NE(changes[2].details().find("refused"), std::string::npos) << changes[2].details();
+  EXPECT_EQ(StatusOf(id), "unhealthy");
+
+  server = std::make_unique<NetnsTcpServer>(Pod("control-pod"), 9300);  // it reopens
+  changes = piccolo.WaitForServiceChanges(4, seconds(10));
+  ASSERT_EQ(changes.size(), 4u);
+  EXPECT_EQ(changes[3].previous_status(), "unhealthy");
+  EXPECT_EQ(changes[3].current_status(), "healthy");
+  EXPECT_EQ(StatusOf(id), "healthy");
+  piccolo.Stop();
+}
+
+TEST_F(ServiceHealthTest, AFlappingPortIsDampedThenReportedOnceStable) {
+  CallbackReceiver piccolo;
+  ASSERT_TRUE(piccolo.Start(port_));
+  auto server = std::make_unique<NetnsTcpServer>(Pod("control-pod"), 9301);
+  std::string id = RegisterBrake(9301);
+  ASSERT_EQ(piccolo.WaitForServiceChanges(1, seconds(10)).size(), 1u);
+  // 16 toggles, 400 ms each: undamped this would be ~24 reports.
+  for (int i = 0; i < 16; ++i) {
+    if (server) {
+      server.reset();
+    } else {
+      server = std::make_unique<NetnsTcpServer>(Pod("control-pod"), 9301);
+    }
+    std::this_thread::sleep_for(milliseconds(400));
+  }
+  if (!server) server = std::make_unique<NetnsTcpServer>(Pod("control-pod"), 9301);
+  size_t during = piccolo.WaitForServiceChanges(100, milliseconds(1)).size();
+  EXPECT_LE(during, 6u) << "flapping was not damped";
+  bool flapping_said = false;
+  for (const auto& c : piccolo.WaitForServiceChanges(100, milliseconds(1))) {
+    flapping_said |= c.details().find("flapping") != std::string::npos;
+  }
+  EXPECT_TRUE(flapping_said);
+  // Stable again: reported once, healthy.
+  std::vector<v1::ServiceStatusChangeNotification> all;
+  for (int i = 0; i < 100; ++i) {
+    all = piccolo.WaitForServiceChanges(during + 1, milliseconds(100));
+    if (all.size() > during) break;
+  }
+  ASSERT_GT(all.size(), during);
+  EXPECT_EQ(all.back().current_status(), "healthy");
+  EXPECT_NE(all.back().details().find("stable again"), std::string::npos) << all.back().details();
+  EXPECT_EQ(StatusOf(id), "healthy");
+  piccolo.Stop();
+}
+
+}  // namespace
+}  // namespace pharos::e2e

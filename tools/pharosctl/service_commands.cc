@@ -1,0 +1,98 @@
+// pharosctl services: the registry (list with filters, register, deregister).
+#include <iostream>
+
+#include "commands.h"
+#include "pharos/api/v1/pharos_service.grpc.pb.h"
+#include "pharos/ctl/v1/pharos_control.grpc.pb.h"
+
+namespace pharosctl {
+
+namespace v1 = pharos::api::v1;
+namespace ctl = pharos::ctl::v1;
+
+int Services(const Context& ctx, const ServiceQuery& query) {
+  ctl::ListServicesRequest req;
+  req.set_protocol(query.protocol);
+  req.set_namespace_(query.k8s_namespace);
+  req.set_status(query.status);
+  for (const auto& pair : query.metadata) {
+    size_t eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::cerr << "pharosctl services: --metadata takes KEY=VALUE, not '" << pair << "'\n";
+      return kUsage;
+    }
+    (*req.mutable_metadata())[pair.substr(0, eq)] = pair.substr(eq + 1);
+  }
+  auto stub = ctl::PharosControlService::NewStub(ctx.Channel());
+  ctl::ListServicesResponse resp;
+  grpc::Status s = stub->ListServices(CallContext().get(), req, &resp);
+  if (!s.ok()) return ReportRpcError(ctx, s);
+  if (ctx.json) {
+    std::cout << ToJson(resp);
+    return kOk;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& svc : resp.services()) {
+    rows.push_back({svc.service_id(), svc.name(), svc.protocol(),
+                    svc.host() + ":" + std::to_string(svc.port()),
+                    svc.location().empty() ? "-" : svc.location(),
+                    svc.namespace_().empty() ? "-" : svc.namespace_(), svc.source(), svc.status()});
+  }
+  PrintTable({"ID", "NAME", "PROTOCOL", "ENDPOINT", "RUNS ON", "NAMESPACE", "SOURCE", "STATUS"},
+             rows);
+  return kOk;
+}
+
+int RegisterService(const Context& ctx, const std::string& name, const std::string& endpoint,
+                    const std::string& protocol, const std::vector<std::string>& metadata) {
+  size_t colon = endpoint.rfind(':');
+  int port = 0;
+  try {
+    port = colon == std::string::npos ? 0 : std::stoi(endpoint.substr(colon + 1));
+  } catch (const std::exception&) {
+  }
+  if (port == 0) {
+    std::cerr << "pharosctl services register: ENDPOINT is HOST:PORT, not '" << endpoint << "'\n";
+    return kUsage;
+  }
+  v1::RegisterServiceRequest req;
+  req.set_service_name(name);
+  req.set_host(endpoint.substr(0, colon));
+  req.set_port(port);
+  req.set_protocol(protocol);
+  for (const auto& pair : metadata) {
+    size_t eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::cerr << "pharosctl services register: --metadata takes KEY=VALUE\n";
+      return kUsage;
+    }
+    (*req.mutable_metadata())[pair.substr(0, eq)] = pair.substr(eq + 1);
+  }
+  auto stub = v1::PharosService::NewStub(ctx.Channel());
+  v1::RegisterServiceResponse resp;
+  grpc::Status s = stub->RegisterService(CallContext().get(), req, &resp);
+  if (!s.ok()) return ReportRpcError(ctx, s);
+  if (ctx.json) {
+    std::cout << ToJson(resp);
+  } else {
+    std::cout << "registered " << name << " as " << resp.service_id() << "\n";
+  }
+  return kOk;
+}
+
+int DeregisterService(const Context& ctx, const std::string& id) {
+  v1::DeregisterServiceRequest req;
+  req.set_service_id(id);
+  auto stub = v1::PharosService::NewStub(ctx.Channel());
+  v1::DeregisterServiceResponse resp;
+  grpc::Status s = stub->DeregisterService(CallContext().get(), req, &resp);
+  if (!s.ok()) return ReportRpcError(ctx, s);
+  if (ctx.json) {
+    std::cout << ToJson(resp);
+  } else {
+    std::cout << "deregistered " << id << "\n";
+  }
+  return kOk;
+}
+
+}  // namespace pharosctl
