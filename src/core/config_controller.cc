@@ -83,6 +83,7 @@ absl::Status ConfigController::Recover() {
   RecordEvents(*applied, "converged-on-start");
   current_plan_ = *a->plan;
   current_topology_ = a->topology;
+  TopologyChanged();
   current_yaml_ = (*current)->yaml;
   current_declarative_ = std::move(*declarative);
   return absl::OkStatus();
@@ -139,6 +140,7 @@ absl::StatusOr<dataplane::ApplyResult> ConfigController::ApplyRuntimePods() {
   }
   current_plan_ = *a->plan;
   current_topology_ = a->topology;
+  TopologyChanged();
   return applied;
 }
 
@@ -195,6 +197,7 @@ ChangeOutcome ConfigController::Teardown() {
                        "current (the versions are kept: pharosctl rollback VERSION restores one)");
   current_plan_ = plan::Plan{};
   current_topology_ = model::Topology{};
+  TopologyChanged();
   current_yaml_.clear();
   current_declarative_.reset();
   return out;
@@ -304,6 +307,7 @@ ChangeOutcome ConfigController::Activate(const Analysis& a, std::optional<int64_
   out.changed = true;
   current_plan_ = *effective->plan;
   current_topology_ = effective->topology;
+  TopologyChanged();
   current_yaml_ = a.canonical_yaml;
   current_declarative_ = a;
   return out;

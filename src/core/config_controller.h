@@ -5,6 +5,7 @@
 // current version. Knows nothing of gRPC.
 #pragma once
 
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -80,6 +81,12 @@ class ConfigController {
 
   // Runtime pods: merged into every plan from now on (call before Recover).
   void SetRuntimePods(RuntimePodOverlay* overlay) { overlay_ = overlay; }
+  // Called whenever the current topology changes (apply, update, rollback,
+  // runtime pods, recovery, teardown), with the controller's lock held: it
+  // must only signal, never call back.
+  void SetTopologyListener(std::function<void()> listener) {
+    topology_listener_ = std::move(listener);
+  }
   // Re-plans the current configuration with the runtime pods as they are
   // now and converges the dataplane to it.
   absl::StatusOr<dataplane::ApplyResult> ApplyRuntimePods();
@@ -122,6 +129,10 @@ class ConfigController {
   dataplane::DataplaneBackend& backend_;
   NetworkEventRecorder* events_;
   RuntimePodOverlay* overlay_ = nullptr;
+  std::function<void()> topology_listener_;
+  void TopologyChanged() {
+    if (topology_listener_) topology_listener_();
+  }
   ControllerOptions options_;
   plan::Plan current_plan_;  // plan of the current version (empty if none)
   model::Topology current_topology_;

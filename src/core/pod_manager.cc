@@ -57,6 +57,15 @@ std::string PodBlock(const model::PodSpec& pod, const std::string& name, const s
     StrAppend(&y, "                interface: \"", pod.interface.value, "\"\n");
   }
   if (pod.netns.present) StrAppend(&y, "                netns: \"", pod.netns.value, "\"\n");
+  if (!pod.services.empty()) {
+    StrAppend(&y, "              services:\n");
+    for (const auto& s : pod.services) {
+      StrAppend(&y, "                - name: \"", s.name.value,
+                "\"\n                  port: ", s.port.number.value_or(0), "\n");
+      if (s.protocol.present) StrAppend(&y, "                  protocol: ", s.protocol.value, "\n");
+      if (s.kind.present) StrAppend(&y, "                  kind: ", s.kind.value, "\n");
+    }
+  }
   return y;
 }
 

@@ -75,17 +75,31 @@ void HealthMonitor::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void HealthMonitor::Wake() {
+  {
+    std::lock_guard lock(mu_);
+    woken_ = true;
+  }
+  cv_.notify_all();
+}
+
 void HealthMonitor::Run() {
+  CheckAll();  // what changed while pharosd was down
   while (true) {
     {
       std::unique_lock lock(mu_);
-      if (cv_.wait_for(lock, policy_.interval, [&] { return stop_; })) return;
+      cv_.wait_for(lock, policy_.interval, [&] { return stop_ || woken_; });
+      if (stop_) return;
+      woken_ = false;
     }
     CheckAll();
   }
 }
 
 void HealthMonitor::CheckAll() {
+  if (absl::Status s = registry_.SyncPodServices(); !s.ok()) {
+    spdlog::error("services of pods: {}", std::string(s.message()));
+  }
   absl::StatusOr<std::vector<ServiceView>> services = registry_.List();
   if (!services.ok()) return;
   std::map<std::string, HealthState> still_there;

@@ -73,8 +73,12 @@ class HealthMonitor {
   ~HealthMonitor();
   void Start();
   void Stop();
-  // One round over every service now (the thread does this every interval).
+  // One round now (the thread does this every interval): the services the
+  // pods declare are synced into the registry, then every service checked.
   void CheckAll();
+  // Starts a round early (the topology changed). Only signals: safe to call
+  // with other locks held.
+  void Wake();
 
  private:
   void Run();
@@ -87,6 +91,7 @@ class HealthMonitor {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
+  bool woken_ = false;
   std::thread thread_;
 };
 

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <random>
+#include <tuple>
 
 #include "common/strings.h"
 
@@ -181,6 +182,43 @@ absl::Status ServiceRegistry::SetStatus(const std::string& id, const std::string
   }
   spdlog::info("service {} ({}): {} -> {}: {}", (*r)->name, id, (*r)->status, status, details);
   return services_.SetStatus(id, status, FormatIso8601Utc(clock_.Now()));
+}
+
+absl::Status ServiceRegistry::SyncPodServices() {
+  struct Wanted {
+    std::string pod, transport;
+  };
+  std::map<std::tuple<std::string, std::string, std::string, int>, Wanted> wanted;
+  for (const auto& n : controller_.CurrentTopology().nodes) {
+    if (n.kind != model::NodeKind::kPod || !n.ip) continue;
+    for (const auto& s : n.services) {
+      wanted[{s.name, s.kind, n.ip->ToString(), s.port}] = {n.name, s.transport};
+    }
+  }
+  absl::StatusOr<std::vector<store::ServiceRecord>> rows;
+  {
+    std::lock_guard lock(mu_);
+    rows = services_.List();
+  }
+  if (!rows.ok()) return rows.status();
+  for (const auto& r : *rows) {
+    if (r.source != "pod") continue;
+    if (wanted.erase({r.name, r.protocol, r.host, r.port}) == 0) {
+      if (absl::Status s = Deregister(r.id, StrCat("pod ", r.location, " no longer offers it"));
+          !s.ok() && !absl::IsNotFound(s)) {
+        return s;
+      }
+    }
+  }
+  for (const auto& [key, w] : wanted) {
+    const auto& [name, kind, host, port] = key;
+    absl::StatusOr<std::string> id =
+        Register(name, host, port, kind, {{"pod", w.pod}, {"transport", w.transport}}, "pod");
+    if (!id.ok()) {
+      spdlog::warn("service {} of pod {}: {}", name, w.pod, std::string(id.status().message()));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::optional<store::ServiceRecord>> ServiceRegistry::Get(const std::string& id) {

@@ -69,6 +69,11 @@ class ServiceRegistry {
   // Services by name (the queries' way in: "perception-service").
   absl::StatusOr<std::vector<store::ServiceRecord>> FindByName(const std::string& name);
 
+  // Services the vehicle's pods declare (`services:` of a pod block, also
+  // of runtime pods) are registered with source "pod" while the pod has an
+  // address, and deregistered when it goes or stops declaring them.
+  absl::Status SyncPodServices();
+
   // Called after every change (the health monitor re-reads its targets).
   void SetChangeListener(std::function<void()> listener) { listener_ = std::move(listener); }
 

@@ -117,6 +117,7 @@ int Run(const pharos::DaemonOptions& opts) {
   health_policy.flap_window = std::chrono::seconds(opts.health_flap_window_seconds);
   health_policy.damped_stable_checks = opts.health_damped_checks;
   pharos::core::HealthMonitor service_health(registry, prober, clock, health_policy);
+  controller.SetTopologyListener([&service_health] { service_health.Wake(); });
   if (absl::Status s = controller.Recover(); !s.ok()) {
     // Keep serving: an operator can still inspect and roll back.
     spdlog::error("could not restore the current configuration: {}", std::string(s.message()));

@@ -30,11 +30,11 @@ bool IsRemoval(const YAML::Node& item) {
          c[kRemoveKey].Scalar() == "true";
 }
 
-YAML::Node Merge(const YAML::Node& base, const YAML::Node& update,
-                 const std::string& path, Findings& f);
+YAML::Node Merge(const YAML::Node& base, const YAML::Node& update, const std::string& path,
+                 Findings& f);
 
-YAML::Node MergeSequence(const YAML::Node& base, const YAML::Node& update,
-                         const std::string& path, Findings& f) {
+YAML::Node MergeSequence(const YAML::Node& base, const YAML::Node& update, const std::string& path,
+                         Findings& f) {
   for (const auto& item : update) {
     if (ItemKey(item).empty()) return YAML::Clone(update);  // plain list: replace
   }
@@ -49,8 +49,7 @@ YAML::Node MergeSequence(const YAML::Node& base, const YAML::Node& update,
                               [&](const YAML::Node& b) { return ItemKey(b) == key; });
     if (IsRemoval(u)) {
       if (match == items.end()) {
-        f.Warning(item_path, MarkOf(u),
-                  StrCat("nothing to remove: no current entry with ", key));
+        f.Warning(item_path, MarkOf(u), StrCat("nothing to remove: no current entry with ", key));
       } else {
         items.erase(match);
       }
@@ -66,8 +65,8 @@ YAML::Node MergeSequence(const YAML::Node& base, const YAML::Node& update,
   return out;
 }
 
-YAML::Node Merge(const YAML::Node& base, const YAML::Node& update,
-                 const std::string& path, Findings& f) {
+YAML::Node Merge(const YAML::Node& base, const YAML::Node& update, const std::string& path,
+                 Findings& f) {
   if (base.IsMap() && update.IsMap()) {
     YAML::Node out = YAML::Clone(base);
     for (auto it = update.begin(); it != update.end(); ++it) {
@@ -93,8 +92,8 @@ YAML::Node Merge(const YAML::Node& base, const YAML::Node& update,
 MergeResult MergeConfigYaml(std::string_view base_yaml, std::string_view update_yaml) {
   MergeResult result;
   try {
-    YAML::Node base = base_yaml.empty() ? YAML::Node(YAML::NodeType::Map)
-                                        : YAML::Load(std::string(base_yaml));
+    YAML::Node base =
+        base_yaml.empty() ? YAML::Node(YAML::NodeType::Map) : YAML::Load(std::string(base_yaml));
     YAML::Node update = YAML::Load(std::string(update_yaml));
     if (!update.IsMap()) {
       result.findings.Error("", MarkOf(update),

@@ -8,8 +8,7 @@
 namespace pharos::model {
 namespace {
 
-void ParsePod(const YAML::Node& node, const std::string& path, Findings& f,
-              PodSpec& pod) {
+void ParsePod(const YAML::Node& node, const std::string& path, Findings& f, PodSpec& pod) {
   pod.path = path;
   pod.mark = MarkOf(node);
   if (!ExpectMap(node, path, f)) return;
@@ -28,24 +27,23 @@ void ParsePod(const YAML::Node& node, const std::string& path, Findings& f,
     pod.netns = n.Text("netns");
     n.Finish();
   }
-  r.List("services", Need::kOptional,
-         [&](const YAML::Node& item, const std::string& item_path) {
-           ServicePortSpec svc;
-           svc.path = item_path;
-           svc.mark = MarkOf(item);
-           if (!ExpectMap(item, item_path, f)) return;
-           MapReader s(item, item_path, f);
-           svc.name = s.Text("name", Need::kRequired);
-           svc.port = s.Int("port", 1, 65535, Need::kRequired);
-           svc.protocol = s.Text("protocol");
-           s.Finish();
-           pod.services.push_back(std::move(svc));
-         });
+  r.List("services", Need::kOptional, [&](const YAML::Node& item, const std::string& item_path) {
+    ServicePortSpec svc;
+    svc.path = item_path;
+    svc.mark = MarkOf(item);
+    if (!ExpectMap(item, item_path, f)) return;
+    MapReader s(item, item_path, f);
+    svc.name = s.Text("name", Need::kRequired);
+    svc.port = s.Int("port", 1, 65535, Need::kRequired);
+    svc.protocol = s.Text("protocol");
+    svc.kind = s.Text("kind");
+    s.Finish();
+    pod.services.push_back(std::move(svc));
+  });
   r.Finish();
 }
 
-void ParseVm(const YAML::Node& node, const std::string& path, Findings& f,
-             VmSpec& vm) {
+void ParseVm(const YAML::Node& node, const std::string& path, Findings& f, VmSpec& vm) {
   vm.path = path;
   vm.mark = MarkOf(node);
   if (!ExpectMap(node, path, f)) return;
@@ -55,15 +53,13 @@ void ParseVm(const YAML::Node& node, const std::string& path, Findings& f,
   vm.subnet = r.Prefix("subnet", Need::kRequired);
   vm.gateway = r.Address("gateway");
   vm.bridge = r.Text("bridge");
-  r.List("pods", Need::kOptional,
-         [&](const YAML::Node& item, const std::string& item_path) {
-           ParsePod(item, item_path, f, vm.pods.emplace_back());
-         });
+  r.List("pods", Need::kOptional, [&](const YAML::Node& item, const std::string& item_path) {
+    ParsePod(item, item_path, f, vm.pods.emplace_back());
+  });
   r.Finish();
 }
 
-void ParseSoc(const YAML::Node& node, const std::string& path, Findings& f,
-              SocSpec& soc) {
+void ParseSoc(const YAML::Node& node, const std::string& path, Findings& f, SocSpec& soc) {
   soc.path = path;
   soc.mark = MarkOf(node);
   if (!ExpectMap(node, path, f)) return;
@@ -72,15 +68,13 @@ void ParseSoc(const YAML::Node& node, const std::string& path, Findings& f,
   soc.ip = r.Address("ip", Need::kRequired);
   soc.subnet = r.Prefix("subnet", Need::kRequired);
   soc.gateway = r.Address("gateway");
-  r.List("vms", Need::kOptional,
-         [&](const YAML::Node& item, const std::string& item_path) {
-           ParseVm(item, item_path, f, soc.vms.emplace_back());
-         });
+  r.List("vms", Need::kOptional, [&](const YAML::Node& item, const std::string& item_path) {
+    ParseVm(item, item_path, f, soc.vms.emplace_back());
+  });
   r.Finish();
 }
 
-void ParseRoute(const YAML::Node& node, const std::string& path, Findings& f,
-                RouteSpec& route) {
+void ParseRoute(const YAML::Node& node, const std::string& path, Findings& f, RouteSpec& route) {
   route.path = path;
   route.mark = MarkOf(node);
   if (!ExpectMap(node, path, f)) return;
@@ -94,8 +88,7 @@ void ParseRoute(const YAML::Node& node, const std::string& path, Findings& f,
   r.Finish();
 }
 
-void ParseNat(const YAML::Node& node, const std::string& path, Findings& f,
-              NatSpec& nat) {
+void ParseNat(const YAML::Node& node, const std::string& path, Findings& f, NatSpec& nat) {
   nat.path = path;
   nat.mark = MarkOf(node);
   if (!ExpectMap(node, path, f)) return;
@@ -113,8 +106,7 @@ void ParseNat(const YAML::Node& node, const std::string& path, Findings& f,
   r.Finish();
 }
 
-void ParseCloud(const YAML::Node& node, const std::string& path, Findings& f,
-                CloudSpec& cloud) {
+void ParseCloud(const YAML::Node& node, const std::string& path, Findings& f, CloudSpec& cloud) {
   cloud.path = path;
   cloud.mark = MarkOf(node);
   if (!ExpectMap(node, path, f)) return;
@@ -122,40 +114,35 @@ void ParseCloud(const YAML::Node& node, const std::string& path, Findings& f,
   MapReader r(node, path, f);
   cloud.subnet = r.Prefix("subnet", Need::kRequired);
   cloud.gateway = r.Address("gateway");
-  r.List("endpoints", Need::kOptional,
-         [&](const YAML::Node& item, const std::string& item_path) {
-           CloudEndpointSpec& ep = cloud.endpoints.emplace_back();
-           ep.path = item_path;
-           ep.mark = MarkOf(item);
-           if (!ExpectMap(item, item_path, f)) return;
-           MapReader e(item, item_path, f);
-           ep.name = e.Text("name", Need::kRequired);
-           ep.ip = e.Address("ip", Need::kRequired);
-           e.Finish();
-         });
+  r.List("endpoints", Need::kOptional, [&](const YAML::Node& item, const std::string& item_path) {
+    CloudEndpointSpec& ep = cloud.endpoints.emplace_back();
+    ep.path = item_path;
+    ep.mark = MarkOf(item);
+    if (!ExpectMap(item, item_path, f)) return;
+    MapReader e(item, item_path, f);
+    ep.name = e.Text("name", Need::kRequired);
+    ep.ip = e.Address("ip", Need::kRequired);
+    e.Finish();
+  });
   r.Finish();
 }
 
-void ParseVehicle(const YAML::Node& node, const std::string& path,
-                  Findings& f, VehicleSpec& v) {
+void ParseVehicle(const YAML::Node& node, const std::string& path, Findings& f, VehicleSpec& v) {
   v.path = path;
   v.mark = MarkOf(node);
   v.present = true;
   if (!ExpectMap(node, path, f)) return;
   MapReader r(node, path, f);
   v.name = r.Text("name");
-  r.List("socs", Need::kOptional,
-         [&](const YAML::Node& item, const std::string& item_path) {
-           ParseSoc(item, item_path, f, v.socs.emplace_back());
-         });
-  r.List("routes", Need::kOptional,
-         [&](const YAML::Node& item, const std::string& item_path) {
-           ParseRoute(item, item_path, f, v.routes.emplace_back());
-         });
-  r.List("nat", Need::kOptional,
-         [&](const YAML::Node& item, const std::string& item_path) {
-           ParseNat(item, item_path, f, v.nat.emplace_back());
-         });
+  r.List("socs", Need::kOptional, [&](const YAML::Node& item, const std::string& item_path) {
+    ParseSoc(item, item_path, f, v.socs.emplace_back());
+  });
+  r.List("routes", Need::kOptional, [&](const YAML::Node& item, const std::string& item_path) {
+    ParseRoute(item, item_path, f, v.routes.emplace_back());
+  });
+  r.List("nat", Need::kOptional, [&](const YAML::Node& item, const std::string& item_path) {
+    ParseNat(item, item_path, f, v.nat.emplace_back());
+  });
   YAML::Node cloud = r.Raw("cloud");
   if (cloud.IsDefined() && !cloud.IsNull()) {
     ParseCloud(cloud, r.Child("cloud"), f, v.cloud);
@@ -163,8 +150,8 @@ void ParseVehicle(const YAML::Node& node, const std::string& path,
   r.Finish();
 }
 
-void ParseSelector(const YAML::Node& node, const std::string& path,
-                   Findings& f, PolicySelector& sel) {
+void ParseSelector(const YAML::Node& node, const std::string& path, Findings& f,
+                   PolicySelector& sel) {
   sel.path = path;
   sel.mark = MarkOf(node);
   if (!ExpectMap(node, path, f)) return;
@@ -230,30 +217,29 @@ void ParsePolicy(const YAML::Node& node, const std::string& path, Findings& f,
   if (!ExpectMap(node, path, f)) return;
   MapReader r(node, path, f);
   policy.default_action = r.Text("default_action");
-  r.List("rules", Need::kOptional,
-         [&](const YAML::Node& item, const std::string& item_path) {
-           PolicyRuleSpec& rule = policy.rules.emplace_back();
-           rule.path = item_path;
-           rule.mark = MarkOf(item);
-           if (!ExpectMap(item, item_path, f)) return;
-           MapReader rr(item, item_path, f);
-           rule.name = rr.Text("name", Need::kRequired);
-           YAML::Node from = rr.Raw("from");
-           if (from.IsDefined() && !from.IsNull()) {
-             ParseSelector(from, rr.Child("from"), f, rule.from);
-           }
-           YAML::Node to = rr.Raw("to");
-           if (to.IsDefined() && !to.IsNull()) {
-             ParseSelector(to, rr.Child("to"), f, rule.to);
-           }
-           YAML::Node ports = rr.Raw("ports");
-           if (ports.IsDefined() && !ports.IsNull()) {
-             ParsePorts(ports, rr.Child("ports"), f, rule.ports);
-           }
-           rule.protocol = rr.Text("protocol");
-           rule.action = rr.Text("action", Need::kRequired);
-           rr.Finish();
-         });
+  r.List("rules", Need::kOptional, [&](const YAML::Node& item, const std::string& item_path) {
+    PolicyRuleSpec& rule = policy.rules.emplace_back();
+    rule.path = item_path;
+    rule.mark = MarkOf(item);
+    if (!ExpectMap(item, item_path, f)) return;
+    MapReader rr(item, item_path, f);
+    rule.name = rr.Text("name", Need::kRequired);
+    YAML::Node from = rr.Raw("from");
+    if (from.IsDefined() && !from.IsNull()) {
+      ParseSelector(from, rr.Child("from"), f, rule.from);
+    }
+    YAML::Node to = rr.Raw("to");
+    if (to.IsDefined() && !to.IsNull()) {
+      ParseSelector(to, rr.Child("to"), f, rule.to);
+    }
+    YAML::Node ports = rr.Raw("ports");
+    if (ports.IsDefined() && !ports.IsNull()) {
+      ParsePorts(ports, rr.Child("ports"), f, rule.ports);
+    }
+    rule.protocol = rr.Text("protocol");
+    rule.action = rr.Text("action", Need::kRequired);
+    rr.Finish();
+  });
   r.Finish();
 }
 
@@ -265,8 +251,8 @@ int SecondDocumentLine(std::string_view text) {
   for (size_t pos = 0; pos < text.size(); ++line) {
     size_t end = text.find('\n', pos);
     std::string_view l = text.substr(pos, end == std::string_view::npos ? end : end - pos);
-    bool marker = l.substr(0, 3) == "---" && (l.size() == 3 || l[3] == ' ' || l[3] == '\t' ||
-                                               l[3] == '\r');
+    bool marker =
+        l.substr(0, 3) == "---" && (l.size() == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\r');
     if (marker && content) return line;
     size_t first = l.find_first_not_of(" \t\r");
     if (!marker && first != std::string_view::npos && l[first] != '#' && l[first] != '%')
@@ -289,15 +275,13 @@ bool LoadOne(std::string_view text, YAML::Node* out, Findings& f) {
   try {
     YAML::Node doc = YAML::Load(std::string(text));
     if (!doc.IsDefined() || doc.IsNull()) {
-      f.Error("", {}, "the document is empty",
-              "start with 'vehicle:' (see docs/configuration.md)");
+      f.Error("", {}, "the document is empty", "start with 'vehicle:' (see docs/configuration.md)");
       return false;
     }
     *out = doc;
     return true;
   } catch (const YAML::Exception& e) {
-    f.Error("", Mark{e.mark.line + 1, e.mark.column + 1},
-            StrCat("not valid YAML: ", e.msg),
+    f.Error("", Mark{e.mark.line + 1, e.mark.column + 1}, StrCat("not valid YAML: ", e.msg),
             "check indentation and quoting around this position");
   } catch (const std::exception& e) {
     f.Error("", {}, StrCat("not valid YAML: ", e.what()));
@@ -326,13 +310,11 @@ ParsedConfig ParseConfig(std::string_view yaml_text) {
       ParseVehicle(vehicle, "vehicle", result.findings, result.document.vehicle);
     }
     if (policy.IsDefined()) {
-      ParsePolicy(policy, "security_policy", result.findings,
-                  result.document.policy);
+      ParsePolicy(policy, "security_policy", result.findings, result.document.policy);
     }
     if (!vehicle.IsDefined() && !policy.IsDefined()) {
       result.findings.Error(
-          "", MarkOf(root),
-          "the document has neither 'vehicle:' nor 'security_policy:'",
+          "", MarkOf(root), "the document has neither 'vehicle:' nor 'security_policy:'",
           "a vehicle configuration starts with 'vehicle:' (docs/configuration.md)");
     }
     r.Finish();
@@ -357,8 +339,7 @@ ParsedNode ParseNodeYaml(std::string_view yaml_text) {
       // Pullpiri artifact: apiVersion, kind: Node, metadata.name, spec.*
       if (kind.value != "Node") {
         result.findings.Error(kind.path, kind.mark,
-                              StrCat("kind '", kind.value,
-                                           "' is not a node; expected 'Node'"));
+                              StrCat("kind '", kind.value, "' is not a node; expected 'Node'"));
       }
       n.pullpiri_artifact = true;
       r.Text("apiVersion");
@@ -389,8 +370,7 @@ ParsedNode ParseNodeYaml(std::string_view yaml_text) {
       r.Allow({"subnet", "type", "soc"});
     }
     if (n.name.empty() && !n.ip) {
-      result.findings.Error("", MarkOf(root),
-                            "the node names neither a name nor an address",
+      result.findings.Error("", MarkOf(root), "the node names neither a name nor an address",
                             "give 'name:' (or metadata.name) or the node's IP");
     }
     r.Finish();
@@ -400,8 +380,7 @@ ParsedNode ParseNodeYaml(std::string_view yaml_text) {
   return result;
 }
 
-ParsedPod ParsePodNetworkYaml(std::string_view yaml_text,
-                              std::string_view pod_name) {
+ParsedPod ParsePodNetworkYaml(std::string_view yaml_text, std::string_view pod_name) {
   ParsedPod result;
   YAML::Node root;
   if (!LoadOne(yaml_text, &root, result.findings)) return result;

@@ -12,7 +12,7 @@ namespace pharos::model {
 struct ParsedConfig {
   ConfigDocument document;
   Findings findings;
-  bool syntax_ok = false;  // false: the text is not YAML at all
+  bool syntax_ok = false;      // false: the text is not YAML at all
   std::string canonical_yaml;  // re-emitted without comments/layout
 };
 
@@ -34,7 +34,6 @@ struct ParsedPod {
 };
 // network_yaml of RequestNetworkPod: one pod block as in the vehicle YAML
 // (optionally wrapped in `pod:`). `pod_name` fills a missing name.
-ParsedPod ParsePodNetworkYaml(std::string_view yaml_text,
-                              std::string_view pod_name);
+ParsedPod ParsePodNetworkYaml(std::string_view yaml_text, std::string_view pod_name);
 
 }  // namespace pharos::model

@@ -17,10 +17,10 @@ std::string_view SeverityName(Severity s) {
   return "ERROR";
 }
 
-void Findings::Add(Severity severity, std::string path, Mark mark,
-                   std::string description, std::string recommendation) {
-  items_.push_back(Finding{severity, std::move(path), mark,
-                           std::move(description), std::move(recommendation)});
+void Findings::Add(Severity severity, std::string path, Mark mark, std::string description,
+                   std::string recommendation) {
+  items_.push_back(
+      Finding{severity, std::move(path), mark, std::move(description), std::move(recommendation)});
 }
 
 bool Findings::HasErrors() const { return Count(Severity::kError) > 0; }
@@ -35,14 +35,12 @@ void Findings::Append(const Findings& other) {
 }
 
 void Findings::SortByPosition() {
-  std::stable_sort(items_.begin(), items_.end(),
-                   [](const Finding& a, const Finding& b) {
-                     // Findings without a position go last.
-                     int la = a.mark.line ? a.mark.line : 1 << 30;
-                     int lb = b.mark.line ? b.mark.line : 1 << 30;
-                     return std::tie(la, a.mark.column) <
-                            std::tie(lb, b.mark.column);
-                   });
+  std::stable_sort(items_.begin(), items_.end(), [](const Finding& a, const Finding& b) {
+    // Findings without a position go last.
+    int la = a.mark.line ? a.mark.line : 1 << 30;
+    int lb = b.mark.line ? b.mark.line : 1 << 30;
+    return std::tie(la, a.mark.column) < std::tie(lb, b.mark.column);
+  });
 }
 
 }  // namespace pharos::model

@@ -28,22 +28,19 @@ struct Finding {
 
 class Findings {
  public:
-  void Add(Severity severity, std::string path, Mark mark,
-           std::string description, std::string recommendation = {});
+  void Add(Severity severity, std::string path, Mark mark, std::string description,
+           std::string recommendation = {});
   void Error(std::string path, Mark mark, std::string description,
              std::string recommendation = {}) {
-    Add(Severity::kError, std::move(path), mark, std::move(description),
-        std::move(recommendation));
+    Add(Severity::kError, std::move(path), mark, std::move(description), std::move(recommendation));
   }
   void Warning(std::string path, Mark mark, std::string description,
                std::string recommendation = {}) {
     Add(Severity::kWarning, std::move(path), mark, std::move(description),
         std::move(recommendation));
   }
-  void Info(std::string path, Mark mark, std::string description,
-            std::string recommendation = {}) {
-    Add(Severity::kInfo, std::move(path), mark, std::move(description),
-        std::move(recommendation));
+  void Info(std::string path, Mark mark, std::string description, std::string recommendation = {}) {
+    Add(Severity::kInfo, std::move(path), mark, std::move(description), std::move(recommendation));
   }
 
   bool HasErrors() const;

@@ -1,7 +1,6 @@
 #include "model/topology.h"
 
 #include <nlohmann/json.hpp>
-
 #include <set>
 
 #include "common/strings.h"
@@ -76,24 +75,22 @@ namespace {
 
 class Builder {
  public:
-  Builder(Findings& f, const PlannedAddresses* preferred)
-      : findings_(f), preferred_(preferred) {}
+  Builder(Findings& f, const PlannedAddresses* preferred) : findings_(f), preferred_(preferred) {}
 
   // Finds or creates the segment of `kind` owned by `owner` with `prefix`.
-  Segment* Attach(SegmentKind kind, const std::string& owner,
-                  const PrefixField& subnet, const AddressField& gateway,
-                  const TextField& bridge) {
+  Segment* Attach(SegmentKind kind, const std::string& owner, const PrefixField& subnet,
+                  const AddressField& gateway, const TextField& bridge) {
     if (!subnet.prefix) return nullptr;
     std::string id = StrCat(owner, ":", subnet.prefix->ToString());
     for (auto& s : topo_.segments) {
       if (s.id != id) continue;
       if (gateway.address) {
         if (s.gateway_explicit && s.gateway != *gateway.address) {
-          findings_.Error(gateway.path, gateway.mark,
-                          StrCat("subnet ", subnet.value, " already has gateway ",
-                                       s.gateway.ToString(), " (", s.path,
-                                       "); one subnet has one gateway"),
-                          "use the same gateway, or drop one of them");
+          findings_.Error(
+              gateway.path, gateway.mark,
+              StrCat("subnet ", subnet.value, " already has gateway ", s.gateway.ToString(), " (",
+                     s.path, "); one subnet has one gateway"),
+              "use the same gateway, or drop one of them");
         } else if (!s.gateway_explicit) {
           s.gateway = *gateway.address;
           s.gateway_explicit = true;
@@ -124,9 +121,8 @@ class Builder {
     return &topo_.segments.back();
   }
 
-  TopologyNode& AddNode(NodeKind kind, const std::string& name,
-                        const std::string& parent, const std::string& path,
-                        Mark mark) {
+  TopologyNode& AddNode(NodeKind kind, const std::string& name, const std::string& parent,
+                        const std::string& path, Mark mark) {
     TopologyNode n;
     n.name = name;
     n.kind = kind;
@@ -152,10 +148,9 @@ class Builder {
     AddressField no_gateway;
     for (const auto& soc : v.socs) {
       if (!soc.name.present) continue;
-      TopologyNode& sn =
-          AddNode(NodeKind::kSoc, soc.name.value, kVehicleNode, soc.path, soc.mark);
-      Segment* backbone = Attach(SegmentKind::kBackbone, kVehicleNode, soc.subnet,
-                                 soc.gateway, no_bridge);
+      TopologyNode& sn = AddNode(NodeKind::kSoc, soc.name.value, kVehicleNode, soc.path, soc.mark);
+      Segment* backbone =
+          Attach(SegmentKind::kBackbone, kVehicleNode, soc.subnet, soc.gateway, no_bridge);
       SetUplink(topo_.nodes.back(), backbone, soc.ip);
       (void)sn;
       for (const auto& vm : soc.vms) {
@@ -171,16 +166,24 @@ class Builder {
           pn.interface = pod.interface.present ? pod.interface.value : "eth0";
           pn.k8s_namespace = pod.k8s_namespace.value;
           pn.netns = pod.netns.value;
-          Segment* podnet = Attach(SegmentKind::kPodNet, vm.name.value, pod.subnet,
-                                   pod.gateway, pod.bridge);
+          for (const auto& svc : pod.services) {
+            std::string transport = svc.protocol.present ? svc.protocol.value : "tcp";
+            std::string kind = svc.kind.present     ? svc.kind.value
+                               : transport == "udp" ? "someip"
+                                                    : "grpc";
+            pn.services.push_back(
+                {svc.name.value, static_cast<int>(svc.port.number.value_or(0)), transport, kind});
+          }
+          Segment* podnet =
+              Attach(SegmentKind::kPodNet, vm.name.value, pod.subnet, pod.gateway, pod.bridge);
           SetUplink(topo_.nodes.back(), podnet, pod.ip);
         }
       }
     }
     if (v.cloud.present) {
       TextField cloud_bridge;
-      Segment* cloud = Attach(SegmentKind::kCloud, kVehicleNode, v.cloud.subnet,
-                              v.cloud.gateway, cloud_bridge);
+      Segment* cloud =
+          Attach(SegmentKind::kCloud, kVehicleNode, v.cloud.subnet, v.cloud.gateway, cloud_bridge);
       for (const auto& ep : v.cloud.endpoints) {
         if (!ep.name.present) continue;
         AddNode(NodeKind::kCloudHost, ep.name.value, kVehicleNode, ep.path, ep.mark);

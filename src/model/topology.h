@@ -31,23 +31,34 @@ struct Segment {
   Ipv4Prefix prefix;
   Ipv4Address gateway;
   bool gateway_explicit = false;
-  std::string bridge;  // user-chosen bridge name (unprefixed), may be empty
+  std::string bridge;                // user-chosen bridge name (unprefixed), may be empty
   std::vector<std::string> members;  // nodes attached as hosts, in order
-  std::string path;  // where the subnet is first declared
+  std::string path;                  // where the subnet is first declared
   Mark mark;
   int index_in_owner = 0;  // 0, 1, ... per owner and kind
+};
+
+// A service a pod declares (`services:` of its block), as the registry
+// takes it.
+struct PodService {
+  std::string name;
+  int port = 0;
+  std::string transport;  // tcp | udp
+  std::string kind;       // grpc | rest | someip | dds
+  bool operator==(const PodService&) const = default;
 };
 
 struct TopologyNode {
   std::string name;
   NodeKind kind = NodeKind::kVehicle;
-  std::string parent;           // empty for the vehicle
-  std::string uplink_segment;   // segment id; empty for the vehicle
-  std::optional<Ipv4Address> ip;  // address on the uplink segment
+  std::string parent;                // empty for the vehicle
+  std::string uplink_segment;        // segment id; empty for the vehicle
+  std::optional<Ipv4Address> ip;     // address on the uplink segment
   bool ip_assigned_by_plan = false;  // a cni pod without a static ip
-  std::string interface;        // uplink name inside the node (pods only)
-  std::string netns;            // pods only: a runtime's namespace to attach
-  std::string k8s_namespace;    // pods only
+  std::string interface;             // uplink name inside the node (pods only)
+  std::string netns;                 // pods only: a runtime's namespace to attach
+  std::vector<PodService> services;  // pods only
+  std::string k8s_namespace;         // pods only
   std::string path;
   Mark mark;
   std::string ip_path;

@@ -14,8 +14,7 @@ std::string Where(const std::string& path, Mark mark) {
 
 class VehicleRules {
  public:
-  VehicleRules(const VehicleSpec& v, const Topology& t,
-               const ValidatorOptions& o, Findings& f)
+  VehicleRules(const VehicleSpec& v, const Topology& t, const ValidatorOptions& o, Findings& f)
       : v_(v), topo_(t), opts_(o), f_(f) {}
 
   void Run() {
@@ -48,8 +47,8 @@ class VehicleRules {
       if (!IsValidName(name.value)) {
         f_.Error(name.path, name.mark,
                  StrCat(what, " name '", name.value,
-                              "' is not valid: use letters, digits, '-', '_' or "
-                              "'.', starting with a letter or digit, at most 63"),
+                        "' is not valid: use letters, digits, '-', '_' or "
+                        "'.', starting with a letter or digit, at most 63"),
                  "rename it, e.g. 'perception-pod'");
       }
       if (name.value == kVehicleNode) {
@@ -61,7 +60,7 @@ class VehicleRules {
       if (!inserted) {
         f_.Error(name.path, name.mark,
                  StrCat("duplicate name '", name.value, "': already used by ",
-                              Where(it->second.path, it->second.mark)),
+                        Where(it->second.path, it->second.mark)),
                  "every SoC, VM, pod and cloud host needs its own name (each "
                  "becomes a network namespace)");
       }
@@ -77,13 +76,11 @@ class VehicleRules {
     std::map<std::string, Seen> nat_names;
     for (const auto& nat : v_.nat) {
       if (!nat.name.present) continue;
-      auto [it, inserted] =
-          nat_names.emplace(nat.name.value, Seen{nat.name.path, nat.name.mark});
+      auto [it, inserted] = nat_names.emplace(nat.name.value, Seen{nat.name.path, nat.name.mark});
       if (!inserted) {
         f_.Error(nat.name.path, nat.name.mark,
-                 StrCat("duplicate NAT rule name '", nat.name.value,
-                              "': already used by ",
-                              Where(it->second.path, it->second.mark)));
+                 StrCat("duplicate NAT rule name '", nat.name.value, "': already used by ",
+                        Where(it->second.path, it->second.mark)));
       }
     }
   }
@@ -94,20 +91,18 @@ class VehicleRules {
       const Segment* seg = topo_.FindSegment(n.uplink_segment);
       if (!seg) continue;
       if (!seg->prefix.Contains(*n.ip)) {
-        f_.Error(n.ip_path, n.ip_mark,
-                 StrCat(NodeKindName(n.kind), " ", n.name, " address ",
-                              n.ip->ToString(), " is outside its subnet ",
-                              seg->prefix.ToString()),
-                 StrCat("pick an address inside ", seg->prefix.ToString(),
-                              ", or correct the subnet"));
+        f_.Error(
+            n.ip_path, n.ip_mark,
+            StrCat(NodeKindName(n.kind), " ", n.name, " address ", n.ip->ToString(),
+                   " is outside its subnet ", seg->prefix.ToString()),
+            StrCat("pick an address inside ", seg->prefix.ToString(), ", or correct the subnet"));
       } else if (seg->prefix.IsNetworkOrBroadcast(*n.ip)) {
         bool network = *n.ip == seg->prefix.network();
         f_.Error(n.ip_path, n.ip_mark,
-                 StrCat(n.ip->ToString(), " is the ",
-                              network ? "network" : "broadcast", " address of ",
-                              seg->prefix.ToString(), " and cannot be a host address"),
+                 StrCat(n.ip->ToString(), " is the ", network ? "network" : "broadcast",
+                        " address of ", seg->prefix.ToString(), " and cannot be a host address"),
                  StrCat("use a host address such as ",
-                              seg->prefix.Host(1).value_or(seg->prefix.network()).ToString()));
+                        seg->prefix.Host(1).value_or(seg->prefix.network()).ToString()));
       }
     }
   }
@@ -120,14 +115,13 @@ class VehicleRules {
       Mark mark = field ? field->mark : seg.mark;
       if (!seg.prefix.Contains(seg.gateway)) {
         f_.Error(path, mark,
-                 StrCat("gateway ", seg.gateway.ToString(),
-                              " is outside its subnet ", seg.prefix.ToString()),
+                 StrCat("gateway ", seg.gateway.ToString(), " is outside its subnet ",
+                        seg.prefix.ToString()),
                  StrCat("use an address inside ", seg.prefix.ToString()));
       } else if (seg.prefix.IsNetworkOrBroadcast(seg.gateway)) {
         f_.Error(path, mark,
                  StrCat("gateway ", seg.gateway.ToString(),
-                              " is the network or broadcast address of ",
-                              seg.prefix.ToString()),
+                        " is the network or broadcast address of ", seg.prefix.ToString()),
                  "use a host address; the default is the first host");
       }
     }
@@ -135,23 +129,21 @@ class VehicleRules {
 
   const AddressField* FindGatewayField(const Segment& seg) const {
     for (const auto& soc : v_.socs) {
-      if (seg.kind == SegmentKind::kBackbone && soc.gateway.address &&
-          soc.subnet.prefix && seg.id.ends_with(soc.subnet.prefix->ToString()))
+      if (seg.kind == SegmentKind::kBackbone && soc.gateway.address && soc.subnet.prefix &&
+          seg.id.ends_with(soc.subnet.prefix->ToString()))
         return &soc.gateway;
       for (const auto& vm : soc.vms) {
-        if (seg.kind == SegmentKind::kVmNet && seg.owner == soc.name.value &&
-            vm.gateway.address && vm.subnet.prefix && *vm.subnet.prefix == seg.prefix)
+        if (seg.kind == SegmentKind::kVmNet && seg.owner == soc.name.value && vm.gateway.address &&
+            vm.subnet.prefix && *vm.subnet.prefix == seg.prefix)
           return &vm.gateway;
         for (const auto& pod : vm.pods) {
           if (seg.kind == SegmentKind::kPodNet && seg.owner == vm.name.value &&
-              pod.gateway.address && pod.subnet.prefix &&
-              *pod.subnet.prefix == seg.prefix)
+              pod.gateway.address && pod.subnet.prefix && *pod.subnet.prefix == seg.prefix)
             return &pod.gateway;
         }
       }
     }
-    if (seg.kind == SegmentKind::kCloud && v_.cloud.gateway.address)
-      return &v_.cloud.gateway;
+    if (seg.kind == SegmentKind::kCloud && v_.cloud.gateway.address) return &v_.cloud.gateway;
     return nullptr;
   }
 
@@ -162,27 +154,24 @@ class VehicleRules {
       Mark mark;
     };
     std::map<uint32_t, Holder> holders;
-    auto claim = [&](Ipv4Address a, const std::string& who,
-                     const std::string& path, Mark mark, bool is_default) {
+    auto claim = [&](Ipv4Address a, const std::string& who, const std::string& path, Mark mark,
+                     bool is_default) {
       auto [it, inserted] = holders.emplace(a.value(), Holder{who, path, mark});
       if (inserted || it->second.who == who) return;
       f_.Error(path, mark,
-               StrCat("duplicate address ", a.ToString(), ": ", who,
-                            " and ", it->second.who, " (",
-                            Where(it->second.path, it->second.mark), ") both use it"),
+               StrCat("duplicate address ", a.ToString(), ": ", who, " and ", it->second.who, " (",
+                      Where(it->second.path, it->second.mark), ") both use it"),
                is_default ? "the gateway defaults to the first host of the subnet; "
                             "set 'gateway:' explicitly or move the host address"
                           : "give each interface its own address");
     };
     for (const auto& seg : topo_.segments) {
-      claim(seg.gateway, StrCat("the gateway of ", seg.prefix.ToString(), " on ",
-                                      seg.owner),
+      claim(seg.gateway, StrCat("the gateway of ", seg.prefix.ToString(), " on ", seg.owner),
             seg.path, seg.mark, !seg.gateway_explicit);
     }
     for (const auto& n : topo_.nodes) {
       if (!n.ip || n.ip_assigned_by_plan) continue;
-      claim(*n.ip, StrCat(NodeKindName(n.kind), " ", n.name), n.ip_path,
-            n.ip_mark, false);
+      claim(*n.ip, StrCat(NodeKindName(n.kind), " ", n.name), n.ip_path, n.ip_mark, false);
     }
   }
 
@@ -196,24 +185,21 @@ class VehicleRules {
         if (a.prefix == b.prefix && a.kind == b.kind) {
           if (a.kind == SegmentKind::kPodNet) {
             f_.Error(b.path, b.mark,
-                     StrCat("pods on different VMs share subnet ",
-                                  b.prefix.ToString(), " (", a.owner, " and ", b.owner,
-                                  "): a pod subnet is a bridge inside one VM"),
+                     StrCat("pods on different VMs share subnet ", b.prefix.ToString(), " (",
+                            a.owner, " and ", b.owner, "): a pod subnet is a bridge inside one VM"),
                      StrCat("give the pods of ", b.owner, " their own subnet"));
           } else {
             f_.Error(b.path, b.mark,
-                     StrCat("VMs on different SoCs share subnet ",
-                                  b.prefix.ToString(), " (", a.owner, " and ", b.owner,
-                                  "): a VM subnet is a bridge inside one SoC"),
+                     StrCat("VMs on different SoCs share subnet ", b.prefix.ToString(), " (",
+                            a.owner, " and ", b.owner, "): a VM subnet is a bridge inside one SoC"),
                      StrCat("give the VMs of ", b.owner, " their own subnet"));
           }
           continue;
         }
         f_.Error(b.path, b.mark,
-                 StrCat(SegmentKindName(b.kind), " ", b.prefix.ToString(), " (",
-                              b.owner, ") overlaps ", SegmentKindName(a.kind), " ",
-                              a.prefix.ToString(), " (", a.owner, ", ",
-                              Where(a.path, a.mark), ")"),
+                 StrCat(SegmentKindName(b.kind), " ", b.prefix.ToString(), " (", b.owner,
+                        ") overlaps ", SegmentKindName(a.kind), " ", a.prefix.ToString(), " (",
+                        a.owner, ", ", Where(a.path, a.mark), ")"),
                  "different networks need disjoint subnets; routing between "
                  "overlapping subnets is ambiguous");
       }
@@ -225,9 +211,9 @@ class VehicleRules {
       uint64_t needed = seg.members.size() + 1;  // + gateway
       if (needed > seg.prefix.HostCount()) {
         f_.Error(seg.path, seg.mark,
-                 StrCat("subnet ", seg.prefix.ToString(), " has ",
-                              seg.prefix.HostCount(), " host addresses but ", needed,
-                              " are needed (", seg.members.size(), " hosts + gateway)"),
+                 StrCat("subnet ", seg.prefix.ToString(), " has ", seg.prefix.HostCount(),
+                        " host addresses but ", needed, " are needed (", seg.members.size(),
+                        " hosts + gateway)"),
                  "use a larger subnet (shorter prefix)");
       }
     }
@@ -239,9 +225,9 @@ class VehicleRules {
         for (const auto& pod : vm.pods) {
           const std::string& type = pod.networking_type.value;
           if (pod.networking_type.present && type != "cni" && type != "static") {
-            f_.Error(pod.networking_type.path, pod.networking_type.mark,
-                     StrCat("networking.type '", type,
-                                  "' is not supported; use 'cni' or 'static'"));
+            f_.Error(
+                pod.networking_type.path, pod.networking_type.mark,
+                StrCat("networking.type '", type, "' is not supported; use 'cni' or 'static'"));
           }
           if (type == "static" && !pod.ip.present) {
             f_.Error(pod.path + ".networking", pod.mark,
@@ -251,14 +237,14 @@ class VehicleRules {
           if (pod.name.present && !pod.k8s_namespace.present) {
             f_.Info(pod.path, pod.mark,
                     StrCat("pod ", pod.name.value,
-                                 " has no namespace; namespace selectors of the "
-                                 "security policy cannot match it"));
+                           " has no namespace; namespace selectors of the "
+                           "security policy cannot match it"));
           }
           if (pod.interface.present && !IsValidInterfaceName(pod.interface.value)) {
             f_.Error(pod.interface.path, pod.interface.mark,
                      StrCat("interface name '", pod.interface.value,
-                                  "' is not a valid Linux interface name (1-15 "
-                                  "characters, no '/', ':' or spaces)"));
+                            "' is not a valid Linux interface name (1-15 "
+                            "characters, no '/', ':' or spaces)"));
           }
           if (pod.netns.present && (pod.netns.value.empty() || pod.netns.value[0] != '/')) {
             f_.Error(pod.netns.path, pod.netns.mark,
@@ -267,10 +253,15 @@ class VehicleRules {
                      "e.g. /run/netns/<name> or /proc/<pid>/ns/net");
           }
           for (const auto& svc : pod.services) {
+            if (svc.kind.present && svc.kind.value != "grpc" && svc.kind.value != "rest" &&
+                svc.kind.value != "someip" && svc.kind.value != "dds") {
+              f_.Error(svc.kind.path, svc.kind.mark,
+                       StrCat("service kind '", svc.kind.value,
+                              "' is not one of grpc, rest, someip, dds"));
+            }
             if (svc.protocol.present && svc.protocol.value != "tcp" &&
                 svc.protocol.value != "udp") {
-              f_.Error(svc.protocol.path, svc.protocol.mark,
-                       "service protocol must be tcp or udp");
+              f_.Error(svc.protocol.path, svc.protocol.mark, "service protocol must be tcp or udp");
             }
           }
         }
@@ -284,16 +275,14 @@ class VehicleRules {
       if (!bridge.present) return;
       std::string full = prefix + bridge.value;
       if (full.size() > kMaxInterfaceName) {
-        f_.Error(bridge.path, bridge.mark,
-                 StrCat("bridge name '", bridge.value, "' becomes '", full,
-                              "' (", full.size(), " characters) after the '", prefix,
-                              "' prefix; Linux allows at most 15"),
-                 StrCat("shorten it to at most ", kMaxInterfaceName - prefix.size(),
-                              " characters"));
+        f_.Error(
+            bridge.path, bridge.mark,
+            StrCat("bridge name '", bridge.value, "' becomes '", full, "' (", full.size(),
+                   " characters) after the '", prefix, "' prefix; Linux allows at most 15"),
+            StrCat("shorten it to at most ", kMaxInterfaceName - prefix.size(), " characters"));
       } else if (!IsValidInterfaceName(full)) {
         f_.Error(bridge.path, bridge.mark,
-                 StrCat("bridge name '", bridge.value,
-                              "' is not a valid interface name"));
+                 StrCat("bridge name '", bridge.value, "' is not a valid interface name"));
       }
     };
     for (const auto& soc : v_.socs) {
@@ -321,14 +310,14 @@ class VehicleRules {
       if (!r.to.prefix || !r.gateway.address) continue;
       Ipv4Prefix from = r.from.prefix.value_or(Ipv4Prefix());
       Ipv4Address gw = *r.gateway.address;
-      std::string key = StrCat(r.node.value, ":", from.ToString(), ">",
-                               r.to.prefix->ToString(), "@", r.table.number.value_or(0));
+      std::string key = StrCat(r.node.value, ":", from.ToString(), ">", r.to.prefix->ToString(),
+                               "@", r.table.number.value_or(0));
       if (auto [it, ins] = seen.emplace(key, &r); !ins) {
         bool same = it->second->gateway.address == r.gateway.address;
         f_.Add(same ? Severity::kWarning : Severity::kError, r.path, r.mark,
                StrCat("route from ", from.ToString(), " to ", r.to.value,
-                            same ? " repeats " : " conflicts with ",
-                            Where(it->second->path, it->second->mark)),
+                      same ? " repeats " : " conflicts with ",
+                      Where(it->second->path, it->second->mark)),
                same ? "remove the repetition" : "keep one gateway per destination");
       }
       const TopologyNode* node = nullptr;
@@ -347,17 +336,15 @@ class VehicleRules {
       }
       if (gw_segments.empty()) {
         f_.Error(r.gateway.path, r.gateway.mark,
-                 StrCat("gateway ", gw.ToString(),
-                              " is not on any network of the vehicle"),
+                 StrCat("gateway ", gw.ToString(), " is not on any network of the vehicle"),
                  "use an address on a subnet directly attached to the route's nodes");
         continue;
       }
-      std::set<std::string> sources =
-          node ? std::set<std::string>{node->name} : NodesIn(from);
+      std::set<std::string> sources = node ? std::set<std::string>{node->name} : NodesIn(from);
       if (sources.empty()) {
         f_.Warning(r.from.path.empty() ? r.path : r.from.path, r.from.mark,
                    StrCat("no node of the vehicle is on ", from.ToString(),
-                                ": this route applies nowhere"),
+                          ": this route applies nowhere"),
                    "check 'from', or remove the route");
         continue;
       }
@@ -368,11 +355,9 @@ class VehicleRules {
       }
       if (!adjacent) {
         f_.Error(r.gateway.path, r.gateway.mark,
-                 StrCat("gateway ", gw.ToString(), " (on ",
-                              gw_segments[0]->prefix.ToString(),
-                              ") is not reachable from ",
-                              node ? node->name : from.ToString(),
-                              ": no node there is attached to that subnet"),
+                 StrCat("gateway ", gw.ToString(), " (on ", gw_segments[0]->prefix.ToString(),
+                        ") is not reachable from ", node ? node->name : from.ToString(),
+                        ": no node there is attached to that subnet"),
                  "a gateway must be on a subnet the sending nodes are directly "
                  "attached to");
       }
@@ -384,8 +369,7 @@ class VehicleRules {
     for (const auto& n : v_.nat) {
       if (n.type.present && !kTypes.count(n.type.value)) {
         f_.Error(n.type.path, n.type.mark,
-                 StrCat("NAT type '", n.type.value,
-                              "' is unknown; use snat, dnat or masquerade"));
+                 StrCat("NAT type '", n.type.value, "' is unknown; use snat, dnat or masquerade"));
         continue;
       }
       if (n.node.present) {
@@ -395,10 +379,10 @@ class VehicleRules {
                    StrCat("NAT rule names unknown node '", n.node.value, "'"),
                    "use the name of a SoC, VM or 'vehicle'");
         } else if (node->kind == NodeKind::kPod || node->kind == NodeKind::kCloudHost) {
-          f_.Error(n.node.path, n.node.mark,
-                   StrCat("NAT runs on routers; '", n.node.value, "' is a ",
-                                NodeKindName(node->kind)),
-                   "put the rule on the SoC, VM or vehicle that forwards the traffic");
+          f_.Error(
+              n.node.path, n.node.mark,
+              StrCat("NAT runs on routers; '", n.node.value, "' is a ", NodeKindName(node->kind)),
+              "put the rule on the SoC, VM or vehicle that forwards the traffic");
         }
       }
       const std::string& type = n.type.value;
@@ -409,8 +393,7 @@ class VehicleRules {
         f_.Error(n.path, n.mark, StrCat(type, " needs 'source' (a CIDR)"));
       }
       if (type == "dnat" && !n.destination.present) {
-        f_.Error(n.path, n.mark,
-                 "dnat needs 'destination' (the address/CIDR being forwarded)");
+        f_.Error(n.path, n.mark, "dnat needs 'destination' (the address/CIDR being forwarded)");
       }
       if ((n.port.present || n.to_port.present) && n.protocol.value != "tcp" &&
           n.protocol.value != "udp") {
@@ -455,8 +438,7 @@ void CheckPolicy(const SecurityPolicySpec& p, const Topology* vehicle, Findings&
               "write 'default_action: deny' (or allow) explicitly");
   } else if (p.default_action.value != "allow" && p.default_action.value != "deny") {
     f.Error(p.default_action.path, p.default_action.mark,
-            StrCat("default_action '", p.default_action.value,
-                         "' must be allow or deny"));
+            StrCat("default_action '", p.default_action.value, "' must be allow or deny"));
   }
   std::set<std::string> namespaces, pods;
   if (vehicle) {
@@ -485,7 +467,7 @@ void CheckPolicy(const SecurityPolicySpec& p, const Topology* vehicle, Findings&
       if (auto [it, ins] = names.emplace(r.name.value, &r); !ins) {
         f.Error(r.name.path, r.name.mark,
                 StrCat("duplicate rule name '", r.name.value, "': already used by ",
-                             Where(it->second->path, it->second->mark)));
+                       Where(it->second->path, it->second->mark)));
       }
     }
     if (r.action.present && r.action.value != "allow" && r.action.value != "deny") {
@@ -499,22 +481,20 @@ void CheckPolicy(const SecurityPolicySpec& p, const Topology* vehicle, Findings&
               StrCat("protocol '", proto, "' must be tcp, udp, icmp or any"));
     }
     if (!r.ports.empty() && (proto == "icmp" || proto == "any" || !r.protocol.present)) {
-      f.Error(r.path + ".ports", r.mark,
-              "ports only make sense with protocol tcp or udp",
+      f.Error(r.path + ".ports", r.mark, "ports only make sense with protocol tcp or udp",
               "add 'protocol: tcp' (or udp)");
     }
     for (const PolicySelector* sel : {&r.from, &r.to}) {
       if (!sel->present) continue;
-      if (vehicle && sel->k8s_namespace.present &&
-          !namespaces.count(sel->k8s_namespace.value)) {
+      if (vehicle && sel->k8s_namespace.present && !namespaces.count(sel->k8s_namespace.value)) {
         f.Warning(sel->k8s_namespace.path, sel->k8s_namespace.mark,
                   StrCat("no pod is in namespace '", sel->k8s_namespace.value,
-                               "' yet; the rule takes effect when one appears"));
+                         "' yet; the rule takes effect when one appears"));
       }
       if (vehicle && sel->pod.present && !pods.count(sel->pod.value)) {
         f.Warning(sel->pod.path, sel->pod.mark,
                   StrCat("no pod named '", sel->pod.value,
-                               "' yet; the rule takes effect when it appears"));
+                         "' yet; the rule takes effect when it appears"));
       }
     }
     if (r.to.present && (r.to.external || r.to.tls_verified)) {
@@ -528,15 +508,14 @@ void CheckPolicy(const SecurityPolicySpec& p, const Topology* vehicle, Findings&
       if (i == j) break;
       const PolicyRuleSpec& e = p.rules[i];
       if (!SelectorsEqual(e.from, r.from) || !SelectorsEqual(e.to, r.to)) continue;
-      bool proto_covers = !e.protocol.present || e.protocol.value == "any" ||
-                          e.protocol.value == r.protocol.value;
+      bool proto_covers =
+          !e.protocol.present || e.protocol.value == "any" || e.protocol.value == r.protocol.value;
       if (!proto_covers || !PortsCover(e.ports, r.ports)) continue;
       bool contradicts = e.action.value != r.action.value;
       f.Warning(r.path, r.mark,
-                StrCat("rule '", r.name.value, "' never matches: rule '",
-                             e.name.value, "' (", Where(e.path, e.mark),
-                             ") matches the same traffic first",
-                             contradicts ? " with the opposite action" : ""),
+                StrCat("rule '", r.name.value, "' never matches: rule '", e.name.value, "' (",
+                       Where(e.path, e.mark), ") matches the same traffic first",
+                       contradicts ? " with the opposite action" : ""),
                 "remove it, or move it above the broader rule");
       break;
     }
@@ -558,8 +537,7 @@ bool IsValidName(std::string_view name) {
 }
 
 bool IsValidInterfaceName(std::string_view name) {
-  if (name.empty() || name.size() > kMaxInterfaceName || name == "." || name == "..")
-    return false;
+  if (name.empty() || name.size() > kMaxInterfaceName || name == "." || name == "..") return false;
   for (char c : name) {
     if (c == '/' || c == ':' || c <= ' ' || c == 127) return false;
   }
@@ -575,8 +553,7 @@ Topology Validate(const ConfigDocument& config, const ValidatorOptions& options,
   if (!IsValidInterfacePrefix(options.interface_prefix)) {
     findings.Error("", {},
                    StrCat("interface prefix '", options.interface_prefix,
-                                "' must be a valid name of at most ", kMaxPrefixLength,
-                                " characters"));
+                          "' must be a valid name of at most ", kMaxPrefixLength, " characters"));
   }
   Topology topo;
   if (config.vehicle.present) {

@@ -39,6 +39,7 @@ struct ServicePortSpec {
   TextField name;
   IntField port;
   TextField protocol;  // tcp | udp
+  TextField kind;      // grpc | rest | someip | dds (registry protocol); default by transport
 };
 
 struct PodSpec {

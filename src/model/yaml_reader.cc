@@ -16,8 +16,7 @@ size_t EditDistance(std::string_view a, std::string_view b) {
     row[0] = i;
     for (size_t j = 1; j <= b.size(); ++j) {
       size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1,
-                         diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
       diag = up;
     }
   }
@@ -61,19 +60,16 @@ std::string_view NodeTypeName(const YAML::Node& node) {
   return "unknown";
 }
 
-bool ExpectMap(const YAML::Node& node, const std::string& path,
-               Findings& findings) {
+bool ExpectMap(const YAML::Node& node, const std::string& path, Findings& findings) {
   if (node.IsMap()) return true;
   findings.Error(path, MarkOf(node),
                  StrCat(path.empty() ? "the document" : path,
-                              " must be a mapping (key: value), but it is ",
-                              NodeTypeName(node)),
+                        " must be a mapping (key: value), but it is ", NodeTypeName(node)),
                  "write it as indented 'key: value' lines");
   return false;
 }
 
-MapReader::MapReader(const YAML::Node& node, std::string path,
-                     Findings& findings)
+MapReader::MapReader(const YAML::Node& node, std::string path, Findings& findings)
     : node_(node), path_(std::move(path)), findings_(findings) {}
 
 std::string MapReader::Child(std::string_view key) const {
@@ -85,10 +81,10 @@ YAML::Node MapReader::Lookup(const std::string& key, Need need) {
   // const lookup: a non-const operator[] may insert the key.
   YAML::Node child = static_cast<const YAML::Node&>(node_)[key];
   if ((!child.IsDefined() || child.IsNull()) && need == Need::kRequired) {
-    findings_.Error(Child(key), mark(),
-                    StrCat("required field '", key, "' is missing in ",
-                                 path_.empty() ? "the document" : path_),
-                    StrCat("add '", key, ": ...'"));
+    findings_.Error(
+        Child(key), mark(),
+        StrCat("required field '", key, "' is missing in ", path_.empty() ? "the document" : path_),
+        StrCat("add '", key, ": ...'"));
   }
   return child;
 }
@@ -106,8 +102,7 @@ TextField MapReader::Text(const std::string& key, Need need) {
   field.mark = MarkOf(child);
   if (!ScalarText(child, &field.value)) {
     findings_.Error(field.path, field.mark,
-                    StrCat(field.path, " must be a single value, but it is ",
-                                 NodeTypeName(child)));
+                    StrCat(field.path, " must be a single value, but it is ", NodeTypeName(child)));
     return field;
   }
   field.present = true;
@@ -121,8 +116,7 @@ AddressField MapReader::Address(const std::string& key, Need need) {
   std::string why;
   field.address = Ipv4Address::Parse(field.value, &why);
   if (!field.address) {
-    findings_.Error(field.path, field.mark,
-                    StrCat("malformed IPv4 address: ", why),
+    findings_.Error(field.path, field.mark, StrCat("malformed IPv4 address: ", why),
                     "write a dotted quad such as 10.2.0.10");
   }
   return field;
@@ -138,18 +132,16 @@ PrefixField MapReader::Prefix(const std::string& key, Need need) {
     findings_.Error(field.path, field.mark, StrCat("malformed CIDR: ", why),
                     "write an IPv4 prefix such as 10.2.1.0/24");
   } else if (field.prefix->HasHostBits()) {
-    findings_.Warning(
-        field.path, field.mark,
-        StrCat("CIDR ", field.value, " has host bits set; Pharos uses ",
-                     field.prefix->Normalized().ToString()),
-        StrCat("write ", field.prefix->Normalized().ToString()));
+    findings_.Warning(field.path, field.mark,
+                      StrCat("CIDR ", field.value, " has host bits set; Pharos uses ",
+                             field.prefix->Normalized().ToString()),
+                      StrCat("write ", field.prefix->Normalized().ToString()));
     field.prefix = field.prefix->Normalized();
   }
   return field;
 }
 
-IntField MapReader::Int(const std::string& key, int64_t min, int64_t max,
-                        Need need) {
+IntField MapReader::Int(const std::string& key, int64_t min, int64_t max, Need need) {
   IntField field;
   static_cast<TextField&>(field) = Text(key, need);
   if (!field.present) return field;
@@ -159,8 +151,10 @@ IntField MapReader::Int(const std::string& key, int64_t min, int64_t max,
   size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
   if (i == s.size()) ok = false;
   for (; ok && i < s.size(); ++i) {
-    if (s[i] < '0' || s[i] > '9' || value > 1'000'000'000'000LL) ok = false;
-    else value = value * 10 + (s[i] - '0');
+    if (s[i] < '0' || s[i] > '9' || value > 1'000'000'000'000LL)
+      ok = false;
+    else
+      value = value * 10 + (s[i] - '0');
   }
   if (ok && s[0] == '-') value = -value;
   if (!ok) {
@@ -168,8 +162,7 @@ IntField MapReader::Int(const std::string& key, int64_t min, int64_t max,
                     StrCat(field.path, " must be a whole number, got '", s, "'"));
   } else if (value < min || value > max) {
     findings_.Error(field.path, field.mark,
-                    StrCat(field.path, " = ", value, " is out of range [",
-                                 min, ", ", max, "]"));
+                    StrCat(field.path, " = ", value, " is out of range [", min, ", ", max, "]"));
   } else {
     field.number = value;
   }
@@ -184,21 +177,18 @@ std::optional<bool> MapReader::Bool(const std::string& key) {
     if (text == "true" || text == "True" || text == "yes") return true;
     if (text == "false" || text == "False" || text == "no") return false;
   }
-  findings_.Error(Child(key), MarkOf(child),
-                  StrCat(Child(key), " must be true or false"));
+  findings_.Error(Child(key), MarkOf(child), StrCat(Child(key), " must be true or false"));
   return std::nullopt;
 }
 
-void MapReader::List(
-    const std::string& key, Need need,
-    const std::function<void(const YAML::Node&, const std::string&)>& each) {
+void MapReader::List(const std::string& key, Need need,
+                     const std::function<void(const YAML::Node&, const std::string&)>& each) {
   YAML::Node child = Lookup(key, need);
   if (!child.IsDefined() || child.IsNull()) return;
   std::string path = Child(key);
   if (!child.IsSequence()) {
     findings_.Error(path, MarkOf(child),
-                    StrCat(path, " must be a list, but it is ",
-                                 NodeTypeName(child)),
+                    StrCat(path, " must be a list, but it is ", NodeTypeName(child)),
                     "write each entry on its own line starting with '- '");
     return;
   }
@@ -225,15 +215,14 @@ void MapReader::Finish() {
   for (auto it = node_.begin(); it != node_.end(); ++it) {
     std::string key;
     if (!ScalarText(it->first, &key)) {
-      findings_.Warning(path_, MarkOf(it->first),
-                        "a key that is not a plain word is ignored");
+      findings_.Warning(path_, MarkOf(it->first), "a key that is not a plain word is ignored");
       continue;
     }
     if (!seen.insert(key).second) {
-      findings_.Error(Child(key), MarkOf(it->first),
-                      StrCat("key '", key, "' appears twice in ",
-                                   path_.empty() ? "the document" : path_),
-                      "keep one of them; YAML readers disagree on which wins");
+      findings_.Error(
+          Child(key), MarkOf(it->first),
+          StrCat("key '", key, "' appears twice in ", path_.empty() ? "the document" : path_),
+          "keep one of them; YAML readers disagree on which wins");
       continue;
     }
     if (known_.count(key)) continue;
@@ -246,8 +235,7 @@ void MapReader::Finish() {
         best = k;
       }
     }
-    findings_.Warning(Child(key), MarkOf(it->first),
-                      StrCat("unknown key '", key, "' is ignored"),
+    findings_.Warning(Child(key), MarkOf(it->first), StrCat("unknown key '", key, "' is ignored"),
                       best.empty() ? "remove it, or check docs/configuration.md"
                                    : StrCat("did you mean '", best, "'?"));
   }

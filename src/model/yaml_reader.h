@@ -36,8 +36,7 @@ class MapReader {
   TextField Text(const std::string& key, Need need = Need::kOptional);
   AddressField Address(const std::string& key, Need need = Need::kOptional);
   PrefixField Prefix(const std::string& key, Need need = Need::kOptional);
-  IntField Int(const std::string& key, int64_t min, int64_t max,
-               Need need = Need::kOptional);
+  IntField Int(const std::string& key, int64_t min, int64_t max, Need need = Need::kOptional);
   std::optional<bool> Bool(const std::string& key);
 
   // Calls `each(item_node, item_path)` for every element of a list at
@@ -65,7 +64,6 @@ class MapReader {
 };
 
 // Checks that `node` is a map, reporting "<what> must be a mapping".
-bool ExpectMap(const YAML::Node& node, const std::string& path,
-               Findings& findings);
+bool ExpectMap(const YAML::Node& node, const std::string& path, Findings& findings);
 
 }  // namespace pharos::model

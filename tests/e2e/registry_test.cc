@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <thread>
 
 #include "e2e/callback_receiver.h"
 #include "e2e/daemon_process.h"
@@ -179,6 +180,73 @@ TEST_F(RegistryTest, FiltersAndPersistenceAcrossRestart) {
   ctl::ListServicesRequest by_status;
   by_status.set_status("healthy");
   EXPECT_TRUE(List(by_status).empty());
+}
+
+TEST_F(RegistryTest, ServicesDeclaredByPodsComeAndGoWithThem) {
+  std::string yaml = ReadFile(std::string(PHAROS_EXAMPLES_DIR) + "/vehicle.yaml");
+  std::string with_services = yaml;
+  const std::string anchor = "            - name: control-pod\n";
+  with_services.replace(with_services.find(anchor), 0,
+                        "              services:\n"
+                        "                - {name: camera-feed, port: 8080}\n"
+                        "                - {name: radar-events, port: 30509, protocol: udp}\n");
+  v1::ApplyConfigurationRequest req;
+  req.set_config_yaml(with_services);
+  v1::ApplyConfigurationResponse resp;
+  ASSERT_TRUE(stub_->ApplyConfiguration(Ctx().get(), req, &resp).ok());
+  ASSERT_TRUE(resp.success()) << resp.message();
+  std::vector<ctl::Service> services;
+  for (int i = 0; i < 50 && services.size() < 2; ++i) {
+    services = List();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(services.size(), 2u);
+  std::map<std::string, ctl::Service> by_name;
+  for (const auto& s : services) by_name[s.name()] = s;
+  EXPECT_EQ(by_name["camera-feed"].protocol(), "grpc");  // tcp by default: grpc
+  EXPECT_EQ(by_name["camera-feed"].host(), "10.2.1.2");
+  EXPECT_EQ(by_name["camera-feed"].location(), "perception-pod");
+  EXPECT_EQ(by_name["camera-feed"].source(), "pod");
+  EXPECT_EQ(by_name["radar-events"].protocol(), "someip");  // udp by default: someip
+  EXPECT_EQ(by_name["radar-events"].metadata().at("transport"), "udp");
+
+  req.set_config_yaml(yaml);  // the pod no longer declares them
+  ASSERT_TRUE(stub_->ApplyConfiguration(Ctx().get(), req, &resp).ok());
+  for (int i = 0; i < 50 && !services.empty(); ++i) {
+    services = List();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(services.empty());
+}
+
+TEST_F(RegistryTest, ServicesOfARuntimePodAreRegisteredAndReleasedWithIt) {
+  v1::RequestNetworkPodRequest req;
+  req.set_node_yaml("name: vm1\n");
+  req.set_pod_name("planner");
+  req.set_network_yaml(
+      "namespace: planning\nnetworking: {type: cni, subnet: 10.2.1.0/24}\n"
+      "services:\n  - {name: route-planner, port: 8443, kind: rest}\n");
+  v1::RequestNetworkPodResponse resp;
+  ASSERT_TRUE(stub_->RequestNetworkPod(Ctx().get(), req, &resp).ok());
+  std::vector<ctl::Service> services;
+  for (int i = 0; i < 50 && services.empty(); ++i) {
+    services = List();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(services.size(), 1u);
+  EXPECT_EQ(services[0].name(), "route-planner");
+  EXPECT_EQ(services[0].protocol(), "rest");
+  EXPECT_EQ(services[0].location(), "planner");
+  EXPECT_EQ(services[0].namespace_(), "planning");
+  EXPECT_EQ(services[0].source(), "pod");
+
+  req.set_network_yaml("remove: true\n");
+  ASSERT_TRUE(stub_->RequestNetworkPod(Ctx().get(), req, &resp).ok());
+  for (int i = 0; i < 50 && !services.empty(); ++i) {
+    services = List();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(services.empty());
 }
 
 TEST_F(RegistryTest, DeregistrationIsReportedToPiccolo) {
