@@ -12,6 +12,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   iproute2 procps iputils-ping nftables containernetworking-plugins
   python3-jsonschema  # the CNI test validates results against the spec's schemas
+  tshark              # the SOME/IP-SD test decodes its captured packets with Wireshark's dissector
 )
 
 missing=()

@@ -72,6 +72,12 @@ std::optional<int> ParseDaemonOptions(int argc, char** argv, DaemonOptions& o) {
                  "agreeing checks in a row that end the damping of a flapping service")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
+  app.add_option("--someip-sd-group", o.someip_sd_group,
+                 "multicast group SOME/IP-SD offers are heard on (every bridge); none: off")
+      ->capture_default_str();
+  app.add_option("--someip-sd-port", o.someip_sd_port, "UDP port of SOME/IP-SD")
+      ->check(CLI::Range(1, 65535))
+      ->capture_default_str();
   app.add_option("--node", o.node, "host mode: the name of the node this machine is");
   app.add_option("--interface-prefix", o.interface_prefix,
                  "prefix of every interface and namespace Pharos creates")

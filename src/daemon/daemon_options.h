@@ -27,6 +27,9 @@ struct DaemonOptions {
   int health_flap_transitions = 4;
   int health_flap_window_seconds = 60;
   int health_damped_checks = 5;
+  // SOME/IP-SD discovery on every bridge ("none": off).
+  std::string someip_sd_group = "224.244.224.245";
+  int someip_sd_port = 30490;
   std::string node;  // host mode: which node this machine is
   std::string interface_prefix = "ph-";
   std::string log_level = "info";

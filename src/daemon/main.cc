@@ -22,6 +22,7 @@
 #include "core/service_health.h"
 #include "core/service_probe.h"
 #include "core/service_registry.h"
+#include "core/someip_discovery.h"
 #include "daemon/daemon_options.h"
 #include "daemon/logging.h"
 #include "dataplane/backend.h"
@@ -117,7 +118,21 @@ int Run(const pharos::DaemonOptions& opts) {
   health_policy.flap_window = std::chrono::seconds(opts.health_flap_window_seconds);
   health_policy.damped_stable_checks = opts.health_damped_checks;
   pharos::core::HealthMonitor service_health(registry, prober, clock, health_policy);
-  controller.SetTopologyListener([&service_health] { service_health.Wake(); });
+  std::unique_ptr<pharos::core::SomeIpDiscovery> someip;
+  if (opts.someip_sd_group != "none" && (*backend)->mode() != "plan") {
+    auto group = pharos::Ipv4Address::Parse(opts.someip_sd_group);
+    if (!group || (group->value() >> 28) != 0xE) {
+      spdlog::error("--someip-sd-group {} is not an IPv4 multicast address", opts.someip_sd_group);
+      return 2;
+    }
+    someip = std::make_unique<pharos::core::SomeIpDiscovery>(
+        registry, controller, clock,
+        pharos::core::SomeIpDiscoveryOptions{*group, static_cast<uint16_t>(opts.someip_sd_port)});
+  }
+  controller.SetTopologyListener([&service_health, &someip] {
+    service_health.Wake();
+    if (someip) someip->TopologyChanged();
+  });
   if (absl::Status s = controller.Recover(); !s.ok()) {
     // Keep serving: an operator can still inspect and roll back.
     spdlog::error("could not restore the current configuration: {}", std::string(s.message()));
@@ -139,6 +154,7 @@ int Run(const pharos::DaemonOptions& opts) {
 
   pods.Start();
   service_health.Start();
+  if (someip) someip->Start();
   // Container runtimes come in through pharos-cni.
   pharos::cni::CniService cni_service(pods, controller,
                                       {opts.interface_prefix, (*backend)->mode() != "plan",
@@ -206,6 +222,7 @@ int Run(const pharos::DaemonOptions& opts) {
   server->Wait();
   if (cni_server) cni_server->Stop();
   service_health.Stop();
+  if (someip) someip->Stop();
   pods.Stop();
   if (monitor) monitor->Stop();
   if (dispatcher) dispatcher->Stop();
