@@ -9,6 +9,7 @@
 #include "api/conversions.h"
 #include "api/grpc_status.h"
 #include "common/strings.h"
+#include "common/text.h"
 
 namespace pharos::api {
 namespace {
@@ -127,6 +128,24 @@ grpc::Status PharosServiceImpl::GetNetworkStatus(grpc::ServerContext*,
       controller_.Status(req->component_filter());
   if (!status.ok()) return ToGrpcStatus(status.status());
   for (const auto& c : *status) ToProto(c, resp->add_components());
+  // Registered services, as components of type "service" (status: their
+  // health; connected to the component they run on).
+  if (services_) {
+    absl::StatusOr<std::vector<core::ServiceView>> views = services_->List();
+    if (!views.ok()) return ToGrpcStatus(views.status());
+    const std::string& filter = req->component_filter();
+    for (const auto& v : *views) {
+      const store::ServiceRecord& r = v.record;
+      if (!filter.empty() && filter != "service" && filter != r.name && filter != r.id &&
+          !GlobMatch(filter, r.name)) {
+        continue;
+      }
+      core::ComponentStatus c{r.name, "service", r.status, r.host, {}, ""};
+      if (!r.location.empty()) c.connected_to.push_back(r.location);
+      c.detail = StrCat(r.protocol, " ", r.host, ":", r.port, " (", r.id, ", ", r.source, ")");
+      ToProto(c, resp->add_components());
+    }
+  }
   return grpc::Status::OK;
 }
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <set>
@@ -58,10 +59,26 @@ absl::StatusOr<Diagnostics::Endpoint> Diagnostics::Resolve(const plan::Plan& pla
     return absl::NotFoundError(StrCat("no component of the vehicle has address ", text,
                                       ": a test starts inside a component (see pharosctl status)"));
   }
+  // A registered service: where it runs (the healthiest instance first).
+  if (services_) {
+    absl::StatusOr<std::vector<store::ServiceRecord>> found =
+        services_->FindByName(std::string(text));
+    if (found.ok() && !found->empty()) {
+      std::stable_sort(found->begin(), found->end(), [](const auto& a, const auto& b) {
+        return (a.status == kServiceHealthy) > (b.status == kServiceHealthy);
+      });
+      for (const auto& svc : *found) {
+        if (!Ipv4Address::Parse(svc.host)) continue;
+        absl::StatusOr<Endpoint> at = Resolve(plan, svc.host, need_namespace);
+        if (!at.ok()) continue;
+        at->service_port = svc.port;
+        return at;
+      }
+    }
+  }
   return absl::NotFoundError(
-      StrCat("no component or address '", text,
-             "' in the current configuration (services are looked up once the service registry "
-             "exists; use a component name or an IP address; see pharosctl status)"));
+      StrCat("no component, service or address '", text,
+             "' in the current configuration (see pharosctl status and pharosctl services)"));
 }
 
 absl::StatusOr<ConnectivityAnswer> Diagnostics::TestConnectivity(const ConnectivityQuery& q) {
@@ -73,7 +90,7 @@ absl::StatusOr<ConnectivityAnswer> Diagnostics::TestConnectivity(const Connectiv
     return absl::InvalidArgumentError(
         StrCat("protocol '", q.protocol, "' is not one of icmp, tcp, udp"));
   }
-  if (protocol != "icmp" && (q.port < 1 || q.port > 65535)) {
+  if (protocol != "icmp" && q.port != 0 && (q.port < 1 || q.port > 65535)) {
     return absl::InvalidArgumentError(StrCat(protocol, " needs a port between 1 and 65535"));
   }
   if (q.timeout_ms < 0 || q.timeout_ms > kMaxTimeoutMs) {
@@ -86,14 +103,19 @@ absl::StatusOr<ConnectivityAnswer> Diagnostics::TestConnectivity(const Connectiv
   if (!from.ok()) return from.status();
   absl::StatusOr<Endpoint> to = Resolve(plan, q.destination, false);
   if (!to.ok()) return to.status();
+  int port = q.port ? q.port : to->service_port;
+  if (protocol != "icmp" && port == 0) {
+    return absl::InvalidArgumentError(
+        StrCat(protocol, " needs a port between 1 and 65535 (or a service as destination)"));
+  }
   std::chrono::milliseconds timeout(q.timeout_ms > 0 ? q.timeout_ms : kDefaultTimeoutMs);
   diagnostics::ProbeResult r;
   if (protocol == "icmp") {
     r = diagnostics::ProbeIcmp(from->netns, from->component, to->ip, timeout);
   } else if (protocol == "tcp") {
-    r = diagnostics::ProbeTcp(from->netns, from->component, to->ip, q.port, timeout);
+    r = diagnostics::ProbeTcp(from->netns, from->component, to->ip, port, timeout);
   } else {
-    r = diagnostics::ProbeUdp(from->netns, from->component, to->ip, q.port, timeout);
+    r = diagnostics::ProbeUdp(from->netns, from->component, to->ip, port, timeout);
   }
   return ConnectivityAnswer{r.success, r.latency_ms, r.detail};
 }

@@ -9,13 +9,15 @@
 
 #include "absl/status/statusor.h"
 #include "core/config_controller.h"
+#include "core/service_registry.h"
 #include "dataplane/backend.h"
 
 namespace pharos::core {
 
 struct ConnectivityQuery {
-  std::string source;       // component name or IP address
-  std::string destination;  // component name or IP address
+  std::string source;       // component name, service name or IP address
+  std::string destination;  // component name, service name or IP address
+                            // (a service also gives the port, when none is)
   std::string protocol;     // icmp (default), tcp, udp
   int port = 0;
   int timeout_ms = 0;  // 0: 1000 ms; at most 30000 ms
@@ -46,8 +48,11 @@ inline constexpr int kMaxMetricsSeconds = 60;
 
 class Diagnostics {
  public:
-  Diagnostics(ConfigController& controller, dataplane::DataplaneBackend& backend)
-      : controller_(controller), backend_(backend) {}
+  // `services` (optional): service names are accepted wherever a
+  // component is.
+  Diagnostics(ConfigController& controller, dataplane::DataplaneBackend& backend,
+              ServiceRegistry* services = nullptr)
+      : controller_(controller), backend_(backend), services_(services) {}
 
   absl::StatusOr<ConnectivityAnswer> TestConnectivity(const ConnectivityQuery& query);
   absl::StatusOr<RouteAnswer> RouteInfo(std::string_view source, std::string_view destination);
@@ -61,6 +66,7 @@ class Diagnostics {
     std::string netns;  // local namespace; empty optional when unknown
     bool has_netns = false;
     Ipv4Address ip;
+    int service_port = 0;  // when named by a service
   };
   absl::Status RequireKernel() const;
   absl::StatusOr<Endpoint> Resolve(const plan::Plan& plan, std::string_view text,
@@ -68,6 +74,7 @@ class Diagnostics {
 
   ConfigController& controller_;
   dataplane::DataplaneBackend& backend_;
+  ServiceRegistry* services_;
 };
 
 }  // namespace pharos::core

@@ -5,8 +5,8 @@
 namespace pharos::core {
 
 const std::vector<std::string_view>& ComponentTypes() {
-  static const std::vector<std::string_view> kTypes = {"vehicle", "soc",        "vm",
-                                                       "pod",     "cloud-host", "bridge"};
+  static const std::vector<std::string_view> kTypes = {"vehicle",    "soc",    "vm",     "pod",
+                                                       "cloud-host", "bridge", "service"};
   return kTypes;
 }
 

@@ -170,7 +170,7 @@ int Run(const pharos::DaemonOptions& opts) {
     }
     spdlog::info("pharos-cni served on {}", opts.cni_socket);
   }
-  pharos::core::Diagnostics diagnostics(controller, **backend);
+  pharos::core::Diagnostics diagnostics(controller, **backend, &registry);
   pharos::api::PharosServiceImpl pharos_service(controller, diagnostics, &pods, &registry);
   pharos::api::PullpiriPodServiceImpl pullpiri_service(pharos_service);
   pharos::store::OutboxStore outbox_reader((*store)->db(), clock, opts.outbox_capacity);

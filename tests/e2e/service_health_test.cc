@@ -54,6 +54,25 @@ TEST_F(ServiceHealthTest, AClosedPortGoesUnhealthyAndComesBackAndPiccoloHearsEac
   EXPECT_EQ(changes[0].service_id(), id);
   EXPECT_EQ(changes[0].previous_status(), "registered");
   EXPECT_EQ(changes[0].current_status(), "healthy");
+  // Queries take the service's name: a real TCP connect from a neighbour to
+  // the service's own port, and the service in the network status.
+  v1::TestConnectivityRequest test;
+  test.set_source("perception-pod");
+  test.set_destination("brake-service");
+  test.set_protocol("tcp");
+  v1::TestConnectivityResponse tested;
+  grpc::Status s = stub_->TestConnectivity(Ctx().get(), test, &tested);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_TRUE(tested.success()) << tested.detailed_result();
+  v1::GetNetworkStatusRequest status_req;
+  status_req.set_component_filter("service");
+  v1::GetNetworkStatusResponse status;
+  ASSERT_TRUE(stub_->GetNetworkStatus(Ctx().get(), status_req, &status).ok());
+  ASSERT_EQ(status.components_size(), 1);
+  EXPECT_EQ(status.components(0).name(), "brake-service");
+  EXPECT_EQ(status.components(0).type(), "service");
+  EXPECT_EQ(status.components(0).status(), "healthy");
+  EXPECT_EQ(status.components(0).connected_to(0), "control-pod");
 
   server.reset();  // the port closes
   changes = piccolo.WaitForServiceChanges(3, seconds(10));

@@ -163,10 +163,8 @@ int main(int argc, char** argv) {
   if (*status) return pharosctl::Status(ctx, filter);
   if (*routes) return pharosctl::Routes(ctx, source, destination);
   if (*test) {
-    if (protocol != "icmp" && port == 0) {
-      std::cerr << "pharosctl test: --proto " << protocol << " needs --port\n";
-      return pharosctl::kUsage;
-    }
+    // Without --port, a service as destination gives its own (pharosd says
+    // when there is none).
     return pharosctl::Test(ctx, source, destination, protocol, port, timeout_ms);
   }
   if (*metrics) return pharosctl::Metrics(ctx, component, duration);
