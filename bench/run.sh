@@ -10,3 +10,6 @@ echo "## dataplane (needs root; 32 pods for the per-pod comparison)"
 echo
 echo "## pod lifecycle (needs root)"
 "$BUILD/bench/bench_pod_lifecycle" 2>&1 | grep -v "\[info\]" || true
+echo
+echo "## service registry (the SOME/IP-SD part needs root)"
+"$BUILD/bench/bench_registry" || true

@@ -106,6 +106,11 @@ int Run(const pharos::DaemonOptions& opts) {
   pharos::core::PodManager pods(controller, **pods_db, notifier, clock,
                                 std::chrono::seconds(opts.pod_setup_timeout_seconds));
   controller.SetRuntimePods(&pods);
+  // The registry is soft state: after a power loss every service restarts and
+  // registers again (pods re-sync, SD re-offers), so its commits need not
+  // wait for the disk (WAL + synchronous=NORMAL: still safe against a crash
+  // of pharosd). Its notifications go through the outbox, which does wait.
+  (void)(*services_db)->Exec("PRAGMA synchronous=NORMAL;");
   pharos::core::ServiceRegistry registry(**services_db, controller, clock, &notifier);
   pharos::core::TcpHealthProber prober(controller, opts.interface_prefix,
                                        (*backend)->mode() != "plan");
