@@ -149,34 +149,25 @@ int main() {
       }
       for (auto& t : threads) t.join();
       threads.clear();
-      // pharos-cni: a namespace + the plugin's ADD each, as a runtime does.
-      for (int i = 0; i < concurrency; ++i) {
-        std::string ns = fmt::format("{}pc{}", prefix, cni_namespaces.size());
-        cni_namespaces.push_back(ns);
-        threads.emplace_back([&, ns] {
-          auto start = Clock::now();
-          if (!pharos::netlink::CreateNamedNetns(ns).ok()) return;
-          if (pharos::bench::CniAdd(PHAROS_CNI_BINARY, "", ns, ns, pharos_cni_config) < 0) return;
-          std::lock_guard lock(mu);
-          plugin.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
-        });
-      }
-      for (auto& t : threads) t.join();
-      threads.clear();
-      // CNI: the same number of pods at once, each a namespace + ADD.
-      for (int i = 0; i < concurrency; ++i) {
-        std::string ns = fmt::format("{}cni{}", prefix, cni_namespaces.size());
-        cni_namespaces.push_back(ns);
-        threads.emplace_back([&, ns] {
-          auto start = Clock::now();
-          if (!pharos::netlink::CreateNamedNetns(ns).ok()) return;
-          double add = pharos::bench::CniAdd(pharos::bench::kCniBridge, cni_host, ns, ns, config);
-          if (add < 0) return;
-          std::lock_guard lock(mu);
-          theirs.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
-        });
-      }
-      for (auto& t : threads) t.join();
+      // A CNI plugin as a runtime runs it: per pod a namespace + ADD, all at once.
+      auto run_plugin = [&](const std::string& plugin_path, const std::string& host,
+                            const std::string& conf, std::vector<double>& into) {
+        for (int i = 0; i < concurrency; ++i) {
+          std::string ns = fmt::format("{}c{}", prefix, cni_namespaces.size());
+          cni_namespaces.push_back(ns);
+          threads.emplace_back([&, ns] {
+            auto start = Clock::now();
+            if (!pharos::netlink::CreateNamedNetns(ns).ok()) return;
+            if (pharos::bench::CniAdd(plugin_path, host, ns, ns, conf) < 0) return;
+            std::lock_guard lock(mu);
+            into.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+          });
+        }
+        for (auto& t : threads) t.join();
+        threads.clear();
+      };
+      run_plugin(PHAROS_CNI_BINARY, "", pharos_cni_config, plugin);
+      run_plugin(pharos::bench::kCniBridge, cni_host, config, theirs);
     }
     if (ours.empty() || plugin.empty() || theirs.empty()) {
       printf("%-16d %11s (%zu/%zu/%zu done)\n", concurrency, "failed", ours.size(), plugin.size(),

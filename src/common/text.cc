@@ -1,10 +1,12 @@
-#include "common/strings.h"
 #include "common/text.h"
 
 #include <openssl/evp.h>
 
 #include <array>
+#include <cstdio>
+#include <random>
 
+#include "common/strings.h"
 
 namespace pharos {
 
@@ -32,8 +34,7 @@ bool GlobMatch(std::string_view pattern, std::string_view text) {
 std::string Sha256Hex(std::string_view data) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int size = 0;
-  EVP_Digest(data.data(), data.size(), digest.data(), &size, EVP_sha256(),
-             nullptr);
+  EVP_Digest(data.data(), data.size(), digest.data(), &size, EVP_sha256(), nullptr);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(size * 2);
@@ -42,6 +43,13 @@ std::string Sha256Hex(std::string_view data) {
     out.push_back(kHex[digest[i] & 0xf]);
   }
   return out;
+}
+
+std::string RandomHexId(std::string_view prefix) {
+  static thread_local std::mt19937_64 random(std::random_device{}());
+  char digits[17];
+  snprintf(digits, sizeof(digits), "%016llx", static_cast<unsigned long long>(random()));
+  return std::string(prefix) + digits;
 }
 
 }  // namespace pharos

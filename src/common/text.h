@@ -13,4 +13,8 @@ bool GlobMatch(std::string_view pattern, std::string_view text);
 // Lower-case hex SHA-256 of `data`.
 std::string Sha256Hex(std::string_view data);
 
+// `prefix` + 16 random hex digits ("req-…", "svc-…"): ids nobody guesses
+// and that are not reused.
+std::string RandomHexId(std::string_view prefix);
+
 }  // namespace pharos

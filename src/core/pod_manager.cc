@@ -7,21 +7,14 @@
 
 #include <algorithm>
 #include <map>
-#include <random>
 #include <set>
 
 #include "common/strings.h"
+#include "common/text.h"
 #include "model/config_parser.h"
 
 namespace pharos::core {
 namespace {
-
-std::string NewRequestId() {
-  static thread_local std::mt19937_64 random(std::random_device{}());
-  char buf[32];
-  snprintf(buf, sizeof(buf), "req-%016llx", static_cast<unsigned long long>(random()));
-  return buf;
-}
 
 std::string FirstError(const model::Findings& findings) {
   for (const auto& f : findings.items()) {
@@ -209,7 +202,7 @@ PodRequestAnswer PodManager::Request(const std::string& node_yaml, const std::st
     }
     store::RuntimePod p = **existing;
     p.state = "removing";
-    p.request_id = NewRequestId();
+    p.request_id = RandomHexId("req-");
     if (absl::Status s = pods_.Put(p); !s.ok()) return refuse(s);
     work_ = true;
     cv_.notify_all();
@@ -254,7 +247,7 @@ PodRequestAnswer PodManager::Request(const std::string& node_yaml, const std::st
       return {absl::OkStatus(), mine->request_id, "already being set up (same request id)"};
     }
     store::RuntimePod again = *mine;
-    again.request_id = NewRequestId();
+    again.request_id = RandomHexId("req-");
     (void)Finish(again, Completion::kOk,
                  StrCat("pod ", name, " is already set up on ", host->name, " at ", mine->ip));
     return {absl::OkStatus(), again.request_id, "already set up; completion follows"};
@@ -312,7 +305,7 @@ PodRequestAnswer PodManager::Request(const std::string& node_yaml, const std::st
   row.subnet = subnet.ToString();
   row.ip = ip;
   row.spec_yaml = PodBlock(pod, name, ip);
-  row.request_id = NewRequestId();
+  row.request_id = RandomHexId("req-");
   row.state = "pending";
   row.deadline_at = FormatIso8601Utc(clock_.Now() + setup_timeout_);
   row.created_at = FormatIso8601Utc(clock_.Now());

@@ -2,20 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
-#include <random>
 #include <tuple>
 
 #include "common/strings.h"
+#include "common/text.h"
 
 namespace pharos::core {
 namespace {
-
-std::string NewServiceId() {
-  static thread_local std::mt19937_64 random(std::random_device{}());
-  char buf[24];
-  snprintf(buf, sizeof(buf), "svc-%016llx", static_cast<unsigned long long>(random()));
-  return buf;
-}
 
 bool IsHostnameChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -93,7 +86,7 @@ absl::StatusOr<std::string> ServiceRegistry::Register(
     if (!existing.ok()) return existing.status();
     if (existing->has_value()) return (*existing)->id;  // idempotent
     store::ServiceRecord r;
-    r.id = NewServiceId();
+    r.id = RandomHexId("svc-");
     r.name = name;
     r.protocol = protocol;
     r.host = host;

@@ -10,19 +10,31 @@ namespace pharosctl {
 namespace v1 = pharos::api::v1;
 namespace ctl = pharos::ctl::v1;
 
+namespace {
+
+// KEY=VALUE arguments into `out`; false (said on stderr) for a bad one.
+bool ParseMetadata(const std::string& command, const std::vector<std::string>& pairs,
+                   google::protobuf::Map<std::string, std::string>* out) {
+  for (const auto& pair : pairs) {
+    size_t eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::cerr << "pharosctl " << command << ": --metadata takes KEY=VALUE, not '" << pair
+                << "'\n";
+      return false;
+    }
+    (*out)[pair.substr(0, eq)] = pair.substr(eq + 1);
+  }
+  return true;
+}
+
+}  // namespace
+
 int Services(const Context& ctx, const ServiceQuery& query) {
   ctl::ListServicesRequest req;
   req.set_protocol(query.protocol);
   req.set_namespace_(query.k8s_namespace);
   req.set_status(query.status);
-  for (const auto& pair : query.metadata) {
-    size_t eq = pair.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      std::cerr << "pharosctl services: --metadata takes KEY=VALUE, not '" << pair << "'\n";
-      return kUsage;
-    }
-    (*req.mutable_metadata())[pair.substr(0, eq)] = pair.substr(eq + 1);
-  }
+  if (!ParseMetadata("services", query.metadata, req.mutable_metadata())) return kUsage;
   auto stub = ctl::PharosControlService::NewStub(ctx.Channel());
   ctl::ListServicesResponse resp;
   grpc::Status s = stub->ListServices(CallContext().get(), req, &resp);
@@ -60,14 +72,7 @@ int RegisterService(const Context& ctx, const std::string& name, const std::stri
   req.set_host(endpoint.substr(0, colon));
   req.set_port(port);
   req.set_protocol(protocol);
-  for (const auto& pair : metadata) {
-    size_t eq = pair.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      std::cerr << "pharosctl services register: --metadata takes KEY=VALUE\n";
-      return kUsage;
-    }
-    (*req.mutable_metadata())[pair.substr(0, eq)] = pair.substr(eq + 1);
-  }
+  if (!ParseMetadata("services register", metadata, req.mutable_metadata())) return kUsage;
   auto stub = v1::PharosService::NewStub(ctx.Channel());
   v1::RegisterServiceResponse resp;
   grpc::Status s = stub->RegisterService(CallContext().get(), req, &resp);
