@@ -13,6 +13,7 @@ PACKAGES=(
   iproute2 procps iputils-ping nftables containernetworking-plugins
   python3-jsonschema  # the CNI test validates results against the spec's schemas
   tshark              # the SOME/IP-SD test decodes its captured packets with Wireshark's dissector
+  cyclonedds-dev cyclonedds-tools  # DDS discovery (pharos-dds-watch); ddsperf publishes in the test
 )
 
 missing=()

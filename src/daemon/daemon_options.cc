@@ -78,6 +78,11 @@ std::optional<int> ParseDaemonOptions(int argc, char** argv, DaemonOptions& o) {
   app.add_option("--someip-sd-port", o.someip_sd_port, "UDP port of SOME/IP-SD")
       ->check(CLI::Range(1, 65535))
       ->capture_default_str();
+  app.add_option("--dds-domain", o.dds_domain,
+                 "DDS domain id watched on every pod bridge (Cyclone DDS); none: off")
+      ->capture_default_str();
+  app.add_option("--dds-watcher", o.dds_watcher,
+                 "path of pharos-dds-watch (default: next to pharosd, or in the build tree)");
   app.add_option("--node", o.node, "host mode: the name of the node this machine is");
   app.add_option("--interface-prefix", o.interface_prefix,
                  "prefix of every interface and namespace Pharos creates")

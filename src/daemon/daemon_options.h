@@ -30,7 +30,10 @@ struct DaemonOptions {
   // SOME/IP-SD discovery on every bridge ("none": off).
   std::string someip_sd_group = "224.244.224.245";
   int someip_sd_port = 30490;
-  std::string node;  // host mode: which node this machine is
+  // DDS discovery on every pod bridge ("none": off).
+  std::string dds_domain = "0";
+  std::string dds_watcher;  // "": next to pharosd or in the build tree
+  std::string node;         // host mode: which node this machine is
   std::string interface_prefix = "ph-";
   std::string log_level = "info";
   std::string log_format = "text";

@@ -18,6 +18,7 @@
 #include "cni/socket_server.h"
 #include "common/clock.h"
 #include "core/config_controller.h"
+#include "core/dds_discovery.h"
 #include "core/pod_manager.h"
 #include "core/service_health.h"
 #include "core/service_probe.h"
@@ -134,9 +135,30 @@ int Run(const pharos::DaemonOptions& opts) {
         registry, controller, clock,
         pharos::core::SomeIpDiscoveryOptions{*group, static_cast<uint16_t>(opts.someip_sd_port)});
   }
-  controller.SetTopologyListener([&service_health, &someip] {
+  std::unique_ptr<pharos::core::DdsDiscovery> dds;
+  if (opts.dds_domain != "none" && (*backend)->mode() != "plan") {
+    int domain = -1;
+    try {
+      domain = std::stoi(opts.dds_domain);
+    } catch (const std::exception&) {
+    }
+    if (domain < 0 || domain > 232) {
+      spdlog::error("--dds-domain {} is not a DDS domain id (0-232) or none", opts.dds_domain);
+      return 2;
+    }
+    std::string watcher =
+        opts.dds_watcher.empty() ? pharos::core::DdsDiscovery::FindWatcher() : opts.dds_watcher;
+    if (watcher.empty()) {
+      spdlog::warn("DDS discovery off: pharos-dds-watch not found (give --dds-watcher)");
+    } else {
+      dds = std::make_unique<pharos::core::DdsDiscovery>(
+          registry, controller, pharos::core::DdsDiscoveryOptions{watcher, domain});
+    }
+  }
+  controller.SetTopologyListener([&service_health, &someip, &dds] {
     service_health.Wake();
     if (someip) someip->TopologyChanged();
+    if (dds) dds->TopologyChanged();
   });
   if (absl::Status s = controller.Recover(); !s.ok()) {
     // Keep serving: an operator can still inspect and roll back.
@@ -160,6 +182,7 @@ int Run(const pharos::DaemonOptions& opts) {
   pods.Start();
   service_health.Start();
   if (someip) someip->Start();
+  if (dds) dds->Start();
   // Container runtimes come in through pharos-cni.
   pharos::cni::CniService cni_service(pods, controller,
                                       {opts.interface_prefix, (*backend)->mode() != "plan",
@@ -228,6 +251,7 @@ int Run(const pharos::DaemonOptions& opts) {
   if (cni_server) cni_server->Stop();
   service_health.Stop();
   if (someip) someip->Stop();
+  if (dds) dds->Stop();
   pods.Stop();
   if (monitor) monitor->Stop();
   if (dispatcher) dispatcher->Stop();

@@ -1,0 +1,82 @@
+// DDS discovery in the twin: Cyclone DDS's own ddsperf publishes from a pod
+// namespace; pharosd's watcher on the pod bridge discovers its participant
+// and topics, and the registry follows it in and out.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "e2e/twin_fixture.h"
+
+namespace pharos::e2e {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+class DdsDiscoveryTest : public SeedTwinTest {
+ protected:
+  void TearDown() override {
+    std::string out;
+    if (!pid_.empty()) (void)RunCommand("kill -9 " + pid_, &out);
+    SeedTwinTest::TearDown();
+  }
+  std::map<std::string, ctl::Service> Dds() {
+    ctl::ListServicesRequest req;
+    req.set_protocol("dds");
+    ctl::ListServicesResponse resp;
+    EXPECT_TRUE(ctl_->ListServices(Ctx().get(), req, &resp).ok());
+    std::map<std::string, ctl::Service> out;
+    for (const auto& s : resp.services()) out[s.name()] = s;
+    return out;
+  }
+  std::string pid_;
+};
+
+TEST_F(DdsDiscoveryTest, APublisherInAPodIsDiscoveredWithItsTopicsAndForgottenWhenItStops) {
+  if (access("/usr/bin/ddsperf", X_OK) != 0) GTEST_FAIL() << "ddsperf missing: ./pharos deps";
+  std::string pid_file = dir_.path() + "/ddsperf.pid", out;
+  ASSERT_EQ(RunCommand("(sh -c 'echo $$ > " + pid_file + "; exec ip netns exec " + prefix_ +
+                           "perception-pod env CYCLONEDDS_URI=\"<General><Interfaces>"
+                           "<NetworkInterface name=\\\"eth0\\\"/></Interfaces></General>\" "
+                           "ddsperf -D 60 pub' > " +
+                           dir_.path() + "/ddsperf.log 2>&1 &)",
+                       &out),
+            0)
+      << out;
+  for (int i = 0; i < 50 && pid_.empty(); ++i) {
+    std::this_thread::sleep_for(milliseconds(50));
+    if (std::filesystem::exists(pid_file)) {
+      pid_ = ReadFile(pid_file);
+      pid_ = pid_.substr(0, pid_.find('\n'));
+    }
+  }
+  ASSERT_FALSE(pid_.empty());
+
+  std::map<std::string, ctl::Service> found;
+  for (int i = 0; i < 150 && !found.count("DDSPerfRDataKS"); ++i) {
+    std::this_thread::sleep_for(milliseconds(100));
+    found = Dds();
+  }
+  ASSERT_TRUE(found.count("DDSPerfRDataKS"))
+      << "not discovered; ddsperf said: " << ReadFile(dir_.path() + "/ddsperf.log");
+  const ctl::Service& topic = found["DDSPerfRDataKS"];
+  EXPECT_EQ(topic.host(), "10.2.1.2");
+  EXPECT_EQ(topic.location(), "perception-pod");
+  EXPECT_EQ(topic.source(), "dds");
+  EXPECT_EQ(topic.metadata().at("type"), "KeyedSeq");
+  EXPECT_EQ(topic.metadata().at("domain"), "0");
+  EXPECT_GT(topic.port(), 0);
+
+  // A clean exit disposes its participant: every topic of it goes.
+  ASSERT_EQ(RunCommand("kill -INT " + pid_, &out), 0) << out;
+  for (int i = 0; i < 150 && !found.empty(); ++i) {
+    std::this_thread::sleep_for(milliseconds(100));
+    found = Dds();
+  }
+  EXPECT_TRUE(found.empty()) << found.size() << " DDS services left";
+  pid_.clear();
+}
+
+}  // namespace
+}  // namespace pharos::e2e
