@@ -21,7 +21,7 @@
 #include "core/dds_discovery.h"
 #include "core/pod_manager.h"
 #include "core/service_health.h"
-#include "core/service_probe.h"
+#include "probes/service_prober.h"
 #include "core/service_registry.h"
 #include "core/someip_discovery.h"
 #include "daemon/daemon_options.h"
@@ -113,7 +113,7 @@ int Run(const pharos::DaemonOptions& opts) {
   // of pharosd). Its notifications go through the outbox, which does wait.
   (void)(*services_db)->Exec("PRAGMA synchronous=NORMAL;");
   pharos::core::ServiceRegistry registry(**services_db, controller, clock, &notifier);
-  pharos::core::TcpHealthProber prober(controller, opts.interface_prefix,
+  pharos::probes::ServiceProber prober(controller, opts.interface_prefix,
                                        (*backend)->mode() != "plan");
   pharos::core::HealthPolicy health_policy;
   health_policy.interval = std::chrono::milliseconds(opts.health_interval_ms);

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <netinet/icmp6.h>
 #include <netinet/ip.h>
 #include <netinet/ip_icmp.h>
@@ -12,8 +13,6 @@
 #include <cerrno>
 #include <cstring>
 #include <random>
-
-#include <fmt/format.h>
 
 #include "common/strings.h"
 #include "netlink/netns.h"
@@ -56,10 +55,13 @@ std::string Endpoint(Ipv4Address a, int port) { return StrCat(a.ToString(), ":",
 
 std::string UnreachableText(int err, const std::string& source, const std::string& target) {
   switch (err) {
-    case ENETUNREACH: return StrCat("no route to ", target, " from ", source);
-    case EHOSTUNREACH: return StrCat("no route to host ", target, " from ", source,
-                                     " (no router or neighbour answered)");
-    default: return StrCat(target, " from ", source, ": ", std::strerror(err));
+    case ENETUNREACH:
+      return StrCat("no route to ", target, " from ", source);
+    case EHOSTUNREACH:
+      return StrCat("no route to host ", target, " from ", source,
+                    " (no router or neighbour answered)");
+    default:
+      return StrCat(target, " from ", source, ": ", std::strerror(err));
   }
 }
 
@@ -73,19 +75,25 @@ uint16_t Checksum(const uint8_t* data, size_t length) {
 
 const char* UnreachableCode(int code) {
   switch (code) {
-    case ICMP_NET_UNREACH: return "network unreachable";
-    case ICMP_HOST_UNREACH: return "host unreachable";
-    case ICMP_PROT_UNREACH: return "protocol unreachable";
-    case ICMP_PORT_UNREACH: return "port unreachable";
-    case ICMP_PKT_FILTERED: return "administratively prohibited (filtered)";
-    default: return "unreachable";
+    case ICMP_NET_UNREACH:
+      return "network unreachable";
+    case ICMP_HOST_UNREACH:
+      return "host unreachable";
+    case ICMP_PROT_UNREACH:
+      return "protocol unreachable";
+    case ICMP_PORT_UNREACH:
+      return "port unreachable";
+    case ICMP_PKT_FILTERED:
+      return "administratively prohibited (filtered)";
+    default:
+      return "unreachable";
   }
 }
 
 }  // namespace
 
-ProbeResult ProbeIcmp(const std::string& netns, const std::string& source,
-                      Ipv4Address destination, std::chrono::milliseconds timeout) {
+ProbeResult ProbeIcmp(const std::string& netns, const std::string& source, Ipv4Address destination,
+                      std::chrono::milliseconds timeout) {
   ProbeResult result;
   std::string error;
   netlink::UniqueFd fd = OpenIn(netns, SOCK_RAW, IPPROTO_ICMP, &error);
@@ -112,8 +120,9 @@ ProbeResult ProbeIcmp(const std::string& netns, const std::string& source,
     pollfd p{fd.get(), POLLIN, 0};
     int ready = poll(&p, 1, RemainingMs(deadline));
     if (ready <= 0) {
-      return {false, 0, StrCat("no echo reply from ", target, " to ", source, " within ",
-                               timeout.count(), " ms (host down, or dropped on the way)")};
+      return {false, 0,
+              StrCat("no echo reply from ", target, " to ", source, " within ", timeout.count(),
+                     " ms (host down, or dropped on the way)")};
     }
     sockaddr_in from{};
     socklen_t from_len = sizeof(from);
@@ -132,8 +141,9 @@ ProbeResult ProbeIcmp(const std::string& netns, const std::string& source,
     if (icmp->type == ICMP_ECHOREPLY && ntohs(icmp->un.echo.id) == id &&
         from.sin_addr.s_addr == to.sin_addr.s_addr) {
       double ms = MillisSince(start);
-      return {true, ms, StrCat("echo reply from ", target, " to ", source, " in ",
-                               fmt::format("{:.3f}", ms), " ms")};
+      return {true, ms,
+              StrCat("echo reply from ", target, " to ", source, " in ", fmt::format("{:.3f}", ms),
+                     " ms")};
     }
     if (icmp->type == ICMP_DEST_UNREACH || icmp->type == ICMP_TIME_EXCEEDED) {
       // The error quotes our packet: IP header + the first 8 bytes (our id).
@@ -145,20 +155,26 @@ ProbeResult ProbeIcmp(const std::string& netns, const std::string& source,
       const auto* quoted = reinterpret_cast<const icmphdr*>(buffer + inner + quoted_len);
       if (quoted->type != ICMP_ECHO || ntohs(quoted->un.echo.id) != id) continue;
       if (icmp->type == ICMP_TIME_EXCEEDED) {
-        return {false, 0, StrCat("TTL exceeded at ", sender, " on the way from ", source, " to ",
-                                 target, ": a routing loop")};
+        return {false, 0,
+                StrCat("TTL exceeded at ", sender, " on the way from ", source, " to ", target,
+                       ": a routing loop")};
       }
-      return {false, 0, StrCat(target, " ", UnreachableCode(icmp->code), " from ", source,
-                               " (reported by ", sender, ")")};
+      return {false, 0,
+              StrCat(target, " ", UnreachableCode(icmp->code), " from ", source, " (reported by ",
+                     sender, ")")};
     }
   }
 }
 
-ProbeResult ProbeTcp(const std::string& netns, const std::string& source,
-                     Ipv4Address destination, int port, std::chrono::milliseconds timeout) {
+netlink::UniqueFd ConnectTcp(const std::string& netns, const std::string& source,
+                             Ipv4Address destination, int port, std::chrono::milliseconds timeout,
+                             ProbeResult* result) {
   std::string error;
   netlink::UniqueFd fd = OpenIn(netns, SOCK_STREAM, 0, &error);
-  if (fd.get() < 0) return {false, 0, error};
+  if (fd.get() < 0) {
+    *result = {false, 0, error};
+    return fd;
+  }
   sockaddr_in to = SockaddrOf(destination, port);
   std::string target = Endpoint(destination, port);
   auto start = Clock::now();
@@ -167,25 +183,75 @@ ProbeResult ProbeTcp(const std::string& netns, const std::string& source,
   if (err == EINPROGRESS) {
     pollfd p{fd.get(), POLLOUT, 0};
     if (poll(&p, 1, static_cast<int>(timeout.count())) <= 0) {
-      return {false, 0, StrCat("no answer from ", target, " to ", source, " within ",
-                               timeout.count(), " ms (filtered, or the host is down)")};
+      *result = {false, 0,
+                 StrCat("no answer from ", target, " to ", source, " within ", timeout.count(),
+                        " ms (filtered, or the host is down)")};
+      return netlink::UniqueFd();
     }
     socklen_t len = sizeof(err);
     getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len);
   }
   double ms = MillisSince(start);
   if (err == 0) {
-    return {true, ms, StrCat("TCP connection from ", source, " to ", target, " established in ",
-                             fmt::format("{:.3f}", ms), " ms")};
+    *result = {true, ms,
+               StrCat("TCP connection from ", source, " to ", target, " established in ",
+                      fmt::format("{:.3f}", ms), " ms")};
+    return fd;
   }
   if (err == ECONNREFUSED) {
-    return {false, ms, StrCat("connection refused by ", target, " (nothing listens there)")};
+    *result = {false, ms, StrCat("connection refused by ", target, " (nothing listens there)")};
+  } else {
+    *result = {false, ms, UnreachableText(err, source, target)};
   }
-  return {false, ms, UnreachableText(err, source, target)};
+  return netlink::UniqueFd();
 }
 
-ProbeResult ProbeUdp(const std::string& netns, const std::string& source,
-                     Ipv4Address destination, int port, std::chrono::milliseconds timeout) {
+ProbeResult ProbeTcp(const std::string& netns, const std::string& source, Ipv4Address destination,
+                     int port, std::chrono::milliseconds timeout) {
+  ProbeResult result;
+  (void)ConnectTcp(netns, source, destination, port, timeout, &result);
+  return result;
+}
+
+ProbeResult ProbeHttp(const std::string& netns, const std::string& source, Ipv4Address destination,
+                      int port, const std::string& path, std::chrono::milliseconds timeout) {
+  ProbeResult connected;
+  auto start = Clock::now();
+  netlink::UniqueFd fd = ConnectTcp(netns, source, destination, port, timeout, &connected);
+  if (fd.get() < 0) return connected;
+  std::string target = Endpoint(destination, port);
+  std::string request = StrCat("GET ", path, " HTTP/1.1\r\nHost: ", target,
+                               "\r\nUser-Agent: pharos-health\r\nConnection: close\r\n\r\n");
+  if (send(fd.get(), request.data(), request.size(), MSG_NOSIGNAL) < 0) {
+    return {false, MillisSince(start), StrCat("cannot send to ", target, ": ", strerror(errno))};
+  }
+  // Only the status line matters.
+  std::string answer;
+  char buf[512];
+  while (answer.find("\r\n") == std::string::npos && answer.size() < 4096) {
+    auto left =
+        timeout - std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+    pollfd p{fd.get(), POLLIN, 0};
+    if (left.count() <= 0 || poll(&p, 1, static_cast<int>(left.count())) <= 0) {
+      return {false, MillisSince(start),
+              StrCat("no HTTP answer from ", target, " within ", timeout.count(), " ms")};
+    }
+    ssize_t n = recv(fd.get(), buf, sizeof(buf), 0);
+    if (n <= 0) break;
+    answer.append(buf, static_cast<size_t>(n));
+  }
+  int code = 0;
+  if (answer.rfind("HTTP/1.", 0) != 0 || sscanf(answer.c_str(), "HTTP/1.%*d %d", &code) != 1) {
+    return {false, MillisSince(start), StrCat(target, " does not answer HTTP")};
+  }
+  double ms = MillisSince(start);
+  std::string said = StrCat("HTTP ", code, " for GET ", path, " from ", target, " in ",
+                            fmt::format("{:.3f}", ms), " ms");
+  return {code < 500, ms, said};
+}
+
+ProbeResult ProbeUdp(const std::string& netns, const std::string& source, Ipv4Address destination,
+                     int port, std::chrono::milliseconds timeout) {
   std::string error;
   netlink::UniqueFd fd = OpenIn(netns, SOCK_DGRAM, 0, &error);
   if (fd.get() < 0) return {false, 0, error};
@@ -199,15 +265,17 @@ ProbeResult ProbeUdp(const std::string& netns, const std::string& source,
   }
   pollfd p{fd.get(), POLLIN, 0};
   if (poll(&p, 1, static_cast<int>(timeout.count())) <= 0) {
-    return {false, 0, StrCat("no UDP reply from ", target, " to ", source, " within ",
-                             timeout.count(), " ms (the service stays silent, or a filter drops it)")};
+    return {false, 0,
+            StrCat("no UDP reply from ", target, " to ", source, " within ", timeout.count(),
+                   " ms (the service stays silent, or a filter drops it)")};
   }
   char buffer[512];
   ssize_t n = recv(fd.get(), buffer, sizeof(buffer), 0);
   double ms = MillisSince(start);
   if (n >= 0) {
-    return {true, ms, StrCat("UDP reply from ", target, " to ", source, " in ",
-                             fmt::format("{:.3f}", ms), " ms")};
+    return {true, ms,
+            StrCat("UDP reply from ", target, " to ", source, " in ", fmt::format("{:.3f}", ms),
+                   " ms")};
   }
   if (errno == ECONNREFUSED) {
     return {false, ms, StrCat("port unreachable: nothing listens on ", target, "/udp")};

@@ -3,6 +3,7 @@
 // real callback receiver.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <memory>
 
 #include "e2e/twin_fixture.h"
@@ -21,12 +22,17 @@ class ServiceHealthTest : public SeedTwinTest {
                    "--health-flap-transitions=4", "--health-flap-window=60",
                    "--health-damped-checks=10"};
   }
-  std::string RegisterBrake(int port) {
+  // Checked with a TCP connect (someip over the API): the listener's
+  // coming and going is what these tests are about.
+  std::string RegisterBrake(int port, const std::string& protocol = "someip",
+                            const std::string& name = "brake-service",
+                            std::map<std::string, std::string> metadata = {}) {
     v1::RegisterServiceRequest req;
-    req.set_service_name("brake-service");
+    req.set_service_name(name);
     req.set_host("10.2.1.3");  // control-pod
     req.set_port(port);
-    req.set_protocol("grpc");
+    req.set_protocol(protocol);
+    req.mutable_metadata()->insert(metadata.begin(), metadata.end());
     v1::RegisterServiceResponse resp;
     grpc::Status s = stub_->RegisterService(Ctx().get(), req, &resp);
     EXPECT_TRUE(s.ok()) << s.error_message();
@@ -41,6 +47,34 @@ class ServiceHealthTest : public SeedTwinTest {
     return "";
   }
   std::string Pod(const std::string& name) { return prefix_ + name; }
+  // Polls until the service has `status`; false if it never gets there.
+  bool Becomes(const std::string& id, const std::string& status) {
+    for (int i = 0; i < 100; ++i) {
+      if (StatusOf(id) == status) return true;
+      std::this_thread::sleep_for(milliseconds(100));
+    }
+    return false;
+  }
+  // A process in a pod namespace, killed at the end of the test.
+  void RunInPod(const std::string& pod, const std::string& command) {
+    std::string pid_file = dir_.path() + "/bg" + std::to_string(background_.size()) + ".pid";
+    std::string out;
+    ASSERT_EQ(RunCommand("(sh -c 'echo $$ > " + pid_file + "; exec ip netns exec " + Pod(pod) +
+                             " " + command + "' > " + pid_file + ".log 2>&1 &)",
+                         &out),
+              0);
+    for (int i = 0; i < 50 && !std::filesystem::exists(pid_file); ++i) {
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+    std::string pid = ReadFile(pid_file);
+    background_.push_back(pid.substr(0, pid.find('\n')));
+  }
+  void TearDown() override {
+    std::string out;
+    for (const auto& pid : background_) (void)RunCommand("kill -9 " + pid, &out);
+    SeedTwinTest::TearDown();
+  }
+  std::vector<std::string> background_;
 };
 
 TEST_F(ServiceHealthTest, AClosedPortGoesUnhealthyAndComesBackAndPiccoloHearsEachChange) {
@@ -126,6 +160,26 @@ TEST_F(ServiceHealthTest, AFlappingPortIsDampedThenReportedOnceStable) {
   EXPECT_NE(all.back().details().find("stable again"), std::string::npos) << all.back().details();
   EXPECT_EQ(StatusOf(id), "healthy");
   piccolo.Stop();
+}
+
+TEST_F(ServiceHealthTest, GrpcAndRestServicesAreCheckedInTheirOwnProtocol) {
+  // A real gRPC server (pharosctl's stand-in Piccolo) and a real HTTP
+  // server (Python's), both in control-pod.
+  RunInPod("control-pod",
+           std::string(PHAROSCTL_BINARY) + " callbacks listen --listen 10.2.1.3:9402");
+  RunInPod("control-pod", "python3 -m http.server 9403 --bind 10.2.1.3");
+  std::string grpc_id = RegisterBrake(9402, "grpc", "brake-grpc");
+  std::string rest_id = RegisterBrake(9403, "rest", "brake-rest", {{"health_path", "/"}});
+  EXPECT_TRUE(Becomes(grpc_id, "healthy")) << StatusOf(grpc_id);
+  EXPECT_TRUE(Becomes(rest_id, "healthy")) << StatusOf(rest_id);
+  // A port that accepts TCP but speaks neither: not healthy as gRPC, nor
+  // as REST, although a TCP connect would succeed.
+  auto plain = std::make_unique<NetnsTcpServer>(Pod("control-pod"), 9404);
+  ASSERT_TRUE(plain->ok());
+  std::string fake_grpc = RegisterBrake(9404, "grpc", "not-grpc");
+  std::string fake_rest = RegisterBrake(9404, "rest", "not-rest");
+  EXPECT_TRUE(Becomes(fake_grpc, "unhealthy")) << StatusOf(fake_grpc);
+  EXPECT_TRUE(Becomes(fake_rest, "unhealthy")) << StatusOf(fake_rest);
 }
 
 }  // namespace
