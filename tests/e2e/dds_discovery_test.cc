@@ -16,11 +16,6 @@ using std::chrono::seconds;
 
 class DdsDiscoveryTest : public SeedTwinTest {
  protected:
-  void TearDown() override {
-    std::string out;
-    if (!pid_.empty()) (void)RunCommand("kill -9 " + pid_, &out);
-    SeedTwinTest::TearDown();
-  }
   std::map<std::string, ctl::Service> Dds() {
     ctl::ListServicesRequest req;
     req.set_protocol("dds");
@@ -30,29 +25,15 @@ class DdsDiscoveryTest : public SeedTwinTest {
     for (const auto& s : resp.services()) out[s.name()] = s;
     return out;
   }
-  std::string pid_;
 };
 
 TEST_F(DdsDiscoveryTest, APublisherInAPodIsDiscoveredWithItsTopicsAndForgottenWhenItStops) {
   if (access("/usr/bin/ddsperf", X_OK) != 0) GTEST_FAIL() << "ddsperf missing: ./pharos deps";
-  std::string pid_file = dir_.path() + "/ddsperf.pid", out;
-  ASSERT_EQ(RunCommand("(sh -c 'echo $$ > " + pid_file + "; exec ip netns exec " + prefix_ +
-                           "perception-pod env CYCLONEDDS_URI=\"<General><Interfaces>"
-                           "<NetworkInterface name=\\\"eth0\\\"/></Interfaces></General>\" "
-                           "ddsperf -D 60 pub' > " +
-                           dir_.path() + "/ddsperf.log 2>&1 &)",
-                       &out),
-            0)
-      << out;
-  for (int i = 0; i < 50 && pid_.empty(); ++i) {
-    std::this_thread::sleep_for(milliseconds(50));
-    if (std::filesystem::exists(pid_file)) {
-      pid_ = ReadFile(pid_file);
-      pid_ = pid_.substr(0, pid_.find('\n'));
-    }
-  }
-  ASSERT_FALSE(pid_.empty());
-
+  BackgroundProcess ddsperf(prefix_ + "perception-pod",
+                            "env CYCLONEDDS_URI='<General><Interfaces><NetworkInterface "
+                            "name=\"eth0\"/></Interfaces></General>' ddsperf -D 60 pub",
+                            dir_.path() + "/ddsperf.log");
+  ASSERT_TRUE(ddsperf.ok());
   std::map<std::string, ctl::Service> found;
   for (int i = 0; i < 150 && !found.count("DDSPerfRDataKS"); ++i) {
     std::this_thread::sleep_for(milliseconds(100));
@@ -69,13 +50,12 @@ TEST_F(DdsDiscoveryTest, APublisherInAPodIsDiscoveredWithItsTopicsAndForgottenWh
   EXPECT_GT(topic.port(), 0);
 
   // A clean exit disposes its participant: every topic of it goes.
-  ASSERT_EQ(RunCommand("kill -INT " + pid_, &out), 0) << out;
+  ASSERT_TRUE(ddsperf.Interrupt());
   for (int i = 0; i < 150 && !found.empty(); ++i) {
     std::this_thread::sleep_for(milliseconds(100));
     found = Dds();
   }
   EXPECT_TRUE(found.empty()) << found.size() << " DDS services left";
-  pid_.clear();
 }
 
 }  // namespace

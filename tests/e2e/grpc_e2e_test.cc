@@ -229,8 +229,7 @@ TEST_F(GrpcE2eTest, PullpiriAliasAndUnbuiltRpcsAndPlanModeDiagnosticsAnswerClear
   v1::EmergencyNetworkModeResponse eresp;
   s = stub_->EmergencyNetworkMode(Ctx().get(), {}, &eresp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_NE(s.error_message().find("security controller"), std::string::npos)
-      << s.error_message();
+  EXPECT_NE(s.error_message().find("security controller"), std::string::npos) << s.error_message();
 }
 
 TEST_F(GrpcE2eTest, HealthServiceServes) {

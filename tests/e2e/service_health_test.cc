@@ -57,24 +57,14 @@ class ServiceHealthTest : public SeedTwinTest {
   }
   // A process in a pod namespace, killed at the end of the test.
   void RunInPod(const std::string& pod, const std::string& command) {
-    std::string pid_file = dir_.path() + "/bg" + std::to_string(background_.size()) + ".pid";
-    std::string out;
-    ASSERT_EQ(RunCommand("(sh -c 'echo $$ > " + pid_file + "; exec ip netns exec " + Pod(pod) +
-                             " " + command + "' > " + pid_file + ".log 2>&1 &)",
-                         &out),
-              0);
-    for (int i = 0; i < 50 && !std::filesystem::exists(pid_file); ++i) {
-      std::this_thread::sleep_for(milliseconds(20));
-    }
-    std::string pid = ReadFile(pid_file);
-    background_.push_back(pid.substr(0, pid.find('\n')));
+    background_.push_back(std::make_unique<BackgroundProcess>(
+        Pod(pod), command, dir_.path() + "/bg" + std::to_string(background_.size()) + ".log"));
   }
   void TearDown() override {
-    std::string out;
-    for (const auto& pid : background_) (void)RunCommand("kill -9 " + pid, &out);
+    background_.clear();
     SeedTwinTest::TearDown();
   }
-  std::vector<std::string> background_;
+  std::vector<std::unique_ptr<BackgroundProcess>> background_;
 };
 
 TEST_F(ServiceHealthTest, AClosedPortGoesUnhealthyAndComesBackAndPiccoloHearsEachChange) {

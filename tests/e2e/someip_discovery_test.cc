@@ -99,15 +99,12 @@ class SomeIpDiscoveryTest : public SeedTwinTest {
 
 TEST_F(SomeIpDiscoveryTest, OffersRegisterStopOfferAndTtlRemoveAndTsharkAgrees) {
   // Capture on vm1's pod bridge, where the pods' multicast goes.
-  std::string pcap = dir_.path() + "/sd.pcapng", pid_file = dir_.path() + "/tshark.pid";
-  std::string out;
-  ASSERT_EQ(RunCommand("(sh -c 'echo $$ > " + pid_file + "; exec ip netns exec " + prefix_ +
-                           "vm1 tshark -q -i " + prefix_ +
-                           "podbr0 -f \"udp port 30490\" -a duration:30 -w " + pcap + "' > " +
-                           dir_.path() + "/tshark.log 2>&1 &)",
-                       &out),
-            0)
-      << out;
+  std::string pcap = dir_.path() + "/sd.pcapng", out;
+  BackgroundProcess tshark(
+      prefix_ + "vm1",
+      "tshark -q -i " + prefix_ + "podbr0 -f 'udp port 30490' -a duration:30 -w " + pcap,
+      dir_.path() + "/tshark.log");
+  ASSERT_TRUE(tshark.ok());
   for (int i = 0;
        i < 100 && !(std::filesystem::exists(pcap) && std::filesystem::file_size(pcap) > 0); ++i) {
     std::this_thread::sleep_for(milliseconds(50));
@@ -144,13 +141,7 @@ TEST_F(SomeIpDiscoveryTest, OffersRegisterStopOfferAndTtlRemoveAndTsharkAgrees) 
 
   // Wireshark's reading of the same packets: the capture is stopped (it
   // writes what it has and exits), then read back.
-  std::string pid = ReadFile(pid_file);
-  pid = pid.substr(0, pid.find('\n'));
-  ASSERT_FALSE(pid.empty());
-  (void)RunCommand("kill -INT " + pid, &out);
-  for (int i = 0; i < 100 && std::filesystem::exists("/proc/" + pid); ++i) {
-    std::this_thread::sleep_for(milliseconds(100));
-  }
+  ASSERT_TRUE(tshark.Interrupt()) << ReadFile(dir_.path() + "/tshark.log");
   ASSERT_EQ(RunCommand("tshark -r " + pcap +
                            " -d udp.port==30490,someip -T fields -e someipsd.entry.type"
                            " -e someipsd.entry.serviceid -e someipsd.entry.instanceid"

@@ -3,6 +3,8 @@
 // when a test fails.
 #pragma once
 
+#include <sys/types.h>
+
 #include <atomic>
 #include <cstdint>
 #include <string>
@@ -36,6 +38,20 @@ class NetnsTcpServer {
   std::atomic<uint64_t> bytes_{0};
   std::atomic<int> connections_{0};
   std::thread thread_;
+};
+
+// A command run in the background inside `netns` ("" for this one), its
+// output in `log`; SIGKILLed when it goes out of scope if still running.
+class BackgroundProcess {
+ public:
+  BackgroundProcess(const std::string& netns, const std::string& command, const std::string& log);
+  ~BackgroundProcess();
+  bool ok() const { return pid_ > 0; }
+  // SIGINT (the clean way to stop tshark or ddsperf) and wait up to 10 s.
+  bool Interrupt();
+
+ private:
+  pid_t pid_ = -1;
 };
 
 // A connected TCP socket opened inside `netns` (-1 on failure).
