@@ -95,7 +95,7 @@ void SdLatency(pharos::core::ServiceRegistry& registry, pharos::core::ConfigCont
   });
   pharos::discovery::SdListenerOptions lo;
   lo.group = *pharos::Ipv4Address::Parse("224.244.224.245");
-  pharos::core::SomeIpDiscovery discovery(registry, controller, clock, {lo.group, 30490});
+  pharos::core::SomeIpDiscovery discovery(registry, controller, clock, {lo.group, 30490, {}});
   pharos::discovery::SdListener listener(
       lo,
       [&](const pharos::discovery::SdMessage& m, pharos::Ipv4Address from) {

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/strings.h"
+#include "common/text.h"
 #include "plan/naming.h"
 
 namespace pharos::core {
@@ -56,7 +57,14 @@ void SomeIpDiscovery::TopologyChanged() {
 
 std::vector<discovery::SdInterface> SomeIpDiscovery::Bridges() {
   std::vector<discovery::SdInterface> out;
-  for (const auto& b : controller_.CurrentPlan().bridges) out.push_back({b.netns, b.name});
+  for (const auto& b : controller_.CurrentPlan().bridges) {
+    std::string owner = b.component.substr(0, b.component.find('/'));
+    bool wanted = options_.networks.empty();
+    for (const auto& glob : options_.networks) {
+      wanted |= GlobMatch(glob, b.component) || GlobMatch(glob, owner) || GlobMatch(glob, b.name);
+    }
+    if (wanted) out.push_back({b.netns, b.name});
+  }
   return out;
 }
 

@@ -19,6 +19,9 @@ namespace pharos::core {
 struct SomeIpDiscoveryOptions {
   Ipv4Address group;
   uint16_t port = discovery::kSdDefaultPort;
+  // Which networks to listen on: globs matched against the bridge's
+  // component ("vm1/ph-podbr0"), its owner ("vm1") or its name; empty: all.
+  std::vector<std::string> networks;
 };
 
 class SomeIpDiscovery {

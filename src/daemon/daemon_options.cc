@@ -75,6 +75,10 @@ std::optional<int> ParseDaemonOptions(int argc, char** argv, DaemonOptions& o) {
   app.add_option("--someip-sd-group", o.someip_sd_group,
                  "multicast group SOME/IP-SD offers are heard on (every bridge); none: off")
       ->capture_default_str();
+  app.add_option("--someip-sd-networks", o.someip_sd_networks,
+                 "listen only on these networks: globs matched against a bridge's owner "
+                 "(vm1), component (vm1/ph-podbr0) or name; repeatable; default every bridge")
+      ->delimiter(',');
   app.add_option("--someip-sd-port", o.someip_sd_port, "UDP port of SOME/IP-SD")
       ->check(CLI::Range(1, 65535))
       ->capture_default_str();

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace pharos {
 
@@ -30,6 +31,7 @@ struct DaemonOptions {
   // SOME/IP-SD discovery on every bridge ("none": off).
   std::string someip_sd_group = "224.244.224.245";
   int someip_sd_port = 30490;
+  std::vector<std::string> someip_sd_networks;  // globs; empty: every bridge
   // DDS discovery on every pod bridge ("none": off).
   std::string dds_domain = "0";
   std::string dds_watcher;  // "": next to pharosd or in the build tree

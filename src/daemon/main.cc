@@ -21,7 +21,6 @@
 #include "core/dds_discovery.h"
 #include "core/pod_manager.h"
 #include "core/service_health.h"
-#include "probes/service_prober.h"
 #include "core/service_registry.h"
 #include "core/someip_discovery.h"
 #include "daemon/daemon_options.h"
@@ -30,6 +29,7 @@
 #include "dataplane/linux_backend.h"
 #include "dataplane/monitor.h"
 #include "model/validator.h"
+#include "probes/service_prober.h"
 #include "store/config_store.h"
 #include "store/event_store.h"
 #include "store/outbox_store.h"
@@ -133,7 +133,8 @@ int Run(const pharos::DaemonOptions& opts) {
     }
     someip = std::make_unique<pharos::core::SomeIpDiscovery>(
         registry, controller, clock,
-        pharos::core::SomeIpDiscoveryOptions{*group, static_cast<uint16_t>(opts.someip_sd_port)});
+        pharos::core::SomeIpDiscoveryOptions{*group, static_cast<uint16_t>(opts.someip_sd_port),
+                                             opts.someip_sd_networks});
   }
   std::unique_ptr<pharos::core::DdsDiscovery> dds;
   if (opts.dds_domain != "none" && (*backend)->mode() != "plan") {

@@ -182,5 +182,28 @@ TEST_F(SomeIpDiscoveryTest, GarbageOnTheSdPortChangesNothing) {
   EXPECT_FALSE(found.count("someip-1234-0003"));
 }
 
+// Listening is configurable per network: here only soc1's networks (its
+// VM bridge), so vm1's pod bridge hears nothing.
+class SomeIpDiscoveryOnSoc1Test : public SomeIpDiscoveryTest {
+ protected:
+  SomeIpDiscoveryOnSoc1Test() { extra_args_ = {"--someip-sd-networks=soc1"}; }
+};
+
+TEST_F(SomeIpDiscoveryOnSoc1Test, NetworksLeftOutAreNotListenedOn) {
+  std::string out;
+  bool soc1_joined = false;
+  for (int i = 0; i < 100 && !soc1_joined; ++i) {
+    soc1_joined =
+        RunCommand("ip -n " + prefix_ + "soc1 maddr show dev " + prefix_ + "vmbr0", &out) == 0 &&
+        out.find("224.244.224.245") != std::string::npos;
+    if (!soc1_joined) std::this_thread::sleep_for(milliseconds(50));
+  }
+  EXPECT_TRUE(soc1_joined) << "soc1's VM bridge is not listened on";
+  ASSERT_EQ(RunCommand("ip -n " + prefix_ + "vm1 maddr show dev " + prefix_ + "podbr0", &out), 0);
+  EXPECT_EQ(out.find("224.244.224.245"), std::string::npos) << out;
+  ASSERT_TRUE(SendSd(prefix_ + "perception-pod", Offer(0x0005, 30, 1)));
+  EXPECT_FALSE(WaitFor("someip-1234-0005", true, milliseconds(700)));
+}
+
 }  // namespace
 }  // namespace pharos::e2e
