@@ -30,7 +30,10 @@ void SomeIpDiscovery::Start() {
     for (const auto& v : *known) {
       if (v.record.source != "someip") continue;
       auto ttl = v.record.metadata.find("ttl");
-      uint32_t seconds = ttl == v.record.metadata.end() ? 0 : std::stoul(ttl->second);
+      uint32_t seconds = 0;  // unreadable: expires at once
+      if (ttl != v.record.metadata.end()) {
+        seconds = static_cast<uint32_t>(std::strtoul(ttl->second.c_str(), nullptr, 10));
+      }
       if (seconds != kTtlForever) expiry_[v.record.id] = now + std::chrono::seconds(seconds);
     }
   }
