@@ -238,6 +238,11 @@ PodRequestAnswer PodManager::Request(const std::string& node_yaml, const std::st
     return refuse(absl::InvalidArgumentError(
         StrCat("pod_name '", name, "' is already a component of the vehicle configuration")));
   }
+  if (mine && mine->state == "removing") {
+    return refuse(absl::FailedPreconditionError(
+        StrCat("pod ", name, " is being removed (", mine->request_id,
+               "); request it again once that removal has completed")));
+  }
   if (mine && mine->vm == host->name && mine->subnet == subnet.ToString() &&
       (!pod.ip.address || pod.ip.address->ToString() == mine->ip) &&
       mine->spec_yaml == PodBlock(pod, name, mine->ip) &&
