@@ -43,7 +43,8 @@ std::optional<int> ParseDaemonOptions(int argc, char** argv, DaemonOptions& o) {
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
   app.add_option("--cni-socket", o.cni_socket,
-                 "Unix socket pharos-cni talks to (mode 0600); none: no CNI")
+                 "Unix socket pharos-cni talks to (mode 0600); auto: /run/pharos/cni.sock "
+                 "when root; none: no CNI")
       ->capture_default_str();
   app.add_option("--health-interval-ms", o.health_interval_ms,
                  "milliseconds between two health checks of a service")

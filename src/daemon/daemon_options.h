@@ -19,7 +19,10 @@ struct DaemonOptions {
   int64_t outbox_capacity = 100000;
   int callback_max_backoff_seconds = 30;
   int pod_setup_timeout_seconds = 30;
-  std::string cni_socket = "/run/pharos/cni.sock";  // pharos-cni's way in; "none": off
+  // pharos-cni's way in: "auto" = /run/pharos/cni.sock when running as
+  // root (an unprivileged pharosd, e.g. --dataplane=plan, has no CNI);
+  // "none": off.
+  std::string cni_socket = "auto";
   // Service health (core/service_health.h).
   int health_interval_ms = 5000;
   int health_timeout_ms = 1000;

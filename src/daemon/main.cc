@@ -15,6 +15,7 @@
 #include "callbacks/dispatcher.h"
 #include "callbacks/notifier.h"
 #include "cni/cni_service.h"
+#include "cni/protocol.h"
 #include "cni/socket_server.h"
 #include "common/clock.h"
 #include "core/config_controller.h"
@@ -189,15 +190,17 @@ int Run(const pharos::DaemonOptions& opts) {
                                       {opts.interface_prefix, (*backend)->mode() != "plan",
                                        std::chrono::seconds(opts.pod_setup_timeout_seconds + 5)});
   std::unique_ptr<pharos::cni::SocketServer> cni_server;
-  if (opts.cni_socket != "none") {
+  std::string cni_socket = opts.cni_socket;
+  if (cni_socket == "auto") cni_socket = geteuid() == 0 ? pharos::cni::kDefaultSocket : "none";
+  if (cni_socket != "none") {
     cni_server = std::make_unique<pharos::cni::SocketServer>(
-        opts.cni_socket, [&](const nlohmann::json& r) { return cni_service.Handle(r); });
+        cni_socket, [&](const nlohmann::json& r) { return cni_service.Handle(r); });
     if (absl::Status s = cni_server->Start(); !s.ok()) {
       spdlog::error("pharos-cni socket: {}", std::string(s.message()));
       pods.Stop();
       return 1;
     }
-    spdlog::info("pharos-cni served on {}", opts.cni_socket);
+    spdlog::info("pharos-cni served on {}", cni_socket);
   }
   pharos::core::Diagnostics diagnostics(controller, **backend, &registry);
   pharos::api::PharosServiceImpl pharos_service(controller, diagnostics, &pods, &registry);
