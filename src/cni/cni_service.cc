@@ -215,8 +215,7 @@ json CniService::Result(const Call& call, const std::string& pod) {
   return result;
 }
 
-std::optional<core::PodLease> CniService::LeaseOf(const std::string& container_id,
-                                                  const std::string& ifname) {
+std::optional<core::PodLease> CniService::LeaseOf(const std::string& container_id) {
   absl::StatusOr<std::vector<core::PodLease>> leases = pods_.Leases();
   if (!leases.ok()) return std::nullopt;
   for (const auto& l : *leases) {
@@ -226,7 +225,7 @@ std::optional<core::PodLease> CniService::LeaseOf(const std::string& container_i
 }
 
 json CniService::Check(const Call& call) {
-  std::optional<core::PodLease> lease = LeaseOf(call.container_id, call.ifname);
+  std::optional<core::PodLease> lease = LeaseOf(call.container_id);
   if (!lease) {
     return ErrorAnswer(kUnknownContainer,
                        StrCat("pharosd set nothing up for container ", call.container_id));
@@ -260,7 +259,7 @@ json CniService::Check(const Call& call) {
 }
 
 json CniService::Del(const Call& call) {
-  std::optional<core::PodLease> lease = LeaseOf(call.container_id, call.ifname);
+  std::optional<core::PodLease> lease = LeaseOf(call.container_id);
   if (!lease) return {{"code", 0}};  // nothing of it here: DEL is idempotent
   core::PodRequestAnswer answer =
       pods_.Request(NodeYaml(lease->vm), lease->pod, "remove: true", {call.container_id});

@@ -33,7 +33,8 @@ class CniService {
   nlohmann::json Del(const Call& call);
   nlohmann::json Status();
   nlohmann::json Result(const Call& call, const std::string& pod);
-  std::optional<core::PodLease> LeaseOf(const std::string& container_id, const std::string& ifname);
+  // The pod pharos-cni set up for this container (one interface each).
+  std::optional<core::PodLease> LeaseOf(const std::string& container_id);
 
   core::PodManager& pods_;
   core::ConfigController& controller_;

@@ -149,6 +149,11 @@ model::Topology ConfigController::CurrentTopology() {
   return current_topology_;
 }
 
+std::optional<std::string> ConfigController::OwnerOf(Ipv4Address a) {
+  std::lock_guard lock(mu_);
+  return current_topology_.OwnerOf(a);
+}
+
 void ConfigController::RecordEvents(const dataplane::ApplyResult& applied,
                                     const std::string& kind) {
   if (applied.actions.empty()) return;

@@ -92,6 +92,9 @@ class ConfigController {
   absl::StatusOr<dataplane::ApplyResult> ApplyRuntimePods();
   // The topology of what is applied (configuration + runtime pods).
   model::Topology CurrentTopology();
+  // The component whose address `a` is (its own, or a gateway it holds),
+  // without copying the topology (the registry asks per registration).
+  std::optional<std::string> OwnerOf(Ipv4Address a);
 
   Analysis Validate(std::string_view yaml);
   // Apply a complete configuration. `source` is recorded with the version

@@ -1,8 +1,6 @@
 #include "core/pod_manager.h"
 
-#include <linux/magic.h>
 #include <spdlog/spdlog.h>
-#include <sys/statfs.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -12,6 +10,7 @@
 #include "common/strings.h"
 #include "common/text.h"
 #include "model/config_parser.h"
+#include "netlink/netns.h"
 
 namespace pharos::core {
 namespace {
@@ -95,11 +94,6 @@ std::optional<model::PodSpec> ParseBlock(const store::RuntimePod& row) {
   return parsed.pod;
 }
 
-bool IsNetworkNamespace(const std::string& path) {
-  struct statfs fs;
-  return statfs(path.c_str(), &fs) == 0 && fs.f_type == NSFS_MAGIC;
-}
-
 constexpr size_t kMaxUncollectedResults = 1024;
 
 const model::TopologyNode* FindHost(const model::Topology& topo, const model::NodeSpec& node) {
@@ -149,7 +143,7 @@ void PodManager::CollectGarbage() {
       std::string why;
       if (!vm || vm->kind != model::NodeKind::kVm) {
         why = StrCat("its VM ", r.vm, " is no longer in the configuration");
-      } else if (!netns.empty() && !IsNetworkNamespace(netns)) {
+      } else if (!netns.empty() && !netlink::IsNetworkNamespacePath(netns)) {
         why = StrCat("its runtime's namespace ", netns, " is gone");
       }
       if (why.empty()) {

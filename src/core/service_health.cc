@@ -106,10 +106,13 @@ void HealthMonitor::CheckAll() {
   for (const auto& view : *services) {
     const store::ServiceRecord& svc = view.record;
     if (!prober_.Checks(svc)) continue;
-    HealthState state = states_.count(svc.id) ? states_[svc.id] : HealthState{};
-    // The registry's word wins (a restart, an endpoint change).
-    if (!states_.count(svc.id) || states_[svc.id].status != svc.status) {
-      state = HealthState{};
+    // What this monitor knew, unless the registry says otherwise (a
+    // restart, an endpoint change): then the history starts from its word.
+    auto known = states_.find(svc.id);
+    HealthState state;
+    if (known != states_.end() && known->second.status == svc.status) {
+      state = known->second;
+    } else {
       state.status = svc.status;
     }
     std::string detail;

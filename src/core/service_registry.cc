@@ -56,12 +56,7 @@ ServiceRegistry::ServiceRegistry(store::Database& db, ConfigController& controll
 
 std::string ServiceRegistry::LocationOf(const std::string& host) {
   std::optional<Ipv4Address> ip = Ipv4Address::Parse(host);
-  if (!ip) return "";
-  model::Topology topo = controller_.CurrentTopology();
-  for (const auto& n : topo.nodes) {
-    if (n.ip && *n.ip == *ip) return n.name;
-  }
-  return topo.OwnerOf(*ip).value_or("");
+  return ip ? controller_.OwnerOf(*ip).value_or("") : "";
 }
 
 void ServiceRegistry::Changed() {

@@ -35,7 +35,6 @@ class SomeIpDiscovery {
   void Stop();
   // The topology changed: listen on its bridges (only signals the thread).
   void TopologyChanged();
-  uint64_t malformed() const { return listener_ ? listener_->malformed() : 0; }
 
   // One message, as the listener hands it over (public for tests).
   void Handle(const discovery::SdMessage& message, Ipv4Address sender);

@@ -11,7 +11,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <optional>
 
 #include "netlink/netns.h"
 
@@ -20,12 +19,8 @@ namespace {
 
 // A UDP socket bound to the SD port, opened inside `netns`.
 int OpenSocket(const std::string& netns, uint16_t port) {
-  std::optional<netlink::ScopedNetns> inside;
-  if (!netns.empty()) {
-    auto entered = netlink::ScopedNetns::Enter(netns);
-    if (!entered.ok()) return -1;
-    inside.emplace(std::move(*entered));
-  }
+  auto inside = netlink::ScopedNetns::Enter(netns);  // "": this process's own
+  if (!inside.ok()) return -1;
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return -1;
   int one = 1;
@@ -43,12 +38,8 @@ int OpenSocket(const std::string& netns, uint16_t port) {
 
 // The interface's index as seen inside `netns`.
 int IndexIn(const std::string& netns, const std::string& ifname) {
-  std::optional<netlink::ScopedNetns> inside;
-  if (!netns.empty()) {
-    auto entered = netlink::ScopedNetns::Enter(netns);
-    if (!entered.ok()) return 0;
-    inside.emplace(std::move(*entered));
-  }
+  auto inside = netlink::ScopedNetns::Enter(netns);
+  if (!inside.ok()) return 0;
   return static_cast<int>(if_nametoindex(ifname.c_str()));
 }
 
@@ -160,7 +151,6 @@ void SdListener::Receive(int fd) {
     absl::StatusOr<SdMessage> m = ParseSomeIpSd({buf, static_cast<size_t>(n)});
     Ipv4Address sender(ntohl(from.sin_addr.s_addr));
     if (!m.ok()) {
-      ++malformed_;
       spdlog::debug("SOME/IP-SD from {}: {}", sender.ToString(), std::string(m.status().message()));
       continue;
     }

@@ -4,7 +4,6 @@
 // the SD multicast group on each listed interface; one thread polls them.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -45,8 +44,6 @@ class SdListener {
   void Stop();
   // Listen on exactly these interfaces from now on (applied by the thread).
   void SetInterfaces(std::vector<SdInterface> interfaces);
-  // Datagrams refused by the codec, since start (for diagnostics and tests).
-  uint64_t malformed() const { return malformed_; }
 
  private:
   void Run();
@@ -63,7 +60,6 @@ class SdListener {
   int wake_fd_ = -1;
   std::map<std::string, int> sockets_;  // by namespace
   std::set<SdInterface> joined_;
-  std::atomic<uint64_t> malformed_{0};
   std::thread thread_;
 };
 

@@ -144,10 +144,12 @@ absl::Status DeleteNamedNetns(const std::string& name) {
   return absl::OkStatus();
 }
 
-bool NamedNetnsExists(const std::string& name) {
+bool IsNetworkNamespacePath(const std::string& path) {
   struct statfs fs;
-  return statfs(PathOf(name).c_str(), &fs) == 0 && fs.f_type == NSFS_MAGIC;
+  return statfs(path.c_str(), &fs) == 0 && fs.f_type == NSFS_MAGIC;
 }
+
+bool NamedNetnsExists(const std::string& name) { return IsNetworkNamespacePath(PathOf(name)); }
 
 absl::StatusOr<std::vector<std::string>> ListNamedNetns() {
   std::vector<std::string> names;

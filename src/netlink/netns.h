@@ -49,6 +49,8 @@ absl::Status DeleteNamedNetns(const std::string& name);
 // True when the name is bound to a namespace (not a file left over by an
 // interrupted creation).
 bool NamedNetnsExists(const std::string& name);
+// True when `path` is a namespace file (/proc/<pid>/ns/net, a bind mount).
+bool IsNetworkNamespacePath(const std::string& path);
 absl::StatusOr<std::vector<std::string>> ListNamedNetns();
 // "" is the namespace the process started in.
 absl::StatusOr<UniqueFd> OpenNetns(const std::string& name);
