@@ -135,4 +135,47 @@ grpc::Status ControlServiceImpl::ListServices(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
+grpc::Status ControlServiceImpl::ListSecurityEvents(grpc::ServerContext*,
+                                                    const ctl::ListSecurityEventsRequest* req,
+                                                    ctl::ListSecurityEventsResponse* resp) {
+  if (!security_events_) {
+    return NotBuiltYet("ListSecurityEvents", "this pharosd runs without the security controller");
+  }
+  if (req->limit() < 0 || req->limit() > 1000) {
+    return ToGrpcStatus(absl::InvalidArgumentError("limit must be between 0 and 1000"));
+  }
+  absl::StatusOr<std::vector<store::SecurityEventRow>> rows =
+      security_events_->List(req->after_id(), req->limit() == 0 ? 100 : req->limit());
+  if (!rows.ok()) return ToGrpcStatus(rows.status());
+  for (const auto& r : *rows) {
+    auto* out = resp->add_events();
+    out->set_id(r.id);
+    out->set_occurred_at(r.occurred_at);
+    out->set_severity(r.severity);
+    out->set_event_type(r.event_type);
+    out->set_source(r.source);
+    out->set_destination(r.destination);
+    out->set_rule(r.rule);
+    out->set_packets(r.packets);
+    out->set_details(r.details);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status ControlServiceImpl::GetSecurityStatus(grpc::ServerContext*,
+                                                   const ctl::GetSecurityStatusRequest*,
+                                                   ctl::GetSecurityStatusResponse* resp) {
+  if (!security_) {
+    return NotBuiltYet("GetSecurityStatus", "this pharosd runs without the security controller");
+  }
+  security::PolicyEnforcer::View v = security_->Current();
+  resp->set_policy_source(v.source);
+  resp->set_active_mode(std::string(security::ModeName(v.policy.mode)));
+  resp->set_enforced(v.policy.enforced);
+  resp->set_rules(static_cast<int32_t>(v.policy.rules.size()));
+  resp->set_default_action(std::string(security::ActionName(v.policy.default_action)));
+  for (const auto& r : v.policy.rules) resp->add_rule_names(r.name);
+  return grpc::Status::OK;
+}
+
 }  // namespace pharos::api

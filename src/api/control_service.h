@@ -7,6 +7,8 @@
 #include "pharos/ctl/v1/pharos_control.grpc.pb.h"
 #include "store/event_store.h"
 #include "store/outbox_store.h"
+#include "store/security_store.h"
+#include "security/policy_enforcer.h"
 
 namespace pharos::api {
 
@@ -48,6 +50,18 @@ class ControlServiceImpl final : public pharos::ctl::v1::PharosControlService::S
                           pharos::ctl::v1::ListLeasesResponse*) override;
   grpc::Status ListServices(grpc::ServerContext*, const pharos::ctl::v1::ListServicesRequest*,
                             pharos::ctl::v1::ListServicesResponse*) override;
+  grpc::Status ListSecurityEvents(grpc::ServerContext*,
+                                  const pharos::ctl::v1::ListSecurityEventsRequest*,
+                                  pharos::ctl::v1::ListSecurityEventsResponse*) override;
+  grpc::Status GetSecurityStatus(grpc::ServerContext*,
+                                 const pharos::ctl::v1::GetSecurityStatusRequest*,
+                                 pharos::ctl::v1::GetSecurityStatusResponse*) override;
+
+  // The security controller and its event store (both optional).
+  void SetSecurity(security::PolicyEnforcer* enforcer, store::SecurityEventStore* events) {
+    security_ = enforcer;
+    security_events_ = events;
+  }
 
  private:
   core::ConfigController& controller_;
@@ -55,6 +69,8 @@ class ControlServiceImpl final : public pharos::ctl::v1::PharosControlService::S
   CallbackInfo callbacks_;
   core::PodManager* pods_;
   core::ServiceRegistry* services_;
+  security::PolicyEnforcer* security_ = nullptr;
+  store::SecurityEventStore* security_events_ = nullptr;
 };
 
 }  // namespace pharos::api

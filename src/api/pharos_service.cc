@@ -19,9 +19,7 @@ constexpr char kPodLifecycle[] =
     "arrives with the pod-lifecycle work; configure pods through the vehicle YAML "
     "meanwhile";
 constexpr char kRegistry[] = "this pharosd runs without the service registry";
-constexpr char kSecurity[] =
-    "the security controller (nftables policy, events, emergency modes) has not "
-    "landed yet";
+constexpr char kSecurity[] = "this pharosd runs without the security controller";
 constexpr char kCloud[] = "the cloud connector (feeding) has not landed yet";
 
 void LogOutcome(std::string_view rpc, const core::ChangeOutcome& out) {
@@ -224,7 +222,9 @@ grpc::Status PharosServiceImpl::TestConnectivity(grpc::ServerContext*,
   if (!answer.ok()) return ToGrpcStatus(answer.status());
   resp->set_success(answer->success);
   resp->set_latency_ms(static_cast<int32_t>(std::lround(answer->latency_ms)));
-  resp->set_detailed_result(answer->detail);
+  resp->set_detailed_result(answer->policy.empty()
+                                ? answer->detail
+                                : StrCat(answer->detail, "; policy: ", answer->policy));
   return grpc::Status::OK;
 }
 
@@ -239,11 +239,32 @@ grpc::Status PharosServiceImpl::GetRouteInfo(grpc::ServerContext*,
   for (const auto& rule : route->policy_rules) resp->add_policy_rules(rule);
   return grpc::Status::OK;
 }
-grpc::Status PharosServiceImpl::ConfigureSecurityPolicy(grpc::ServerContext*,
-                                                        const v1::ConfigureSecurityPolicyRequest*,
-                                                        v1::ConfigureSecurityPolicyResponse*) {
-  return NotBuiltYet("ConfigureSecurityPolicy", kSecurity);
+grpc::Status PharosServiceImpl::ConfigureSecurityPolicy(
+    grpc::ServerContext*, const v1::ConfigureSecurityPolicyRequest* req,
+    v1::ConfigureSecurityPolicyResponse* resp) {
+  if (!security_) return NotBuiltYet("ConfigureSecurityPolicy", kSecurity);
+  model::Topology reference = controller_.CurrentTopology();
+  security::PolicyChange out = security_->Configure(
+      req->security_policy_yaml(), reference.nodes.empty() ? nullptr : &reference);
+  resp->set_success(out.status.ok());
+  std::string message = out.message;
+  // The response has no issue list: the findings go into the message (and,
+  // on failure, into the status details as a ValidateConfigurationResponse).
+  for (const auto& f : out.findings.items()) {
+    StrAppend(&message, "\n", model::SeverityName(f.severity), " ", f.path, ": ", f.description);
+  }
+  resp->set_message(message);
+  if (out.status.ok()) {
+    spdlog::info("ConfigureSecurityPolicy: {}", out.message);
+  } else {
+    spdlog::warn("ConfigureSecurityPolicy: {}", out.message);
+  }
+  v1::ValidateConfigurationResponse issues;
+  issues.set_valid(!out.findings.HasErrors());
+  AddIssues(out.findings, issues.mutable_issues());
+  return ToGrpcStatus(out.status, {resp, &issues});
 }
+
 grpc::Status PharosServiceImpl::ConfigureCloudFeeding(grpc::ServerContext*,
                                                       const v1::ConfigureCloudFeedingRequest*,
                                                       v1::ConfigureCloudFeedingResponse*) {
@@ -255,9 +276,20 @@ grpc::Status PharosServiceImpl::GetCloudFeedingStatus(grpc::ServerContext*,
   return NotBuiltYet("GetCloudFeedingStatus", kCloud);
 }
 grpc::Status PharosServiceImpl::EmergencyNetworkMode(grpc::ServerContext*,
-                                                     const v1::EmergencyNetworkModeRequest*,
-                                                     v1::EmergencyNetworkModeResponse*) {
-  return NotBuiltYet("EmergencyNetworkMode", kSecurity);
+                                                     const v1::EmergencyNetworkModeRequest* req,
+                                                     v1::EmergencyNetworkModeResponse* resp) {
+  if (!security_) return NotBuiltYet("EmergencyNetworkMode", kSecurity);
+  absl::StatusOr<std::string> active = security_->SetEmergency(req->activate(), req->mode());
+  resp->set_success(active.ok());
+  resp->set_active_mode(active.ok() ? *active : security_->ActiveMode());
+  if (active.ok()) {
+    resp->set_message(active->empty() ? "emergency mode off: the configured policy is enforced"
+                                      : StrCat("emergency mode '", *active, "' is active"));
+    spdlog::warn("EmergencyNetworkMode: {}", resp->message());
+  } else {
+    resp->set_message(std::string(active.status().message()));
+  }
+  return ToGrpcStatus(active.status(), {resp});
 }
 
 }  // namespace pharos::api

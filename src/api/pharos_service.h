@@ -7,6 +7,7 @@
 #include "core/diagnostics.h"
 #include "core/pod_manager.h"
 #include "core/service_registry.h"
+#include "security/policy_enforcer.h"
 #include "pharos/api/v1/pharos_network_service_connection.grpc.pb.h"
 #include "pharos/api/v1/pharos_service.grpc.pb.h"
 
@@ -17,8 +18,13 @@ namespace v1 = ::pharos::api::v1;
 class PharosServiceImpl final : public v1::PharosService::Service {
  public:
   PharosServiceImpl(core::ConfigController& controller, core::Diagnostics& diagnostics,
-                    core::PodManager* pods = nullptr, core::ServiceRegistry* services = nullptr)
-      : controller_(controller), diagnostics_(diagnostics), pods_(pods), services_(services) {}
+                    core::PodManager* pods = nullptr, core::ServiceRegistry* services = nullptr,
+                    security::PolicyEnforcer* security = nullptr)
+      : controller_(controller),
+        diagnostics_(diagnostics),
+        pods_(pods),
+        services_(services),
+        security_(security) {}
 
   grpc::Status RequestNetworkPod(grpc::ServerContext*, const v1::RequestNetworkPodRequest*,
                                  v1::RequestNetworkPodResponse*) override;
@@ -71,6 +77,7 @@ class PharosServiceImpl final : public v1::PharosService::Service {
   core::Diagnostics& diagnostics_;
   core::PodManager* pods_;
   core::ServiceRegistry* services_;
+  security::PolicyEnforcer* security_;
 };
 
 // Pullpiri's service name, answered by the same implementation.

@@ -14,8 +14,10 @@
 #include "core/network_events.h"
 #include "core/pod_manager.h"
 #include "core/service_registry.h"
+#include "security/event_monitor.h"
 #include "store/event_store.h"
 #include "store/outbox_store.h"
+#include "store/security_store.h"
 
 namespace pharos::callbacks {
 
@@ -27,7 +29,8 @@ inline constexpr char kSecurityEvent[] = "security_event";
 
 class Notifier : public core::NetworkEventRecorder,
                  public core::CompletionSink,
-                 public core::ServiceStatusSink {
+                 public core::ServiceStatusSink,
+                 public security::SecurityEventSink {
  public:
   Notifier(store::Database& db, const Clock& clock, int64_t outbox_capacity);
 
@@ -37,6 +40,8 @@ class Notifier : public core::NetworkEventRecorder,
   absl::Status ServiceStatusChanged(const std::string& service_id, const std::string& previous,
                                     const std::string& current,
                                     const std::string& details) override;
+  // Records the event and queues NotifySecurityEvent, in one transaction.
+  absl::Status Publish(const security::SecurityEvent& event) override;
   // Queues any notification (`kind` above). Later issues use this path.
   absl::Status Enqueue(const std::string& kind, const std::string& component,
                        const google::protobuf::Message& request);
@@ -52,6 +57,7 @@ class Notifier : public core::NetworkEventRecorder,
   const Clock& clock_;
   store::EventStore events_;
   store::OutboxStore outbox_;
+  store::SecurityEventStore security_events_;
   std::function<void()> wakeup_;
 };
 

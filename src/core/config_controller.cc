@@ -83,6 +83,7 @@ absl::Status ConfigController::Recover() {
   RecordEvents(*applied, "converged-on-start");
   current_plan_ = *a->plan;
   current_topology_ = a->topology;
+  current_policy_ = a->document.policy;
   TopologyChanged();
   current_yaml_ = (*current)->yaml;
   current_declarative_ = std::move(*declarative);
@@ -140,6 +141,7 @@ absl::StatusOr<dataplane::ApplyResult> ConfigController::ApplyRuntimePods() {
   }
   current_plan_ = *a->plan;
   current_topology_ = a->topology;
+  current_policy_ = a->document.policy;
   TopologyChanged();
   return applied;
 }
@@ -147,6 +149,11 @@ absl::StatusOr<dataplane::ApplyResult> ConfigController::ApplyRuntimePods() {
 model::Topology ConfigController::CurrentTopology() {
   std::lock_guard lock(mu_);
   return current_topology_;
+}
+
+model::SecurityPolicySpec ConfigController::CurrentPolicy() {
+  std::lock_guard lock(mu_);
+  return current_policy_;
 }
 
 std::optional<std::string> ConfigController::OwnerOf(Ipv4Address a) {
@@ -202,6 +209,7 @@ ChangeOutcome ConfigController::Teardown() {
                        "current (the versions are kept: pharosctl rollback VERSION restores one)");
   current_plan_ = plan::Plan{};
   current_topology_ = model::Topology{};
+  current_policy_ = model::SecurityPolicySpec{};
   TopologyChanged();
   current_yaml_.clear();
   current_declarative_.reset();
@@ -312,6 +320,7 @@ ChangeOutcome ConfigController::Activate(const Analysis& a, std::optional<int64_
   out.changed = true;
   current_plan_ = *effective->plan;
   current_topology_ = effective->topology;
+  current_policy_ = effective->document.policy;
   TopologyChanged();
   current_yaml_ = a.canonical_yaml;
   current_declarative_ = a;

@@ -87,11 +87,20 @@ class ConfigController {
   void SetTopologyListener(std::function<void()> listener) {
     topology_listener_ = std::move(listener);
   }
+  // Called after every convergence, right after the topology listener and
+  // under the same lock, with what is now applied: the security controller
+  // enforces the policy on it before the change is reported done.
+  using ConvergedHook =
+      std::function<void(const model::Topology&, const model::SecurityPolicySpec&)>;
+  void SetConvergedHook(ConvergedHook hook) { converged_hook_ = std::move(hook); }
   // Re-plans the current configuration with the runtime pods as they are
   // now and converges the dataplane to it.
   absl::StatusOr<dataplane::ApplyResult> ApplyRuntimePods();
   // The topology of what is applied (configuration + runtime pods).
   model::Topology CurrentTopology();
+  // The `security_policy:` section of the current version (present=false
+  // when it has none).
+  model::SecurityPolicySpec CurrentPolicy();
   // The component whose address `a` is (its own, or a gateway it holds),
   // without copying the topology (the registry asks per registration).
   std::optional<std::string> OwnerOf(Ipv4Address a);
@@ -133,12 +142,15 @@ class ConfigController {
   NetworkEventRecorder* events_;
   RuntimePodOverlay* overlay_ = nullptr;
   std::function<void()> topology_listener_;
+  ConvergedHook converged_hook_;
   void TopologyChanged() {
     if (topology_listener_) topology_listener_();
+    if (converged_hook_) converged_hook_(current_topology_, current_policy_);
   }
   ControllerOptions options_;
   plan::Plan current_plan_;  // plan of the current version (empty if none)
   model::Topology current_topology_;
+  model::SecurityPolicySpec current_policy_;  // `security_policy:` of the current version
   std::string current_yaml_;
   // The analysis of the current configuration alone (without runtime
   // pods): what each runtime-pod change merges the pods into.

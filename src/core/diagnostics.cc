@@ -19,10 +19,6 @@ constexpr int kDefaultTimeoutMs = 1000;
 constexpr int kMaxTimeoutMs = 30000;
 constexpr int kMaxHops = 32;
 
-// Until the security controller lands there is no policy to report.
-constexpr char kNoPolicyYet[] =
-    "no security policy is enforced yet (the security controller is not built): "
-    "nothing filters this path";
 
 // Namespace -> the node component living in it.
 std::map<std::string, std::string> NodeOfNamespace(const plan::Plan& plan) {
@@ -117,7 +113,13 @@ absl::StatusOr<ConnectivityAnswer> Diagnostics::TestConnectivity(const Connectiv
   } else {
     r = diagnostics::ProbeUdp(from->netns, from->component, to->ip, port, timeout);
   }
-  return ConnectivityAnswer{r.success, r.latency_ms, r.detail};
+  ConnectivityAnswer answer{r.success, r.latency_ms, r.detail, ""};
+  if (policy_) {
+    security::PolicyEnforcer::View v = policy_->Current();
+    security::Flow flow{from->ip, to->ip, *security::ParseProtocol(protocol), port};
+    answer.policy = security::Explain(v.policy, v.membership, v.pod_subnets, flow).Describe();
+  }
+  return answer;
 }
 
 absl::StatusOr<RouteAnswer> Diagnostics::RouteInfo(std::string_view source,
@@ -139,7 +141,13 @@ absl::StatusOr<RouteAnswer> Diagnostics::RouteInfo(std::string_view source,
 
   dataplane::Kernel& kernel = *backend_.kernel();
   RouteAnswer answer;
-  answer.policy_rules.push_back(kNoPolicyYet);
+  if (policy_) {
+    security::PolicyEnforcer::View v = policy_->Current();
+    answer.policy_rules =
+        security::RulesForPair(v.policy, v.membership, v.pod_subnets, from->ip, to->ip);
+  } else {
+    answer.policy_rules.push_back("this pharosd runs without the security controller");
+  }
   std::string planned_ns;
   for (const auto& [ns, node] : nodes) {
     if (node == from->component) planned_ns = ns;

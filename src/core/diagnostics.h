@@ -11,6 +11,7 @@
 #include "core/config_controller.h"
 #include "core/service_registry.h"
 #include "dataplane/backend.h"
+#include "security/policy_enforcer.h"
 
 namespace pharos::core {
 
@@ -27,6 +28,7 @@ struct ConnectivityAnswer {
   bool success = false;
   double latency_ms = 0;
   std::string detail;
+  std::string policy;  // the rule that decides the flow ("deny by default_action")
 };
 
 struct RouteAnswer {
@@ -50,9 +52,10 @@ class Diagnostics {
  public:
   // `services` (optional): service names are accepted wherever a
   // component is.
+  // `policy` (optional): answers name the rule that decides.
   Diagnostics(ConfigController& controller, dataplane::DataplaneBackend& backend,
-              ServiceRegistry* services = nullptr)
-      : controller_(controller), backend_(backend), services_(services) {}
+              ServiceRegistry* services = nullptr, security::PolicyEnforcer* policy = nullptr)
+      : controller_(controller), backend_(backend), services_(services), policy_(policy) {}
 
   absl::StatusOr<ConnectivityAnswer> TestConnectivity(const ConnectivityQuery& query);
   absl::StatusOr<RouteAnswer> RouteInfo(std::string_view source, std::string_view destination);
@@ -75,6 +78,7 @@ class Diagnostics {
   ConfigController& controller_;
   dataplane::DataplaneBackend& backend_;
   ServiceRegistry* services_;
+  security::PolicyEnforcer* policy_;
 };
 
 }  // namespace pharos::core

@@ -240,6 +240,11 @@ absl::StatusOr<std::vector<ServiceView>> ServiceRegistry::List(const ServiceFilt
   return out;
 }
 
+absl::StatusOr<std::vector<store::ServiceRecord>> ServiceRegistry::Records() {
+  std::lock_guard lock(mu_);
+  return services_.List();
+}
+
 absl::StatusOr<std::vector<store::ServiceRecord>> ServiceRegistry::FindByName(
     const std::string& name) {
   absl::StatusOr<std::vector<ServiceView>> all = List();

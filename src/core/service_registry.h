@@ -66,6 +66,9 @@ class ServiceRegistry {
 
   absl::StatusOr<std::optional<store::ServiceRecord>> Get(const std::string& id);
   absl::StatusOr<std::vector<ServiceView>> List(const ServiceFilter& filter = {});
+  // The stored rows only. Never asks the ConfigController, so it is safe
+  // from its converged hook (which runs under the controller's lock).
+  absl::StatusOr<std::vector<store::ServiceRecord>> Records();
   // Services by name (the queries' way in: "perception-service").
   absl::StatusOr<std::vector<store::ServiceRecord>> FindByName(const std::string& name);
 

@@ -88,6 +88,30 @@ std::optional<int> ParseDaemonOptions(int argc, char** argv, DaemonOptions& o) {
       ->capture_default_str();
   app.add_option("--dds-watcher", o.dds_watcher,
                  "path of pharos-dds-watch (default: next to pharosd, or in the build tree)");
+  app.add_option("--policy-log-group", o.policy_log_group,
+                 "NFLOG group denied packets are logged to (read back as security events)")
+      ->check(CLI::Range(1, 65535))
+      ->capture_default_str();
+  app.add_option("--security-window", o.security_window_seconds,
+                 "seconds over which denied packets of one flow are aggregated into an event")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  app.add_option("--security-burst-packets", o.security_burst_packets,
+                 "denied packets in one window that make the event a WARNING")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  app.add_option("--security-critical-windows", o.security_critical_windows,
+                 "consecutive windows with denied packets that make the event CRITICAL")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  app.add_option("--security-events-per-minute", o.security_events_per_minute,
+                 "at most this many security events per minute; the rest are counted")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  app.add_option("--security-sensitive-ports", o.security_sensitive_ports,
+                 "ports whose first denied packet is already a WARNING (comma-separated)")
+      ->delimiter(',')
+      ->capture_default_str();
   app.add_option("--node", o.node, "host mode: the name of the node this machine is");
   app.add_option("--interface-prefix", o.interface_prefix,
                  "prefix of every interface and namespace Pharos creates")

@@ -38,6 +38,14 @@ struct DaemonOptions {
   // DDS discovery on every pod bridge ("none": off).
   std::string dds_domain = "0";
   std::string dds_watcher;  // "": next to pharosd or in the build tree
+  // Security controller: the NFLOG group denied packets are logged to.
+  int policy_log_group = 27;
+  // Security events (security/security_events.h).
+  int security_window_seconds = 10;
+  int security_burst_packets = 20;
+  int security_critical_windows = 3;
+  int security_events_per_minute = 120;
+  std::vector<int> security_sensitive_ports{22, 23, 3389, 5900};
   std::string node;         // host mode: which node this machine is
   std::string interface_prefix = "ph-";
   std::string log_level = "info";

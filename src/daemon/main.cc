@@ -31,6 +31,7 @@
 #include "dataplane/monitor.h"
 #include "model/validator.h"
 #include "probes/service_prober.h"
+#include "security/policy_enforcer.h"
 #include "store/config_store.h"
 #include "store/event_store.h"
 #include "store/outbox_store.h"
@@ -80,7 +81,9 @@ int Run(const pharos::DaemonOptions& opts) {
   auto dispatch_db = pharos::store::Database::Open(db_path);
   auto pods_db = pharos::store::Database::Open(db_path);
   auto services_db = pharos::store::Database::Open(db_path);
-  if (!notify_db.ok() || !dispatch_db.ok() || !pods_db.ok() || !services_db.ok()) {
+  auto security_db = pharos::store::Database::Open(db_path);
+  if (!notify_db.ok() || !dispatch_db.ok() || !pods_db.ok() || !services_db.ok() ||
+      !security_db.ok()) {
     spdlog::error("state database {}: cannot open more connections", db_path);
     return 1;
   }
@@ -157,6 +160,49 @@ int Run(const pharos::DaemonOptions& opts) {
           registry, controller, pharos::core::DdsDiscoveryOptions{watcher, domain});
     }
   }
+  // Security controller: the policy follows every convergence (synchronously)
+  // and every registry change (its worker).
+  std::unique_ptr<pharos::security::NftFirewall> firewall;
+  if ((*backend)->mode() != "plan") firewall = std::make_unique<pharos::security::NftFirewall>();
+  pharos::security::PolicyEnforcer security(
+      **security_db, clock, firewall.get(),
+      [&registry] {
+        std::vector<pharos::security::ServiceAddress> out;
+        absl::StatusOr<std::vector<pharos::store::ServiceRecord>> rows = registry.Records();
+        if (!rows.ok()) return out;
+        for (const auto& r : *rows) {
+          if (auto ip = pharos::Ipv4Address::Parse(r.host)) out.push_back({r.name, *ip});
+        }
+        return out;
+      },
+      {opts.interface_prefix, opts.policy_log_group, std::nullopt});
+  if (absl::Status s = security.Restore(); !s.ok()) {
+    spdlog::error("security state: {}", std::string(s.message()));
+    return 1;
+  }
+  // Denied packets -> security events -> Piccolo.
+  std::unique_ptr<pharos::security::EventMonitor> event_monitor;
+  if (firewall) {
+    pharos::security::EventThresholds thresholds;
+    thresholds.window = std::chrono::seconds(opts.security_window_seconds);
+    thresholds.burst_packets = opts.security_burst_packets;
+    thresholds.critical_windows = opts.security_critical_windows;
+    thresholds.max_events_per_minute = opts.security_events_per_minute;
+    thresholds.sensitive_ports = {opts.security_sensitive_ports.begin(),
+                                  opts.security_sensitive_ports.end()};
+    event_monitor = std::make_unique<pharos::security::EventMonitor>(
+        notifier, clock, opts.policy_log_group, thresholds);
+    security.SetPointsListener([&event_monitor](std::set<std::string> namespaces) {
+      event_monitor->SetNamespaces(std::move(namespaces));
+    });
+    event_monitor->Start();
+  }
+  controller.SetConvergedHook(
+      [&security](const pharos::model::Topology& topology,
+                  const pharos::model::SecurityPolicySpec& policy) {
+        security.OnConverged(topology, policy);
+      });
+  registry.SetChangeListener([&security] { security.Wake(); });
   controller.SetTopologyListener([&service_health, &someip, &dds] {
     service_health.Wake();
     if (someip) someip->TopologyChanged();
@@ -182,6 +228,7 @@ int Run(const pharos::DaemonOptions& opts) {
   }
 
   pods.Start();
+  security.Start();
   service_health.Start();
   if (someip) someip->Start();
   if (dds) dds->Start();
@@ -202,14 +249,17 @@ int Run(const pharos::DaemonOptions& opts) {
     }
     spdlog::info("pharos-cni served on {}", cni_socket);
   }
-  pharos::core::Diagnostics diagnostics(controller, **backend, &registry);
-  pharos::api::PharosServiceImpl pharos_service(controller, diagnostics, &pods, &registry);
+  pharos::core::Diagnostics diagnostics(controller, **backend, &registry, &security);
+  pharos::api::PharosServiceImpl pharos_service(controller, diagnostics, &pods, &registry,
+                                                &security);
   pharos::api::PullpiriPodServiceImpl pullpiri_service(pharos_service);
   pharos::store::OutboxStore outbox_reader((*store)->db(), clock, opts.outbox_capacity);
   pharos::api::ControlServiceImpl control_service(
       controller, &events,
       {deliver ? opts.callback_endpoint : "", opts.callback_flavour, &outbox_reader}, &pods,
       &registry);
+  pharos::store::SecurityEventStore security_events((*store)->db(), clock);
+  control_service.SetSecurity(&security, &security_events);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -254,6 +304,8 @@ int Run(const pharos::DaemonOptions& opts) {
   server->Wait();
   if (cni_server) cni_server->Stop();
   service_health.Stop();
+  security.Stop();
+  if (event_monitor) event_monitor->Stop();
   if (someip) someip->Stop();
   if (dds) dds->Stop();
   pods.Stop();

@@ -11,6 +11,7 @@
 
 #include "common/strings.h"
 #include "dataplane/nat_ruleset.h"
+#include "dataplane/nft.h"
 #include "netlink/netns.h"
 
 namespace pharos::dataplane {
@@ -334,26 +335,7 @@ absl::Status NetlinkKernel::DeleteRule(const std::string& ns, const netlink::Rul
 
 absl::Status NetlinkKernel::RunNft(const std::string& ns, const std::string& json,
                                    std::string* output) {
-  // An nftables context talks to the namespace it was used in: create,
-  // use and free it inside the namespace.
-  absl::StatusOr<netlink::ScopedNetns> inside = netlink::ScopedNetns::Enter(ns);
-  if (!inside.ok()) return inside.status();
-  nft_ctx* ctx = nft_ctx_new(NFT_CTX_DEFAULT);
-  if (!ctx) return absl::InternalError("nft_ctx_new failed");
-  nft_ctx_buffer_output(ctx);
-  nft_ctx_buffer_error(ctx);
-  nft_ctx_output_set_flags(ctx, NFT_CTX_OUTPUT_JSON);
-  int rc = nft_run_cmd_from_buffer(ctx, json.c_str());
-  absl::Status status = absl::OkStatus();
-  if (rc != 0) {
-    const char* err = nft_ctx_get_error_buffer(ctx);
-    status = absl::InternalError(StrCat(Where(ns), ": nftables: ", err ? err : "failed"));
-  } else if (output) {
-    const char* out = nft_ctx_get_output_buffer(ctx);
-    *output = out ? out : "";
-  }
-  nft_ctx_free(ctx);
-  return status;
+  return RunNftInNamespace(ns, json, NftSyntax::kJson, output);
 }
 
 absl::StatusOr<std::optional<std::string>> NetlinkKernel::ObserveNat(const std::string& ns) {

@@ -209,6 +209,65 @@ void ParsePorts(const YAML::Node& node, const std::string& path, Findings& f,
   }
 }
 
+void ParseRule(const YAML::Node& item, const std::string& item_path, Findings& f,
+               PolicyRuleSpec& rule) {
+  rule.path = item_path;
+  rule.mark = MarkOf(item);
+  if (!ExpectMap(item, item_path, f)) return;
+  MapReader rr(item, item_path, f);
+  rule.name = rr.Text("name", Need::kRequired);
+  YAML::Node from = rr.Raw("from");
+  if (from.IsDefined() && !from.IsNull()) {
+    ParseSelector(from, rr.Child("from"), f, rule.from);
+  }
+  YAML::Node to = rr.Raw("to");
+  if (to.IsDefined() && !to.IsNull()) {
+    ParseSelector(to, rr.Child("to"), f, rule.to);
+  }
+  YAML::Node ports = rr.Raw("ports");
+  if (ports.IsDefined() && !ports.IsNull()) {
+    ParsePorts(ports, rr.Child("ports"), f, rule.ports);
+  }
+  rule.protocol = rr.Text("protocol");
+  rule.action = rr.Text("action", Need::kRequired);
+  rule.safety_critical = rr.Bool("safety_critical");
+  rr.Finish();
+}
+
+void ParseEmergency(const YAML::Node& node, const std::string& path, Findings& f,
+                    EmergencySpec& e) {
+  e.path = path;
+  e.mark = MarkOf(node);
+  if (!ExpectMap(node, path, f)) return;
+  e.present = true;
+  MapReader r(node, path, f);
+  r.List("failsafe_allow", Need::kOptional,
+         [&](const YAML::Node& item, const std::string& item_path) {
+           ParseRule(item, item_path, f, e.failsafe_allow.emplace_back());
+         });
+  YAML::Node diag = r.Raw("diagnostic");
+  if (diag.IsDefined() && !diag.IsNull()) {
+    DiagnosticAccessSpec& d = e.diagnostic;
+    d.path = r.Child("diagnostic");
+    d.mark = MarkOf(diag);
+    if (ExpectMap(diag, d.path, f)) {
+      d.present = true;
+      MapReader dr(diag, d.path, f);
+      YAML::Node tester = dr.Raw("tester");
+      if (tester.IsDefined() && !tester.IsNull()) {
+        ParseSelector(tester, dr.Child("tester"), f, d.tester);
+      }
+      YAML::Node ports = dr.Raw("ports");
+      if (ports.IsDefined() && !ports.IsNull()) {
+        ParsePorts(ports, dr.Child("ports"), f, d.ports);
+      }
+      d.protocol = dr.Text("protocol");
+      dr.Finish();
+    }
+  }
+  r.Finish();
+}
+
 void ParsePolicy(const YAML::Node& node, const std::string& path, Findings& f,
                  SecurityPolicySpec& policy) {
   policy.path = path;
@@ -218,28 +277,12 @@ void ParsePolicy(const YAML::Node& node, const std::string& path, Findings& f,
   MapReader r(node, path, f);
   policy.default_action = r.Text("default_action");
   r.List("rules", Need::kOptional, [&](const YAML::Node& item, const std::string& item_path) {
-    PolicyRuleSpec& rule = policy.rules.emplace_back();
-    rule.path = item_path;
-    rule.mark = MarkOf(item);
-    if (!ExpectMap(item, item_path, f)) return;
-    MapReader rr(item, item_path, f);
-    rule.name = rr.Text("name", Need::kRequired);
-    YAML::Node from = rr.Raw("from");
-    if (from.IsDefined() && !from.IsNull()) {
-      ParseSelector(from, rr.Child("from"), f, rule.from);
-    }
-    YAML::Node to = rr.Raw("to");
-    if (to.IsDefined() && !to.IsNull()) {
-      ParseSelector(to, rr.Child("to"), f, rule.to);
-    }
-    YAML::Node ports = rr.Raw("ports");
-    if (ports.IsDefined() && !ports.IsNull()) {
-      ParsePorts(ports, rr.Child("ports"), f, rule.ports);
-    }
-    rule.protocol = rr.Text("protocol");
-    rule.action = rr.Text("action", Need::kRequired);
-    rr.Finish();
+    ParseRule(item, item_path, f, policy.rules.emplace_back());
   });
+  YAML::Node emergency = r.Raw("emergency");
+  if (emergency.IsDefined() && !emergency.IsNull()) {
+    ParseEmergency(emergency, r.Child("emergency"), f, policy.emergency);
+  }
   r.Finish();
 }
 

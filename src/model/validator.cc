@@ -432,6 +432,63 @@ bool PortsCover(const std::vector<PortRange>& outer, const std::vector<PortRange
   return true;
 }
 
+// What a rule must get right on its own (also for emergency allow-lists).
+void CheckRuleFields(const PolicyRuleSpec& r, const std::set<std::string>* namespaces,
+                     const std::set<std::string>* pods, Findings& f) {
+  if (r.action.present && r.action.value != "allow" && r.action.value != "deny") {
+    f.Error(r.action.path, r.action.mark,
+            StrCat("action '", r.action.value, "' must be allow or deny"));
+  }
+  const std::string& proto = r.protocol.value;
+  if (r.protocol.present && proto != "tcp" && proto != "udp" && proto != "icmp" &&
+      proto != "any") {
+    f.Error(r.protocol.path, r.protocol.mark,
+            StrCat("protocol '", proto, "' must be tcp, udp, icmp or any"));
+  }
+  if (!r.ports.empty() && (proto == "icmp" || proto == "any" || !r.protocol.present)) {
+    f.Error(r.path + ".ports", r.mark, "ports only make sense with protocol tcp or udp",
+            "add 'protocol: tcp' (or udp)");
+  }
+  for (const PolicySelector* sel : {&r.from, &r.to}) {
+    if (!sel->present) continue;
+    if (namespaces && sel->k8s_namespace.present && !namespaces->count(sel->k8s_namespace.value)) {
+      f.Warning(sel->k8s_namespace.path, sel->k8s_namespace.mark,
+                StrCat("no pod is in namespace '", sel->k8s_namespace.value,
+                       "' yet; the rule takes effect when one appears"));
+    }
+    if (pods && sel->pod.present && !pods->count(sel->pod.value)) {
+      f.Warning(sel->pod.path, sel->pod.mark,
+                StrCat("no pod named '", sel->pod.value,
+                       "' yet; the rule takes effect when it appears"));
+    }
+  }
+}
+
+void CheckEmergency(const EmergencySpec& e, const std::set<std::string>* namespaces,
+                    const std::set<std::string>* pods, Findings& f) {
+  for (const auto& r : e.failsafe_allow) {
+    CheckRuleFields(r, namespaces, pods, f);
+    if (r.action.value == "deny") {
+      f.Warning(r.action.path, r.action.mark,
+                "a deny rule in failsafe_allow changes nothing: failsafe denies by default");
+    }
+  }
+  const DiagnosticAccessSpec& d = e.diagnostic;
+  if (!d.present) return;
+  if (d.ports.empty()) {
+    f.Error(d.path + ".ports", d.mark, "diagnostic access needs the ports to open",
+            "add e.g. 'ports: [13400]' (DoIP)");
+  }
+  if (d.protocol.present && d.protocol.value != "tcp" && d.protocol.value != "udp") {
+    f.Error(d.protocol.path, d.protocol.mark,
+            StrCat("protocol '", d.protocol.value, "' must be tcp or udp"));
+  }
+  if (!d.tester.present) {
+    f.Error(d.path + ".tester", d.mark, "diagnostic access needs a tester selector",
+            "add e.g. 'tester: {cidr: 10.1.0.0/24}'");
+  }
+}
+
 void CheckPolicy(const SecurityPolicySpec& p, const Topology* vehicle, Findings& f) {
   if (!p.default_action.present) {
     f.Warning(p.path, p.mark, "no default_action: Pharos uses 'deny'",
@@ -470,33 +527,7 @@ void CheckPolicy(const SecurityPolicySpec& p, const Topology* vehicle, Findings&
                        Where(it->second->path, it->second->mark)));
       }
     }
-    if (r.action.present && r.action.value != "allow" && r.action.value != "deny") {
-      f.Error(r.action.path, r.action.mark,
-              StrCat("action '", r.action.value, "' must be allow or deny"));
-    }
-    const std::string& proto = r.protocol.value;
-    if (r.protocol.present && proto != "tcp" && proto != "udp" && proto != "icmp" &&
-        proto != "any") {
-      f.Error(r.protocol.path, r.protocol.mark,
-              StrCat("protocol '", proto, "' must be tcp, udp, icmp or any"));
-    }
-    if (!r.ports.empty() && (proto == "icmp" || proto == "any" || !r.protocol.present)) {
-      f.Error(r.path + ".ports", r.mark, "ports only make sense with protocol tcp or udp",
-              "add 'protocol: tcp' (or udp)");
-    }
-    for (const PolicySelector* sel : {&r.from, &r.to}) {
-      if (!sel->present) continue;
-      if (vehicle && sel->k8s_namespace.present && !namespaces.count(sel->k8s_namespace.value)) {
-        f.Warning(sel->k8s_namespace.path, sel->k8s_namespace.mark,
-                  StrCat("no pod is in namespace '", sel->k8s_namespace.value,
-                         "' yet; the rule takes effect when one appears"));
-      }
-      if (vehicle && sel->pod.present && !pods.count(sel->pod.value)) {
-        f.Warning(sel->pod.path, sel->pod.mark,
-                  StrCat("no pod named '", sel->pod.value,
-                         "' yet; the rule takes effect when it appears"));
-      }
-    }
+    CheckRuleFields(r, vehicle ? &namespaces : nullptr, vehicle ? &pods : nullptr, f);
     if (r.to.present && (r.to.external || r.to.tls_verified)) {
       f.Warning(r.to.path, r.to.mark,
                 "'external' and 'tls_verified' describe where traffic comes from; "
@@ -520,6 +551,7 @@ void CheckPolicy(const SecurityPolicySpec& p, const Topology* vehicle, Findings&
       break;
     }
   }
+  CheckEmergency(p.emergency, vehicle ? &namespaces : nullptr, vehicle ? &pods : nullptr, f);
 }
 
 }  // namespace

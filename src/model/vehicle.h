@@ -157,6 +157,26 @@ struct PolicyRuleSpec {
   std::vector<PortRange> ports;
   TextField protocol;  // tcp | udp | icmp | any
   TextField action;    // allow | deny
+  // Kept in emergency mode `minimal` (spec extension; default false).
+  std::optional<bool> safety_critical;
+};
+
+// Emergency modes (EmergencyNetworkMode): what each mode lets through.
+struct DiagnosticAccessSpec {
+  bool present = false;
+  std::string path;
+  Mark mark;
+  PolicySelector tester;           // who may reach the diagnostic ports
+  std::vector<PortRange> ports;    // opened to every pod
+  TextField protocol;              // tcp (default) | udp
+};
+
+struct EmergencySpec {
+  bool present = false;
+  std::string path;
+  Mark mark;
+  std::vector<PolicyRuleSpec> failsafe_allow;  // the only flows left in `failsafe`
+  DiagnosticAccessSpec diagnostic;
 };
 
 struct SecurityPolicySpec {
@@ -165,6 +185,7 @@ struct SecurityPolicySpec {
   Mark mark;
   TextField default_action;  // allow | deny
   std::vector<PolicyRuleSpec> rules;
+  EmergencySpec emergency;
 };
 
 // One configuration document: a vehicle, a policy, or both.

@@ -103,6 +103,38 @@ CREATE TABLE services (
   UNIQUE(name, protocol, host, port)
 );
 )sql"},
+      {7, "security: policy state, security events, audit log",
+       R"sql(
+-- What the security controller must find again after a restart: the
+-- policy configured over the API and the active emergency mode.
+CREATE TABLE security_state (
+  key         TEXT PRIMARY KEY,  -- policy_yaml | emergency_mode
+  value       TEXT NOT NULL,
+  updated_at  TEXT NOT NULL
+);
+-- Denied traffic, aggregated per (source, destination, rule) and window.
+CREATE TABLE security_events (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  occurred_at  TEXT NOT NULL,
+  severity     TEXT NOT NULL,    -- INFO | WARNING | CRITICAL
+  event_type   TEXT NOT NULL,    -- packet_filtered
+  source       TEXT NOT NULL,
+  destination  TEXT NOT NULL,
+  rule         TEXT NOT NULL,
+  packets      INTEGER NOT NULL,
+  details      TEXT NOT NULL
+);
+-- Every mutating management call: who, what, when, result.
+CREATE TABLE audit_log (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  at          TEXT NOT NULL,
+  principal   TEXT NOT NULL,
+  role        TEXT NOT NULL,
+  method      TEXT NOT NULL,
+  peer        TEXT NOT NULL,
+  result      TEXT NOT NULL      -- OK or the gRPC status code name + message
+);
+)sql"},
   };
   return kMigrations;
 }

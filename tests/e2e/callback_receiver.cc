@@ -77,4 +77,29 @@ grpc::Status CallbackReceiver::NotifyServiceStatusChange(
   return grpc::Status::OK;
 }
 
+std::vector<v1::SecurityEventNotification> CallbackReceiver::WaitForSecurityEvent(
+    const std::function<bool(const v1::SecurityEventNotification&)>& match,
+    std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  cv_.wait_for(lock, timeout, [&] {
+    for (const auto& e : security_events_) {
+      if (match(e)) return true;
+    }
+    return false;
+  });
+  return security_events_;
+}
+
+grpc::Status CallbackReceiver::NotifySecurityEvent(grpc::ServerContext*,
+                                                   const v1::SecurityEventNotification* req,
+                                                   v1::SecurityEventAcknowledgement* resp) {
+  {
+    std::lock_guard lock(mu_);
+    security_events_.push_back(*req);
+  }
+  cv_.notify_all();
+  resp->set_acknowledged(true);
+  return grpc::Status::OK;
+}
+
 }  // namespace pharos::e2e

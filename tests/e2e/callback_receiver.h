@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -40,6 +41,13 @@ class CallbackReceiver final : public pharos::api::v1::PiccoloCallbackService::S
   grpc::Status NotifyServiceStatusChange(
       grpc::ServerContext*, const pharos::api::v1::ServiceStatusChangeNotification*,
       pharos::api::v1::ServiceStatusChangeAcknowledgement*) override;
+  // Waits until a security event satisfying `match` arrived; returns all.
+  std::vector<pharos::api::v1::SecurityEventNotification> WaitForSecurityEvent(
+      const std::function<bool(const pharos::api::v1::SecurityEventNotification&)>& match,
+      std::chrono::milliseconds timeout);
+  grpc::Status NotifySecurityEvent(grpc::ServerContext*,
+                                   const pharos::api::v1::SecurityEventNotification*,
+                                   pharos::api::v1::SecurityEventAcknowledgement*) override;
   grpc::Status NotifyNetworkStatusChange(
       grpc::ServerContext*, const pharos::api::v1::NetworkStatusChangeNotification*,
       pharos::api::v1::NetworkStatusChangeAcknowledgement*) override;
@@ -52,6 +60,7 @@ class CallbackReceiver final : public pharos::api::v1::PiccoloCallbackService::S
   std::vector<pharos::api::v1::NetworkStatusChangeNotification> status_changes_;
   std::vector<pharos::api::v1::CompleteNetworkSettingRequest> completions_;
   std::vector<pharos::api::v1::ServiceStatusChangeNotification> service_changes_;
+  std::vector<pharos::api::v1::SecurityEventNotification> security_events_;
 };
 
 }  // namespace pharos::e2e

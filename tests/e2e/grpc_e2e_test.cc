@@ -226,10 +226,17 @@ TEST_F(GrpcE2eTest, PullpiriAliasAndUnbuiltRpcsAndPlanModeDiagnosticsAnswerClear
   s = stub_->TestConnectivity(Ctx().get(), treq, &tresp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_NE(s.error_message().find("--dataplane=emulated"), std::string::npos) << s.error_message();
+  v1::EmergencyNetworkModeRequest ereq;
+  ereq.set_activate(true);
+  ereq.set_mode("party");
   v1::EmergencyNetworkModeResponse eresp;
-  s = stub_->EmergencyNetworkMode(Ctx().get(), {}, &eresp);
+  s = stub_->EmergencyNetworkMode(Ctx().get(), ereq, &eresp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  // Not built yet: said so, never a fake success.
+  v1::ConfigureCloudFeedingResponse cresp;
+  s = stub_->ConfigureCloudFeeding(Ctx().get(), {}, &cresp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_NE(s.error_message().find("security controller"), std::string::npos) << s.error_message();
+  EXPECT_NE(s.error_message().find("cloud connector"), std::string::npos) << s.error_message();
 }
 
 TEST_F(GrpcE2eTest, HealthServiceServes) {

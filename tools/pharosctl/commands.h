@@ -63,4 +63,11 @@ int RegisterService(const Context& ctx, const std::string& name, const std::stri
                     const std::string& protocol, const std::vector<std::string>& metadata);
 int DeregisterService(const Context& ctx, const std::string& id);
 
+// The security controller (policy_commands.cc).
+int PolicyExplain(const Context& ctx, const std::vector<std::string>& files,
+                  const std::string& source, const std::string& destination,
+                  const std::string& port_proto, const std::string& mode);
+int PolicyStatus(const Context& ctx);
+int SecurityEvents(const Context& ctx, int64_t after_id, int limit);
+
 }  // namespace pharosctl

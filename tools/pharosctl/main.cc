@@ -90,6 +90,27 @@ int main(int argc, char** argv) {
   auto* events = app.add_subcommand("events", "network events: drift repaired, converged on start");
   events->add_option("--after", after, "only events with a larger id");
   events->add_option("--limit", limit, "at most this many (max 1000)")->check(CLI::Range(1, 1000));
+  bool security_events = false;
+  events->add_flag("--security", security_events,
+                   "security events instead: denied traffic, aggregated and escalated");
+
+  auto* policy = app.add_subcommand("policy", "the security policy: status, explain a flow");
+  policy->require_subcommand(1);
+  auto* policy_status = policy->add_subcommand("status", "which policy pharosd enforces, and how");
+  std::vector<std::string> policy_files;
+  std::string policy_src, policy_dst, policy_port, policy_mode;
+  auto* explain = policy->add_subcommand(
+      "explain", "which rule decides SRC -> DST PORT/PROTO (offline, from YAML files)");
+  explain->add_option("source", policy_src, "pod, component, pod service or address")->required();
+  explain->add_option("destination", policy_dst, "pod, component, pod service or address")
+      ->required();
+  explain->add_option("port", policy_port,
+                      "PORT/PROTO (8080/tcp, 53/udp) or icmp; default: the service's port");
+  explain->add_option("-f,--file", policy_files,
+                      "vehicle and policy YAML (repeatable; together one document)")
+      ->required();
+  explain->add_option("--mode", policy_mode, "explain as in an emergency mode")
+      ->check(CLI::IsMember({"none", "minimal", "failsafe", "diagnostic"}));
 
   auto* doctor =
       app.add_subcommand("doctor", "which kernel features this machine has (needs root)");
@@ -169,7 +190,15 @@ int main(int argc, char** argv) {
   }
   if (*metrics) return pharosctl::Metrics(ctx, component, duration);
   if (*teardown) return pharosctl::Teardown(ctx);
-  if (*events) return pharosctl::Events(ctx, after, limit);
+  if (*events) {
+    return security_events ? pharosctl::SecurityEvents(ctx, after, limit)
+                           : pharosctl::Events(ctx, after, limit);
+  }
+  if (*policy_status) return pharosctl::PolicyStatus(ctx);
+  if (*explain) {
+    return pharosctl::PolicyExplain(ctx, policy_files, policy_src, policy_dst, policy_port,
+                                    policy_mode);
+  }
   if (*doctor) return pharosctl::Doctor(ctx);
   if (*topology) return pharosctl::Topology(ctx, format);
   if (*listen) return pharosctl::CallbacksListen(ctx, callback_listen);

@@ -1,0 +1,179 @@
+// `pharosctl policy`: what pharosd enforces (status), and which rule decides
+// a flow, worked out offline from YAML files with the same code pharosd
+// compiles to nftables (explain).
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "common/strings.h"
+#include "core/config_analysis.h"
+#include "pharos/ctl/v1/pharos_control.grpc.pb.h"
+#include "security/policy.h"
+
+namespace pharosctl {
+namespace ctl = pharos::ctl::v1;
+namespace security = pharos::security;
+using pharos::StrCat;
+
+namespace {
+
+struct Endpoint {
+  pharos::Ipv4Address ip;
+  int service_port = 0;
+  std::string service_protocol;
+};
+
+// A pod or component name, a service a pod declares, or an address.
+std::optional<Endpoint> ResolveOffline(const pharos::model::Topology& topo,
+                                       const std::string& text) {
+  if (auto ip = pharos::Ipv4Address::Parse(text)) return Endpoint{*ip};
+  if (const auto* n = topo.FindNode(text); n && n->ip) return Endpoint{*n->ip};
+  for (const auto& n : topo.nodes) {
+    for (const auto& s : n.services) {
+      if (s.name == text && n.ip) return Endpoint{*n.ip, s.port, s.transport};
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+int PolicyExplain(const Context& ctx, const std::vector<std::string>& files,
+                  const std::string& source, const std::string& destination,
+                  const std::string& port_proto, const std::string& mode_text) {
+  std::string text;
+  for (const auto& f : files) {
+    std::string part;
+    if (!ReadFile(f, &part)) return kUsage;
+    text += part + "\n";
+  }
+  pharos::core::Analysis a = pharos::core::AnalyzeConfig(text, {ctx.interface_prefix, nullptr});
+  if (!a.valid()) {
+    std::cerr << ctx.style.Red("error") << ": the files do not validate; run pharosctl validate "
+              << "--local on them\n";
+    return kFailed;
+  }
+  security::EmergencyMode mode = security::EmergencyMode::kNone;
+  if (!mode_text.empty() && mode_text != "none") {
+    auto m = security::ParseMode(mode_text);
+    if (!m) {
+      std::cerr << ctx.style.Red("error") << ": --mode must be none, minimal, failsafe or "
+                << "diagnostic\n";
+      return kUsage;
+    }
+    mode = *m;
+  }
+  std::optional<Endpoint> from = ResolveOffline(a.topology, source);
+  std::optional<Endpoint> to = ResolveOffline(a.topology, destination);
+  if (!from || !to) {
+    std::cerr << ctx.style.Red("error") << ": " << (from ? destination : source)
+              << " is neither an address nor a component or pod service of the vehicle\n";
+    return kNotFound;
+  }
+  // PORT/PROTO: "8080/tcp", "53/udp", "icmp"; "" takes a service's own.
+  security::Flow flow{from->ip, to->ip, security::Protocol::kTcp, to->service_port};
+  std::string spec = port_proto;
+  if (spec.empty() && to->service_port > 0) spec = StrCat(to->service_port, "/",
+                                                          to->service_protocol);
+  if (spec == "icmp") {
+    flow.protocol = security::Protocol::kIcmp;
+    flow.port = 0;
+  } else {
+    size_t slash = spec.find('/');
+    std::string proto = slash == std::string::npos ? "tcp" : spec.substr(slash + 1);
+    auto p = security::ParseProtocol(proto);
+    int port = 0;
+    try {
+      port = std::stoi(spec.substr(0, slash));
+    } catch (const std::exception&) {
+    }
+    if (!p || *p == security::Protocol::kAny || *p == security::Protocol::kIcmp || port < 1 ||
+        port > 65535) {
+      std::cerr << ctx.style.Red("error") << ": give the port as PORT/PROTO (8080/tcp, 53/udp) "
+                << "or icmp\n";
+      return kUsage;
+    }
+    flow.protocol = *p;
+    flow.port = port;
+  }
+  security::Policy policy = security::EffectivePolicy(a.document.policy, mode);
+  if (mode == security::EmergencyMode::kNone && !a.document.policy.present) {
+    policy.enforced = false;
+  }
+  security::Inventory inv = security::InventoryOf(a.topology);
+  // Offline, the registry is the services the pods declare.
+  for (const auto& n : a.topology.nodes) {
+    for (const auto& s : n.services) {
+      if (n.ip) inv.services.push_back({s.name, *n.ip});
+    }
+  }
+  security::Membership membership = security::Resolve(policy, inv);
+  security::Decision d = security::Explain(policy, membership, inv.pod_subnets, flow);
+  std::string flow_text =
+      StrCat(source, " (", flow.source.ToString(), ") -> ", destination, " (",
+             flow.destination.ToString(), ") ",
+             flow.protocol == security::Protocol::kIcmp
+                 ? std::string("icmp")
+                 : StrCat(flow.port, "/", security::ProtocolName(flow.protocol)));
+  if (ctx.json) {
+    nlohmann::json out = {{"flow", flow_text},
+                          {"action", std::string(security::ActionName(d.action))},
+                          {"rule", d.rule},
+                          {"origin", d.origin},
+                          {"explanation", d.Describe()}};
+    std::cout << out.dump(2) << "\n";
+  } else {
+    std::cout << flow_text << "\n  "
+              << (d.action == security::Action::kAllow ? ctx.style.Green("ALLOW")
+                                                       : ctx.style.Red("DENY"))
+              << "  " << d.Describe() << "\n";
+  }
+  return kOk;
+}
+
+int PolicyStatus(const Context& ctx) {
+  auto stub = ctl::PharosControlService::NewStub(ctx.Channel());
+  ctl::GetSecurityStatusResponse resp;
+  grpc::Status s = stub->GetSecurityStatus(CallContext().get(), {}, &resp);
+  if (!s.ok()) return ReportRpcError(ctx, s);
+  if (ctx.json) {
+    std::cout << ToJson(resp);
+    return kOk;
+  }
+  if (!resp.enforced()) {
+    std::cout << "no security policy is enforced: traffic passes unjudged\n";
+    return kOk;
+  }
+  std::cout << "policy from " << (resp.policy_source().empty() ? "-" : resp.policy_source())
+            << ": " << resp.rules() << " rules, default " << resp.default_action() << "\n";
+  if (!resp.active_mode().empty()) {
+    std::cout << ctx.style.Red("emergency mode: ") << resp.active_mode() << "\n";
+  }
+  for (int i = 0; i < resp.rule_names_size(); ++i) {
+    std::cout << "  " << i + 1 << ". " << resp.rule_names(i) << "\n";
+  }
+  return kOk;
+}
+
+int SecurityEvents(const Context& ctx, int64_t after_id, int limit) {
+  auto stub = ctl::PharosControlService::NewStub(ctx.Channel());
+  ctl::ListSecurityEventsRequest req;
+  req.set_after_id(after_id);
+  req.set_limit(limit);
+  ctl::ListSecurityEventsResponse resp;
+  grpc::Status s = stub->ListSecurityEvents(CallContext().get(), req, &resp);
+  if (!s.ok()) return ReportRpcError(ctx, s);
+  if (ctx.json) {
+    std::cout << ToJson(resp);
+    return kOk;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& e : resp.events()) {
+    rows.push_back({std::to_string(e.id()), e.occurred_at(), e.severity(), e.source(),
+                    e.destination(), e.rule(), std::to_string(e.packets())});
+  }
+  PrintTable({"ID", "TIME", "SEVERITY", "SOURCE", "DESTINATION", "RULE", "PACKETS"}, rows);
+  return kOk;
+}
+
+}  // namespace pharosctl
