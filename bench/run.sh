@@ -13,3 +13,6 @@ echo "## pod lifecycle (needs root)"
 echo
 echo "## service registry (the SOME/IP-SD part needs root)"
 "$BUILD/bench/bench_registry" || true
+echo
+echo "## security (needs root): policy compile + apply, throughput with a 1,000-rule policy"
+"$BUILD/bench/bench_security" 2>&1 | grep -v "\[info\]" || true

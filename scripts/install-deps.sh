@@ -14,6 +14,7 @@ PACKAGES=(
   python3-jsonschema  # the CNI test validates results against the spec's schemas
   tshark              # the SOME/IP-SD test decodes its captured packets with Wireshark's dissector
   cyclonedds-dev cyclonedds-tools  # DDS discovery (pharos-dds-watch); ddsperf publishes in the test
+  iperf3              # the security benchmark measures throughput with and without a policy
 )
 
 missing=()

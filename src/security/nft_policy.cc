@@ -1,6 +1,7 @@
 #include "security/nft_policy.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "common/strings.h"
 #include "common/text.h"
@@ -51,11 +52,35 @@ std::string SetsDigestOf(const std::vector<SetDef>& sets) {
   return Sha256Hex(text);
 }
 
+// Selectors whose members never change without a new policy or vehicle
+// (cidr, cloud side, ingress) are written inline; the others (namespace,
+// pod, service) become named sets whose elements follow the pods.
+bool Dynamic(const Selector& s) {
+  return !s.k8s_namespace.empty() || !s.pod.empty() || !s.service.empty();
+}
+
+// "ip saddr @m0 ", "ip saddr 10.0.0.0/8 ", "" for any; nullopt: matches nothing.
+std::optional<std::string> AddressMatch(const char* field, const Selector& s,
+                                        const std::map<std::string, std::string>& set_of,
+                                        const Membership& membership) {
+  if (s.any()) return "";
+  if (Dynamic(s)) return StrCat("ip ", field, " @", set_of.at(s.Key()), " ");
+  auto members = membership.find(s.Key());
+  if (members == membership.end() || members->second.empty()) return std::nullopt;
+  std::string elements = Elements(members->second);
+  return members->second.size() == 1 ? StrCat("ip ", field, " ", elements, " ")
+                                      : StrCat("ip ", field, " { ", elements, " } ");
+}
+
 std::string RuleText(const Rule& r, const std::map<std::string, std::string>& set_of,
-                     const CompileOptions& options) {
-  std::string text;
-  if (!r.from.any()) StrAppend(&text, "ip saddr @", set_of.at(r.from.Key()), " ");
-  if (!r.to.any()) StrAppend(&text, "ip daddr @", set_of.at(r.to.Key()), " ");
+                     const Membership& membership, const CompileOptions& options) {
+  std::optional<std::string> from = AddressMatch("saddr", r.from, set_of, membership);
+  std::optional<std::string> to = AddressMatch("daddr", r.to, set_of, membership);
+  if (!from || !to) {
+    // Nothing can match (e.g. `external` on a vehicle without a cloud side).
+    return StrCat("# ", Sanitize(r.name, 120), ": its selectors match no address");
+  }
+  std::string text = *from + *to;
   switch (r.protocol) {
     case Protocol::kTcp:
     case Protocol::kUdp:
@@ -116,7 +141,7 @@ CompiledPolicy CompilePolicy(const Policy& policy, const Membership& membership,
   std::map<std::string, std::string> set_of;  // selector key -> set name
   for (const auto& r : policy.rules) {
     for (const Selector* s : {&r.from, &r.to}) {
-      if (s->any()) continue;
+      if (s->any() || !Dynamic(*s)) continue;
       std::string key = s->Key();
       if (set_of.count(key)) continue;
       std::string name = StrCat("m", set_of.size());
@@ -128,7 +153,9 @@ CompiledPolicy CompilePolicy(const Policy& policy, const Membership& membership,
   }
 
   std::string rules;
-  for (const auto& r : policy.rules) StrAppend(&rules, "    ", RuleText(r, set_of, options), "\n");
+  for (const auto& r : policy.rules) {
+    StrAppend(&rules, "    ", RuleText(r, set_of, membership, options), "\n");
+  }
   bool deny = policy.default_action == Action::kDeny;
   std::string fallback =
       deny ? StrCat("counter log prefix \"", LogPrefix("default_action"), "\" group ",

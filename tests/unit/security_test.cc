@@ -139,7 +139,9 @@ TEST_F(PolicyTest, CompiledTableUsesNamedSetsCountersAndOneTransaction) {
             std::string::npos)
       << t;
   EXPECT_NE(t.find("tcp dport { 8080, 9000-9999 } counter accept"), std::string::npos) << t;
-  EXPECT_NE(t.find("ip saddr @m3 meta l4proto udp counter accept"), std::string::npos) << t;
+  // A cidr never changes membership: written inline, not as a set.
+  EXPECT_NE(t.find("ip saddr 10.2.1.0/24 meta l4proto udp counter accept"), std::string::npos) << t;
+  EXPECT_EQ(t.find("set m3"), std::string::npos) << t;
   EXPECT_NE(t.find("counter log prefix \"ph:default_action\" group 27 drop"), std::string::npos);
   EXPECT_NE(t.find("ct state established,related accept"), std::string::npos);
 
