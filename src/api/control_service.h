@@ -1,6 +1,7 @@
 // gRPC front end of pharos.ctl.v1.PharosControlService (used by pharosctl).
 #pragma once
 
+#include "api/authorizer.h"
 #include "core/config_controller.h"
 #include "core/pod_manager.h"
 #include "core/service_registry.h"
@@ -57,13 +58,22 @@ class ControlServiceImpl final : public pharos::ctl::v1::PharosControlService::S
                                  const pharos::ctl::v1::GetSecurityStatusRequest*,
                                  pharos::ctl::v1::GetSecurityStatusResponse*) override;
 
-  // The security controller and its event store (both optional).
-  void SetSecurity(security::PolicyEnforcer* enforcer, store::SecurityEventStore* events) {
+  grpc::Status ListAuditLog(grpc::ServerContext*, const pharos::ctl::v1::ListAuditLogRequest*,
+                            pharos::ctl::v1::ListAuditLogResponse*) override;
+
+  // The security controller, its event store and the audit log (optional).
+  void SetSecurity(security::PolicyEnforcer* enforcer, store::SecurityEventStore* events,
+                   store::AuditStore* audit) {
     security_ = enforcer;
     security_events_ = events;
+    audit_ = audit;
   }
 
+  // Every call is authorized (and audited) through it when set.
+  void SetAuthorizer(Authorizer* auth) { auth_ = auth; }
+
  private:
+  Authorizer* auth_ = nullptr;
   core::ConfigController& controller_;
   store::EventStore* events_;
   CallbackInfo callbacks_;
@@ -71,6 +81,7 @@ class ControlServiceImpl final : public pharos::ctl::v1::PharosControlService::S
   core::ServiceRegistry* services_;
   security::PolicyEnforcer* security_ = nullptr;
   store::SecurityEventStore* security_events_ = nullptr;
+  store::AuditStore* audit_ = nullptr;
 };
 
 }  // namespace pharos::api

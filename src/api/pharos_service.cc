@@ -49,247 +49,283 @@ grpc::Status PharosServiceImpl::HandlePodRequest(const std::string& node_yaml,
   return ToGrpcStatus(answer.status, {resp});
 }
 
-grpc::Status PharosServiceImpl::RequestNetworkPod(grpc::ServerContext*,
+grpc::Status PharosServiceImpl::RequestNetworkPod(grpc::ServerContext* ctx,
                                                   const v1::RequestNetworkPodRequest* req,
                                                   v1::RequestNetworkPodResponse* resp) {
-  return HandlePodRequest(req->node_yaml(), req->pod_name(), req->network_yaml(), resp);
+  return Guarded(auth_, ctx, "RequestNetworkPod", [&]() -> grpc::Status {
+    return HandlePodRequest(req->node_yaml(), req->pod_name(), req->network_yaml(), resp);
+  });
 }
 
 grpc::Status PharosServiceImpl::ConfigureVehicleNetwork(
-    grpc::ServerContext*, const v1::ConfigureVehicleNetworkRequest* req,
+    grpc::ServerContext* ctx, const v1::ConfigureVehicleNetworkRequest* req,
     v1::ConfigureVehicleNetworkResponse* resp) {
-  core::ChangeOutcome out = controller_.Apply(req->vehicle_yaml(), "configure", req->dry_run());
-  LogOutcome("ConfigureVehicleNetwork", out);
-  resp->set_success(out.status.ok());
-  resp->set_message(out.message);
-  AddIssues(out.findings, resp->mutable_validation_issues());
-  return ToGrpcStatus(out.status, {resp});
+  return Guarded(auth_, ctx, "ConfigureVehicleNetwork", [&]() -> grpc::Status {
+    core::ChangeOutcome out = controller_.Apply(req->vehicle_yaml(), "configure", req->dry_run());
+    LogOutcome("ConfigureVehicleNetwork", out);
+    resp->set_success(out.status.ok());
+    resp->set_message(out.message);
+    AddIssues(out.findings, resp->mutable_validation_issues());
+    return ToGrpcStatus(out.status, {resp});
+  });
 }
 
 grpc::Status PharosServiceImpl::UpdateNetworkConfiguration(
-    grpc::ServerContext*, const v1::UpdateNetworkConfigurationRequest* req,
+    grpc::ServerContext* ctx, const v1::UpdateNetworkConfigurationRequest* req,
     v1::UpdateNetworkConfigurationResponse* resp) {
-  core::ChangeOutcome out = controller_.Update(req->update_yaml(), req->incremental());
-  LogOutcome("UpdateNetworkConfiguration", out);
-  resp->set_success(out.status.ok());
-  resp->set_message(out.message);
-  for (const auto& c : out.affected_components) resp->add_affected_components(c);
-  v1::ValidateConfigurationResponse issues;
-  issues.set_valid(!out.findings.HasErrors());
-  AddIssues(out.findings, issues.mutable_issues());
-  return ToGrpcStatus(out.status, {resp, &issues});
+  return Guarded(auth_, ctx, "UpdateNetworkConfiguration", [&]() -> grpc::Status {
+    core::ChangeOutcome out = controller_.Update(req->update_yaml(), req->incremental());
+    LogOutcome("UpdateNetworkConfiguration", out);
+    resp->set_success(out.status.ok());
+    resp->set_message(out.message);
+    for (const auto& c : out.affected_components) resp->add_affected_components(c);
+    v1::ValidateConfigurationResponse issues;
+    issues.set_valid(!out.findings.HasErrors());
+    AddIssues(out.findings, issues.mutable_issues());
+    return ToGrpcStatus(out.status, {resp, &issues});
+  });
 }
 
-grpc::Status PharosServiceImpl::ValidateConfiguration(grpc::ServerContext*,
+grpc::Status PharosServiceImpl::ValidateConfiguration(grpc::ServerContext* ctx,
                                                       const v1::ValidateConfigurationRequest* req,
                                                       v1::ValidateConfigurationResponse* resp) {
-  core::Analysis a = controller_.Validate(req->config_yaml());
-  resp->set_valid(a.valid());
-  AddIssues(a.findings, resp->mutable_issues());
-  if (!a.syntax_ok) {
-    // Not YAML at all: the caller sent a bad argument (Velocitas table).
-    std::string first = a.findings.items().empty() ? "" : a.findings.items()[0].description;
-    return ToGrpcStatus(absl::InvalidArgumentError(StrCat("config_yaml: ", first)), {resp});
-  }
-  return grpc::Status::OK;
+  return Guarded(auth_, ctx, "ValidateConfiguration", [&]() -> grpc::Status {
+    core::Analysis a = controller_.Validate(req->config_yaml());
+    resp->set_valid(a.valid());
+    AddIssues(a.findings, resp->mutable_issues());
+    if (!a.syntax_ok) {
+      // Not YAML at all: the caller sent a bad argument (Velocitas table).
+      std::string first = a.findings.items().empty() ? "" : a.findings.items()[0].description;
+      return ToGrpcStatus(absl::InvalidArgumentError(StrCat("config_yaml: ", first)), {resp});
+    }
+    return grpc::Status::OK;
+  });
 }
 
-grpc::Status PharosServiceImpl::ApplyConfiguration(grpc::ServerContext*,
+grpc::Status PharosServiceImpl::ApplyConfiguration(grpc::ServerContext* ctx,
                                                    const v1::ApplyConfigurationRequest* req,
                                                    v1::ApplyConfigurationResponse* resp) {
-  core::ChangeOutcome out = controller_.Apply(req->config_yaml(), "apply", req->validate_only());
-  LogOutcome("ApplyConfiguration", out);
-  resp->set_success(out.status.ok());
-  resp->set_message(out.message);
-  if (out.version_id) resp->set_config_version(StrCat(*out.version_id));
-  v1::ValidateConfigurationResponse issues;
-  issues.set_valid(!out.findings.HasErrors());
-  AddIssues(out.findings, issues.mutable_issues());
-  return ToGrpcStatus(out.status, {resp, &issues});
+  return Guarded(auth_, ctx, "ApplyConfiguration", [&]() -> grpc::Status {
+    core::ChangeOutcome out = controller_.Apply(req->config_yaml(), "apply", req->validate_only());
+    LogOutcome("ApplyConfiguration", out);
+    resp->set_success(out.status.ok());
+    resp->set_message(out.message);
+    if (out.version_id) resp->set_config_version(StrCat(*out.version_id));
+    v1::ValidateConfigurationResponse issues;
+    issues.set_valid(!out.findings.HasErrors());
+    AddIssues(out.findings, issues.mutable_issues());
+    return ToGrpcStatus(out.status, {resp, &issues});
+  });
 }
 
-grpc::Status PharosServiceImpl::RollbackConfiguration(grpc::ServerContext*,
+grpc::Status PharosServiceImpl::RollbackConfiguration(grpc::ServerContext* ctx,
                                                       const v1::RollbackConfigurationRequest* req,
                                                       v1::RollbackConfigurationResponse* resp) {
-  core::ChangeOutcome out = controller_.Rollback(req->target_version());
-  LogOutcome("RollbackConfiguration", out);
-  resp->set_success(out.status.ok());
-  resp->set_message(out.message);
-  if (out.version_id) resp->set_current_version(StrCat(*out.version_id));
-  return ToGrpcStatus(out.status, {resp});
+  return Guarded(auth_, ctx, "RollbackConfiguration", [&]() -> grpc::Status {
+    core::ChangeOutcome out = controller_.Rollback(req->target_version());
+    LogOutcome("RollbackConfiguration", out);
+    resp->set_success(out.status.ok());
+    resp->set_message(out.message);
+    if (out.version_id) resp->set_current_version(StrCat(*out.version_id));
+    return ToGrpcStatus(out.status, {resp});
+  });
 }
 
-grpc::Status PharosServiceImpl::GetNetworkStatus(grpc::ServerContext*,
+grpc::Status PharosServiceImpl::GetNetworkStatus(grpc::ServerContext* ctx,
                                                  const v1::GetNetworkStatusRequest* req,
                                                  v1::GetNetworkStatusResponse* resp) {
-  absl::StatusOr<std::vector<core::ComponentStatus>> status =
-      controller_.Status(req->component_filter());
-  if (!status.ok()) return ToGrpcStatus(status.status());
-  for (const auto& c : *status) ToProto(c, resp->add_components());
-  // Registered services, as components of type "service" (status: their
-  // health; connected to the component they run on).
-  if (services_) {
-    absl::StatusOr<std::vector<core::ServiceView>> views = services_->List();
-    if (!views.ok()) return ToGrpcStatus(views.status());
-    const std::string& filter = req->component_filter();
-    for (const auto& v : *views) {
-      const store::ServiceRecord& r = v.record;
-      if (!filter.empty() && filter != "service" && filter != r.name && filter != r.id &&
-          !GlobMatch(filter, r.name)) {
-        continue;
+  return Guarded(auth_, ctx, "GetNetworkStatus", [&]() -> grpc::Status {
+    absl::StatusOr<std::vector<core::ComponentStatus>> status =
+        controller_.Status(req->component_filter());
+    if (!status.ok()) return ToGrpcStatus(status.status());
+    for (const auto& c : *status) ToProto(c, resp->add_components());
+    // Registered services, as components of type "service" (status: their
+    // health; connected to the component they run on).
+    if (services_) {
+      absl::StatusOr<std::vector<core::ServiceView>> views = services_->List();
+      if (!views.ok()) return ToGrpcStatus(views.status());
+      const std::string& filter = req->component_filter();
+      for (const auto& v : *views) {
+        const store::ServiceRecord& r = v.record;
+        if (!filter.empty() && filter != "service" && filter != r.name && filter != r.id &&
+            !GlobMatch(filter, r.name)) {
+          continue;
+        }
+        core::ComponentStatus c{r.name, "service", r.status, r.host, {}, ""};
+        if (!r.location.empty()) c.connected_to.push_back(r.location);
+        c.detail = StrCat(r.protocol, " ", r.host, ":", r.port, " (", r.id, ", ", r.source, ")");
+        ToProto(c, resp->add_components());
       }
-      core::ComponentStatus c{r.name, "service", r.status, r.host, {}, ""};
-      if (!r.location.empty()) c.connected_to.push_back(r.location);
-      c.detail = StrCat(r.protocol, " ", r.host, ":", r.port, " (", r.id, ", ", r.source, ")");
-      ToProto(c, resp->add_components());
     }
-  }
-  return grpc::Status::OK;
+    return grpc::Status::OK;
+  });
 }
 
-grpc::Status PharosServiceImpl::RegisterService(grpc::ServerContext*,
+grpc::Status PharosServiceImpl::RegisterService(grpc::ServerContext* ctx,
                                                 const v1::RegisterServiceRequest* req,
                                                 v1::RegisterServiceResponse* resp) {
-  if (!services_) return NotBuiltYet("RegisterService", kRegistry);
-  std::map<std::string, std::string> metadata(req->metadata().begin(), req->metadata().end());
-  absl::StatusOr<std::string> id =
-      services_->Register(req->service_name(), req->host(), req->port(), req->protocol(), metadata);
-  resp->set_success(id.ok());
-  if (id.ok()) resp->set_service_id(*id);
-  return ToGrpcStatus(id.status());
+  return Guarded(auth_, ctx, "RegisterService", [&]() -> grpc::Status {
+    if (!services_) return NotBuiltYet("RegisterService", kRegistry);
+    std::map<std::string, std::string> metadata(req->metadata().begin(), req->metadata().end());
+    absl::StatusOr<std::string> id =
+        services_->Register(req->service_name(), req->host(), req->port(), req->protocol(), metadata);
+    resp->set_success(id.ok());
+    if (id.ok()) resp->set_service_id(*id);
+    return ToGrpcStatus(id.status());
+  });
 }
-grpc::Status PharosServiceImpl::DeregisterService(grpc::ServerContext*,
+grpc::Status PharosServiceImpl::DeregisterService(grpc::ServerContext* ctx,
                                                   const v1::DeregisterServiceRequest* req,
                                                   v1::DeregisterServiceResponse* resp) {
-  if (!services_) return NotBuiltYet("DeregisterService", kRegistry);
-  absl::Status s = services_->Deregister(req->service_id());
-  resp->set_success(s.ok());
-  return ToGrpcStatus(s);
+  return Guarded(auth_, ctx, "DeregisterService", [&]() -> grpc::Status {
+    if (!services_) return NotBuiltYet("DeregisterService", kRegistry);
+    absl::Status s = services_->Deregister(req->service_id());
+    resp->set_success(s.ok());
+    return ToGrpcStatus(s);
+  });
 }
-grpc::Status PharosServiceImpl::UpdateServiceEndpoint(grpc::ServerContext*,
+grpc::Status PharosServiceImpl::UpdateServiceEndpoint(grpc::ServerContext* ctx,
                                                       const v1::UpdateServiceEndpointRequest* req,
                                                       v1::UpdateServiceEndpointResponse* resp) {
-  if (!services_) return NotBuiltYet("UpdateServiceEndpoint", kRegistry);
-  absl::Status s = services_->UpdateEndpoint(req->service_id(), req->host(), req->port());
-  resp->set_success(s.ok());
-  return ToGrpcStatus(s);
+  return Guarded(auth_, ctx, "UpdateServiceEndpoint", [&]() -> grpc::Status {
+    if (!services_) return NotBuiltYet("UpdateServiceEndpoint", kRegistry);
+    absl::Status s = services_->UpdateEndpoint(req->service_id(), req->host(), req->port());
+    resp->set_success(s.ok());
+    return ToGrpcStatus(s);
+  });
 }
-grpc::Status PharosServiceImpl::GetServiceConnectivity(grpc::ServerContext*,
+grpc::Status PharosServiceImpl::GetServiceConnectivity(grpc::ServerContext* ctx,
                                                        const v1::GetServiceConnectivityRequest* req,
                                                        v1::GetServiceConnectivityResponse* resp) {
-  absl::StatusOr<core::RouteAnswer> route =
-      diagnostics_.RouteInfo(req->source_service(), req->target_service());
-  if (!route.ok()) return ToGrpcStatus(route.status());
-  for (const auto& hop : route->hop_components) resp->add_hops(hop);
-  resp->set_route_description(route->description);
-  if (!route->routable) return grpc::Status::OK;
-  // Routable in every FIB on the way; now a real packet decides.
-  absl::StatusOr<core::ConnectivityAnswer> probe =
-      diagnostics_.TestConnectivity({req->source_service(), req->target_service(), "icmp", 0, 0});
-  if (!probe.ok()) return ToGrpcStatus(probe.status());
-  resp->set_connected(probe->success);
-  resp->set_latency_ms(static_cast<int32_t>(std::lround(probe->latency_ms)));
-  resp->set_route_description(StrCat(route->description, "; ", probe->detail));
-  return grpc::Status::OK;
+  return Guarded(auth_, ctx, "GetServiceConnectivity", [&]() -> grpc::Status {
+    absl::StatusOr<core::RouteAnswer> route =
+        diagnostics_.RouteInfo(req->source_service(), req->target_service());
+    if (!route.ok()) return ToGrpcStatus(route.status());
+    for (const auto& hop : route->hop_components) resp->add_hops(hop);
+    resp->set_route_description(route->description);
+    if (!route->routable) return grpc::Status::OK;
+    // Routable in every FIB on the way; now a real packet decides.
+    absl::StatusOr<core::ConnectivityAnswer> probe =
+        diagnostics_.TestConnectivity({req->source_service(), req->target_service(), "icmp", 0, 0});
+    if (!probe.ok()) return ToGrpcStatus(probe.status());
+    resp->set_connected(probe->success);
+    resp->set_latency_ms(static_cast<int32_t>(std::lround(probe->latency_ms)));
+    resp->set_route_description(StrCat(route->description, "; ", probe->detail));
+    return grpc::Status::OK;
+  });
 }
 
-grpc::Status PharosServiceImpl::GetNetworkMetrics(grpc::ServerContext*,
+grpc::Status PharosServiceImpl::GetNetworkMetrics(grpc::ServerContext* ctx,
                                                   const v1::GetNetworkMetricsRequest* req,
                                                   v1::GetNetworkMetricsResponse* resp) {
-  absl::StatusOr<std::vector<core::ComponentMetrics>> metrics =
-      diagnostics_.Metrics(req->component_id(), req->duration_seconds());
-  if (!metrics.ok()) return ToGrpcStatus(metrics.status());
-  auto clamp32 = [](uint64_t v) { return static_cast<int32_t>(std::min<uint64_t>(v, INT32_MAX)); };
-  for (const auto& m : *metrics) {
-    auto* out = resp->add_metrics();
-    out->set_component_id(m.component);
-    out->set_bytes_in(static_cast<int64_t>(m.bytes_in));
-    out->set_bytes_out(static_cast<int64_t>(m.bytes_out));
-    out->set_packets_in(clamp32(m.packets_in));
-    out->set_packets_out(clamp32(m.packets_out));
-    out->set_errors_in(clamp32(m.errors_in));
-    out->set_errors_out(clamp32(m.errors_out));
-    out->set_bandwidth_usage_mbps(static_cast<float>(m.bandwidth_mbps));
-  }
-  return grpc::Status::OK;
+  return Guarded(auth_, ctx, "GetNetworkMetrics", [&]() -> grpc::Status {
+    absl::StatusOr<std::vector<core::ComponentMetrics>> metrics =
+        diagnostics_.Metrics(req->component_id(), req->duration_seconds());
+    if (!metrics.ok()) return ToGrpcStatus(metrics.status());
+    auto clamp32 = [](uint64_t v) { return static_cast<int32_t>(std::min<uint64_t>(v, INT32_MAX)); };
+    for (const auto& m : *metrics) {
+      auto* out = resp->add_metrics();
+      out->set_component_id(m.component);
+      out->set_bytes_in(static_cast<int64_t>(m.bytes_in));
+      out->set_bytes_out(static_cast<int64_t>(m.bytes_out));
+      out->set_packets_in(clamp32(m.packets_in));
+      out->set_packets_out(clamp32(m.packets_out));
+      out->set_errors_in(clamp32(m.errors_in));
+      out->set_errors_out(clamp32(m.errors_out));
+      out->set_bandwidth_usage_mbps(static_cast<float>(m.bandwidth_mbps));
+    }
+    return grpc::Status::OK;
+  });
 }
 
-grpc::Status PharosServiceImpl::TestConnectivity(grpc::ServerContext*,
+grpc::Status PharosServiceImpl::TestConnectivity(grpc::ServerContext* ctx,
                                                  const v1::TestConnectivityRequest* req,
                                                  v1::TestConnectivityResponse* resp) {
-  absl::StatusOr<core::ConnectivityAnswer> answer = diagnostics_.TestConnectivity(
-      {req->source(), req->destination(), req->protocol(), req->port(), req->timeout_ms()});
-  if (!answer.ok()) return ToGrpcStatus(answer.status());
-  resp->set_success(answer->success);
-  resp->set_latency_ms(static_cast<int32_t>(std::lround(answer->latency_ms)));
-  resp->set_detailed_result(answer->policy.empty()
-                                ? answer->detail
-                                : StrCat(answer->detail, "; policy: ", answer->policy));
-  return grpc::Status::OK;
+  return Guarded(auth_, ctx, "TestConnectivity", [&]() -> grpc::Status {
+    absl::StatusOr<core::ConnectivityAnswer> answer = diagnostics_.TestConnectivity(
+        {req->source(), req->destination(), req->protocol(), req->port(), req->timeout_ms()});
+    if (!answer.ok()) return ToGrpcStatus(answer.status());
+    resp->set_success(answer->success);
+    resp->set_latency_ms(static_cast<int32_t>(std::lround(answer->latency_ms)));
+    resp->set_detailed_result(answer->policy.empty()
+                                  ? answer->detail
+                                  : StrCat(answer->detail, "; policy: ", answer->policy));
+    return grpc::Status::OK;
+  });
 }
 
-grpc::Status PharosServiceImpl::GetRouteInfo(grpc::ServerContext*,
+grpc::Status PharosServiceImpl::GetRouteInfo(grpc::ServerContext* ctx,
                                              const v1::GetRouteInfoRequest* req,
                                              v1::GetRouteInfoResponse* resp) {
-  absl::StatusOr<core::RouteAnswer> route =
-      diagnostics_.RouteInfo(req->source(), req->destination());
-  if (!route.ok()) return ToGrpcStatus(route.status());
-  resp->set_routable(route->routable);
-  for (const auto& hop : route->hops) resp->add_route_hops(hop);
-  for (const auto& rule : route->policy_rules) resp->add_policy_rules(rule);
-  return grpc::Status::OK;
+  return Guarded(auth_, ctx, "GetRouteInfo", [&]() -> grpc::Status {
+    absl::StatusOr<core::RouteAnswer> route =
+        diagnostics_.RouteInfo(req->source(), req->destination());
+    if (!route.ok()) return ToGrpcStatus(route.status());
+    resp->set_routable(route->routable);
+    for (const auto& hop : route->hops) resp->add_route_hops(hop);
+    for (const auto& rule : route->policy_rules) resp->add_policy_rules(rule);
+    return grpc::Status::OK;
+  });
 }
 grpc::Status PharosServiceImpl::ConfigureSecurityPolicy(
-    grpc::ServerContext*, const v1::ConfigureSecurityPolicyRequest* req,
+    grpc::ServerContext* ctx, const v1::ConfigureSecurityPolicyRequest* req,
     v1::ConfigureSecurityPolicyResponse* resp) {
-  if (!security_) return NotBuiltYet("ConfigureSecurityPolicy", kSecurity);
-  model::Topology reference = controller_.CurrentTopology();
-  security::PolicyChange out = security_->Configure(
-      req->security_policy_yaml(), reference.nodes.empty() ? nullptr : &reference);
-  resp->set_success(out.status.ok());
-  std::string message = out.message;
-  // The response has no issue list: the findings go into the message (and,
-  // on failure, into the status details as a ValidateConfigurationResponse).
-  for (const auto& f : out.findings.items()) {
-    StrAppend(&message, "\n", model::SeverityName(f.severity), " ", f.path, ": ", f.description);
-  }
-  resp->set_message(message);
-  if (out.status.ok()) {
-    spdlog::info("ConfigureSecurityPolicy: {}", out.message);
-  } else {
-    spdlog::warn("ConfigureSecurityPolicy: {}", out.message);
-  }
-  v1::ValidateConfigurationResponse issues;
-  issues.set_valid(!out.findings.HasErrors());
-  AddIssues(out.findings, issues.mutable_issues());
-  return ToGrpcStatus(out.status, {resp, &issues});
+  return Guarded(auth_, ctx, "ConfigureSecurityPolicy", [&]() -> grpc::Status {
+    if (!security_) return NotBuiltYet("ConfigureSecurityPolicy", kSecurity);
+    model::Topology reference = controller_.CurrentTopology();
+    security::PolicyChange out = security_->Configure(
+        req->security_policy_yaml(), reference.nodes.empty() ? nullptr : &reference);
+    resp->set_success(out.status.ok());
+    std::string message = out.message;
+    // The response has no issue list: the findings go into the message (and,
+    // on failure, into the status details as a ValidateConfigurationResponse).
+    for (const auto& f : out.findings.items()) {
+      StrAppend(&message, "\n", model::SeverityName(f.severity), " ", f.path, ": ", f.description);
+    }
+    resp->set_message(message);
+    if (out.status.ok()) {
+      spdlog::info("ConfigureSecurityPolicy: {}", out.message);
+    } else {
+      spdlog::warn("ConfigureSecurityPolicy: {}", out.message);
+    }
+    v1::ValidateConfigurationResponse issues;
+    issues.set_valid(!out.findings.HasErrors());
+    AddIssues(out.findings, issues.mutable_issues());
+    return ToGrpcStatus(out.status, {resp, &issues});
+  });
 }
 
-grpc::Status PharosServiceImpl::ConfigureCloudFeeding(grpc::ServerContext*,
+grpc::Status PharosServiceImpl::ConfigureCloudFeeding(grpc::ServerContext* ctx,
                                                       const v1::ConfigureCloudFeedingRequest*,
                                                       v1::ConfigureCloudFeedingResponse*) {
-  return NotBuiltYet("ConfigureCloudFeeding", kCloud);
+  return Guarded(auth_, ctx, "ConfigureCloudFeeding", [&]() -> grpc::Status {
+    return NotBuiltYet("ConfigureCloudFeeding", kCloud);
+  });
 }
-grpc::Status PharosServiceImpl::GetCloudFeedingStatus(grpc::ServerContext*,
+grpc::Status PharosServiceImpl::GetCloudFeedingStatus(grpc::ServerContext* ctx,
                                                       const v1::GetCloudFeedingStatusRequest*,
                                                       v1::GetCloudFeedingStatusResponse*) {
-  return NotBuiltYet("GetCloudFeedingStatus", kCloud);
+  return Guarded(auth_, ctx, "GetCloudFeedingStatus", [&]() -> grpc::Status {
+    return NotBuiltYet("GetCloudFeedingStatus", kCloud);
+  });
 }
-grpc::Status PharosServiceImpl::EmergencyNetworkMode(grpc::ServerContext*,
+grpc::Status PharosServiceImpl::EmergencyNetworkMode(grpc::ServerContext* ctx,
                                                      const v1::EmergencyNetworkModeRequest* req,
                                                      v1::EmergencyNetworkModeResponse* resp) {
-  if (!security_) return NotBuiltYet("EmergencyNetworkMode", kSecurity);
-  absl::StatusOr<std::string> active = security_->SetEmergency(req->activate(), req->mode());
-  resp->set_success(active.ok());
-  resp->set_active_mode(active.ok() ? *active : security_->ActiveMode());
-  if (active.ok()) {
-    resp->set_message(active->empty() ? "emergency mode off: the configured policy is enforced"
-                                      : StrCat("emergency mode '", *active, "' is active"));
-    spdlog::warn("EmergencyNetworkMode: {}", resp->message());
-  } else {
-    resp->set_message(std::string(active.status().message()));
-  }
-  return ToGrpcStatus(active.status(), {resp});
+  return Guarded(auth_, ctx, "EmergencyNetworkMode", [&]() -> grpc::Status {
+    if (!security_) return NotBuiltYet("EmergencyNetworkMode", kSecurity);
+    absl::StatusOr<std::string> active = security_->SetEmergency(req->activate(), req->mode());
+    resp->set_success(active.ok());
+    resp->set_active_mode(active.ok() ? *active : security_->ActiveMode());
+    if (active.ok()) {
+      resp->set_message(active->empty() ? "emergency mode off: the configured policy is enforced"
+                                        : StrCat("emergency mode '", *active, "' is active"));
+      spdlog::warn("EmergencyNetworkMode: {}", resp->message());
+    } else {
+      resp->set_message(std::string(active.status().message()));
+    }
+    return ToGrpcStatus(active.status(), {resp});
+  });
 }
 
 }  // namespace pharos::api

@@ -3,6 +3,7 @@
 // core, convert back; no logic lives here.
 #pragma once
 
+#include "api/authorizer.h"
 #include "core/config_controller.h"
 #include "core/diagnostics.h"
 #include "core/pod_manager.h"
@@ -72,7 +73,12 @@ class PharosServiceImpl final : public v1::PharosService::Service {
                                 const std::string& network_yaml,
                                 v1::RequestNetworkPodResponse* response);
 
+  // Every call is authorized (and audited) through it when set.
+  void SetAuthorizer(Authorizer* auth) { auth_ = auth; }
+  Authorizer* authorizer() const { return auth_; }
+
  private:
+  Authorizer* auth_ = nullptr;
   core::ConfigController& controller_;
   core::Diagnostics& diagnostics_;
   core::PodManager* pods_;
@@ -84,11 +90,13 @@ class PharosServiceImpl final : public v1::PharosService::Service {
 class PullpiriPodServiceImpl final : public v1::PharosNetworkServiceConnection::Service {
  public:
   explicit PullpiriPodServiceImpl(PharosServiceImpl& impl) : impl_(impl) {}
-  grpc::Status RequestNetworkPod(grpc::ServerContext*,
+  grpc::Status RequestNetworkPod(grpc::ServerContext* ctx,
                                  const v1::PullpiriRequestNetworkPodRequest* request,
                                  v1::RequestNetworkPodResponse* response) override {
-    return impl_.HandlePodRequest(request->node_yaml(), request->pod_name(),
-                                  request->network_yamls(), response);
+    return Guarded(impl_.authorizer(), ctx, "RequestNetworkPod", [&] {
+      return impl_.HandlePodRequest(request->node_yaml(), request->pod_name(),
+                                    request->network_yamls(), response);
+    });
   }
 
  private:

@@ -112,6 +112,24 @@ std::optional<int> ParseDaemonOptions(int argc, char** argv, DaemonOptions& o) {
                  "ports whose first denied packet is already a WARNING (comma-separated)")
       ->delimiter(',')
       ->capture_default_str();
+  app.add_option("--tls-cert", o.tls_cert, "PEM certificate chain of the gRPC server (TLS)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls-key", o.tls_key, "PEM private key of --tls-cert")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls-client-ca", o.tls_client_ca,
+                 "PEM CA: clients must present a certificate it signed (mutual TLS)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--auth-tokens", o.auth_tokens,
+                 "file of static bearer tokens, one '<token> <viewer|operator|admin> <subject>' "
+                 "per line")
+      ->check(CLI::ExistingFile);
+  app.add_option("--auth-jwt-key", o.auth_jwt_key,
+                 "PEM public key (RSA: RS256, EC P-256: ES256) that signs accepted JWTs")
+      ->check(CLI::ExistingFile);
+  app.add_option("--auth-jwt-issuer", o.auth_jwt_issuer, "accept only JWTs with this iss");
+  app.add_flag("--insecure-listen", o.insecure_listen,
+               "allow --listen beyond loopback without TLS (anyone who reaches it can "
+               "reconfigure the vehicle network)");
   app.add_option("--node", o.node, "host mode: the name of the node this machine is");
   app.add_option("--interface-prefix", o.interface_prefix,
                  "prefix of every interface and namespace Pharos creates")

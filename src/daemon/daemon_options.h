@@ -46,6 +46,13 @@ struct DaemonOptions {
   int security_critical_windows = 3;
   int security_events_per_minute = 120;
   std::vector<int> security_sensitive_ports{22, 23, 3389, 5900};
+  // Management API security (api/authorizer.h).
+  std::string tls_cert, tls_key;  // PEM; both or neither
+  std::string tls_client_ca;      // PEM; set: clients must present a certificate it signed
+  std::string auth_tokens;        // static tokens file
+  std::string auth_jwt_key;       // PEM public key verifying JWTs
+  std::string auth_jwt_issuer;
+  bool insecure_listen = false;   // allow a non-loopback listen address without TLS
   std::string node;         // host mode: which node this machine is
   std::string interface_prefix = "ph-";
   std::string log_level = "info";

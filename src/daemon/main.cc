@@ -51,6 +51,22 @@ int Run(const pharos::DaemonOptions& opts) {
         opts.interface_prefix, pharos::model::kMaxPrefixLength);
     return 2;
   }
+  if (opts.tls_cert.empty() != opts.tls_key.empty()) {
+    spdlog::error("--tls-cert and --tls-key go together");
+    return 2;
+  }
+  if (!opts.tls_client_ca.empty() && opts.tls_cert.empty()) {
+    spdlog::error("--tls-client-ca (mutual TLS) needs --tls-cert and --tls-key");
+    return 2;
+  }
+  if (!IsLoopback(opts.listen) && opts.tls_cert.empty() && !opts.insecure_listen) {
+    spdlog::error(
+        "refusing to listen on {} without TLS: anyone who reaches it could reconfigure the "
+        "vehicle network. Give --tls-cert/--tls-key (and --auth-tokens or --auth-jwt-key), "
+        "or --insecure-listen to force it",
+        opts.listen);
+    return 2;
+  }
   std::error_code ec;
   std::filesystem::create_directories(opts.state_dir, ec);
   if (ec) {
@@ -107,6 +123,19 @@ int Run(const pharos::DaemonOptions& opts) {
     spdlog::warn("--callback-endpoint none: notifications are queued, never sent");
   }
   pharos::store::EventStore events((*store)->db(), clock);
+  // Who may call what; every mutating call is audited.
+  auto audit_db = pharos::store::Database::Open(db_path);
+  if (!audit_db.ok()) {
+    spdlog::error("cannot open {}: {}", db_path, std::string(audit_db.status().message()));
+    return 1;
+  }
+  pharos::store::AuditStore audit(**audit_db, clock);
+  auto authorizer = pharos::api::Authorizer::Create(
+      {opts.auth_tokens, opts.auth_jwt_key, opts.auth_jwt_issuer}, &audit, clock);
+  if (!authorizer.ok()) {
+    spdlog::error("authorization: {}", std::string(authorizer.status().message()));
+    return 2;
+  }
   pharos::core::ConfigController controller(**store, **backend, {opts.interface_prefix}, &notifier);
   pharos::core::PodManager pods(controller, **pods_db, notifier, clock,
                                 std::chrono::seconds(opts.pod_setup_timeout_seconds));
@@ -259,19 +288,33 @@ int Run(const pharos::DaemonOptions& opts) {
       {deliver ? opts.callback_endpoint : "", opts.callback_flavour, &outbox_reader}, &pods,
       &registry);
   pharos::store::SecurityEventStore security_events((*store)->db(), clock);
-  control_service.SetSecurity(&security, &security_events);
+  pharos_service.SetAuthorizer(authorizer->get());
+  control_service.SetSecurity(&security, &security_events, &audit);
+  control_service.SetAuthorizer(authorizer->get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int bound_port = 0;
-  if (!IsLoopback(opts.listen)) {
-    spdlog::warn(
-        "listening on {} without TLS: anyone who reaches it can reconfigure the "
-        "vehicle network (TLS and authorization arrive with the security work)",
-        opts.listen);
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (!opts.tls_cert.empty()) {
+    auto read = [](const std::string& path) {
+      std::ifstream in(path);
+      return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    grpc::SslServerCredentialsOptions ssl(
+        opts.tls_client_ca.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                                   : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    ssl.pem_key_cert_pairs.push_back({read(opts.tls_key), read(opts.tls_cert)});
+    if (!opts.tls_client_ca.empty()) ssl.pem_root_certs = read(opts.tls_client_ca);
+    credentials = grpc::SslServerCredentials(ssl);
+  } else if (!IsLoopback(opts.listen)) {
+    spdlog::warn("listening on {} without TLS (--insecure-listen)", opts.listen);
   }
-  builder.AddListeningPort(opts.listen, grpc::InsecureServerCredentials(), &bound_port);
+  if (!(*authorizer)->enabled() && !IsLoopback(opts.listen)) {
+    spdlog::warn("no --auth-tokens or --auth-jwt-key: every caller of {} is admin", opts.listen);
+  }
+  builder.AddListeningPort(opts.listen, credentials, &bound_port);
   builder.RegisterService(&pharos_service);
   builder.RegisterService(&pullpiri_service);
   builder.RegisterService(&control_service);

@@ -17,13 +17,33 @@ namespace pharosctl {
 namespace v1 = pharos::api::v1;
 namespace ctl = pharos::ctl::v1;
 
+namespace {
+std::string g_token;  // sent with every call (set once by main)
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+}  // namespace
+
+void SetCallToken(const std::string& token) { g_token = token; }
+
 std::shared_ptr<grpc::Channel> Context::Channel() const {
-  return grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
+  if (tls_ca.empty() && tls_cert.empty()) {
+    return grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
+  }
+  grpc::SslCredentialsOptions ssl;
+  if (!tls_ca.empty()) ssl.pem_root_certs = ReadAll(tls_ca);
+  if (!tls_cert.empty()) {
+    ssl.pem_cert_chain = ReadAll(tls_cert);
+    ssl.pem_private_key = ReadAll(tls_key);
+  }
+  return grpc::CreateChannel(server, grpc::SslCredentials(ssl));
 }
 
 std::unique_ptr<grpc::ClientContext> CallContext() {
   auto ctx = std::make_unique<grpc::ClientContext>();
   ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  if (!g_token.empty()) ctx->AddMetadata("authorization", "Bearer " + g_token);
   return ctx;
 }
 

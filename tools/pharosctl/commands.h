@@ -17,11 +17,14 @@ struct Context {
   bool json = false;
   Style style;
   std::string interface_prefix = "ph-";
+  std::string tls_ca, tls_cert, tls_key;  // TLS when tls_ca or tls_cert is set
   std::shared_ptr<grpc::Channel> Channel() const;
 };
 
 // Shared by the commands.
 std::unique_ptr<grpc::ClientContext> CallContext();
+// The bearer token every call carries ("" for none).
+void SetCallToken(const std::string& token);
 bool ReadFile(const std::string& path, std::string* out);
 std::string ToJson(const google::protobuf::Message& m);
 // Maps a failed call to an exit code, printing what happened.
@@ -69,5 +72,6 @@ int PolicyExplain(const Context& ctx, const std::vector<std::string>& files,
                   const std::string& port_proto, const std::string& mode);
 int PolicyStatus(const Context& ctx);
 int SecurityEvents(const Context& ctx, int64_t after_id, int limit);
+int AuditLog(const Context& ctx, int64_t after_id, int limit);
 
 }  // namespace pharosctl

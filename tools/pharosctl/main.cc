@@ -23,6 +23,12 @@ int main(int argc, char** argv) {
                  "defaults for these options (INI/TOML; e.g. server = \"10.0.0.1:9091\")");
   app.add_option("--server", ctx.server,
                  "pharosd address host:port (env PHAROS_SERVER; default 127.0.0.1:9091)");
+  const char* env_token = std::getenv("PHAROS_TOKEN");
+  std::string token = env_token ? env_token : "";
+  app.add_option("--token", token, "bearer token (static or JWT; env PHAROS_TOKEN)");
+  app.add_option("--tls-ca", ctx.tls_ca, "PEM CA that signed pharosd's certificate (TLS)");
+  app.add_option("--tls-cert", ctx.tls_cert, "PEM client certificate (mutual TLS)");
+  app.add_option("--tls-key", ctx.tls_key, "PEM key of --tls-cert");
   app.add_option("-o,--output", output, "table (default) or json")
       ->check(CLI::IsMember({"table", "json"}));
   app.add_flag("--no-color", no_color, "plain output (also when NO_COLOR is set)");
@@ -93,6 +99,10 @@ int main(int argc, char** argv) {
   bool security_events = false;
   events->add_flag("--security", security_events,
                    "security events instead: denied traffic, aggregated and escalated");
+
+  auto* audit = app.add_subcommand("audit", "the audit log of mutating calls (admin)");
+  audit->add_option("--after", after, "only entries with a larger id");
+  audit->add_option("--limit", limit, "at most this many (max 1000)")->check(CLI::Range(1, 1000));
 
   auto* policy = app.add_subcommand("policy", "the security policy: status, explain a flow");
   policy->require_subcommand(1);
@@ -167,6 +177,7 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : pharosctl::kUsage;
   }
   ctx.json = output == "json";
+  pharosctl::SetCallToken(token);
   ctx.style.color = !no_color && !ctx.json && isatty(STDOUT_FILENO);
 
   if (*validate) return pharosctl::Validate(ctx, file, local);
@@ -195,6 +206,7 @@ int main(int argc, char** argv) {
                            : pharosctl::Events(ctx, after, limit);
   }
   if (*policy_status) return pharosctl::PolicyStatus(ctx);
+  if (*audit) return pharosctl::AuditLog(ctx, after, limit);
   if (*explain) {
     return pharosctl::PolicyExplain(ctx, policy_files, policy_src, policy_dst, policy_port,
                                     policy_mode);

@@ -176,4 +176,25 @@ int SecurityEvents(const Context& ctx, int64_t after_id, int limit) {
   return kOk;
 }
 
+int AuditLog(const Context& ctx, int64_t after_id, int limit) {
+  auto stub = ctl::PharosControlService::NewStub(ctx.Channel());
+  ctl::ListAuditLogRequest req;
+  req.set_after_id(after_id);
+  req.set_limit(limit);
+  ctl::ListAuditLogResponse resp;
+  grpc::Status s = stub->ListAuditLog(CallContext().get(), req, &resp);
+  if (!s.ok()) return ReportRpcError(ctx, s);
+  if (ctx.json) {
+    std::cout << ToJson(resp);
+    return kOk;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& e : resp.entries()) {
+    rows.push_back({std::to_string(e.id()), e.at(), e.principal(), e.role(), e.method(),
+                    e.result()});
+  }
+  PrintTable({"ID", "TIME", "WHO", "ROLE", "METHOD", "RESULT"}, rows);
+  return kOk;
+}
+
 }  // namespace pharosctl
