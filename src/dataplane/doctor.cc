@@ -32,6 +32,9 @@ constexpr Probe kNftables{"nftables", "no NAT and no security policy: applies ar
 constexpr Probe kNat{"nftables NAT", "configurations with `nat:` are refused"};
 constexpr Probe kNflog{"NFLOG (log group)", "denied packets cannot be reported as security "
                                             "events; counters only"};
+constexpr Probe kBrNetfilter{"br_netfilter (bridged IPv4 to nftables)",
+                             "traffic between pods on one bridge is not judged by the security "
+                             "policy; only routed traffic is"};
 constexpr Probe kVlan{"802.1Q VLAN devices", "VLAN tags in the YAML are planned and validated "
                                             "but not built; the twin uses untagged bridges"};
 constexpr Probe kTaprio{"taprio qdisc (TSN 802.1Qbv)", "time-aware shaping is planned, not "
@@ -44,6 +47,17 @@ constexpr Probe kXdp{"XDP on veth (native)", "the fast path falls back to the ke
 
 FeatureCheck Result(const Probe& p, const absl::Status& s) {
   return {p.feature, s.ok(), s.ok() ? "" : std::string(s.message()), p.without};
+}
+
+// Inside the probe namespace: the sysctl exists per namespace once the
+// module is loaded, and must be on (new namespaces start with it on).
+absl::Status BrNetfilter() {
+  FILE* f = fopen("/proc/sys/net/bridge/bridge-nf-call-iptables", "r");
+  if (!f) return absl::UnavailableError("br_netfilter is not loaded (modprobe br_netfilter)");
+  int c = fgetc(f);
+  fclose(f);
+  return c == '1' ? absl::OkStatus()
+                  : absl::UnavailableError("net.bridge.bridge-nf-call-iptables is 0");
 }
 
 absl::Status Nft(const char* commands) {
@@ -142,6 +156,7 @@ absl::StatusOr<std::vector<FeatureCheck>> ProbeKernelFeatures() {
                                    "{ type nat hook postrouting priority 100; }")));
     out.push_back(Result(kNflog, Nft("add chain ip pharos_doctor f; "
                                      "add rule ip pharos_doctor f log group 7")));
+    out.push_back(Result(kBrNetfilter, BrNetfilter()));
     out.push_back(Result(kXdp, doc0 ? TryXdp(nl, doc0) : veth_ok));
   }
   (void)netlink::DeleteNamedNetns(ns);
