@@ -72,5 +72,27 @@ TEST_F(PharosctlE2eTest, UnreachableServerIsExitCode3) {
   EXPECT_NE(out.find("not reachable"), std::string::npos) << out;
 }
 
+// `policy explain` works offline from the files, with the code pharosd
+// compiles from; `policy status` asks the daemon.
+TEST_F(PharosctlE2eTest, PolicyExplainNamesTheDecidingRuleOffline) {
+  std::string files = " -f " + Example("vehicle.yaml") + " -f " + Example("security-policy.yaml");
+  std::string out;
+  ASSERT_EQ(Ctl("-o json policy explain perception-pod control-pod 8080/tcp" + files, &out), 0)
+      << out;
+  EXPECT_NE(out.find("\"action\": \"allow\""), std::string::npos) << out;
+  EXPECT_NE(out.find("\"rule\": \"allow_perception_to_control\""), std::string::npos) << out;
+  ASSERT_EQ(Ctl("-o json policy explain perception-pod control-pod 22/tcp" + files, &out), 0);
+  EXPECT_NE(out.find("\"action\": \"deny\""), std::string::npos) << out;
+  EXPECT_NE(out.find("\"rule\": \"default_action\""), std::string::npos) << out;
+  ASSERT_EQ(Ctl("-o json policy explain perception-pod control-pod 8080/udp" + files, &out), 0);
+  EXPECT_NE(out.find("\"action\": \"deny\""), std::string::npos) << out;
+  // Bad input: exit 2 with a message; unknown endpoint: exit 4.
+  EXPECT_EQ(Ctl("policy explain perception-pod control-pod 8080/sctp" + files, &out), 2) << out;
+  EXPECT_EQ(Ctl("policy explain perception-pod nowhere 80/tcp" + files, &out), 4) << out;
+  // The daemon enforces nothing until a policy is configured.
+  ASSERT_EQ(Ctl("policy status", &out), 0) << out;
+  EXPECT_NE(out.find("no security policy is enforced"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace pharos::e2e
