@@ -64,9 +64,9 @@ std::optional<std::string> Base64UrlDecode(std::string_view in) {
   }
   while (s.size() % 4) s += '=';
   std::string out(s.size() / 4 * 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(s.data()),
-                          static_cast<int>(s.size()));
+  int n =
+      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
   if (n < 0) return std::nullopt;
   size_t pad = 0;
   for (size_t i = s.size(); i > 0 && s[i - 1] == '='; --i) ++pad;
@@ -90,16 +90,18 @@ std::optional<std::string> EcdsaRawToDer(const std::string& raw) {
   return out;
 }
 
-std::string PeerOf(const grpc::ServerContext& ctx) { return ctx.peer(); }
-
 }  // namespace
 
 std::string_view RoleName(Role r) {
   switch (r) {
-    case Role::kViewer: return "viewer";
-    case Role::kOperator: return "operator";
-    case Role::kAdmin: return "admin";
-    case Role::kNone: break;
+    case Role::kViewer:
+      return "viewer";
+    case Role::kOperator:
+      return "operator";
+    case Role::kAdmin:
+      return "admin";
+    case Role::kNone:
+      break;
   }
   return "none";
 }
@@ -124,7 +126,7 @@ absl::StatusOr<std::unique_ptr<Authorizer>> Authorizer::Create(const AuthOptions
   if (!options.tokens_file.empty()) {
     std::ifstream in(options.tokens_file);
     if (!in) return absl::NotFoundError(StrCat("cannot read --auth-tokens ", options.tokens_file));
-    struct stat st{};
+    struct stat st {};
     if (stat(options.tokens_file.c_str(), &st) == 0 && (st.st_mode & 0077)) {
       spdlog::warn("{} is readable by group or others: chmod 600 it", options.tokens_file);
     }
@@ -151,7 +153,8 @@ absl::StatusOr<std::unique_ptr<Authorizer>> Authorizer::Create(const AuthOptions
   }
   if (!options.jwt_public_key.empty()) {
     FILE* f = fopen(options.jwt_public_key.c_str(), "r");
-    if (!f) return absl::NotFoundError(StrCat("cannot read --auth-jwt-key ", options.jwt_public_key));
+    if (!f)
+      return absl::NotFoundError(StrCat("cannot read --auth-jwt-key ", options.jwt_public_key));
     EVP_PKEY* key = PEM_read_PUBKEY(f, nullptr, nullptr, nullptr);
     fclose(f);
     if (!key) {
@@ -209,8 +212,8 @@ absl::StatusOr<Principal> Authorizer::VerifyJwt(std::string_view token) const {
                              signed_part.size()) == 1;
   EVP_MD_CTX_free(md);
   if (!ok) return absl::UnauthenticatedError("bad token signature");
-  int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                    clock_.Now().time_since_epoch()).count();
+  int64_t now =
+      std::chrono::duration_cast<std::chrono::seconds>(clock_.Now().time_since_epoch()).count();
   if (!claims.contains("exp") || !claims["exp"].is_number()) {
     return absl::UnauthenticatedError("token without expiry (exp) is not accepted");
   }
@@ -241,7 +244,8 @@ absl::StatusOr<Principal> Authorizer::Authorize(const grpc::ServerContext& ctx,
   std::string_view token = value.substr(7);
   std::optional<Principal> who;
   for (const auto& [known, principal] : tokens_) {
-    if (known.size() == token.size() && CRYPTO_memcmp(known.data(), token.data(), token.size()) == 0) {
+    if (known.size() == token.size() &&
+        CRYPTO_memcmp(known.data(), token.data(), token.size()) == 0) {
       who = principal;
     }
   }
@@ -262,17 +266,18 @@ absl::StatusOr<Principal> Authorizer::Authorize(const grpc::ServerContext& ctx,
 
 void Authorizer::Audit(const grpc::ServerContext& ctx, const Principal& who,
                        std::string_view method, const grpc::Status& result) {
-  std::string outcome = result.ok() ? "OK"
-                                    : StrCat(absl::StatusCodeToString(static_cast<absl::StatusCode>(
-                                                 result.error_code())),
-                                             ": ", result.error_message());
-  spdlog::info("audit: {} ({}) {} from {}: {}", who.subject, RoleName(who.role), method,
-               PeerOf(ctx), outcome);
+  std::string outcome =
+      result.ok()
+          ? "OK"
+          : StrCat(absl::StatusCodeToString(static_cast<absl::StatusCode>(result.error_code())),
+                   ": ", result.error_message());
+  spdlog::info("audit: {} ({}) {} from {}: {}", who.subject, RoleName(who.role), method, ctx.peer(),
+               outcome);
   if (!audit_) return;
   std::lock_guard lock(audit_mu_);
-  absl::StatusOr<store::AuditRow> row = audit_->Append(
-      {0, "", who.subject, std::string(RoleName(who.role)), std::string(method), PeerOf(ctx),
-       outcome});
+  absl::StatusOr<store::AuditRow> row =
+      audit_->Append({0, "", who.subject, std::string(RoleName(who.role)), std::string(method),
+                      ctx.peer(), outcome});
   if (!row.ok()) spdlog::error("audit log: {}", std::string(row.status().message()));
 }
 

@@ -5,8 +5,9 @@
 //   viewer    read RPCs (status, routes, metrics, versions, events, ...)
 //   operator  viewer + pods, services, connectivity tests
 //   admin     operator + configuration, policy, emergency modes, teardown
-// Every call of an operator or admin method is written to the audit log
-// (store and log line): who, what, when, from where, result. Without any
+// Every call of an operator or admin method, and every refused call, is
+// written to the audit log (store and log line): who, what, when, from
+// where, result. Without any
 // token source configured, authorization is off (every caller is admin,
 // recorded as "anonymous"): fine on loopback, refused elsewhere without TLS.
 #pragma once
@@ -14,8 +15,8 @@
 #include <grpcpp/grpcpp.h>
 
 #include <map>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,7 +57,7 @@ class Authorizer {
   // Authenticates the caller of `method`; OK with the principal, or
   // UNAUTHENTICATED / PERMISSION_DENIED.
   absl::StatusOr<Principal> Authorize(const grpc::ServerContext& ctx, std::string_view method);
-  // Records a call of an operator/admin method.
+  // Records a call of an operator/admin method, or a refused call.
   void Audit(const grpc::ServerContext& ctx, const Principal& who, std::string_view method,
              const grpc::Status& result);
 

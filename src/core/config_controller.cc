@@ -12,21 +12,6 @@
 namespace pharos::core {
 namespace {
 
-std::string FirstErrors(const model::Findings& findings, size_t max = 3) {
-  std::vector<std::string> parts;
-  size_t errors = 0;
-  for (const auto& f : findings.items()) {
-    if (f.severity != model::Severity::kError) continue;
-    if (++errors > max) continue;
-    std::string where = f.path.empty() ? "" : f.path + ": ";
-    if (f.mark.line) where = StrCat("line ", f.mark.line, ", ", where);
-    parts.push_back(where + f.description);
-  }
-  std::string msg = StrCat(errors, " error(s): ", StrJoin(parts, "; "));
-  if (errors > max) StrAppend(&msg, "; and ", errors - max, " more");
-  return msg;
-}
-
 ChangeOutcome Failure(absl::Status status, model::Findings findings = {}) {
   ChangeOutcome out;
   out.message = std::string(status.message());
@@ -56,7 +41,7 @@ absl::StatusOr<Analysis> ConfigController::AnalyzeStored(const store::ConfigVers
   Analysis a = AnalyzeConfig(version.yaml, {options_.interface_prefix, nullptr, &stored});
   if (!a.plan) {
     return absl::FailedPreconditionError(
-        StrCat("stored version ", version.id, " no longer validates: ", FirstErrors(a.findings)));
+        StrCat("stored version ", version.id, " no longer validates: ", a.findings.ErrorSummary()));
   }
   return a;
 }
@@ -117,7 +102,7 @@ absl::StatusOr<Analysis> ConfigController::WithRuntimePods(const Analysis& decla
   if (!merged.valid() || !merged.plan) {
     return absl::FailedPreconditionError(
         StrCat("the pods requested at run time (RequestNetworkPod) do not fit this configuration: ",
-               FirstErrors(merged.findings), "; remove them first"));
+               merged.findings.ErrorSummary(), "; remove them first"));
   }
   merged.canonical_yaml = declarative.canonical_yaml;
   merged.content_hash = declarative.content_hash;
@@ -233,7 +218,7 @@ ChangeOutcome ConfigController::ApplyLocked(std::string_view yaml, std::string_v
   Analysis a = AnalyzeConfig(yaml, {options_.interface_prefix, &current_topology_, &keep});
   if (!a.syntax_ok || a.findings.HasErrors()) {
     return Failure(absl::InvalidArgumentError(StrCat("configuration rejected, nothing changed: ",
-                                                     FirstErrors(a.findings))),
+                                                     a.findings.ErrorSummary())),
                    a.findings);
   }
   if (!a.has_vehicle()) {
@@ -334,13 +319,13 @@ ChangeOutcome ConfigController::Update(std::string_view yaml, bool incremental) 
   model::ParsedConfig update = model::ParseConfig(yaml);
   if (!update.syntax_ok) {
     return Failure(absl::InvalidArgumentError(
-                       StrCat("update rejected, nothing changed: ", FirstErrors(update.findings))),
+                       StrCat("update rejected, nothing changed: ", update.findings.ErrorSummary())),
                    update.findings);
   }
   model::MergeResult merged = model::MergeConfigYaml(current_yaml_, yaml);
   if (!merged.ok) {
     return Failure(absl::InvalidArgumentError(
-                       StrCat("update rejected, nothing changed: ", FirstErrors(merged.findings))),
+                       StrCat("update rejected, nothing changed: ", merged.findings.ErrorSummary())),
                    merged.findings);
   }
   ChangeOutcome out = ApplyLocked(merged.yaml, "update", false);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <tuple>
 
+#include "common/strings.h"
+
 namespace pharos::model {
 
 std::string_view SeverityName(Severity s) {
@@ -28,6 +30,21 @@ bool Findings::HasErrors() const { return Count(Severity::kError) > 0; }
 size_t Findings::Count(Severity s) const {
   return std::count_if(items_.begin(), items_.end(),
                        [s](const Finding& f) { return f.severity == s; });
+}
+
+std::string Findings::ErrorSummary(size_t max) const {
+  std::vector<std::string> parts;
+  size_t errors = 0;
+  for (const auto& f : items_) {
+    if (f.severity != Severity::kError) continue;
+    if (++errors > max) continue;
+    std::string where = f.path.empty() ? "" : f.path + ": ";
+    if (f.mark.line) where = StrCat("line ", f.mark.line, ", ", where);
+    parts.push_back(where + f.description);
+  }
+  std::string msg = StrCat(errors, " error(s): ", StrJoin(parts, "; "));
+  if (errors > max) StrAppend(&msg, "; and ", errors - max, " more");
+  return msg;
 }
 
 void Findings::Append(const Findings& other) {

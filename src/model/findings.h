@@ -45,6 +45,9 @@ class Findings {
 
   bool HasErrors() const;
   size_t Count(Severity s) const;
+  // "2 error(s): line 5, a.b: what; c: what": the first `max` errors, for
+  // status messages (the full list goes into the response).
+  std::string ErrorSummary(size_t max = 3) const;
   const std::vector<Finding>& items() const { return items_; }
   void Append(const Findings& other);
   // Stable order: by position in the document, then path.

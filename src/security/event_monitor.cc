@@ -18,7 +18,9 @@ EventMonitor::~EventMonitor() {
   if (wake_fd_ >= 0) close(wake_fd_);
 }
 
-void EventMonitor::Start() { thread_ = std::thread([this] { Run(); }); }
+void EventMonitor::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 void EventMonitor::Stop() {
   {
@@ -65,8 +67,8 @@ void EventMonitor::Reconcile() {
 
 void EventMonitor::Emit(const SecurityEvent& e) {
   spdlog::log(e.severity == Severity::kInfo ? spdlog::level::info : spdlog::level::warn,
-              "security event {}: {} -> {} ({})", SeverityName(e.severity), e.source,
-              e.destination, e.details);
+              "security event {}: {} -> {} ({})", SeverityName(e.severity), e.source, e.destination,
+              e.details);
   if (absl::Status s = sink_.Publish(e); !s.ok()) {
     spdlog::error("security event not recorded: {}", std::string(s.message()));
   }

@@ -69,7 +69,7 @@ std::optional<std::string> AddressMatch(const char* field, const Selector& s,
   if (members == membership.end() || members->second.empty()) return std::nullopt;
   std::string elements = Elements(members->second);
   return members->second.size() == 1 ? StrCat("ip ", field, " ", elements, " ")
-                                      : StrCat("ip ", field, " { ", elements, " } ");
+                                     : StrCat("ip ", field, " { ", elements, " } ");
 }
 
 std::string RuleText(const Rule& r, const std::map<std::string, std::string>& set_of,
@@ -90,15 +90,17 @@ std::string RuleText(const Rule& r, const std::map<std::string, std::string>& se
         StrAppend(&text, ProtocolName(r.protocol), " dport ", PortSet(r.ports), " ");
       }
       break;
-    case Protocol::kIcmp: StrAppend(&text, "meta l4proto icmp "); break;
-    case Protocol::kAny: break;
+    case Protocol::kIcmp:
+      StrAppend(&text, "meta l4proto icmp ");
+      break;
+    case Protocol::kAny:
+      break;
   }
   StrAppend(&text, "counter ");
   if (r.action == Action::kAllow) {
     StrAppend(&text, "accept");
   } else {
-    StrAppend(&text, "log prefix \"", LogPrefix(r.name), "\" group ", options.nflog_group,
-              " drop");
+    StrAppend(&text, "log prefix \"", LogPrefix(r.name), "\" group ", options.nflog_group, " drop");
   }
   StrAppend(&text, " comment \"", Sanitize(r.name, 120), "\"");
   return text;
@@ -106,10 +108,10 @@ std::string RuleText(const Rule& r, const std::map<std::string, std::string>& se
 
 }  // namespace
 
-std::vector<EnforcementPoint> EnforcementPoints(const Inventory& inventory,
+std::vector<EnforcementPoint> EnforcementPoints(const std::vector<PodSubnet>& pod_subnets,
                                                 const std::string& interface_prefix) {
   std::vector<EnforcementPoint> points;
-  for (const auto& subnet : inventory.pod_subnets) {
+  for (const auto& subnet : pod_subnets) {
     auto it = std::find_if(points.begin(), points.end(),
                            [&](const EnforcementPoint& p) { return p.vm == subnet.vm; });
     if (it == points.end()) {
@@ -141,7 +143,7 @@ CompiledPolicy CompilePolicy(const Policy& policy, const Membership& membership,
   std::map<std::string, std::string> set_of;  // selector key -> set name
   for (const auto& r : policy.rules) {
     for (const Selector* s : {&r.from, &r.to}) {
-      if (s->any() || !Dynamic(*s)) continue;
+      if (!Dynamic(*s)) continue;
       std::string key = s->Key();
       if (set_of.count(key)) continue;
       std::string name = StrCat("m", set_of.size());
@@ -169,7 +171,8 @@ CompiledPolicy CompilePolicy(const Policy& policy, const Membership& membership,
   out.members_digest = SetsDigestOf(sets);
 
   std::string table = StrCat("inet ", kPolicyTable);
-  std::string text = StrCat("table ", table, " {}\ndelete table ", table, "\ntable ", table, " {\n");
+  // Remove and create again in the same buffer: one transaction.
+  std::string text = StrCat(RemovePolicyText(), "table ", table, " {\n");
   for (const auto& s : sets) {
     StrAppend(&text, "  set ", s.name, " {\n    type ipv4_addr\n");
     if (s.interval) StrAppend(&text, "    flags interval\n    auto-merge\n");
@@ -182,7 +185,8 @@ CompiledPolicy CompilePolicy(const Policy& policy, const Membership& membership,
             "    type filter hook forward priority filter; policy accept;\n"
             "    ct state established,related accept\n"
             // Pods speak IPv4 only: other families follow the default, unlogged.
-            "    meta nfproto ipv6 ", deny ? "drop" : "accept", "\n",
+            "    meta nfproto ipv6 ",
+            deny ? "drop" : "accept", "\n",
             "    ip daddr @local_pods jump judge\n"
             "    ip saddr @local_pods ip daddr != @all_pods jump judge\n"
             "  }\n"

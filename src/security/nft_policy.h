@@ -29,7 +29,7 @@ struct EnforcementPoint {
 // One point per VM with a pod subnet, in order. Judging by subnet, not by
 // pod address, fails closed: a pod is judged from its first packet, before
 // any selector set knows it.
-std::vector<EnforcementPoint> EnforcementPoints(const Inventory& inventory,
+std::vector<EnforcementPoint> EnforcementPoints(const std::vector<PodSubnet>& pod_subnets,
                                                 const std::string& interface_prefix);
 
 struct CompiledPolicy {

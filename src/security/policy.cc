@@ -10,10 +10,14 @@ std::string_view ActionName(Action a) { return a == Action::kAllow ? "allow" : "
 
 std::string_view ProtocolName(Protocol p) {
   switch (p) {
-    case Protocol::kTcp: return "tcp";
-    case Protocol::kUdp: return "udp";
-    case Protocol::kIcmp: return "icmp";
-    case Protocol::kAny: break;
+    case Protocol::kTcp:
+      return "tcp";
+    case Protocol::kUdp:
+      return "udp";
+    case Protocol::kIcmp:
+      return "icmp";
+    case Protocol::kAny:
+      break;
   }
   return "any";
 }
@@ -28,10 +32,14 @@ std::optional<Protocol> ParseProtocol(std::string_view text) {
 
 std::string_view ModeName(EmergencyMode m) {
   switch (m) {
-    case EmergencyMode::kMinimal: return "minimal";
-    case EmergencyMode::kFailsafe: return "failsafe";
-    case EmergencyMode::kDiagnostic: return "diagnostic";
-    case EmergencyMode::kNone: break;
+    case EmergencyMode::kMinimal:
+      return "minimal";
+    case EmergencyMode::kFailsafe:
+      return "failsafe";
+    case EmergencyMode::kDiagnostic:
+      return "diagnostic";
+    case EmergencyMode::kNone:
+      break;
   }
   return "";
 }
@@ -89,8 +97,9 @@ Rule RuleOf(const model::PolicyRuleSpec& r) {
 bool PortMatches(const Rule& r, const Flow& f) {
   if (r.protocol != Protocol::kAny && r.protocol != f.protocol) return false;
   if (r.ports.empty()) return true;
-  return std::any_of(r.ports.begin(), r.ports.end(),
-                     [&](const model::PortRange& p) { return p.first <= f.port && f.port <= p.last; });
+  return std::any_of(r.ports.begin(), r.ports.end(), [&](const model::PortRange& p) {
+    return p.first <= f.port && f.port <= p.last;
+  });
 }
 
 // The one prefix inside both, if they overlap (prefixes nest or are apart).
@@ -215,7 +224,8 @@ Inventory InventoryOf(const model::Topology& topology) {
     }
   }
   for (const auto& s : topology.segments) {
-    if (s.kind == model::SegmentKind::kPodNet) inv.pod_subnets.push_back({s.owner, s.prefix.Normalized()});
+    if (s.kind == model::SegmentKind::kPodNet)
+      inv.pod_subnets.push_back({s.owner, s.prefix.Normalized()});
     if (s.kind == model::SegmentKind::kCloud && !inv.cloud_subnet) {
       inv.cloud_subnet = s.prefix.Normalized();
     }
@@ -279,8 +289,8 @@ Decision Explain(const Policy& policy, const Membership& membership,
 }
 
 std::vector<std::string> RulesForPair(const Policy& policy, const Membership& membership,
-                                      const std::vector<PodSubnet>& pod_subnets,
-                                      Ipv4Address source, Ipv4Address destination) {
+                                      const std::vector<PodSubnet>& pod_subnets, Ipv4Address source,
+                                      Ipv4Address destination) {
   if (!policy.enforced) return {"no security policy is enforced: everything passes"};
   if (!Judged(pod_subnets, {source, destination, Protocol::kAny, 0})) {
     return {"not judged: neither end is in a pod subnet (traffic between routers)"};

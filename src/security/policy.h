@@ -24,7 +24,7 @@ enum class EmergencyMode { kNone, kMinimal, kFailsafe, kDiagnostic };
 std::string_view ActionName(Action a);  // "allow" | "deny"
 std::string_view ProtocolName(Protocol p);
 std::optional<Protocol> ParseProtocol(std::string_view text);  // "" = any
-std::string_view ModeName(EmergencyMode m);  // "" for kNone
+std::string_view ModeName(EmergencyMode m);                    // "" for kNone
 std::optional<EmergencyMode> ParseMode(std::string_view text);
 
 // Who a rule is about. Every field that is set must hold (intersection);
@@ -131,7 +131,7 @@ Decision Explain(const Policy& policy, const Membership& membership,
 // For a source/destination pair without port: the rules whose selectors
 // match it, in order ("allow_x: allow tcp 8080,8081"), then the default.
 std::vector<std::string> RulesForPair(const Policy& policy, const Membership& membership,
-                                      const std::vector<PodSubnet>& pod_subnets,
-                                      Ipv4Address source, Ipv4Address destination);
+                                      const std::vector<PodSubnet>& pod_subnets, Ipv4Address source,
+                                      Ipv4Address destination);
 
 }  // namespace pharos::security

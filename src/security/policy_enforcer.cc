@@ -93,8 +93,7 @@ void PolicyEnforcer::OnConverged(const model::Topology& topology,
   topology_ = topology;
   configured_ = configured;
   if (absl::Status s = SyncLocked(); !s.ok()) {
-    spdlog::error("security policy not enforced after convergence: {}",
-                  std::string(s.message()));
+    spdlog::error("security policy not enforced after convergence: {}", std::string(s.message()));
   }
 }
 
@@ -114,16 +113,19 @@ Inventory PolicyEnforcer::InventoryLocked() {
   return inv;
 }
 
-PolicyEnforcer::View PolicyEnforcer::Current() {
-  std::lock_guard lock(mu_);
+PolicyEnforcer::View PolicyEnforcer::ViewLocked() {
   View v;
   v.policy = EffectivePolicy(SpecLocked(), mode_);
-  if (mode_ == EmergencyMode::kNone && !SpecLocked().present) v.policy.enforced = false;
   Inventory inv = InventoryLocked();
   v.membership = Resolve(v.policy, inv);
   v.source = SourceLocked();
   v.pod_subnets = std::move(inv.pod_subnets);
   return v;
+}
+
+PolicyEnforcer::View PolicyEnforcer::Current() {
+  std::lock_guard lock(mu_);
+  return ViewLocked();
 }
 
 std::string PolicyEnforcer::ActiveMode() {
@@ -137,13 +139,11 @@ absl::Status PolicyEnforcer::Sync() {
 }
 
 absl::Status PolicyEnforcer::SyncLocked() {
-  Policy policy = EffectivePolicy(SpecLocked(), mode_);
-  if (mode_ == EmergencyMode::kNone && !SpecLocked().present) policy.enforced = false;
-  Inventory inv = InventoryLocked();
-  std::vector<EnforcementPoint> points =
-      policy.enforced ? EnforcementPoints(inv, options_.interface_prefix)
-                      : std::vector<EnforcementPoint>{};
   if (!firewall_) return absl::OkStatus();
+  View view = ViewLocked();
+  std::vector<EnforcementPoint> points =
+      view.policy.enforced ? EnforcementPoints(view.pod_subnets, options_.interface_prefix)
+                           : std::vector<EnforcementPoint>{};
 
   absl::Status first_error = absl::OkStatus();
   auto note = [&first_error](absl::Status s) {
@@ -151,13 +151,12 @@ absl::Status PolicyEnforcer::SyncLocked() {
   };
   std::set<std::string> wanted;
   if (!points.empty()) {
-    Membership membership = Resolve(policy, inv);
     std::vector<Ipv4Prefix> all_subnets;
-    for (const auto& s : inv.pod_subnets) all_subnets.push_back(s.prefix);
+    for (const auto& s : view.pod_subnets) all_subnets.push_back(s.prefix);
     for (const auto& point : points) {
       wanted.insert(point.netns);
-      CompiledPolicy compiled = CompilePolicy(policy, membership, point, all_subnets,
-                                              {options_.nflog_group});
+      CompiledPolicy compiled =
+          CompilePolicy(view.policy, view.membership, point, all_subnets, {options_.nflog_group});
       auto it = applied_.find(point.netns);
       if (it != applied_.end() && it->second.rules_digest == compiled.rules_digest) {
         if (it->second.members_digest == compiled.members_digest) continue;
@@ -207,6 +206,18 @@ absl::Status PolicyEnforcer::SyncLocked() {
   return first_error;
 }
 
+absl::Status PolicyEnforcer::EnforceAndStoreLocked(const char* key, const std::string& value,
+                                                   const std::function<void()>& revert) {
+  absl::Status applied = SyncLocked();
+  absl::Status stored = applied.ok() ? state_.Set(key, value) : absl::OkStatus();
+  if (applied.ok() && stored.ok()) return absl::OkStatus();
+  // Put back what was enforced before: the running state stays as it was.
+  revert();
+  applied_.clear();
+  (void)SyncLocked();
+  return applied.ok() ? stored : applied;
+}
+
 PolicyChange PolicyEnforcer::Configure(std::string_view yaml, const model::Topology* reference) {
   PolicyChange out;
   std::optional<model::SecurityPolicySpec> spec;
@@ -214,8 +225,7 @@ PolicyChange PolicyEnforcer::Configure(std::string_view yaml, const model::Topol
     model::ParsedConfig parsed = model::ParseConfig(yaml);
     out.findings = parsed.findings;
     if (parsed.syntax_ok && parsed.document.vehicle.present) {
-      out.findings.Error("vehicle", {},
-                         "ConfigureSecurityPolicy takes a security policy only",
+      out.findings.Error("vehicle", {}, "ConfigureSecurityPolicy takes a security policy only",
                          "send the vehicle with ApplyConfiguration");
     }
     if (parsed.syntax_ok && !parsed.document.policy.present && !out.findings.HasErrors()) {
@@ -228,13 +238,8 @@ PolicyChange PolicyEnforcer::Configure(std::string_view yaml, const model::Topol
       model::Validate(parsed.document, vo, out.findings);
     }
     if (!parsed.syntax_ok || out.findings.HasErrors()) {
-      std::string first;
-      for (const auto& f : out.findings.items()) {
-        if (f.severity != model::Severity::kError) continue;
-        StrAppend(&first, first.empty() ? "" : "; ", f.path.empty() ? "" : f.path + ": ",
-                  f.description);
-      }
-      out.status = absl::InvalidArgumentError(StrCat("the security policy is not valid: ", first));
+      out.status = absl::InvalidArgumentError(
+          StrCat("the security policy is not valid: ", out.findings.ErrorSummary()));
       out.message = "the security policy is not valid; nothing changed";
       return out;
     }
@@ -260,24 +265,20 @@ PolicyChange PolicyEnforcer::Configure(std::string_view yaml, const model::Topol
   std::string previous_yaml = api_yaml_;
   api_policy_ = spec;
   api_yaml_ = std::string(yaml);
-  absl::Status applied = SyncLocked();
-  absl::Status stored = applied.ok() ? state_.Set(kPolicyKey, api_yaml_) : absl::OkStatus();
-  if (!applied.ok() || !stored.ok()) {
-    // Put back what was enforced before: the running state stays as it was.
+  out.status = EnforceAndStoreLocked(kPolicyKey, api_yaml_, [&] {
     api_policy_ = std::move(previous);
     api_yaml_ = std::move(previous_yaml);
-    applied_.clear();
-    (void)SyncLocked();
-    out.status = applied.ok() ? stored : applied;
+  });
+  if (!out.status.ok()) {
     out.message = StrCat("the security policy was not applied: ", out.status.message());
     return out;
   }
   size_t rules = api_policy_ ? api_policy_->rules.size() : 0;
-  out.message = api_policy_ ? StrCat("security policy applied: ", rules, " rules, default ",
-                                     api_policy_->default_action.present
-                                         ? api_policy_->default_action.value
-                                         : std::string("deny"))
-                            : "the API policy was cleared; the configuration's policy applies";
+  out.message = api_policy_
+                    ? StrCat("security policy applied: ", rules, " rules, default ",
+                             api_policy_->default_action.present ? api_policy_->default_action.value
+                                                                 : std::string("deny"))
+                    : "the API policy was cleared; the configuration's policy applies";
   if (mode_ != EmergencyMode::kNone) {
     StrAppend(&out.message, " (emergency mode '", ModeName(mode_), "' is active and shapes it)");
   }
@@ -285,24 +286,22 @@ PolicyChange PolicyEnforcer::Configure(std::string_view yaml, const model::Topol
 }
 
 absl::StatusOr<std::string> PolicyEnforcer::SetEmergency(bool activate, std::string_view mode) {
+  auto unknown = [&mode] {
+    return absl::InvalidArgumentError(
+        StrCat("unknown emergency mode '", mode, "': use minimal, failsafe or diagnostic"));
+  };
   std::lock_guard lock(mu_);
   EmergencyMode target = EmergencyMode::kNone;
   if (activate) {
     std::optional<EmergencyMode> m = ParseMode(mode);
-    if (!m) {
-      return absl::InvalidArgumentError(
-          StrCat("unknown emergency mode '", mode, "': use minimal, failsafe or diagnostic"));
-    }
+    if (!m) return unknown();
     target = *m;
     if (target == EmergencyMode::kDiagnostic && !SpecLocked().emergency.diagnostic.present) {
       return absl::FailedPreconditionError(
           "diagnostic mode needs security_policy.emergency.diagnostic (tester and ports)");
     }
   } else if (!mode.empty() && mode != ModeName(mode_)) {
-    if (!ParseMode(mode)) {
-      return absl::InvalidArgumentError(
-          StrCat("unknown emergency mode '", mode, "': use minimal, failsafe or diagnostic"));
-    }
+    if (!ParseMode(mode)) return unknown();
     return absl::FailedPreconditionError(StrCat("emergency mode '", mode, "' is not active (",
                                                 mode_ == EmergencyMode::kNone
                                                     ? std::string("none is")
@@ -311,14 +310,10 @@ absl::StatusOr<std::string> PolicyEnforcer::SetEmergency(bool activate, std::str
   }
   EmergencyMode previous = mode_;
   mode_ = target;
-  absl::Status applied = SyncLocked();
-  absl::Status stored = applied.ok() ? state_.Set(kModeKey, std::string(ModeName(mode_)))
-                                     : absl::OkStatus();
-  if (!applied.ok() || !stored.ok()) {
-    mode_ = previous;
-    applied_.clear();
-    (void)SyncLocked();
-    return applied.ok() ? stored : applied;
+  if (absl::Status s =
+          EnforceAndStoreLocked(kModeKey, std::string(ModeName(mode_)), [&] { mode_ = previous; });
+      !s.ok()) {
+    return s;
   }
   if (previous != target) {
     spdlog::warn("emergency network mode: '{}' -> '{}'", ModeName(previous), ModeName(target));

@@ -100,6 +100,11 @@ class PolicyEnforcer {
   std::string SourceLocked() const;
   absl::Status SyncLocked();
   Inventory InventoryLocked();
+  View ViewLocked();
+  // Applies the changed state and stores `key` = `value`; on failure calls
+  // `revert` and re-applies what was there, so nothing changes.
+  absl::Status EnforceAndStoreLocked(const char* key, const std::string& value,
+                                     const std::function<void()>& revert);
 
   store::SecurityStateStore state_;
   Firewall* firewall_;
@@ -118,7 +123,8 @@ class PolicyEnforcer {
   };
   std::map<std::string, Applied> applied_;  // netns -> what its table holds
   bool cleaned_ = false;
-  std::function<void(std::set<std::string>)> points_listener_;  // stale tables removed once after start
+  std::function<void(std::set<std::string>)>
+      points_listener_;  // stale tables removed once after start
 
   std::mutex wake_mu_;
   std::condition_variable wake_cv_;

@@ -7,9 +7,12 @@ namespace {
 
 std::string ProtocolText(int protocol) {
   switch (protocol) {
-    case 6: return "tcp";
-    case 17: return "udp";
-    case 1: return "icmp";
+    case 6:
+      return "tcp";
+    case 17:
+      return "udp";
+    case 1:
+      return "icmp";
   }
   return StrCat("proto ", protocol);
 }
@@ -18,9 +21,12 @@ std::string ProtocolText(int protocol) {
 
 std::string_view SeverityName(Severity s) {
   switch (s) {
-    case Severity::kWarning: return "WARNING";
-    case Severity::kCritical: return "CRITICAL";
-    case Severity::kInfo: break;
+    case Severity::kWarning:
+      return "WARNING";
+    case Severity::kCritical:
+      return "CRITICAL";
+    case Severity::kInfo:
+      break;
   }
   return "INFO";
 }
@@ -30,9 +36,9 @@ SecurityEvent EventAggregator::Make(const DeniedPacket& p, Severity s, int64_t p
   SecurityEvent e;
   e.severity = s;
   e.source = p.source.ToString();
-  e.destination = p.port > 0 ? StrCat(p.destination.ToString(), ":", p.port, "/",
-                                      ProtocolText(p.protocol))
-                             : StrCat(p.destination.ToString(), " (", ProtocolText(p.protocol), ")");
+  e.destination = p.port > 0
+                      ? StrCat(p.destination.ToString(), ":", p.port, "/", ProtocolText(p.protocol))
+                      : StrCat(p.destination.ToString(), " (", ProtocolText(p.protocol), ")");
   e.rule = p.rule;
   e.packets = packets;
   e.details = std::move(details);

@@ -59,7 +59,8 @@ class EventAggregator {
  public:
   explicit EventAggregator(EventThresholds thresholds) : t_(std::move(thresholds)) {}
   // An event to publish now (the first packet of a flow), if any.
-  std::optional<SecurityEvent> Observe(const DeniedPacket& packet, std::chrono::steady_clock::time_point now);
+  std::optional<SecurityEvent> Observe(const DeniedPacket& packet,
+                                       std::chrono::steady_clock::time_point now);
   // Summaries of windows that closed by `now`; forgets idle flows.
   std::vector<SecurityEvent> Flush(std::chrono::steady_clock::time_point now);
   int64_t suppressed() const { return suppressed_total_; }
@@ -70,7 +71,7 @@ class EventAggregator {
     DeniedPacket sample;
     std::chrono::steady_clock::time_point window_start;
     std::chrono::steady_clock::time_point last_seen;
-    int64_t in_window = 0;   // packets not yet reported
+    int64_t in_window = 0;  // packets not yet reported
     int windows_with_hits = 1;
   };
   bool Admit(std::chrono::steady_clock::time_point now);  // the per-minute limit

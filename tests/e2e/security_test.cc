@@ -54,14 +54,6 @@ constexpr char kEmergencyPolicy[] = R"(security_policy:
       protocol: tcp
 )";
 
-sockaddr_in Address(const std::string& ip, int port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET, ip.c_str(), &a.sin_addr);
-  return a;
-}
-
 int UdpSocketIn(const std::string& netns) {
   auto inside = netlink::ScopedNetns::Enter(netns);
   if (!inside.ok()) return -1;
@@ -227,22 +219,7 @@ TEST_F(SecurityTest, AnAllowedStreamSurvivesAHundredPolicySwaps) {
   NetnsTcpServer api(Pod("control-pod"), 8080);
   int fd = ConnectFromNetns(Pod("perception-pod"), kControl, 8080);
   ASSERT_GE(fd, 0);
-  std::atomic<bool> stop{false};
-  std::atomic<uint64_t> sent{0};
-  std::atomic<bool> failed{false};
-  std::thread writer([&] {
-    char chunk[1024];
-    memset(chunk, 'p', sizeof(chunk));
-    while (!stop) {
-      ssize_t n = send(fd, chunk, sizeof(chunk), MSG_NOSIGNAL);
-      if (n < 0) {
-        failed = true;
-        return;
-      }
-      sent += static_cast<uint64_t>(n);
-      std::this_thread::sleep_for(milliseconds(1));
-    }
-  });
+  StreamWriter writer(fd, milliseconds(1));
   int slow_connects = 0;
   for (int i = 0; i < 100; ++i) {
     v1::ConfigureSecurityPolicyResponse resp;
@@ -258,13 +235,13 @@ TEST_F(SecurityTest, AnAllowedStreamSurvivesAHundredPolicySwaps) {
       if (std::chrono::steady_clock::now() - start > milliseconds(900)) ++slow_connects;
     }
   }
-  stop = true;
-  writer.join();
-  EXPECT_FALSE(failed) << "the stream broke during the swaps";
+  writer.Stop();
+  EXPECT_FALSE(writer.failed()) << "the stream broke during the swaps";
   EXPECT_EQ(slow_connects, 0) << "a connection attempt needed a retransmission";
-  for (int i = 0; i < 200 && api.bytes() < sent; ++i) std::this_thread::sleep_for(milliseconds(25));
-  EXPECT_EQ(api.bytes(), sent.load()) << "bytes lost";
-  EXPECT_GT(sent.load(), 10000u);
+  for (int i = 0; i < 200 && api.bytes() < writer.sent(); ++i)
+    std::this_thread::sleep_for(milliseconds(25));
+  EXPECT_EQ(api.bytes(), writer.sent()) << "bytes lost";
+  EXPECT_GT(writer.sent(), 10000u);
   close(fd);
 }
 

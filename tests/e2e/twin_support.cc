@@ -36,7 +36,6 @@ void RemoveNamespacesWithPrefix(const std::string& prefix) {
   for (const auto& ns : NamespacesWithPrefix(prefix)) (void)netlink::DeleteNamedNetns(ns);
 }
 
-namespace {
 sockaddr_in Address(const std::string& ip, int port) {
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
@@ -44,7 +43,25 @@ sockaddr_in Address(const std::string& ip, int port) {
   inet_pton(AF_INET, ip.c_str(), &sa.sin_addr);
   return sa;
 }
-}  // namespace
+
+StreamWriter::StreamWriter(int fd, std::chrono::milliseconds pause)
+    : thread_([this, fd, pause] {
+        char chunk[1024] = {};
+        while (!stop_) {
+          ssize_t n = send(fd, chunk, sizeof(chunk), MSG_NOSIGNAL);
+          if (n < 0) {
+            failed_ = true;
+            return;
+          }
+          sent_ += static_cast<uint64_t>(n);
+          std::this_thread::sleep_for(pause);
+        }
+      }) {}
+
+void StreamWriter::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
 
 NetnsTcpServer::NetnsTcpServer(const std::string& netns, int port) {
   auto inside = netlink::ScopedNetns::Enter(netns);

@@ -3,9 +3,11 @@
 // when a test fails.
 #pragma once
 
+#include <netinet/in.h>
 #include <sys/types.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <thread>
@@ -52,6 +54,27 @@ class BackgroundProcess {
 
  private:
   pid_t pid_ = -1;
+};
+
+// 127.0.0.1-style text + port as a socket address.
+sockaddr_in Address(const std::string& ip, int port);
+
+// Writes 1 KiB chunks to a connected socket every `pause` until Stop(),
+// counting what went out: the live stream a test keeps up while it
+// changes the network under it.
+class StreamWriter {
+ public:
+  StreamWriter(int fd, std::chrono::milliseconds pause);
+  ~StreamWriter() { Stop(); }
+  void Stop();
+  uint64_t sent() const { return sent_; }
+  bool failed() const { return failed_; }  // a send failed (reset, broken pipe)
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> failed_{false};
+  std::atomic<uint64_t> sent_{0};
+  std::thread thread_;
 };
 
 // A connected TCP socket opened inside `netns` (-1 on failure).

@@ -218,20 +218,7 @@ TEST_F(TwinTest, IdempotentIncrementalRollbackAndTeardown) {
   NetnsTcpServer control(Ns("control-pod"), 8080);
   int fd = ConnectFromNetns(Ns("perception-pod"), "10.2.1.3", 8080);
   ASSERT_GE(fd, 0);
-  std::atomic<bool> stop{false}, failed{false};
-  std::atomic<uint64_t> sent{0};
-  std::thread writer([&] {
-    char chunk[1024] = {};
-    while (!stop) {
-      ssize_t n = send(fd, chunk, sizeof(chunk), MSG_NOSIGNAL);
-      if (n < 0) {
-        failed = true;
-        return;
-      }
-      sent += static_cast<uint64_t>(n);
-      std::this_thread::sleep_for(milliseconds(2));
-    }
-  });
+  StreamWriter writer(fd, milliseconds(2));
   v1::UpdateNetworkConfigurationRequest add_req;
   add_req.set_update_yaml(R"(vehicle:
   socs:
@@ -265,12 +252,11 @@ TEST_F(TwinTest, IdempotentIncrementalRollbackAndTeardown) {
   EXPECT_EQ(Links("vm1"), before);
 
   std::this_thread::sleep_for(milliseconds(200));
-  stop = true;
-  writer.join();
-  EXPECT_FALSE(failed) << "the stream between two other pods broke during the change";
-  for (int i = 0; i < 50 && control.bytes() < sent; ++i)
+  writer.Stop();
+  EXPECT_FALSE(writer.failed()) << "the stream between two other pods broke during the change";
+  for (int i = 0; i < 50 && control.bytes() < writer.sent(); ++i)
     std::this_thread::sleep_for(milliseconds(20));
-  EXPECT_EQ(control.bytes(), sent.load());
+  EXPECT_EQ(control.bytes(), writer.sent());
   EXPECT_EQ(control.connections(), 1);
   close(fd);
 

@@ -125,7 +125,7 @@ TEST_F(PolicyTest, EmergencyModesReshapeThePolicy) {
 TEST_F(PolicyTest, CompiledTableUsesNamedSetsCountersAndOneTransaction) {
   Policy policy = EffectivePolicy(analysis_.document.policy, EmergencyMode::kNone);
   Membership m = Resolve(policy, inventory_);
-  auto points = EnforcementPoints(inventory_, "ph-");
+  auto points = EnforcementPoints(inventory_.pod_subnets, "ph-");
   ASSERT_EQ(points.size(), 1u);
   EXPECT_EQ(points[0].netns, "ph-vm1");
   std::vector<Ipv4Prefix> all{*Ipv4Prefix::Parse("10.2.1.0/24")};

@@ -97,9 +97,6 @@ int PolicyExplain(const Context& ctx, const std::vector<std::string>& files,
     flow.port = port;
   }
   security::Policy policy = security::EffectivePolicy(a.document.policy, mode);
-  if (mode == security::EmergencyMode::kNone && !a.document.policy.present) {
-    policy.enforced = false;
-  }
   security::Inventory inv = security::InventoryOf(a.topology);
   // Offline, the registry is the services the pods declare.
   for (const auto& n : a.topology.nodes) {
