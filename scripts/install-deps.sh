@@ -9,6 +9,7 @@ PACKAGES=(
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev
   libabsl-dev libyaml-cpp-dev libsqlite3-dev sqlite3 libmnl-dev libnftables-dev libssl-dev
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
+  libboost-dev        # Asio and its TLS layer (the ingress behind tls_verified)
   libgtest-dev libgmock-dev libbenchmark-dev
   iproute2 procps iputils-ping nftables containernetworking-plugins
   python3-jsonschema  # the CNI test validates results against the spec's schemas

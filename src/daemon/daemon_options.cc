@@ -112,6 +112,17 @@ std::optional<int> ParseDaemonOptions(int argc, char** argv, DaemonOptions& o) {
                  "ports whose first denied packet is already a WARNING (comma-separated)")
       ->delimiter(',')
       ->capture_default_str();
+  app.add_option("--ingress-cert", o.ingress_cert,
+                 "PEM certificate chain of the TLS ingress on the cloud gateway (tls_verified)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--ingress-key", o.ingress_key, "PEM private key of --ingress-cert")
+      ->check(CLI::ExistingFile);
+  app.add_option("--ingress-client-ca", o.ingress_client_ca,
+                 "PEM CA: the ingress forwards only clients with a certificate it signed")
+      ->check(CLI::ExistingFile);
+  app.add_option("--ingress-port", o.ingress_port, "TCP port of the TLS ingress")
+      ->check(CLI::Range(1, 65535))
+      ->capture_default_str();
   app.add_option("--tls-cert", o.tls_cert, "PEM certificate chain of the gRPC server (TLS)")
       ->check(CLI::ExistingFile);
   app.add_option("--tls-key", o.tls_key, "PEM private key of --tls-cert")

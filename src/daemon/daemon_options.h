@@ -46,6 +46,10 @@ struct DaemonOptions {
   int security_critical_windows = 3;
   int security_events_per_minute = 120;
   std::vector<int> security_sensitive_ports{22, 23, 3389, 5900};
+  // The TLS ingress on the cloud gateway (security/tls_ingress.h): on when
+  // all three files are given.
+  std::string ingress_cert, ingress_key, ingress_client_ca;
+  int ingress_port = 443;
   // Management API security (api/authorizer.h).
   std::string tls_cert, tls_key;  // PEM; both or neither
   std::string tls_client_ca;      // PEM; set: clients must present a certificate it signed

@@ -32,6 +32,7 @@
 #include "model/validator.h"
 #include "probes/service_prober.h"
 #include "security/policy_enforcer.h"
+#include "security/tls_ingress.h"
 #include "store/config_store.h"
 #include "store/event_store.h"
 #include "store/outbox_store.h"
@@ -57,6 +58,14 @@ int Run(const pharos::DaemonOptions& opts) {
   }
   if (!opts.tls_client_ca.empty() && opts.tls_cert.empty()) {
     spdlog::error("--tls-client-ca (mutual TLS) needs --tls-cert and --tls-key");
+    return 2;
+  }
+  int ingress_files = !opts.ingress_cert.empty() + !opts.ingress_key.empty() +
+                      !opts.ingress_client_ca.empty();
+  if (ingress_files != 0 && ingress_files != 3) {
+    spdlog::error(
+        "the TLS ingress needs --ingress-cert, --ingress-key and --ingress-client-ca together "
+        "(it forwards only clients whose certificate the CA signed)");
     return 2;
   }
   if (!IsLoopback(opts.listen) && opts.tls_cert.empty() && !opts.insecure_listen) {
@@ -189,6 +198,44 @@ int Run(const pharos::DaemonOptions& opts) {
           registry, controller, pharos::core::DdsDiscoveryOptions{watcher, domain});
     }
   }
+  // The TLS ingress behind `tls_verified`: forwards verified cloud clients
+  // to registered services; refusals become security events.
+  std::unique_ptr<pharos::security::EventMonitor> event_monitor;
+  std::unique_ptr<pharos::security::TlsIngress> ingress;
+  if (ingress_files == 3 && (*backend)->mode() == "plan") {
+    spdlog::warn("the TLS ingress needs namespaces: off with --dataplane=plan");
+  } else if (ingress_files == 3) {
+    auto created = pharos::security::TlsIngress::Create(
+        {opts.ingress_cert, opts.ingress_key, opts.ingress_client_ca, opts.ingress_port},
+        [&registry](const std::string& service) {
+          std::vector<pharos::security::IngressBackend> out;
+          absl::StatusOr<std::vector<pharos::store::ServiceRecord>> rows = registry.Records();
+          if (!rows.ok()) return out;
+          for (const auto& r : *rows) {
+            auto ip = pharos::Ipv4Address::Parse(r.host);
+            if (r.name == service && ip && r.port > 0) out.push_back({*ip, r.port, r.status});
+          }
+          return out;
+        },
+        [&event_monitor](const pharos::security::IngressRefusal& refusal) {
+          if (!event_monitor) return;
+          pharos::security::DeniedPacket attempt;
+          attempt.source = refusal.client;
+          attempt.destination = refusal.ingress;
+          attempt.protocol = 6;
+          attempt.port = refusal.port;
+          attempt.rule = "tls_ingress";
+          attempt.event_type = "tls_refused";
+          attempt.reason = refusal.reason;
+          event_monitor->Report(std::move(attempt));
+        });
+    if (!created.ok()) {
+      spdlog::error("TLS ingress: {}", std::string(created.status().message()));
+      return 2;
+    }
+    ingress = std::move(*created);
+    ingress->Start();
+  }
   // Security controller: the policy follows every convergence (synchronously)
   // and every registry change (its worker).
   std::unique_ptr<pharos::security::NftFirewall> firewall;
@@ -204,13 +251,12 @@ int Run(const pharos::DaemonOptions& opts) {
         }
         return out;
       },
-      {opts.interface_prefix, opts.policy_log_group, std::nullopt});
+      {opts.interface_prefix, opts.policy_log_group, ingress != nullptr});
   if (absl::Status s = security.Restore(); !s.ok()) {
     spdlog::error("security state: {}", std::string(s.message()));
     return 1;
   }
   // Denied packets -> security events -> Piccolo.
-  std::unique_ptr<pharos::security::EventMonitor> event_monitor;
   if (firewall) {
     pharos::security::EventThresholds thresholds;
     thresholds.window = std::chrono::seconds(opts.security_window_seconds);
@@ -227,9 +273,13 @@ int Run(const pharos::DaemonOptions& opts) {
     event_monitor->Start();
   }
   controller.SetConvergedHook(
-      [&security](const pharos::model::Topology& topology,
-                  const pharos::model::SecurityPolicySpec& policy) {
+      [&security, &ingress, &opts](const pharos::model::Topology& topology,
+                                   const pharos::model::SecurityPolicySpec& policy) {
         security.OnConverged(topology, policy);
+        if (!ingress) return;
+        absl::Status placed =
+            ingress->Place(pharos::security::IngressPlacementOf(topology, opts.interface_prefix));
+        if (!placed.ok()) spdlog::error("TLS ingress: {}", std::string(placed.message()));
       });
   registry.SetChangeListener([&security] { security.Wake(); });
   controller.SetTopologyListener([&service_health, &someip, &dds] {
@@ -348,6 +398,7 @@ int Run(const pharos::DaemonOptions& opts) {
   if (cni_server) cni_server->Stop();
   service_health.Stop();
   security.Stop();
+  if (ingress) ingress->Stop();
   if (event_monitor) event_monitor->Stop();
   if (someip) someip->Stop();
   if (dds) dds->Stop();

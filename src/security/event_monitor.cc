@@ -43,6 +43,15 @@ void EventMonitor::SetNamespaces(std::set<std::string> namespaces) {
   (void)!write(wake_fd_, &one, sizeof(one));
 }
 
+void EventMonitor::Report(DeniedPacket attempt) {
+  {
+    std::lock_guard lock(mu_);
+    reported_.push_back(std::move(attempt));
+  }
+  uint64_t one = 1;
+  (void)!write(wake_fd_, &one, sizeof(one));
+}
+
 void EventMonitor::Reconcile() {
   std::set<std::string> wanted;
   {
@@ -94,6 +103,14 @@ void EventMonitor::Run() {
       (void)!read(wake_fd_, &v, sizeof(v));
     }
     auto now = clock_.Monotonic();
+    std::vector<DeniedPacket> reported;
+    {
+      std::lock_guard lock(mu_);
+      reported.swap(reported_);
+    }
+    for (const DeniedPacket& p : reported) {
+      if (auto e = aggregator_.Observe(p, now)) Emit(*e);
+    }
     for (size_t i = 1; n > 0 && i < fds.size(); ++i) {
       if (!(fds[i].revents & POLLIN)) continue;
       for (const DeniedPacket& p : order[i - 1]->Drain()) {

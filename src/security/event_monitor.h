@@ -33,6 +33,9 @@ class EventMonitor {
   void Stop();
   // The namespaces to read (the enforcement points); readers follow.
   void SetNamespaces(std::set<std::string> namespaces);
+  // An attempt refused elsewhere (the TLS ingress), from any thread: it is
+  // aggregated and rate-limited like a denied packet.
+  void Report(DeniedPacket attempt);
 
  private:
   void Run();
@@ -46,6 +49,7 @@ class EventMonitor {
   std::mutex mu_;
   std::set<std::string> wanted_;
   bool changed_ = false;
+  std::vector<DeniedPacket> reported_;
   bool stop_ = false;
   int wake_fd_ = -1;  // eventfd: namespace changes and Stop
   std::map<std::string, std::unique_ptr<NflogReader>> readers_;

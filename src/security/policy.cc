@@ -228,6 +228,7 @@ Inventory InventoryOf(const model::Topology& topology) {
       inv.pod_subnets.push_back({s.owner, s.prefix.Normalized()});
     if (s.kind == model::SegmentKind::kCloud && !inv.cloud_subnet) {
       inv.cloud_subnet = s.prefix.Normalized();
+      inv.cloud_gateway = s.gateway;
     }
   }
   return inv;

@@ -96,9 +96,13 @@ struct Inventory {
   std::vector<PodAddress> pods;
   std::vector<ServiceAddress> services;
   std::optional<Ipv4Prefix> cloud_subnet;
+  std::optional<Ipv4Address> cloud_gateway;  // the vehicle's address on the cloud bridge
+  // Where the TLS ingress's forwarded connections come from (its cloud
+  // gateway) when the ingress runs; unset, `tls_verified` matches nothing.
   std::optional<Ipv4Address> ingress_address;
 };
-// Pod subnets, pods and the cloud subnet of a topology (services come from the registry).
+// Pod subnets, pods and the cloud side of a topology (services come from
+// the registry, the ingress from the daemon).
 Inventory InventoryOf(const model::Topology& topology);
 
 // Selector key -> the prefixes it stands for (host addresses are /32).

@@ -109,7 +109,7 @@ std::string PolicyEnforcer::SourceLocked() const {
 Inventory PolicyEnforcer::InventoryLocked() {
   Inventory inv = InventoryOf(topology_);
   if (services_) inv.services = services_();
-  inv.ingress_address = options_.ingress_address;
+  if (options_.tls_ingress) inv.ingress_address = inv.cloud_gateway;
   return inv;
 }
 

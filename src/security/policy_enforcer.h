@@ -45,7 +45,7 @@ class NftFirewall : public Firewall {
 struct EnforcerOptions {
   std::string interface_prefix = "ph-";
   int nflog_group = 0;
-  std::optional<Ipv4Address> ingress_address;  // the TLS ingress (tls_verified)
+  bool tls_ingress = false;  // the TLS ingress runs on the cloud gateway (tls_verified)
 };
 
 struct PolicyChange {

@@ -35,6 +35,7 @@ SecurityEvent EventAggregator::Make(const DeniedPacket& p, Severity s, int64_t p
                                     std::string details) {
   SecurityEvent e;
   e.severity = s;
+  e.event_type = p.event_type;
   e.source = p.source.ToString();
   e.destination = p.port > 0
                       ? StrCat(p.destination.ToString(), ":", p.port, "/", ProtocolText(p.protocol))
@@ -72,7 +73,8 @@ std::optional<SecurityEvent> EventAggregator::Observe(const DeniedPacket& p,
     flows_[key] = Flow{p, now, now, 0, 1};
     if (!Admit(now)) return std::nullopt;
     return Make(p, Sensitive(p) ? Severity::kWarning : Severity::kInfo, 1,
-                StrCat("denied by ", p.rule, ": first packet"));
+                p.reason.empty() ? StrCat("denied by ", p.rule, ": first packet")
+                                 : StrCat(p.reason, ": first attempt"));
   }
   Flow& f = it->second;
   f.last_seen = now;
@@ -93,10 +95,13 @@ std::vector<SecurityEvent> EventAggregator::Flush(std::chrono::steady_clock::tim
       if (f.in_window >= t_.burst_packets || Sensitive(f.sample)) s = Severity::kWarning;
       if (f.windows_with_hits >= t_.critical_windows) s = Severity::kCritical;
       if (Admit(now)) {
+        std::string what = f.sample.reason.empty() ? StrCat("denied by ", f.sample.rule)
+                                                   : f.sample.reason;
         out.push_back(Make(f.sample, s, f.in_window,
-                           StrCat("denied by ", f.sample.rule, ": ", f.in_window,
-                                  " more packets in ", t_.window.count(), " s (attempts in ",
-                                  f.windows_with_hits, " windows in a row)")));
+                           StrCat(what, ": ", f.in_window, " more ",
+                                  f.sample.reason.empty() ? "packets" : "attempts", " in ",
+                                  t_.window.count(), " s (attempts in ", f.windows_with_hits,
+                                  " windows in a row)")));
       }
       f.in_window = 0;
       f.window_start = now;

@@ -34,6 +34,10 @@ struct DeniedPacket {
   int port = 0;      // destination port (tcp/udp), 0 otherwise
   std::string rule;  // the rule that denied it
   std::string netns;
+  // Not a dropped packet but a refused attempt (the TLS ingress): its own
+  // event type, the reason in words, and WARNING from the first one.
+  std::string event_type = "packet_filtered";
+  std::string reason{};
 };
 
 struct SecurityEvent {
@@ -76,7 +80,9 @@ class EventAggregator {
   };
   bool Admit(std::chrono::steady_clock::time_point now);  // the per-minute limit
   SecurityEvent Make(const DeniedPacket& p, Severity s, int64_t packets, std::string details);
-  bool Sensitive(const DeniedPacket& p) const { return t_.sensitive_ports.count(p.port) > 0; }
+  bool Sensitive(const DeniedPacket& p) const {
+    return !p.reason.empty() || t_.sensitive_ports.count(p.port) > 0;
+  }
 
   EventThresholds t_;
   std::map<Key, Flow> flows_;

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "e2e/daemon_process.h"
+#include "e2e/test_pki.h"
 #include "pharos/api/v1/pharos_network_service_connection.grpc.pb.h"
 #include "pharos/api/v1/pharos_service.grpc.pb.h"
 #include "pharos/ctl/v1/pharos_control.grpc.pb.h"
@@ -77,24 +78,17 @@ class ApiSecurityTest : public ::testing::Test {
     const std::string d = dir_.path();
     // A CA, a server certificate for 127.0.0.1, a client certificate, and
     // a key pair for JWTs (plus a stranger's key).
-    std::string script =
-        "set -e; cd " + d +
-        "; openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 1 "
-        "-subj /CN=test-ca 2>/dev/null"
-        "; openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr "
-        "-subj /CN=pharosd 2>/dev/null"
-        "; printf 'subjectAltName=IP:127.0.0.1' > san.ext"
-        "; openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
-        "-out server.pem -days 1 -extfile san.ext 2>/dev/null"
-        "; openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr "
-        "-subj /CN=piccolo 2>/dev/null"
-        "; openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
-        "-out client.pem -days 1 2>/dev/null"
-        "; openssl genpkey -algorithm RSA -out jwt.key 2>/dev/null"
-        "; openssl pkey -in jwt.key -pubout -out jwt.pub"
-        "; openssl genpkey -algorithm RSA -out stranger.key 2>/dev/null";
     std::string out;
-    ASSERT_EQ(RunCommand(script, &out), 0) << out;
+    ASSERT_TRUE(MakeCa(d, "ca", &out)) << out;
+    ASSERT_TRUE(MakeCertificate(d, "ca", "server", "IP:127.0.0.1", &out)) << out;
+    ASSERT_TRUE(MakeCertificate(d, "ca", "client", "", &out)) << out;
+    ASSERT_EQ(RunCommand("set -e; cd " + d +
+                             "; openssl genpkey -algorithm RSA -out jwt.key 2>/dev/null"
+                             "; openssl pkey -in jwt.key -pubout -out jwt.pub"
+                             "; openssl genpkey -algorithm RSA -out stranger.key 2>/dev/null",
+                         &out),
+              0)
+        << out;
     std::ofstream(d + "/tokens") << "# token role subject\n"
                                  << kViewer << " viewer alice\n"
                                  << kOperator << " operator bob\n"

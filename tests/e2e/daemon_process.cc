@@ -92,7 +92,7 @@ std::string DaemonProcess::Log() const { return ReadFile(state_dir_ + "/pharosd.
 
 int RunCommand(const std::string& command, std::string* output) {
   output->clear();
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  FILE* pipe = popen(("{ " + command + "; } 2>&1").c_str(), "r");
   if (!pipe) return -1;
   std::array<char, 4096> buf;
   size_t n;

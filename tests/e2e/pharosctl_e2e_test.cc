@@ -1,6 +1,8 @@
 // pharosctl as a person or a script uses it: exit codes and output.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "e2e/daemon_process.h"
 
 namespace pharos::e2e {
@@ -89,6 +91,22 @@ TEST_F(PharosctlE2eTest, PolicyExplainNamesTheDecidingRuleOffline) {
   // Bad input: exit 2 with a message; unknown endpoint: exit 4.
   EXPECT_EQ(Ctl("policy explain perception-pod control-pod 8080/sctp" + files, &out), 2) << out;
   EXPECT_EQ(Ctl("policy explain perception-pod nowhere 80/tcp" + files, &out), 4) << out;
+  // tls_verified: only the TLS ingress's connections, from the cloud gateway.
+  TempDir dir;
+  std::string vehicle = ReadFile(Example("vehicle.yaml"));
+  vehicle.replace(vehicle.find("              namespace: control\n"), 0,
+                  "              services: [{name: update-service, port: 443, protocol: tcp}]\n");
+  std::ofstream(dir.path() + "/cloud.yaml")
+      << vehicle << "  cloud:\n    subnet: \"10.9.0.0/24\"\n    endpoints:\n"
+      << "      - {name: update-server, ip: \"10.9.0.10\"}\n";
+  std::string cloud =
+      " -f " + dir.path() + "/cloud.yaml -f " + Example("security-policy.yaml");
+  ASSERT_EQ(Ctl("-o json policy explain 10.9.0.1 update-service --tls-ingress" + cloud, &out), 0) << out;
+  EXPECT_NE(out.find("\"rule\": \"allow_cloud_updates\""), std::string::npos) << out;
+  ASSERT_EQ(Ctl("-o json policy explain 10.9.0.1 update-service" + cloud, &out), 0) << out;
+  EXPECT_NE(out.find("\"rule\": \"default_action\""), std::string::npos) << out;
+  ASSERT_EQ(Ctl("-o json policy explain update-server update-service --tls-ingress" + cloud, &out), 0);
+  EXPECT_NE(out.find("\"rule\": \"default_action\""), std::string::npos) << out;
   // The daemon enforces nothing until a policy is configured.
   ASSERT_EQ(Ctl("policy status", &out), 0) << out;
   EXPECT_NE(out.find("no security policy is enforced"), std::string::npos) << out;

@@ -63,7 +63,7 @@ void StreamWriter::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-NetnsTcpServer::NetnsTcpServer(const std::string& netns, int port) {
+NetnsTcpServer::NetnsTcpServer(const std::string& netns, int port, bool echo) : echo_(echo) {
   auto inside = netlink::ScopedNetns::Enter(netns);
   if (!inside.ok()) return;
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -92,8 +92,11 @@ void NetnsTcpServer::Serve() {
     for (size_t i = 0; i < fds.size(); ++i) {
       if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       if (i == 0) {
-        int c = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        sockaddr_in peer{};
+        socklen_t len = sizeof(peer);
+        int c = accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &len, SOCK_CLOEXEC);
         if (c >= 0) {
+          last_peer_ = ntohl(peer.sin_addr.s_addr);
           fds.push_back({c, POLLIN, 0});
           ++connections_;
         }
@@ -102,6 +105,7 @@ void NetnsTcpServer::Serve() {
       ssize_t n = read(fds[i].fd, buffer, sizeof(buffer));
       if (n > 0) {
         bytes_ += static_cast<uint64_t>(n);
+        if (echo_) (void)!write(fds[i].fd, buffer, static_cast<size_t>(n));
       } else {
         close(fds[i].fd);
         fds[i].fd = -fds[i].fd - 1;  // poll ignores negative descriptors
@@ -111,6 +115,13 @@ void NetnsTcpServer::Serve() {
   for (size_t i = 1; i < fds.size(); ++i) {
     if (fds[i].fd >= 0) close(fds[i].fd);
   }
+}
+
+std::string NetnsTcpServer::last_peer() const {
+  in_addr a{htonl(last_peer_)};
+  char text[INET_ADDRSTRLEN] = "";
+  inet_ntop(AF_INET, &a, text, sizeof(text));
+  return text;
 }
 
 int ConnectFromNetns(const std::string& netns, const std::string& ip, int port, int timeout_ms) {

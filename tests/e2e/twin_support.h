@@ -24,17 +24,20 @@ std::vector<std::string> NamespacesWithPrefix(const std::string& prefix);
 void RemoveNamespacesWithPrefix(const std::string& prefix);
 
 // A TCP server inside a namespace that accepts connections and counts
-// the bytes it receives.
+// the bytes it receives (and sends them back when `echo`).
 class NetnsTcpServer {
  public:
-  NetnsTcpServer(const std::string& netns, int port);
+  NetnsTcpServer(const std::string& netns, int port, bool echo = false);
   ~NetnsTcpServer();
   bool ok() const { return listen_fd_ >= 0; }
   uint64_t bytes() const { return bytes_; }
   int connections() const { return connections_; }
+  std::string last_peer() const;  // source address of the latest connection
 
  private:
   void Serve();
+  bool echo_ = false;
+  std::atomic<uint32_t> last_peer_{0};
   int listen_fd_ = -1;
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> bytes_{0};

@@ -69,7 +69,7 @@ int DeregisterService(const Context& ctx, const std::string& id);
 // The security controller (policy_commands.cc).
 int PolicyExplain(const Context& ctx, const std::vector<std::string>& files,
                   const std::string& source, const std::string& destination,
-                  const std::string& port_proto, const std::string& mode);
+                  const std::string& port_proto, const std::string& mode, bool tls_ingress);
 int PolicyStatus(const Context& ctx);
 int SecurityEvents(const Context& ctx, int64_t after_id, int limit);
 int AuditLog(const Context& ctx, int64_t after_id, int limit);

@@ -121,6 +121,9 @@ int main(int argc, char** argv) {
       ->required();
   explain->add_option("--mode", policy_mode, "explain as in an emergency mode")
       ->check(CLI::IsMember({"none", "minimal", "failsafe", "diagnostic"}));
+  bool policy_tls_ingress = false;
+  explain->add_flag("--tls-ingress", policy_tls_ingress,
+                    "as if pharosd runs the TLS ingress (tls_verified: the cloud gateway)");
 
   auto* doctor =
       app.add_subcommand("doctor", "which kernel features this machine has (needs root)");
@@ -209,7 +212,7 @@ int main(int argc, char** argv) {
   if (*audit) return pharosctl::AuditLog(ctx, after, limit);
   if (*explain) {
     return pharosctl::PolicyExplain(ctx, policy_files, policy_src, policy_dst, policy_port,
-                                    policy_mode);
+                                    policy_mode, policy_tls_ingress);
   }
   if (*doctor) return pharosctl::Doctor(ctx);
   if (*topology) return pharosctl::Topology(ctx, format);

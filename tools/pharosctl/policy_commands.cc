@@ -20,7 +20,7 @@ namespace {
 struct Endpoint {
   pharos::Ipv4Address ip;
   int service_port = 0;
-  std::string service_protocol;
+  std::string service_protocol{};
 };
 
 // A pod or component name, a service a pod declares, or an address.
@@ -40,7 +40,7 @@ std::optional<Endpoint> ResolveOffline(const pharos::model::Topology& topo,
 
 int PolicyExplain(const Context& ctx, const std::vector<std::string>& files,
                   const std::string& source, const std::string& destination,
-                  const std::string& port_proto, const std::string& mode_text) {
+                  const std::string& port_proto, const std::string& mode_text, bool tls_ingress) {
   std::string text;
   for (const auto& f : files) {
     std::string part;
@@ -98,6 +98,8 @@ int PolicyExplain(const Context& ctx, const std::vector<std::string>& files,
   }
   security::Policy policy = security::EffectivePolicy(a.document.policy, mode);
   security::Inventory inv = security::InventoryOf(a.topology);
+  // As pharosd with --ingress-*: its forwarded connections come from the cloud gateway.
+  if (tls_ingress) inv.ingress_address = inv.cloud_gateway;
   // Offline, the registry is the services the pods declare.
   for (const auto& n : a.topology.nodes) {
     for (const auto& s : n.services) {
