@@ -168,6 +168,11 @@ absl::StatusOr<size_t> ConfigController::Repair() {
   absl::StatusOr<dataplane::ApplyResult> applied = backend_.Apply(current_plan_);
   if (!applied.ok()) return applied.status();
   RecordEvents(*applied, "drift-repaired");
+  // A rebuilt namespace lacks what others keep there (the policy table, the
+  // ingress's socket): let them put it back.
+  if (!applied->actions.empty() && converged_hook_) {
+    converged_hook_(current_topology_, current_policy_);
+  }
   return applied->actions.size();
 }
 

@@ -45,7 +45,7 @@ struct ComponentStatus {
   std::string status;
   std::string ip_address;
   std::vector<std::string> connected_to;
-  std::string detail;  // why it is not "up"
+  std::string detail{};  // why it is not "up"
 };
 
 // A pod requested at run time, parsed, with the VM it goes under.

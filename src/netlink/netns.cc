@@ -149,6 +149,11 @@ bool IsNetworkNamespacePath(const std::string& path) {
   return statfs(path.c_str(), &fs) == 0 && fs.f_type == NSFS_MAGIC;
 }
 
+uint64_t NetnsIdentity(const std::string& name) {
+  struct stat st {};
+  return stat(PathOf(name).c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
 bool NamedNetnsExists(const std::string& name) { return IsNetworkNamespacePath(PathOf(name)); }
 
 absl::StatusOr<std::vector<std::string>> ListNamedNetns() {

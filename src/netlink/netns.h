@@ -4,6 +4,7 @@
 // /sys, unlike `ip netns exec`, so bpffs and the rest stay visible.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -52,6 +53,9 @@ bool NamedNetnsExists(const std::string& name);
 // True when `path` is a namespace file (/proc/<pid>/ns/net, a bind mount).
 bool IsNetworkNamespacePath(const std::string& path);
 absl::StatusOr<std::vector<std::string>> ListNamedNetns();
+// Tells namespaces of the same name apart (deleted and created again):
+// the inode of the namespace behind the name, 0 when there is none.
+uint64_t NetnsIdentity(const std::string& name);
 // "" is the namespace the process started in.
 absl::StatusOr<UniqueFd> OpenNetns(const std::string& name);
 

@@ -5,6 +5,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "netlink/netns.h"
+
 namespace pharos::security {
 
 EventMonitor::EventMonitor(SecurityEventSink& sink, const Clock& clock, int nflog_group,
@@ -60,17 +62,23 @@ void EventMonitor::Reconcile() {
     changed_ = false;
   }
   for (auto it = readers_.begin(); it != readers_.end();) {
-    it = wanted.count(it->first) ? std::next(it) : readers_.erase(it);
+    bool keep =
+        wanted.count(it->first) && it->second.netns_identity == netlink::NetnsIdentity(it->first);
+    it = keep ? std::next(it) : readers_.erase(it);
   }
   for (const auto& netns : wanted) {
     if (readers_.count(netns)) continue;
     absl::StatusOr<std::unique_ptr<NflogReader>> r = NflogReader::Open(netns, group_);
     if (!r.ok()) {
-      spdlog::error("security events: cannot read NFLOG group {} in {}: {}", group_, netns,
-                    std::string(r.status().message()));
+      // Once per outage: a namespace being rebuilt is retried every second.
+      if (unreadable_.insert(netns).second) {
+        spdlog::error("security events: cannot read NFLOG group {} in {}: {}", group_, netns,
+                      std::string(r.status().message()));
+      }
       continue;
     }
-    readers_.emplace(netns, std::move(*r));
+    unreadable_.erase(netns);
+    readers_.emplace(netns, Reader{std::move(*r), netlink::NetnsIdentity(netns)});
   }
 }
 
@@ -92,9 +100,9 @@ void EventMonitor::Run() {
     Reconcile();
     std::vector<pollfd> fds{{wake_fd_, POLLIN, 0}};
     std::vector<NflogReader*> order;
-    for (auto& [netns, reader] : readers_) {
-      fds.push_back({reader->fd(), POLLIN, 0});
-      order.push_back(reader.get());
+    for (auto& [netns, r] : readers_) {
+      fds.push_back({r.reader->fd(), POLLIN, 0});
+      order.push_back(r.reader.get());
     }
     // Wake at least every second: windows close on time.
     int n = poll(fds.data(), fds.size(), 1000);

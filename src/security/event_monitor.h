@@ -52,7 +52,12 @@ class EventMonitor {
   std::vector<DeniedPacket> reported_;
   bool stop_ = false;
   int wake_fd_ = -1;  // eventfd: namespace changes and Stop
-  std::map<std::string, std::unique_ptr<NflogReader>> readers_;
+  struct Reader {
+    std::unique_ptr<NflogReader> reader;
+    uint64_t netns_identity = 0;  // reopened when the namespace is rebuilt
+  };
+  std::map<std::string, Reader> readers_;
+  std::set<std::string> unreadable_;  // reported once until readable again
   std::thread thread_;
 };
 

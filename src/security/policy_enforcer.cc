@@ -8,6 +8,7 @@
 #include "dataplane/nft.h"
 #include "model/config_parser.h"
 #include "model/validator.h"
+#include "netlink/netns.h"
 #include "plan/naming.h"
 
 namespace pharos::security {
@@ -20,6 +21,10 @@ constexpr char kModeKey[] = "emergency_mode";
 
 absl::Status NftFirewall::Run(const std::string& netns, const std::string& nft_text) {
   return dataplane::RunNftInNamespace(netns, nft_text, dataplane::NftSyntax::kText);
+}
+
+uint64_t NftFirewall::NamespaceIdentity(const std::string& netns) {
+  return netlink::NetnsIdentity(netns);
 }
 
 PolicyEnforcer::PolicyEnforcer(store::Database& db, const Clock& clock, Firewall* firewall,
@@ -157,8 +162,10 @@ absl::Status PolicyEnforcer::SyncLocked() {
       wanted.insert(point.netns);
       CompiledPolicy compiled =
           CompilePolicy(view.policy, view.membership, point, all_subnets, {options_.nflog_group});
+      uint64_t identity = firewall_->NamespaceIdentity(point.netns);
       auto it = applied_.find(point.netns);
-      if (it != applied_.end() && it->second.rules_digest == compiled.rules_digest) {
+      if (it != applied_.end() && it->second.rules_digest == compiled.rules_digest &&
+          it->second.netns_identity == identity) {
         if (it->second.members_digest == compiled.members_digest) continue;
         absl::Status s = firewall_->Run(point.netns, compiled.sets_text);
         if (s.ok()) {
@@ -170,7 +177,7 @@ absl::Status PolicyEnforcer::SyncLocked() {
       }
       absl::Status s = firewall_->Run(point.netns, compiled.replace_text);
       if (s.ok()) {
-        applied_[point.netns] = {compiled.rules_digest, compiled.members_digest};
+        applied_[point.netns] = {compiled.rules_digest, compiled.members_digest, identity};
       } else {
         applied_.erase(point.netns);  // unknown state: replace next time
         note(s);

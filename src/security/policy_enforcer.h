@@ -35,11 +35,15 @@ class Firewall {
  public:
   virtual ~Firewall() = default;
   virtual absl::Status Run(const std::string& netns, const std::string& nft_text) = 0;
+  // Which namespace goes by that name now: a VM rebuilt by drift repair
+  // has a fresh one without the table, which must then be applied again.
+  virtual uint64_t NamespaceIdentity(const std::string& netns) = 0;
 };
 
 class NftFirewall : public Firewall {
  public:
   absl::Status Run(const std::string& netns, const std::string& nft_text) override;
+  uint64_t NamespaceIdentity(const std::string& netns) override;
 };
 
 struct EnforcerOptions {
@@ -120,6 +124,7 @@ class PolicyEnforcer {
   struct Applied {
     std::string rules_digest;
     std::string members_digest;
+    uint64_t netns_identity = 0;
   };
   std::map<std::string, Applied> applied_;  // netns -> what its table holds
   bool cleaned_ = false;

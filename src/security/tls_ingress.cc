@@ -5,7 +5,6 @@
 #include <openssl/x509.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <array>
@@ -59,13 +58,6 @@ absl::StatusOr<netlink::UniqueFd> SocketIn(const std::string& netns, Ipv4Address
     return absl::InternalError(StrCat("listen: ", strerror(errno)));
   }
   return fd;
-}
-
-// Identifies a namespace across delete-and-create under the same name.
-ino_t NamespaceInode(const std::string& netns) {
-  struct stat st {};
-  std::string path = StrCat(netlink::kNetnsDirectory, "/", netns);
-  return stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
 }
 
 std::string SubjectOf(SSL* ssl) {
@@ -130,7 +122,7 @@ struct TlsIngress::Impl {
 
   std::mutex mu;  // placement
   std::optional<IngressPlacement> placement;
-  ino_t placement_inode = 0;
+  uint64_t placement_identity = 0;  // the namespace behind the name
 
   std::atomic<uint64_t> accepted{0}, refused{0}, unrouted{0}, forwarded{0};
   std::atomic<int64_t> active{0};
@@ -388,8 +380,8 @@ void TlsIngress::Stop() {
 
 absl::Status TlsIngress::Place(const std::optional<IngressPlacement>& where) {
   std::lock_guard lock(impl_->mu);
-  ino_t inode = where ? NamespaceInode(where->netns) : 0;
-  if (where == impl_->placement && inode == impl_->placement_inode) return absl::OkStatus();
+  uint64_t identity = where ? netlink::NetnsIdentity(where->netns) : 0;
+  if (where == impl_->placement && identity == impl_->placement_identity) return absl::OkStatus();
   std::optional<netlink::UniqueFd> fd;
   if (where) {
     absl::StatusOr<netlink::UniqueFd> listening =
@@ -398,7 +390,7 @@ absl::Status TlsIngress::Place(const std::optional<IngressPlacement>& where) {
     fd = std::move(*listening);
   }
   impl_->placement = where;
-  impl_->placement_inode = inode;
+  impl_->placement_identity = identity;
   int raw = fd ? fd->release() : -1;
   asio::post(impl_->io, [impl = impl_.get(), raw] {
     error_code ec;

@@ -292,5 +292,41 @@ TEST_F(SecurityTest, EmergencyModesSwitchAtomicallyRestoreThePolicyAndSurviveARe
   normal();
 }
 
+TEST_F(SecurityTest, AVmRebuiltByDriftRepairIsProtectedAgain) {
+  CallbackReceiver piccolo;
+  ASSERT_TRUE(piccolo.Start(port_));
+  ConfigureOk(ReadFile(std::string(PHAROS_EXAMPLES_DIR) + "/security-policy.yaml"));
+  NetnsTcpServer api(Pod("control-pod"), 8080), ssh(Pod("control-pod"), 22);
+  ASSERT_TRUE(api.ok() && ssh.ok());
+  ASSERT_FALSE(Tcp("perception-pod", kControl, 22));
+  // Someone removes the VM's namespace, and the policy table with it.
+  std::string out;
+  ASSERT_EQ(RunCommand("ip netns del " + Pod("vm1"), &out), 0) << out;
+  bool back = false;
+  // (Until the periodic check rebuilds it, the old namespace lives on:
+  // pharosd's NFLOG socket holds it, with its devices and table.)
+  for (int i = 0; i < 600 && !back; ++i) {
+    std::this_thread::sleep_for(milliseconds(50));
+    back = netlink::NamedNetnsExists(Pod("vm1")) && Tcp("perception-pod", kControl, 8080);
+  }
+  ASSERT_TRUE(back) << "the VM was not rebuilt";
+  std::this_thread::sleep_for(milliseconds(200));
+  EXPECT_FALSE(Tcp("perception-pod", kControl, 22)) << "the rebuilt VM forwards what the policy "
+                                                       "denies";
+  EXPECT_EQ(RunCommand("ip netns exec " + Pod("vm1") + " nft list table inet pharos_policy", &out),
+            0)
+      << out;
+  // Denied packets in the new namespace are still reported.
+  EXPECT_FALSE(Tcp("perception-pod", kControl, 9999));
+  auto events = piccolo.WaitForSecurityEvent(
+      [](const v1::SecurityEventNotification& e) {
+        return e.destination() == std::string(kControl) + ":9999/tcp";
+      },
+      seconds(10));
+  EXPECT_TRUE(!events.empty() && events.back().destination() == std::string(kControl) + ":9999/tcp")
+      << "no security event from the rebuilt VM\n"
+      << daemon_->Log();
+}
+
 }  // namespace
 }  // namespace pharos::e2e
