@@ -110,22 +110,24 @@ struct TlsIngress::Impl {
   absl::Status LoadCredentials();
   void Accept();
 
+  // Declared before `io`: sessions still queued in it are destroyed with
+  // it and touch these on the way out.
   IngressOptions options;
   BackendLookup backends;
   RefusalListener refusals;
+  std::atomic<uint64_t> accepted{0}, refused{0}, unrouted{0}, forwarded{0};
+  std::atomic<int64_t> active{0};
+
+  std::mutex mu;  // placement
+  std::optional<IngressPlacement> placement;
+  uint64_t placement_identity = 0;  // the namespace behind the name
+
   asio::io_context io;
   asio::ssl::context ssl;
   tcp::acceptor acceptor;    // I/O thread only
   asio::steady_timer retry;  // accept errors (EMFILE) back off
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::thread thread;
-
-  std::mutex mu;  // placement
-  std::optional<IngressPlacement> placement;
-  uint64_t placement_identity = 0;  // the namespace behind the name
-
-  std::atomic<uint64_t> accepted{0}, refused{0}, unrouted{0}, forwarded{0};
-  std::atomic<int64_t> active{0};
 };
 
 namespace {
