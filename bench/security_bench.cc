@@ -89,7 +89,7 @@ int main() {
     return 0;
   }
   pharos::security::Inventory inv = pharos::security::InventoryOf(a.topology);
-  auto points = pharos::security::EnforcementPoints(inv.pod_subnets, prefix);
+  auto points = pharos::security::EnforcementPoints(inv.pod_subnets, {prefix, ""});
   std::vector<pharos::Ipv4Prefix> all;
   for (const auto& s : inv.pod_subnets) all.push_back(s.prefix);
   pharos::security::NftFirewall firewall;

@@ -198,6 +198,10 @@ int Run(const pharos::DaemonOptions& opts) {
           registry, controller, pharos::core::DdsDiscoveryOptions{watcher, domain});
     }
   }
+  // Where the security controller's own objects go: every node's namespace
+  // in the twin, this machine's namespace for --node in host mode.
+  const pharos::plan::NodeNamespaces namespaces{
+      opts.interface_prefix, opts.dataplane == "host" ? opts.node : ""};
   // The TLS ingress behind `tls_verified`: forwards verified cloud clients
   // to registered services; refusals become security events.
   std::unique_ptr<pharos::security::EventMonitor> event_monitor;
@@ -251,7 +255,7 @@ int Run(const pharos::DaemonOptions& opts) {
         }
         return out;
       },
-      {opts.interface_prefix, opts.policy_log_group, ingress != nullptr});
+      {namespaces, opts.policy_log_group, ingress != nullptr});
   if (absl::Status s = security.Restore(); !s.ok()) {
     spdlog::error("security state: {}", std::string(s.message()));
     return 1;
@@ -273,12 +277,12 @@ int Run(const pharos::DaemonOptions& opts) {
     event_monitor->Start();
   }
   controller.SetConvergedHook(
-      [&security, &ingress, &opts](const pharos::model::Topology& topology,
+      [&security, &ingress, &namespaces](const pharos::model::Topology& topology,
                                    const pharos::model::SecurityPolicySpec& policy) {
         security.OnConverged(topology, policy);
         if (!ingress) return;
         absl::Status placed =
-            ingress->Place(pharos::security::IngressPlacementOf(topology, opts.interface_prefix));
+            ingress->Place(pharos::security::IngressPlacementOf(topology, namespaces));
         if (!placed.ok()) spdlog::error("TLS ingress: {}", std::string(placed.message()));
       });
   registry.SetChangeListener([&security] { security.Wake(); });

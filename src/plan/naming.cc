@@ -33,4 +33,10 @@ std::string NamespaceName(std::string_view prefix, std::string_view node) {
   return StrCat(prefix, node);
 }
 
+std::optional<std::string> NodeNamespaces::Of(std::string_view node) const {
+  if (host_node.empty()) return NamespaceName(interface_prefix, node);
+  if (node == host_node) return "";
+  return std::nullopt;
+}
+
 }  // namespace pharos::plan

@@ -2,6 +2,7 @@
 // what it did not create) and always within the kernel's 15 characters.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,5 +15,15 @@ std::string InterfaceName(std::string_view prefix, std::string_view base);
 
 // Network namespace of a node: prefix + node name (no length limit).
 std::string NamespaceName(std::string_view prefix, std::string_view node);
+
+// Where a node's objects live on this machine, for the modules that add
+// their own (policy tables, NFLOG readers, the TLS ingress): its namespace
+// in the twin; in host mode the machine's own namespace ("") for the
+// `--node` node, and nowhere (nullopt) for the others.
+struct NodeNamespaces {
+  std::string interface_prefix = "ph-";
+  std::string host_node;  // set: host mode, this machine is that node
+  std::optional<std::string> Of(std::string_view node) const;
+};
 
 }  // namespace pharos::plan

@@ -109,13 +109,15 @@ std::string RuleText(const Rule& r, const std::map<std::string, std::string>& se
 }  // namespace
 
 std::vector<EnforcementPoint> EnforcementPoints(const std::vector<PodSubnet>& pod_subnets,
-                                                const std::string& interface_prefix) {
+                                                const plan::NodeNamespaces& namespaces) {
   std::vector<EnforcementPoint> points;
   for (const auto& subnet : pod_subnets) {
     auto it = std::find_if(points.begin(), points.end(),
                            [&](const EnforcementPoint& p) { return p.vm == subnet.vm; });
     if (it == points.end()) {
-      points.push_back({subnet.vm, plan::NamespaceName(interface_prefix, subnet.vm), {}});
+      std::optional<std::string> netns = namespaces.Of(subnet.vm);
+      if (!netns) continue;
+      points.push_back({subnet.vm, *netns, {}});
       it = points.end() - 1;
     }
     it->local_subnets.push_back(subnet.prefix);

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "plan/naming.h"
 #include "security/policy.h"
 
 namespace pharos::security {
@@ -29,8 +30,9 @@ struct EnforcementPoint {
 // One point per VM with a pod subnet, in order. Judging by subnet, not by
 // pod address, fails closed: a pod is judged from its first packet, before
 // any selector set knows it.
+// Only the VMs this machine holds (all in the twin, the `--node` one in host mode).
 std::vector<EnforcementPoint> EnforcementPoints(const std::vector<PodSubnet>& pod_subnets,
-                                                const std::string& interface_prefix);
+                                                const plan::NodeNamespaces& namespaces);
 
 struct CompiledPolicy {
   // Identifies the rules (not the set members): when it is unchanged, a

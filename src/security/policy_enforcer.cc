@@ -147,7 +147,7 @@ absl::Status PolicyEnforcer::SyncLocked() {
   if (!firewall_) return absl::OkStatus();
   View view = ViewLocked();
   std::vector<EnforcementPoint> points =
-      view.policy.enforced ? EnforcementPoints(view.pod_subnets, options_.interface_prefix)
+      view.policy.enforced ? EnforcementPoints(view.pod_subnets, options_.namespaces)
                            : std::vector<EnforcementPoint>{};
 
   absl::Status first_error = absl::OkStatus();
@@ -192,8 +192,9 @@ absl::Status PolicyEnforcer::SyncLocked() {
   }
   if (!cleaned_) {
     for (const auto& n : topology_.nodes) {
-      std::string netns = plan::NamespaceName(options_.interface_prefix, n.name);
-      if (n.kind == model::NodeKind::kVm && !wanted.count(netns)) stale.insert(netns);
+      if (n.kind != model::NodeKind::kVm) continue;
+      std::optional<std::string> netns = options_.namespaces.Of(n.name);
+      if (netns && !wanted.count(*netns)) stale.insert(*netns);
     }
     cleaned_ = !topology_.nodes.empty();
   }
@@ -240,7 +241,7 @@ PolicyChange PolicyEnforcer::Configure(std::string_view yaml, const model::Topol
     }
     if (parsed.syntax_ok) {
       model::ValidatorOptions vo;
-      vo.interface_prefix = options_.interface_prefix;
+      vo.interface_prefix = options_.namespaces.interface_prefix;
       vo.reference_vehicle = reference;
       model::Validate(parsed.document, vo, out.findings);
     }

@@ -47,7 +47,7 @@ class NftFirewall : public Firewall {
 };
 
 struct EnforcerOptions {
-  std::string interface_prefix = "ph-";
+  plan::NodeNamespaces namespaces;  // where each VM's table goes
   int nflog_group = 0;
   bool tls_ingress = false;  // the TLS ingress runs on the cloud gateway (tls_verified)
 };

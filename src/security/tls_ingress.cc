@@ -72,10 +72,12 @@ std::string SubjectOf(SSL* ssl) {
 }  // namespace
 
 std::optional<IngressPlacement> IngressPlacementOf(const model::Topology& topology,
-                                                   std::string_view interface_prefix) {
+                                                   const plan::NodeNamespaces& namespaces) {
   for (const auto& s : topology.segments) {
     if (s.kind != model::SegmentKind::kCloud) continue;
-    return IngressPlacement{plan::NamespaceName(interface_prefix, s.owner), s.gateway};
+    std::optional<std::string> netns = namespaces.Of(s.owner);
+    if (!netns) return std::nullopt;
+    return IngressPlacement{*netns, s.gateway};
   }
   return std::nullopt;
 }

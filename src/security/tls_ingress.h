@@ -26,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "common/ipv4.h"
 #include "model/topology.h"
+#include "plan/naming.h"
 
 namespace pharos::security {
 
@@ -46,10 +47,11 @@ struct IngressPlacement {
   Ipv4Address address;
   bool operator==(const IngressPlacement&) const = default;
 };
-// The cloud gateway of `topology` in the namespace of the `vehicle` node;
-// nullopt when the configuration has no cloud side.
+// The cloud gateway of `topology` in the namespace of the node that holds
+// the cloud bridge (`vehicle`); nullopt when the configuration has no cloud
+// side or that node is not on this machine (host mode).
 std::optional<IngressPlacement> IngressPlacementOf(const model::Topology& topology,
-                                                   std::string_view interface_prefix);
+                                                   const plan::NodeNamespaces& namespaces);
 
 // "update-service.vehicle.example" -> "update-service"; "" for no name.
 std::string ServiceOfServerName(std::string_view sni);

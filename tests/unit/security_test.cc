@@ -125,9 +125,13 @@ TEST_F(PolicyTest, EmergencyModesReshapeThePolicy) {
 TEST_F(PolicyTest, CompiledTableUsesNamedSetsCountersAndOneTransaction) {
   Policy policy = EffectivePolicy(analysis_.document.policy, EmergencyMode::kNone);
   Membership m = Resolve(policy, inventory_);
-  auto points = EnforcementPoints(inventory_.pod_subnets, "ph-");
+  auto points = EnforcementPoints(inventory_.pod_subnets, {"ph-", ""});
   ASSERT_EQ(points.size(), 1u);
   EXPECT_EQ(points[0].netns, "ph-vm1");
+  // Host mode: the table goes into the machine's own namespace, and only
+  // on the machine that is that VM.
+  EXPECT_EQ(EnforcementPoints(inventory_.pod_subnets, {"ph-", "vm1"}).at(0).netns, "");
+  EXPECT_TRUE(EnforcementPoints(inventory_.pod_subnets, {"ph-", "soc1"}).empty());
   std::vector<Ipv4Prefix> all{*Ipv4Prefix::Parse("10.2.1.0/24")};
   CompiledPolicy c = CompilePolicy(policy, m, points[0], all, {27});
   const std::string& t = c.replace_text;

@@ -82,13 +82,18 @@ class TlsVerifiedTest : public ::testing::Test {
 };
 
 TEST_F(TlsVerifiedTest, TheIngressListensOnTheCloudGatewayOfTheVehicleNode) {
-  std::optional<IngressPlacement> at = IngressPlacementOf(analysis_.topology, "ph-");
+  std::optional<IngressPlacement> at = IngressPlacementOf(analysis_.topology, {"ph-", ""});
   ASSERT_TRUE(at);
   EXPECT_EQ(at->netns, "ph-vehicle");
   EXPECT_EQ(at->address, Ip("10.9.0.1"));
   core::Analysis without =
       core::AnalyzeConfig(std::string(kDoc).substr(0, std::string(kDoc).find("  cloud:")), {});
-  EXPECT_FALSE(IngressPlacementOf(without.topology, "ph-"));
+  EXPECT_FALSE(IngressPlacementOf(without.topology, {"ph-", ""}));
+  // Host mode: on the machine that is the vehicle node, in its own namespace.
+  at = IngressPlacementOf(analysis_.topology, {"ph-", "vehicle"});
+  ASSERT_TRUE(at);
+  EXPECT_EQ(at->netns, "");
+  EXPECT_FALSE(IngressPlacementOf(analysis_.topology, {"ph-", "vm1"}));
 }
 
 TEST_F(TlsVerifiedTest, OnlyTheIngressAddressIsVerifiedAndOnlyWhileTheIngressRuns) {
