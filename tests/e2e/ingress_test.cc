@@ -147,6 +147,12 @@ TEST_F(TlsIngressTest, ACloudHostReachesUpdateServiceOnlyThroughTheIngressWithAV
   EXPECT_EQ(update_service.last_peer(), kIngress) << "forwarded from elsewhere than the ingress";
   // A longer name for the same service routes the same way.
   EXPECT_EQ(Send("update-service.vehicle.example", "update-client", "chunk 2").reply, "chunk 2");
+  // After a crash, pharosd listens again with the policy it had.
+  channel_.reset();
+  daemon_->Kill9();
+  StartDaemon();
+  Exchange again = Send("update-service", "update-client", "after a crash");
+  EXPECT_EQ(again.reply, "after a crash") << again.error << "\n" << daemon_->Log();
 
   uint64_t before = update_service.bytes();
   Exchange anonymous = Send("update-service", "", "let me in");
