@@ -16,3 +16,6 @@ echo "## service registry (the SOME/IP-SD part needs root)"
 echo
 echo "## security (needs root): policy compile + apply, throughput with a 1,000-rule policy"
 "$BUILD/bench/bench_security" 2>&1 | grep -v "\[info\]" || true
+echo
+echo "## TLS ingress (needs root): throughput and set-up against socat's TLS relay"
+"$BUILD/bench/bench_ingress" 2>&1 | grep -v "\[info\]" || true

@@ -16,6 +16,7 @@ PACKAGES=(
   tshark              # the SOME/IP-SD test decodes its captured packets with Wireshark's dissector
   cyclonedds-dev cyclonedds-tools  # DDS discovery (pharos-dds-watch); ddsperf publishes in the test
   iperf3              # the security benchmark measures throughput with and without a policy
+  socat               # the ingress benchmark's peer: socat's TLS relay
 )
 
 missing=()

@@ -196,10 +196,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnConnected(error_code ec) {
     timer_.cancel();
     if (ec) {
-      // Usually the policy: no tls_verified rule lets the ingress reach it.
+      // A drop (no reply before the timeout) is usually the policy.
+      bool timeout = ec == asio::error::operation_aborted;
       return Unrouted(StrCat(service_, " at ", target_, " does not answer (",
-                             ec == asio::error::operation_aborted ? "timeout" : ec.message(),
-                             "); does a tls_verified rule allow it?"));
+                             timeout ? "timeout; does a tls_verified rule allow it?" : ec.message(),
+                             ")"));
     }
     ++ingress_.forwarded;
     spdlog::info("tls ingress: {} from {} -> {} ({})", subject_, peer_.ToString(), service_,
