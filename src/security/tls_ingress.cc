@@ -304,6 +304,9 @@ absl::Status TlsIngress::Impl::LoadCredentials() {
   ssl.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
                   asio::ssl::context::no_tlsv1_1);
+  // No renegotiation: a client could otherwise make the ingress redo the
+  // expensive part of a handshake at will (TLS 1.2).
+  SSL_CTX_set_options(ssl.native_handle(), SSL_OP_NO_RENEGOTIATION);
   error_code ec;
   ssl.use_certificate_chain_file(options.cert_file, ec);
   if (ec)
