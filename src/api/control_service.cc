@@ -194,6 +194,20 @@ grpc::Status ControlServiceImpl::GetSecurityStatus(grpc::ServerContext* ctx,
     resp->set_rules(static_cast<int32_t>(v.policy.rules.size()));
     resp->set_default_action(std::string(security::ActionName(v.policy.default_action)));
     for (const auto& r : v.policy.rules) resp->add_rule_names(r.name);
+    if (ingress_) {
+      ctl::TlsIngressStatus* t = resp->mutable_tls_ingress();
+      t->set_enabled(true);
+      if (std::optional<security::IngressPlacement> at = ingress_->placement()) {
+        t->set_listening(StrCat(at->address.ToString(), ":", ingress_->port(), " in ",
+                                at->netns.empty() ? "this namespace" : at->netns));
+      }
+      security::IngressStats st = ingress_->stats();
+      t->set_accepted(st.accepted);
+      t->set_forwarded(st.forwarded);
+      t->set_refused(st.refused);
+      t->set_unrouted(st.unrouted);
+      t->set_active(st.active);
+    }
     return grpc::Status::OK;
   });
 }

@@ -10,6 +10,7 @@
 #include "store/outbox_store.h"
 #include "store/security_store.h"
 #include "security/policy_enforcer.h"
+#include "security/tls_ingress.h"
 
 namespace pharos::api {
 
@@ -69,6 +70,9 @@ class ControlServiceImpl final : public pharos::ctl::v1::PharosControlService::S
     audit_ = audit;
   }
 
+  // The TLS ingress, when pharosd runs one (GetSecurityStatus reports it).
+  void SetTlsIngress(const security::TlsIngress* ingress) { ingress_ = ingress; }
+
   // Every call is authorized (and audited) through it when set.
   void SetAuthorizer(Authorizer* auth) { auth_ = auth; }
 
@@ -80,6 +84,7 @@ class ControlServiceImpl final : public pharos::ctl::v1::PharosControlService::S
   core::PodManager* pods_;
   core::ServiceRegistry* services_;
   security::PolicyEnforcer* security_ = nullptr;
+  const security::TlsIngress* ingress_ = nullptr;
   store::SecurityEventStore* security_events_ = nullptr;
   store::AuditStore* audit_ = nullptr;
 };

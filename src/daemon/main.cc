@@ -345,6 +345,7 @@ int Run(const pharos::DaemonOptions& opts) {
   pharos_service.SetAuthorizer(authorizer->get());
   control_service.SetSecurity(&security, &security_events, &audit);
   control_service.SetAuthorizer(authorizer->get());
+  control_service.SetTlsIngress(ingress.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -427,4 +427,9 @@ IngressStats TlsIngress::stats() const {
 
 int TlsIngress::port() const { return impl_->options.port; }
 
+std::optional<IngressPlacement> TlsIngress::placement() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->placement;
+}
+
 }  // namespace pharos::security

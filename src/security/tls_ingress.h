@@ -100,6 +100,7 @@ class TlsIngress {
   absl::Status Place(const std::optional<IngressPlacement>& where);
   IngressStats stats() const;
   int port() const;
+  std::optional<IngressPlacement> placement() const;
 
   struct Impl;
 

@@ -166,6 +166,16 @@ TEST_F(TlsIngressTest, ACloudHostReachesUpdateServiceOnlyThroughTheIngressWithAV
   std::this_thread::sleep_for(milliseconds(100));
   EXPECT_EQ(update_service.bytes(), before) << "a refused client's bytes reached the service";
 
+  // pharosd reports what its ingress does.
+  ctl::GetSecurityStatusResponse status;
+  ASSERT_TRUE(ctl_->GetSecurityStatus(Ctx().get(), {}, &status).ok());
+  EXPECT_TRUE(status.tls_ingress().enabled());
+  EXPECT_EQ(status.tls_ingress().listening(),
+            std::string(kIngress) + ":443 in " + prefix_ + "vehicle");
+  EXPECT_GE(status.tls_ingress().forwarded(), 1u);  // since the restart
+  EXPECT_GE(status.tls_ingress().refused(), 2u);
+  EXPECT_GE(status.tls_ingress().unrouted(), 1u);
+
   // Piccolo hears about the refused client.
   auto events = piccolo.WaitForSecurityEvent(
       [](const v1::SecurityEventNotification& e) { return e.event_type() == "tls_refused"; },

@@ -110,6 +110,7 @@ TEST_F(PharosctlE2eTest, PolicyExplainNamesTheDecidingRuleOffline) {
   // The daemon enforces nothing until a policy is configured.
   ASSERT_EQ(Ctl("policy status", &out), 0) << out;
   EXPECT_NE(out.find("no security policy is enforced"), std::string::npos) << out;
+  EXPECT_NE(out.find("TLS ingress: off"), std::string::npos) << out;
 }
 
 }  // namespace

@@ -73,8 +73,8 @@ int PolicyExplain(const Context& ctx, const std::vector<std::string>& files,
   // PORT/PROTO: "8080/tcp", "53/udp", "icmp"; "" takes a service's own.
   security::Flow flow{from->ip, to->ip, security::Protocol::kTcp, to->service_port};
   std::string spec = port_proto;
-  if (spec.empty() && to->service_port > 0) spec = StrCat(to->service_port, "/",
-                                                          to->service_protocol);
+  if (spec.empty() && to->service_port > 0)
+    spec = StrCat(to->service_port, "/", to->service_protocol);
   if (spec == "icmp") {
     flow.protocol = security::Protocol::kIcmp;
     flow.port = 0;
@@ -139,12 +139,21 @@ int PolicyStatus(const Context& ctx) {
     std::cout << ToJson(resp);
     return kOk;
   }
+  const ctl::TlsIngressStatus& t = resp.tls_ingress();
+  std::string ingress =
+      !t.enabled() ? "TLS ingress: off (pharosd runs without --ingress-*)\n"
+      : t.listening().empty()
+          ? "TLS ingress: not listening (the configuration has no cloud side)\n"
+          : StrCat("TLS ingress: ", t.listening(), "; ", t.accepted(), " accepted, ", t.forwarded(),
+                   " forwarded, ", t.refused(), " refused, ", t.unrouted(), " unrouted, ",
+                   t.active(), " open\n");
   if (!resp.enforced()) {
-    std::cout << "no security policy is enforced: traffic passes unjudged\n";
+    std::cout << "no security policy is enforced: traffic passes unjudged\n" << ingress;
     return kOk;
   }
-  std::cout << "policy from " << (resp.policy_source().empty() ? "-" : resp.policy_source())
-            << ": " << resp.rules() << " rules, default " << resp.default_action() << "\n";
+  std::cout << ingress << "policy from "
+            << (resp.policy_source().empty() ? "-" : resp.policy_source()) << ": " << resp.rules()
+            << " rules, default " << resp.default_action() << "\n";
   if (!resp.active_mode().empty()) {
     std::cout << ctx.style.Red("emergency mode: ") << resp.active_mode() << "\n";
   }
@@ -189,8 +198,8 @@ int AuditLog(const Context& ctx, int64_t after_id, int limit) {
   }
   std::vector<std::vector<std::string>> rows;
   for (const auto& e : resp.entries()) {
-    rows.push_back({std::to_string(e.id()), e.at(), e.principal(), e.role(), e.method(),
-                    e.result()});
+    rows.push_back(
+        {std::to_string(e.id()), e.at(), e.principal(), e.role(), e.method(), e.result()});
   }
   PrintTable({"ID", "TIME", "WHO", "ROLE", "METHOD", "RESULT"}, rows);
   return kOk;
