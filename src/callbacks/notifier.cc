@@ -1,7 +1,6 @@
 #include "callbacks/notifier.h"
 
 #include "common/strings.h"
-
 #include "pharos/api/v1/piccolo_callback_service.pb.h"
 
 namespace pharos::callbacks {
@@ -16,10 +15,13 @@ std::pair<const char*, const char*> TransitionOf(const std::string& kind) {
 
 }  // namespace
 
-Notifier::Notifier(store::Database& db, const Clock& clock, int64_t outbox_capacity)
-    : db_(db), clock_(clock), events_(db, clock),
+Notifier::Notifier(store::Database& db, const Clock& clock, int64_t outbox_capacity,
+                   int64_t security_events_keep)
+    : db_(db),
+      clock_(clock),
+      events_(db, clock),
       outbox_(db, clock, outbox_capacity),
-      security_events_(db, clock) {}
+      security_events_(db, clock, security_events_keep) {}
 
 absl::Status Notifier::Record(const std::string& component, const std::string& kind,
                               const std::string& detail) {
@@ -81,21 +83,21 @@ absl::Status Notifier::Publish(const security::SecurityEvent& e) {
   std::lock_guard lock(mu_);
   store::Transaction tx(db_);
   if (!tx.status().ok()) return tx.status();
-  absl::StatusOr<store::SecurityEventRow> row = security_events_.Append(
-      {0, "", std::string(security::SeverityName(e.severity)), e.event_type, e.source,
-       e.destination, e.rule, e.packets, e.details});
+  absl::StatusOr<store::SecurityEventRow> row =
+      security_events_.Append({0, "", std::string(security::SeverityName(e.severity)), e.event_type,
+                               e.source, e.destination, e.rule, e.packets, e.details});
   if (!row.ok()) return row.status();
   api::v1::SecurityEventNotification n;
-  n.set_severity(e.severity == security::Severity::kCritical ? api::v1::SecurityEventNotification::CRITICAL
-                 : e.severity == security::Severity::kWarning
-                     ? api::v1::SecurityEventNotification::WARNING
-                     : api::v1::SecurityEventNotification::INFO);
+  n.set_severity(
+      e.severity == security::Severity::kCritical  ? api::v1::SecurityEventNotification::CRITICAL
+      : e.severity == security::Severity::kWarning ? api::v1::SecurityEventNotification::WARNING
+                                                   : api::v1::SecurityEventNotification::INFO);
   n.set_event_type(e.event_type);
   n.set_source(e.source);
   n.set_destination(e.destination);
   n.set_timestamp(row->occurred_at);
-  n.set_details(StrCat("rule ", e.rule, ", ", e.packets, " packet", e.packets == 1 ? "" : "s",
-                       ": ", e.details));
+  n.set_details(StrCat("rule ", e.rule, ", ", e.packets, " packet", e.packets == 1 ? "" : "s", ": ",
+                       e.details));
   absl::StatusOr<int64_t> id = outbox_.Enqueue(kSecurityEvent, e.source, n.SerializeAsString());
   if (!id.ok()) return id.status();
   if (absl::Status s = tx.Commit(); !s.ok()) return s;

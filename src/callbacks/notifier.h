@@ -32,7 +32,9 @@ class Notifier : public core::NetworkEventRecorder,
                  public core::ServiceStatusSink,
                  public security::SecurityEventSink {
  public:
-  Notifier(store::Database& db, const Clock& clock, int64_t outbox_capacity);
+  // `security_events_keep`: the newest security events kept (0: all).
+  Notifier(store::Database& db, const Clock& clock, int64_t outbox_capacity,
+           int64_t security_events_keep = store::kDefaultLogKeep);
 
   absl::Status Record(const std::string& component, const std::string& kind,
                       const std::string& detail) override;

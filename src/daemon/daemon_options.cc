@@ -112,6 +112,14 @@ std::optional<int> ParseDaemonOptions(int argc, char** argv, DaemonOptions& o) {
                  "ports whose first denied packet is already a WARNING (comma-separated)")
       ->delimiter(',')
       ->capture_default_str();
+  app.add_option("--security-events-keep", o.security_events_keep,
+                 "newest security events kept in the store; older ones are deleted (0: all)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--audit-log-keep", o.audit_log_keep,
+                 "newest audit log entries kept in the store; older ones are deleted (0: all)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   app.add_option("--ingress-cert", o.ingress_cert,
                  "PEM certificate chain of the TLS ingress on the cloud gateway (tls_verified)")
       ->check(CLI::ExistingFile);

@@ -46,6 +46,9 @@ struct DaemonOptions {
   int security_critical_windows = 3;
   int security_events_per_minute = 120;
   std::vector<int> security_sensitive_ports{22, 23, 3389, 5900};
+  // Retention: the newest rows kept (0: all).
+  int64_t security_events_keep = 100000;
+  int64_t audit_log_keep = 100000;
   // The TLS ingress on the cloud gateway (security/tls_ingress.h): on when
   // all three files are given.
   std::string ingress_cert, ingress_key, ingress_client_ca;

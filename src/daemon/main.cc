@@ -112,7 +112,8 @@ int Run(const pharos::DaemonOptions& opts) {
     spdlog::error("state database {}: cannot open more connections", db_path);
     return 1;
   }
-  pharos::callbacks::Notifier notifier(**notify_db, clock, opts.outbox_capacity);
+  pharos::callbacks::Notifier notifier(**notify_db, clock, opts.outbox_capacity,
+                                       opts.security_events_keep);
   pharos::store::OutboxStore dispatch_outbox(**dispatch_db, clock, opts.outbox_capacity);
   pharos::callbacks::DispatcherOptions dispatch_options;
   dispatch_options.endpoint = opts.callback_endpoint;
@@ -138,7 +139,7 @@ int Run(const pharos::DaemonOptions& opts) {
     spdlog::error("cannot open {}: {}", db_path, std::string(audit_db.status().message()));
     return 1;
   }
-  pharos::store::AuditStore audit(**audit_db, clock);
+  pharos::store::AuditStore audit(**audit_db, clock, opts.audit_log_keep);
   auto authorizer = pharos::api::Authorizer::Create(
       {opts.auth_tokens, opts.auth_jwt_key, opts.auth_jwt_issuer}, &audit, clock);
   if (!authorizer.ok()) {

@@ -1,5 +1,7 @@
 #include "store/security_store.h"
 
+#include "common/strings.h"
+
 namespace pharos::store {
 
 absl::StatusOr<std::optional<std::string>> SecurityStateStore::Get(const std::string& key) {
@@ -26,19 +28,38 @@ absl::Status SecurityStateStore::Erase(const std::string& key) {
   return st->Bind(1, key).Run();
 }
 
+namespace {
+
+// Deletes what falls out of the newest `keep` rows, now that `newest` is in.
+absl::Status Prune(Database& db, const char* table, int64_t newest, int64_t keep) {
+  if (keep <= 0 || newest <= keep) return absl::OkStatus();
+  absl::StatusOr<Statement> st = db.Prepare(StrCat("DELETE FROM ", table, " WHERE id <= ?;"));
+  if (!st.ok()) return st.status();
+  return st->Bind(1, newest - keep).Run();
+}
+
+}  // namespace
+
 absl::StatusOr<SecurityEventRow> SecurityEventStore::Append(SecurityEventRow row) {
   row.occurred_at = FormatIso8601Utc(clock_.Now());
   absl::StatusOr<Statement> st = db_.Prepare(
       "INSERT INTO security_events(occurred_at, severity, event_type, source, destination, rule, "
       "packets, details) VALUES(?, ?, ?, ?, ?, ?, ?, ?);");
   if (!st.ok()) return st.status();
-  if (absl::Status s = st->Bind(1, row.occurred_at).Bind(2, row.severity).Bind(3, row.event_type)
-                           .Bind(4, row.source).Bind(5, row.destination).Bind(6, row.rule)
-                           .Bind(7, row.packets).Bind(8, row.details).Run();
+  if (absl::Status s = st->Bind(1, row.occurred_at)
+                           .Bind(2, row.severity)
+                           .Bind(3, row.event_type)
+                           .Bind(4, row.source)
+                           .Bind(5, row.destination)
+                           .Bind(6, row.rule)
+                           .Bind(7, row.packets)
+                           .Bind(8, row.details)
+                           .Run();
       !s.ok()) {
     return s;
   }
   row.id = db_.LastInsertId();
+  if (absl::Status s = Prune(db_, "security_events", row.id, keep_); !s.ok()) return s;
   return row;
 }
 
@@ -64,12 +85,18 @@ absl::StatusOr<AuditRow> AuditStore::Append(AuditRow row) {
   absl::StatusOr<Statement> st = db_.Prepare(
       "INSERT INTO audit_log(at, principal, role, method, peer, result) VALUES(?, ?, ?, ?, ?, ?);");
   if (!st.ok()) return st.status();
-  if (absl::Status s = st->Bind(1, row.at).Bind(2, row.principal).Bind(3, row.role)
-                           .Bind(4, row.method).Bind(5, row.peer).Bind(6, row.result).Run();
+  if (absl::Status s = st->Bind(1, row.at)
+                           .Bind(2, row.principal)
+                           .Bind(3, row.role)
+                           .Bind(4, row.method)
+                           .Bind(5, row.peer)
+                           .Bind(6, row.result)
+                           .Run();
       !s.ok()) {
     return s;
   }
   row.id = db_.LastInsertId();
+  if (absl::Status s = Prune(db_, "audit_log", row.id, keep_); !s.ok()) return s;
   return row;
 }
 

@@ -37,9 +37,15 @@ struct SecurityEventRow {
   std::string details;
 };
 
+// Both logs keep the newest `keep` rows (0: all): an attacker knocking
+// without end must not fill the disk. Pruning is by id, in the same
+// statement sequence as the insert.
+inline constexpr int64_t kDefaultLogKeep = 100000;
+
 class SecurityEventStore {
  public:
-  SecurityEventStore(Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+  SecurityEventStore(Database& db, const Clock& clock, int64_t keep = kDefaultLogKeep)
+      : db_(db), clock_(clock), keep_(keep) {}
   // Stamps occurred_at and id.
   absl::StatusOr<SecurityEventRow> Append(SecurityEventRow row);
   // Newest last; events with id > after_id, at most `limit`.
@@ -48,6 +54,7 @@ class SecurityEventStore {
  private:
   Database& db_;
   const Clock& clock_;
+  int64_t keep_;
 };
 
 struct AuditRow {
@@ -62,13 +69,15 @@ struct AuditRow {
 
 class AuditStore {
  public:
-  AuditStore(Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+  AuditStore(Database& db, const Clock& clock, int64_t keep = kDefaultLogKeep)
+      : db_(db), clock_(clock), keep_(keep) {}
   absl::StatusOr<AuditRow> Append(AuditRow row);
   absl::StatusOr<std::vector<AuditRow>> List(int64_t after_id, int limit);
 
  private:
   Database& db_;
   const Clock& clock_;
+  int64_t keep_;
 };
 
 }  // namespace pharos::store

@@ -1,10 +1,10 @@
-#include "store/config_store.h"
-
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
+#include "store/config_store.h"
 #include "store/migrations.h"
+#include "store/security_store.h"
 
 namespace pharos::store {
 namespace {
@@ -92,6 +92,28 @@ TEST_F(StoreTest, RefusesADatabaseFromTheFuture) {
   auto store = ConfigStore::Open(std::move(*db), clock_);
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(StoreTest, SecurityLogsKeepTheNewestRows) {
+  std::unique_ptr<ConfigStore> store = Open();
+  AuditStore audit(store->db(), clock_, 3);
+  for (int i = 1; i <= 5; ++i) {
+    absl::StatusOr<AuditRow> row = audit.Append({0, "", "mallory", "none", "Apply", "peer", "x"});
+    ASSERT_TRUE(row.ok()) << row.status();
+    EXPECT_EQ(row->id, i);
+  }
+  absl::StatusOr<std::vector<AuditRow>> kept = audit.List(0, 100);
+  ASSERT_TRUE(kept.ok());
+  ASSERT_EQ(kept->size(), 3u);
+  EXPECT_EQ(kept->front().id, 3);
+  EXPECT_EQ(kept->back().id, 5);
+  // 0 keeps everything.
+  SecurityEventStore events(store->db(), clock_, 0);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(events.Append({}).ok());
+  EXPECT_EQ(events.List(0, 100)->size(), 5u);
+  SecurityEventStore capped(store->db(), clock_, 2);
+  ASSERT_TRUE(capped.Append({}).ok());
+  EXPECT_EQ(capped.List(0, 100)->size(), 2u);
 }
 
 }  // namespace
