@@ -131,6 +131,10 @@ std::optional<int> ParseDaemonOptions(int argc, char** argv, DaemonOptions& o) {
   app.add_option("--ingress-port", o.ingress_port, "TCP port of the TLS ingress")
       ->check(CLI::Range(1, 65535))
       ->capture_default_str();
+  app.add_option("--ingress-idle-timeout", o.ingress_idle_timeout_seconds,
+                 "seconds a forwarded connection may carry no data before the ingress closes it")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
   app.add_option("--tls-cert", o.tls_cert, "PEM certificate chain of the gRPC server (TLS)")
       ->check(CLI::ExistingFile);
   app.add_option("--tls-key", o.tls_key, "PEM private key of --tls-cert")

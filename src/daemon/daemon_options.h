@@ -53,6 +53,7 @@ struct DaemonOptions {
   // all three files are given.
   std::string ingress_cert, ingress_key, ingress_client_ca;
   int ingress_port = 443;
+  int ingress_idle_timeout_seconds = 300;
   // Management API security (api/authorizer.h).
   std::string tls_cert, tls_key;  // PEM; both or neither
   std::string tls_client_ca;      // PEM; set: clients must present a certificate it signed

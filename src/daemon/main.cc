@@ -60,8 +60,8 @@ int Run(const pharos::DaemonOptions& opts) {
     spdlog::error("--tls-client-ca (mutual TLS) needs --tls-cert and --tls-key");
     return 2;
   }
-  int ingress_files = !opts.ingress_cert.empty() + !opts.ingress_key.empty() +
-                      !opts.ingress_client_ca.empty();
+  int ingress_files =
+      !opts.ingress_cert.empty() + !opts.ingress_key.empty() + !opts.ingress_client_ca.empty();
   if (ingress_files != 0 && ingress_files != 3) {
     spdlog::error(
         "the TLS ingress needs --ingress-cert, --ingress-key and --ingress-client-ca together "
@@ -201,8 +201,8 @@ int Run(const pharos::DaemonOptions& opts) {
   }
   // Where the security controller's own objects go: every node's namespace
   // in the twin, this machine's namespace for --node in host mode.
-  const pharos::plan::NodeNamespaces namespaces{
-      opts.interface_prefix, opts.dataplane == "host" ? opts.node : ""};
+  const pharos::plan::NodeNamespaces namespaces{opts.interface_prefix,
+                                                opts.dataplane == "host" ? opts.node : ""};
   // The TLS ingress behind `tls_verified`: forwards verified cloud clients
   // to registered services; refusals become security events.
   std::unique_ptr<pharos::security::EventMonitor> event_monitor;
@@ -211,7 +211,15 @@ int Run(const pharos::DaemonOptions& opts) {
     spdlog::warn("the TLS ingress needs namespaces: off with --dataplane=plan");
   } else if (ingress_files == 3) {
     auto created = pharos::security::TlsIngress::Create(
-        {opts.ingress_cert, opts.ingress_key, opts.ingress_client_ca, opts.ingress_port},
+        [&opts] {
+          pharos::security::IngressOptions o;
+          o.cert_file = opts.ingress_cert;
+          o.key_file = opts.ingress_key;
+          o.client_ca_file = opts.ingress_client_ca;
+          o.port = opts.ingress_port;
+          o.idle_timeout = std::chrono::seconds(opts.ingress_idle_timeout_seconds);
+          return o;
+        }(),
         [&registry](const std::string& service) {
           std::vector<pharos::security::IngressBackend> out;
           absl::StatusOr<std::vector<pharos::store::ServiceRecord>> rows = registry.Records();
@@ -279,7 +287,7 @@ int Run(const pharos::DaemonOptions& opts) {
   }
   controller.SetConvergedHook(
       [&security, &ingress, &namespaces](const pharos::model::Topology& topology,
-                                   const pharos::model::SecurityPolicySpec& policy) {
+                                         const pharos::model::SecurityPolicySpec& policy) {
         security.OnConverged(topology, policy);
         if (!ingress) return;
         absl::Status placed =

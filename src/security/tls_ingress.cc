@@ -143,6 +143,7 @@ class Session : public std::enable_shared_from_this<Session> {
         client_(std::move(socket), ingress.ssl),
         backend_(ingress.io),
         timer_(ingress.io),
+        idle_(ingress.io),
         at_(std::move(at)) {
     ++ingress_.active;
     error_code ec;
@@ -205,8 +206,27 @@ class Session : public std::enable_shared_from_this<Session> {
     ++ingress_.forwarded;
     spdlog::info("tls ingress: {} from {} -> {} ({})", subject_, peer_.ToString(), service_,
                  target_);
+    last_activity_ = std::chrono::steady_clock::now();
+    WatchIdle();
     Upstream();
     Downstream();
+  }
+
+  // A verified client still holds one of the ingress's connections: close
+  // it after `idle_timeout` without a byte either way.
+  void WatchIdle() {
+    auto self = shared_from_this();
+    idle_.expires_at(last_activity_ + ingress_.options.idle_timeout);
+    idle_.async_wait([self](error_code ec) {
+      if (ec || self->closed_) return;
+      if (std::chrono::steady_clock::now() - self->last_activity_ <
+          self->ingress_.options.idle_timeout) {
+        return self->WatchIdle();
+      }
+      spdlog::info("tls ingress: {} from {} -> {}: idle, closed", self->subject_,
+                   self->peer_.ToString(), self->service_);
+      self->Close();
+    });
   }
 
   // client -> service
@@ -221,6 +241,7 @@ class Session : public std::enable_shared_from_this<Session> {
         self->backend_.shutdown(tcp::socket::shutdown_send, ignored);  // pass the half-close on
         return;
       }
+      self->last_activity_ = std::chrono::steady_clock::now();
       asio::async_write(self->backend_, asio::buffer(self->up_, n), [self](error_code e, size_t) {
         if (e) return self->Close();
         self->Upstream();
@@ -240,6 +261,7 @@ class Session : public std::enable_shared_from_this<Session> {
         self->client_.lowest_layer().cancel(ignored);
         return;
       }
+      self->last_activity_ = std::chrono::steady_clock::now();
       asio::async_write(self->client_, asio::buffer(self->down_, n), [self](error_code e, size_t) {
         if (e) return self->Close();
         self->Downstream();
@@ -279,7 +301,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Close() {
     error_code ignored;
+    closed_ = true;
     timer_.cancel();
+    idle_.cancel();
     client_.lowest_layer().close(ignored);
     backend_.close(ignored);
   }
@@ -287,7 +311,9 @@ class Session : public std::enable_shared_from_this<Session> {
   TlsIngress::Impl& ingress_;
   asio::ssl::stream<tcp::socket> client_;
   tcp::socket backend_;
-  asio::steady_timer timer_;
+  asio::steady_timer timer_;  // handshake, connect, goodbye: one at a time
+  asio::steady_timer idle_;
+  std::chrono::steady_clock::time_point last_activity_;
   IngressPlacement at_;
   Ipv4Address peer_;
   std::string service_, subject_, target_;
@@ -296,6 +322,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool client_done_ = false;
   bool backend_eof_ = false;
   bool finishing_ = false;
+  bool closed_ = false;
 };
 
 }  // namespace

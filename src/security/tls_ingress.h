@@ -37,6 +37,7 @@ struct IngressOptions {
   int port = 443;
   std::chrono::milliseconds handshake_timeout{10000};
   std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds idle_timeout{300000};  // a forwarded connection with no data either way
   int max_connections = 256;
 };
 

@@ -1,6 +1,7 @@
 #include "e2e/daemon_process.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,7 +41,11 @@ bool DaemonProcess::Start() {
   std::string log = state_dir_ + "/pharosd.log";
   pid_ = fork();
   if (pid_ == 0) {
+    // If the test process dies (a crash, a signal), pharosd goes too
+    // instead of living on, holding the test's output pipe.
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
     FILE* out = freopen(log.c_str(), "a", stderr);
+    out = freopen(log.c_str(), "a", stdout);
     (void)out;
     std::vector<std::string> argv{PHAROSD_BINARY, "--listen", "127.0.0.1:0", "--state-dir",
                                   state_dir_, "--ready-file", ready, "--log-level", "debug",

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -35,11 +36,14 @@ std::string SeedWithCloud() {
 struct Exchange {
   std::string reply;
   std::string error;
+  bool echoed_after_idle = false;  // the payload came back again after the pause
 };
 
 class TlsIngressTest : public SeedTwinTest {
  protected:
   void SetUp() override {
+    // A write into a connection the ingress closed must fail, not kill the test.
+    signal(SIGPIPE, SIG_IGN);
     pki_ = pki_dir_.path();
     std::string log;
     ASSERT_TRUE(MakeCa(pki_, "vehicle-ca", &log)) << log;
@@ -52,14 +56,16 @@ class TlsIngressTest : public SeedTwinTest {
     ASSERT_TRUE(MakeCertificate(pki_, "stranger-ca", "stranger", "", &log)) << log;
     extra_args_ = {"--ingress-cert=" + pki_ + "/ingress.pem",
                    "--ingress-key=" + pki_ + "/ingress.key",
-                   "--ingress-client-ca=" + pki_ + "/vehicle-ca.pem"};
+                   "--ingress-client-ca=" + pki_ + "/vehicle-ca.pem", "--ingress-idle-timeout=1"};
     SeedTwinTest::SetUp();
   }
 
   // TLS from the cloud host to the ingress: `sni` names the service,
   // `client` the certificate to present ("" for none). The server is
   // verified against the vehicle CA and must be valid for `sni`.
-  Exchange Send(const std::string& sni, const std::string& client, const std::string& payload) {
+  // With `idle`, the client then waits that long and tries once more.
+  Exchange Send(const std::string& sni, const std::string& client, const std::string& payload,
+                milliseconds idle = milliseconds(0)) {
     Exchange out;
     int fd = ConnectFromNetns(prefix_ + "update-server", kIngress, 443, 2000);
     if (fd < 0) return {"", "TCP connect to the ingress failed"};
@@ -89,6 +95,15 @@ class TlsIngressTest : public SeedTwinTest {
         out.reply.append(buf, static_cast<size_t>(n));
       }
       if (out.reply != payload) out.error = "no echo";
+      if (out.error.empty() && idle.count() > 0) {
+        std::this_thread::sleep_for(idle);
+        std::string again;
+        if (SSL_write(ssl, payload.data(), static_cast<int>(payload.size())) > 0) {
+          int n = SSL_read(ssl, buf, sizeof(buf));
+          if (n > 0) again.assign(buf, static_cast<size_t>(n));
+        }
+        out.echoed_after_idle = again == payload;
+      }
       SSL_shutdown(ssl);
     }
     if (!out.error.empty()) {
@@ -147,6 +162,12 @@ TEST_F(TlsIngressTest, ACloudHostReachesUpdateServiceOnlyThroughTheIngressWithAV
   EXPECT_EQ(update_service.last_peer(), kIngress) << "forwarded from elsewhere than the ingress";
   // A longer name for the same service routes the same way.
   EXPECT_EQ(Send("update-service.vehicle.example", "update-client", "chunk 2").reply, "chunk 2");
+  // A verified connection that carries nothing for longer than
+  // --ingress-idle-timeout (1 s here) is closed; a shorter pause is not.
+  EXPECT_TRUE(Send("update-service", "update-client", "ping", milliseconds(300)).echoed_after_idle);
+  EXPECT_FALSE(
+      Send("update-service", "update-client", "ping", milliseconds(2500)).echoed_after_idle)
+      << "an idle connection was kept open";
   // After a crash, pharosd listens again with the policy it had.
   channel_.reset();
   daemon_->Kill9();
