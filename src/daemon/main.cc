@@ -264,7 +264,8 @@ int Run(const pharos::DaemonOptions& opts) {
         }
         return out;
       },
-      {namespaces, opts.policy_log_group, ingress != nullptr});
+      {namespaces, opts.policy_log_group, ingress != nullptr,
+       std::chrono::seconds(opts.resync_interval_seconds)});
   if (absl::Status s = security.Restore(); !s.ok()) {
     spdlog::error("security state: {}", std::string(s.message()));
     return 1;

@@ -27,6 +27,14 @@ uint64_t NftFirewall::NamespaceIdentity(const std::string& netns) {
   return netlink::NetnsIdentity(netns);
 }
 
+absl::StatusOr<bool> NftFirewall::TableExists(const std::string& netns) {
+  std::string tables;
+  absl::Status s =
+      dataplane::RunNftInNamespace(netns, "list tables inet", dataplane::NftSyntax::kText, &tables);
+  if (!s.ok()) return s;
+  return tables.find(StrCat("table inet ", kPolicyTable, "\n")) != std::string::npos;
+}
+
 PolicyEnforcer::PolicyEnforcer(store::Database& db, const Clock& clock, Firewall* firewall,
                                ServiceSource services, EnforcerOptions options)
     : state_(db, clock),
@@ -63,13 +71,23 @@ void PolicyEnforcer::Start() {
   worker_ = std::thread([this] {
     std::unique_lock lock(wake_mu_);
     while (!stop_) {
-      wake_cv_.wait(lock, [this] { return wake_ || stop_; });
+      bool woken = true;
+      if (options_.verify_interval.count() > 0) {
+        woken =
+            wake_cv_.wait_for(lock, options_.verify_interval, [this] { return wake_ || stop_; });
+      } else {
+        wake_cv_.wait(lock, [this] { return wake_ || stop_; });
+      }
       if (stop_) break;
       wake_ = false;
       lock.unlock();
-      if (absl::Status s = Sync(); !s.ok()) {
-        spdlog::error("security policy: {}", std::string(s.message()));
+      absl::Status s = absl::OkStatus();
+      if (woken) {
+        s = Sync();
+      } else if (absl::StatusOr<int> restored = VerifyTables(); !restored.ok()) {
+        s = restored.status();
       }
+      if (!s.ok()) spdlog::error("security policy: {}", std::string(s.message()));
       lock.lock();
     }
   });
@@ -90,6 +108,26 @@ void PolicyEnforcer::Wake() {
     wake_ = true;
   }
   wake_cv_.notify_all();
+}
+
+absl::StatusOr<int> PolicyEnforcer::VerifyTables() {
+  std::lock_guard lock(mu_);
+  if (!firewall_) return 0;
+  int missing = 0;
+  for (auto it = applied_.begin(); it != applied_.end();) {
+    absl::StatusOr<bool> there = firewall_->TableExists(it->first);
+    if (!there.ok() || *there) {
+      ++it;
+      continue;
+    }
+    spdlog::warn("security policy: the table in {} was removed behind Pharos's back; restoring",
+                 it->first);
+    it = applied_.erase(it);  // forgotten: the sync below applies it whole
+    ++missing;
+  }
+  if (missing == 0) return 0;
+  if (absl::Status s = SyncLocked(); !s.ok()) return s;
+  return missing;
 }
 
 void PolicyEnforcer::OnConverged(const model::Topology& topology,

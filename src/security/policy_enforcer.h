@@ -7,6 +7,7 @@
 // policy and the mode are persisted and restored on start.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -38,18 +39,24 @@ class Firewall {
   // Which namespace goes by that name now: a VM rebuilt by drift repair
   // has a fresh one without the table, which must then be applied again.
   virtual uint64_t NamespaceIdentity(const std::string& netns) = 0;
+  // Whether the policy table is there (someone may have flushed it).
+  virtual absl::StatusOr<bool> TableExists(const std::string& netns) = 0;
 };
 
 class NftFirewall : public Firewall {
  public:
   absl::Status Run(const std::string& netns, const std::string& nft_text) override;
   uint64_t NamespaceIdentity(const std::string& netns) override;
+  absl::StatusOr<bool> TableExists(const std::string& netns) override;
 };
 
 struct EnforcerOptions {
   plan::NodeNamespaces namespaces;  // where each VM's table goes
   int nflog_group = 0;
   bool tls_ingress = false;  // the TLS ingress runs on the cloud gateway (tls_verified)
+  // How often the worker checks that every table it applied is still
+  // there (`nft flush ruleset` by hand, another tool); 0: never.
+  std::chrono::seconds verify_interval{10};
 };
 
 struct PolicyChange {
@@ -76,6 +83,9 @@ class PolicyEnforcer {
   void OnConverged(const model::Topology& topology, const model::SecurityPolicySpec& configured);
   // Services changed: re-resolve membership soon (worker thread).
   void Wake();
+  // Re-applies every table that vanished behind Pharos's back; returns how
+  // many (the worker calls it every `verify_interval`).
+  absl::StatusOr<int> VerifyTables();
 
   // ConfigureSecurityPolicy: `yaml` holds `security_policy:` only; empty
   // clears the API policy (the configuration's section applies again).

@@ -62,6 +62,11 @@ int UdpSocketIn(const std::string& netns) {
 
 class SecurityTest : public SeedTwinTest {
  protected:
+  void SetUp() override {
+    // Periodic checks (namespaces, policy tables) every 2 s, not 10.
+    extra_args_ = {"--resync-interval=2"};
+    SeedTwinTest::SetUp();
+  }
   std::string Pod(const std::string& name) { return prefix_ + name; }
   grpc::Status Configure(const std::string& yaml, v1::ConfigureSecurityPolicyResponse* resp) {
     v1::ConfigureSecurityPolicyRequest req;
@@ -326,6 +331,24 @@ TEST_F(SecurityTest, AVmRebuiltByDriftRepairIsProtectedAgain) {
   EXPECT_TRUE(!events.empty() && events.back().destination() == std::string(kControl) + ":9999/tcp")
       << "no security event from the rebuilt VM\n"
       << daemon_->Log();
+}
+
+TEST_F(SecurityTest, APolicyTableFlushedByHandIsRestored) {
+  ConfigureOk(ReadFile(std::string(PHAROS_EXAMPLES_DIR) + "/security-policy.yaml"));
+  NetnsTcpServer ssh(Pod("control-pod"), 22);
+  ASSERT_TRUE(ssh.ok());
+  ASSERT_FALSE(Tcp("perception-pod", kControl, 22));
+  std::string out;
+  ASSERT_EQ(RunCommand("ip netns exec " + Pod("vm1") + " nft flush ruleset", &out), 0) << out;
+  EXPECT_TRUE(Tcp("perception-pod", kControl, 22)) << "the flush did not open the VM";
+  bool restored = false;
+  for (int i = 0; i < 100 && !restored; ++i) {
+    std::this_thread::sleep_for(milliseconds(100));
+    restored =
+        RunCommand("ip netns exec " + Pod("vm1") + " nft list table inet pharos_policy", &out) == 0;
+  }
+  ASSERT_TRUE(restored) << "the policy table was not put back\n" << daemon_->Log();
+  EXPECT_FALSE(Tcp("perception-pod", kControl, 22));
 }
 
 }  // namespace
