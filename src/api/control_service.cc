@@ -194,6 +194,9 @@ grpc::Status ControlServiceImpl::GetSecurityStatus(grpc::ServerContext* ctx,
     resp->set_rules(static_cast<int32_t>(v.policy.rules.size()));
     resp->set_default_action(std::string(security::ActionName(v.policy.default_action)));
     for (const auto& r : v.policy.rules) resp->add_rule_names(r.name);
+    for (const auto& [netns, why] : v.not_enforced) {
+      resp->add_not_enforced(StrCat(netns.empty() ? "this namespace" : netns, ": ", why));
+    }
     if (ingress_) {
       ctl::TlsIngressStatus* t = resp->mutable_tls_ingress();
       t->set_enabled(true);

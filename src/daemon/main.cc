@@ -266,6 +266,18 @@ int Run(const pharos::DaemonOptions& opts) {
       },
       {namespaces, opts.policy_log_group, ingress != nullptr,
        std::chrono::seconds(opts.resync_interval_seconds)});
+  // A VM left without its policy is the one thing Piccolo must hear at once.
+  security.SetAlarm([&notifier](const std::string& netns, const std::string& why) {
+    pharos::security::SecurityEvent e;
+    e.severity = pharos::security::Severity::kCritical;
+    e.event_type = "policy_not_enforced";
+    e.source = "pharos";
+    e.destination = netns.empty() ? "this namespace" : netns;
+    e.details = "the security policy could not be applied: " + why;
+    if (absl::Status s = notifier.Publish(e); !s.ok()) {
+      spdlog::error("security event not recorded: {}", std::string(s.message()));
+    }
+  });
   if (absl::Status s = security.Restore(); !s.ok()) {
     spdlog::error("security state: {}", std::string(s.message()));
     return 1;

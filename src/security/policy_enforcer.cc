@@ -126,7 +126,9 @@ absl::StatusOr<int> PolicyEnforcer::VerifyTables() {
     ++missing;
   }
   if (missing == 0) return 0;
-  if (absl::Status s = SyncLocked(); !s.ok()) return s;
+  absl::Status s = SyncLocked();
+  ReportFailuresLocked();
+  if (!s.ok()) return s;
   return missing;
 }
 
@@ -138,6 +140,7 @@ void PolicyEnforcer::OnConverged(const model::Topology& topology,
   if (absl::Status s = SyncLocked(); !s.ok()) {
     spdlog::error("security policy not enforced after convergence: {}", std::string(s.message()));
   }
+  ReportFailuresLocked();
 }
 
 const model::SecurityPolicySpec& PolicyEnforcer::SpecLocked() const {
@@ -163,7 +166,24 @@ PolicyEnforcer::View PolicyEnforcer::ViewLocked() {
   v.membership = Resolve(v.policy, inv);
   v.source = SourceLocked();
   v.pod_subnets = std::move(inv.pod_subnets);
+  v.not_enforced = failing_;
   return v;
+}
+
+void PolicyEnforcer::ReportFailuresLocked() {
+  for (auto it = alarmed_.begin(); it != alarmed_.end();) {
+    if (failing_.count(*it)) {
+      ++it;
+      continue;
+    }
+    spdlog::info("security policy: enforced in {} again", *it);
+    it = alarmed_.erase(it);
+  }
+  for (const auto& [netns, why] : failing_) {
+    if (!alarmed_.insert(netns).second) continue;
+    spdlog::error("security policy NOT enforced in {}: {}", netns, why);
+    if (alarm_) alarm_(netns, why);
+  }
 }
 
 PolicyEnforcer::View PolicyEnforcer::Current() {
@@ -178,7 +198,9 @@ std::string PolicyEnforcer::ActiveMode() {
 
 absl::Status PolicyEnforcer::Sync() {
   std::lock_guard lock(mu_);
-  return SyncLocked();
+  absl::Status s = SyncLocked();
+  ReportFailuresLocked();
+  return s;
 }
 
 absl::Status PolicyEnforcer::SyncLocked() {
@@ -216,12 +238,18 @@ absl::Status PolicyEnforcer::SyncLocked() {
       absl::Status s = firewall_->Run(point.netns, compiled.replace_text);
       if (s.ok()) {
         applied_[point.netns] = {compiled.rules_digest, compiled.members_digest, identity};
+        failing_.erase(point.netns);
       } else {
         applied_.erase(point.netns);  // unknown state: replace next time
+        // Kept without the namespace the message may start with: readers add it.
+        std::string why(s.message());
+        if (why.rfind(point.netns + ": ", 0) == 0) why.erase(0, point.netns.size() + 2);
+        failing_[point.netns] = why;
         note(s);
       }
     }
   }
+  std::erase_if(failing_, [&wanted](const auto& f) { return !wanted.count(f.first); });
   // Tables where no policy belongs any more. After a start, also every VM
   // namespace (a table may be left from before, with a policy since removed).
   std::set<std::string> stale;
@@ -256,11 +284,15 @@ absl::Status PolicyEnforcer::EnforceAndStoreLocked(const char* key, const std::s
                                                    const std::function<void()>& revert) {
   absl::Status applied = SyncLocked();
   absl::Status stored = applied.ok() ? state_.Set(key, value) : absl::OkStatus();
-  if (applied.ok() && stored.ok()) return absl::OkStatus();
+  if (applied.ok() && stored.ok()) {
+    ReportFailuresLocked();
+    return absl::OkStatus();
+  }
   // Put back what was enforced before: the running state stays as it was.
   revert();
   applied_.clear();
   (void)SyncLocked();
+  ReportFailuresLocked();  // only what still fails with the old policy
   return applied.ok() ? stored : applied;
 }
 

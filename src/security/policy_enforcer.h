@@ -99,6 +99,10 @@ class PolicyEnforcer {
     Membership membership;
     std::string source;  // "api", "configuration" or "" (none)
     std::vector<PodSubnet> pod_subnets;
+    // Enforcement points whose table could not be applied: namespace ->
+    // why. Such a VM forwards without the policy (a new VM) or with the
+    // last one that applied.
+    std::map<std::string, std::string> not_enforced;
   };
   View Current();
   // Told the enforcement points' namespaces after every sync (the NFLOG
@@ -108,6 +112,11 @@ class PolicyEnforcer {
   }
   // Applies what is due now (the worker calls it; tests may too).
   absl::Status Sync();
+  // Called when an enforcement point starts failing (namespace, why), once
+  // per outage, after whatever the call tried has settled.
+  void SetAlarm(std::function<void(const std::string&, const std::string&)> alarm) {
+    alarm_ = std::move(alarm);
+  }
 
  private:
   const model::SecurityPolicySpec& SpecLocked() const;
@@ -119,6 +128,8 @@ class PolicyEnforcer {
   // `revert` and re-applies what was there, so nothing changes.
   absl::Status EnforceAndStoreLocked(const char* key, const std::string& value,
                                      const std::function<void()>& revert);
+  // Raises the alarm for points that newly fail; logs the ones that recovered.
+  void ReportFailuresLocked();
 
   store::SecurityStateStore state_;
   Firewall* firewall_;
@@ -136,7 +147,10 @@ class PolicyEnforcer {
     std::string members_digest;
     uint64_t netns_identity = 0;
   };
-  std::map<std::string, Applied> applied_;  // netns -> what its table holds
+  std::map<std::string, Applied> applied_;      // netns -> what its table holds
+  std::map<std::string, std::string> failing_;  // netns -> why its table did not apply
+  std::set<std::string> alarmed_;               // failing points already reported
+  std::function<void(const std::string&, const std::string&)> alarm_;
   bool cleaned_ = false;
   std::function<void(std::set<std::string>)>
       points_listener_;  // stale tables removed once after start

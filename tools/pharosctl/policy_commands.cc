@@ -160,6 +160,9 @@ int PolicyStatus(const Context& ctx) {
   for (int i = 0; i < resp.rule_names_size(); ++i) {
     std::cout << "  " << i + 1 << ". " << resp.rule_names(i) << "\n";
   }
+  for (const auto& failing : resp.not_enforced()) {
+    std::cout << ctx.style.Red("NOT enforced in ") << failing << "\n";
+  }
   return kOk;
 }
 
