@@ -44,6 +44,44 @@ bool IsLoopback(const std::string& listen) {
          listen.rfind("[::1]:", 0) == 0 || listen.rfind("unix:", 0) == 0;
 }
 
+// The TLS ingress behind `tls_verified`: its instances come from the
+// registry; the clients it refuses go to the security event pipeline (once
+// `events` exists).
+absl::StatusOr<std::unique_ptr<pharos::security::TlsIngress>> CreateIngress(
+    const pharos::DaemonOptions& opts, pharos::core::ServiceRegistry& registry,
+    const std::unique_ptr<pharos::security::EventMonitor>& events) {
+  pharos::security::IngressOptions o;
+  o.cert_file = opts.ingress_cert;
+  o.key_file = opts.ingress_key;
+  o.client_ca_file = opts.ingress_client_ca;
+  o.port = opts.ingress_port;
+  o.idle_timeout = std::chrono::seconds(opts.ingress_idle_timeout_seconds);
+  return pharos::security::TlsIngress::Create(
+      o,
+      [&registry](const std::string& service) {
+        std::vector<pharos::security::IngressBackend> out;
+        absl::StatusOr<std::vector<pharos::store::ServiceRecord>> rows = registry.Records();
+        if (!rows.ok()) return out;
+        for (const auto& r : *rows) {
+          auto ip = pharos::Ipv4Address::Parse(r.host);
+          if (r.name == service && ip && r.port > 0) out.push_back({*ip, r.port, r.status});
+        }
+        return out;
+      },
+      [&events](const pharos::security::IngressRefusal& refusal) {
+        if (!events) return;
+        pharos::security::DeniedPacket attempt;
+        attempt.source = refusal.client;
+        attempt.destination = refusal.ingress;
+        attempt.protocol = 6;  // tcp
+        attempt.port = refusal.port;
+        attempt.rule = "tls_ingress";
+        attempt.event_type = "tls_refused";
+        attempt.reason = refusal.reason;
+        events->Report(std::move(attempt));
+      });
+}
+
 int Run(const pharos::DaemonOptions& opts) {
   if (!pharos::model::IsValidInterfacePrefix(opts.interface_prefix)) {
     spdlog::error(
@@ -203,45 +241,14 @@ int Run(const pharos::DaemonOptions& opts) {
   // in the twin, this machine's namespace for --node in host mode.
   const pharos::plan::NodeNamespaces namespaces{opts.interface_prefix,
                                                 opts.dataplane == "host" ? opts.node : ""};
-  // The TLS ingress behind `tls_verified`: forwards verified cloud clients
-  // to registered services; refusals become security events.
+  // The TLS ingress behind `tls_verified` (the event monitor comes later;
+  // the ingress reports to it once it exists).
   std::unique_ptr<pharos::security::EventMonitor> event_monitor;
   std::unique_ptr<pharos::security::TlsIngress> ingress;
   if (ingress_files == 3 && (*backend)->mode() == "plan") {
     spdlog::warn("the TLS ingress needs namespaces: off with --dataplane=plan");
   } else if (ingress_files == 3) {
-    auto created = pharos::security::TlsIngress::Create(
-        [&opts] {
-          pharos::security::IngressOptions o;
-          o.cert_file = opts.ingress_cert;
-          o.key_file = opts.ingress_key;
-          o.client_ca_file = opts.ingress_client_ca;
-          o.port = opts.ingress_port;
-          o.idle_timeout = std::chrono::seconds(opts.ingress_idle_timeout_seconds);
-          return o;
-        }(),
-        [&registry](const std::string& service) {
-          std::vector<pharos::security::IngressBackend> out;
-          absl::StatusOr<std::vector<pharos::store::ServiceRecord>> rows = registry.Records();
-          if (!rows.ok()) return out;
-          for (const auto& r : *rows) {
-            auto ip = pharos::Ipv4Address::Parse(r.host);
-            if (r.name == service && ip && r.port > 0) out.push_back({*ip, r.port, r.status});
-          }
-          return out;
-        },
-        [&event_monitor](const pharos::security::IngressRefusal& refusal) {
-          if (!event_monitor) return;
-          pharos::security::DeniedPacket attempt;
-          attempt.source = refusal.client;
-          attempt.destination = refusal.ingress;
-          attempt.protocol = 6;
-          attempt.port = refusal.port;
-          attempt.rule = "tls_ingress";
-          attempt.event_type = "tls_refused";
-          attempt.reason = refusal.reason;
-          event_monitor->Report(std::move(attempt));
-        });
+    auto created = CreateIngress(opts, registry, event_monitor);
     if (!created.ok()) {
       spdlog::error("TLS ingress: {}", std::string(created.status().message()));
       return 2;
