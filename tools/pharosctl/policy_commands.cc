@@ -180,10 +180,10 @@ int SecurityEvents(const Context& ctx, int64_t after_id, int limit) {
   }
   std::vector<std::vector<std::string>> rows;
   for (const auto& e : resp.events()) {
-    rows.push_back({std::to_string(e.id()), e.occurred_at(), e.severity(), e.source(),
-                    e.destination(), e.rule(), std::to_string(e.packets())});
+    rows.push_back({std::to_string(e.id()), e.occurred_at(), e.severity(), e.event_type(),
+                    e.source(), e.destination(), e.rule(), std::to_string(e.packets())});
   }
-  PrintTable({"ID", "TIME", "SEVERITY", "SOURCE", "DESTINATION", "RULE", "PACKETS"}, rows);
+  PrintTable({"ID", "TIME", "SEVERITY", "TYPE", "SOURCE", "DESTINATION", "RULE", "COUNT"}, rows);
   return kOk;
 }
 
