@@ -35,12 +35,14 @@ constexpr auto kShutdownGrace = std::chrono::seconds(2);
 absl::StatusOr<netlink::UniqueFd> SocketIn(const std::string& netns, Ipv4Address address, int port,
                                            bool listen) {
   netlink::UniqueFd fd;
+  int socket_errno = 0;
   {
     absl::StatusOr<netlink::ScopedNetns> inside = netlink::ScopedNetns::Enter(netns);
     if (!inside.ok()) return inside.status();
     fd = netlink::UniqueFd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    socket_errno = errno;  // before leaving the namespace (setns) can change it
   }
-  if (fd.get() < 0) return absl::InternalError(StrCat("socket: ", strerror(errno)));
+  if (fd.get() < 0) return absl::InternalError(StrCat("socket: ", strerror(socket_errno)));
   int one = 1;
   // Listening: survive a restart with connections in TIME_WAIT. Connecting:
   // pick the port at connect(), so many connections can share the address.
