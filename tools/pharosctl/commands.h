@@ -4,6 +4,9 @@
 #include <google/protobuf/message.h>
 #include <grpcpp/grpcpp.h>
 
+#include <cstdint>
+#include <functional>
+#include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,6 +32,29 @@ bool ReadFile(const std::string& path, std::string* out);
 std::string ToJson(const google::protobuf::Message& m);
 // Maps a failed call to an exit code, printing what happened.
 int ReportRpcError(const Context& ctx, const grpc::Status& s);
+
+// A paged List* call (events, security events, audit log): the page after
+// `after_id`, at most `limit`, printed as JSON or as a table of `header`
+// and the rows `rows` makes of the response.
+template <typename Request, typename Response>
+int ListPage(
+    const Context& ctx, int64_t after_id, int limit,
+    const std::function<grpc::Status(grpc::ClientContext*, const Request&, Response*)>& call,
+    const std::vector<std::string>& header,
+    const std::function<std::vector<std::vector<std::string>>(const Response&)>& rows) {
+  Request req;
+  req.set_after_id(after_id);
+  req.set_limit(limit);
+  Response resp;
+  grpc::Status s = call(CallContext().get(), req, &resp);
+  if (!s.ok()) return ReportRpcError(ctx, s);
+  if (ctx.json) {
+    std::cout << ToJson(resp);
+  } else {
+    PrintTable(header, rows(resp));
+  }
+  return kOk;
+}
 
 int Validate(const Context& ctx, const std::string& file, bool local);
 int Apply(const Context& ctx, const std::string& file, bool dry_run);

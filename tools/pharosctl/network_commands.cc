@@ -117,22 +117,20 @@ int Teardown(const Context& ctx) {
 
 int Events(const Context& ctx, int64_t after_id, int limit) {
   auto stub = ctl::PharosControlService::NewStub(ctx.Channel());
-  ctl::ListNetworkEventsRequest req;
-  req.set_after_id(after_id);
-  req.set_limit(limit);
-  ctl::ListNetworkEventsResponse resp;
-  grpc::Status s = stub->ListNetworkEvents(CallContext().get(), req, &resp);
-  if (!s.ok()) return ReportRpcError(ctx, s);
-  if (ctx.json) {
-    std::cout << ToJson(resp);
-    return kOk;
-  }
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& e : resp.events()) {
-    rows.push_back({std::to_string(e.id()), e.occurred_at(), e.kind(), e.component(), e.detail()});
-  }
-  PrintTable({"ID", "TIME", "KIND", "COMPONENT", "WHAT"}, rows);
-  return kOk;
+  return ListPage<ctl::ListNetworkEventsRequest, ctl::ListNetworkEventsResponse>(
+      ctx, after_id, limit,
+      [&stub](grpc::ClientContext* c, const auto& req, auto* resp) {
+        return stub->ListNetworkEvents(c, req, resp);
+      },
+      {"ID", "TIME", "KIND", "COMPONENT", "WHAT"},
+      [](const ctl::ListNetworkEventsResponse& resp) {
+        std::vector<std::vector<std::string>> rows;
+        for (const auto& e : resp.events()) {
+          rows.push_back(
+              {std::to_string(e.id()), e.occurred_at(), e.kind(), e.component(), e.detail()});
+        }
+        return rows;
+      });
 }
 
 int Doctor(const Context& ctx) {

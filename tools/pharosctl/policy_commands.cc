@@ -168,44 +168,38 @@ int PolicyStatus(const Context& ctx) {
 
 int SecurityEvents(const Context& ctx, int64_t after_id, int limit) {
   auto stub = ctl::PharosControlService::NewStub(ctx.Channel());
-  ctl::ListSecurityEventsRequest req;
-  req.set_after_id(after_id);
-  req.set_limit(limit);
-  ctl::ListSecurityEventsResponse resp;
-  grpc::Status s = stub->ListSecurityEvents(CallContext().get(), req, &resp);
-  if (!s.ok()) return ReportRpcError(ctx, s);
-  if (ctx.json) {
-    std::cout << ToJson(resp);
-    return kOk;
-  }
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& e : resp.events()) {
-    rows.push_back({std::to_string(e.id()), e.occurred_at(), e.severity(), e.event_type(),
-                    e.source(), e.destination(), e.rule(), std::to_string(e.packets())});
-  }
-  PrintTable({"ID", "TIME", "SEVERITY", "TYPE", "SOURCE", "DESTINATION", "RULE", "COUNT"}, rows);
-  return kOk;
+  return ListPage<ctl::ListSecurityEventsRequest, ctl::ListSecurityEventsResponse>(
+      ctx, after_id, limit,
+      [&stub](grpc::ClientContext* c, const auto& req, auto* resp) {
+        return stub->ListSecurityEvents(c, req, resp);
+      },
+      {"ID", "TIME", "SEVERITY", "TYPE", "SOURCE", "DESTINATION", "RULE", "COUNT"},
+      [](const ctl::ListSecurityEventsResponse& resp) {
+        std::vector<std::vector<std::string>> rows;
+        for (const auto& e : resp.events()) {
+          rows.push_back({std::to_string(e.id()), e.occurred_at(), e.severity(), e.event_type(),
+                          e.source(), e.destination(), e.rule(), std::to_string(e.packets())});
+        }
+        return rows;
+      });
 }
 
 int AuditLog(const Context& ctx, int64_t after_id, int limit) {
   auto stub = ctl::PharosControlService::NewStub(ctx.Channel());
-  ctl::ListAuditLogRequest req;
-  req.set_after_id(after_id);
-  req.set_limit(limit);
-  ctl::ListAuditLogResponse resp;
-  grpc::Status s = stub->ListAuditLog(CallContext().get(), req, &resp);
-  if (!s.ok()) return ReportRpcError(ctx, s);
-  if (ctx.json) {
-    std::cout << ToJson(resp);
-    return kOk;
-  }
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& e : resp.entries()) {
-    rows.push_back(
-        {std::to_string(e.id()), e.at(), e.principal(), e.role(), e.method(), e.result()});
-  }
-  PrintTable({"ID", "TIME", "WHO", "ROLE", "METHOD", "RESULT"}, rows);
-  return kOk;
+  return ListPage<ctl::ListAuditLogRequest, ctl::ListAuditLogResponse>(
+      ctx, after_id, limit,
+      [&stub](grpc::ClientContext* c, const auto& req, auto* resp) {
+        return stub->ListAuditLog(c, req, resp);
+      },
+      {"ID", "TIME", "WHO", "ROLE", "METHOD", "RESULT"},
+      [](const ctl::ListAuditLogResponse& resp) {
+        std::vector<std::vector<std::string>> rows;
+        for (const auto& e : resp.entries()) {
+          rows.push_back(
+              {std::to_string(e.id()), e.at(), e.principal(), e.role(), e.method(), e.result()});
+        }
+        return rows;
+      });
 }
 
 }  // namespace pharosctl
