@@ -8,9 +8,8 @@
 //    current version.
 #include <benchmark/benchmark.h>
 #include <grpcpp/grpcpp.h>
-#include <sys/resource.h>
-
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <filesystem>
 
@@ -38,7 +37,9 @@ std::string LargeVehicle(int socs, int vms, int pods, int rules, int variant = 0
                           "\n              networking:\n                type: cni\n"
                           "                subnet: \"10.",
                           128 + vm / 2, ".", (vm % 2) * 128, ".0/25\"\n");
-        if (variant && p == 0) pharos::StrAppend(&y, "                ip: \"10.", 128 + vm / 2, ".", (vm % 2) * 128, ".100\"\n");
+        if (variant && p == 0)
+          pharos::StrAppend(&y, "                ip: \"10.", 128 + vm / 2, ".", (vm % 2) * 128,
+                            ".100\"\n");
       }
     }
   }
@@ -90,8 +91,8 @@ void BM_ParseValidatePlan_2048Pods(benchmark::State& state) {
 BENCHMARK(BM_ParseValidatePlan_2048Pods)->Unit(benchmark::kMillisecond);
 
 void ApplyRoundTrip(benchmark::State& state, int socs, int vms, int pods) {
-  std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                              ("pharos-bench-" + std::to_string(::getpid()));
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("pharos-bench-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   pharos::SystemClock clock;
@@ -106,8 +107,8 @@ void ApplyRoundTrip(benchmark::State& state, int socs, int vms, int pods) {
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&service);
   auto server = builder.BuildAndStart();
-  auto stub = pharos::api::v1::PharosService::NewStub(grpc::CreateChannel(
-      "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  auto stub = pharos::api::v1::PharosService::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
   std::string configs[2] = {LargeVehicle(socs, vms, pods, 0, 0),
                             LargeVehicle(socs, vms, pods, 0, 1)};
   int i = 0;

@@ -9,6 +9,7 @@
 // the end. The CNI plugin runs inside its own "host" namespace, so the
 // machine's own namespace is never touched.
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sched.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -21,41 +22,39 @@
 #include <string>
 #include <vector>
 
-#include <fmt/format.h>
-
+#include "bench_support.h"
+#include "cni_runner.h"
 #include "core/config_analysis.h"
 #include "dataplane/linux_backend.h"
 #include "dataplane/netlink_kernel.h"
-#include "cni_runner.h"
 #include "netlink/netns.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double Ms(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double, std::milli>(b - a).count();
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
+using pharos::bench::Clock;
+using pharos::bench::Ms;
+using pharos::bench::ReadAll;
 
 std::string LargeVehicle(int socs, int vms, int pods, int extra_pods) {
   std::string y = "vehicle:\n  name: bench\n  socs:\n";
   for (int s = 1; s <= socs; ++s) {
-    y += fmt::format("    - name: soc{0}\n      ip: \"10.1.0.{1}\"\n      subnet: \"10.1.0.0/24\"\n"
-                     "      vms:\n", s, s + 1);
+    y += fmt::format(
+        "    - name: soc{0}\n      ip: \"10.1.0.{1}\"\n      subnet: \"10.1.0.0/24\"\n"
+        "      vms:\n",
+        s, s + 1);
     for (int v = 1; v <= vms; ++v) {
       int vm = (s - 1) * vms + v;
-      y += fmt::format("        - name: vm{0}\n          ip: \"10.{1}.0.{2}\"\n          subnet: "
-                       "\"10.{1}.0.0/24\"\n          pods:\n", vm, 1 + s, 9 + v);
+      y += fmt::format(
+          "        - name: vm{0}\n          ip: \"10.{1}.0.{2}\"\n          subnet: "
+          "\"10.{1}.0.0/24\"\n          pods:\n",
+          vm, 1 + s, 9 + v);
       int count = pods + (vm == 1 ? extra_pods : 0);
       for (int p = 1; p <= count; ++p) {
-        y += fmt::format("            - name: p{0}-{1}\n              ip: \"10.{2}.{3}.{4}\"\n"
-                         "              networking:\n                type: cni\n"
-                         "                subnet: \"10.{2}.0.0/16\"\n",
-                         vm, p, 100 + vm, p / 200, 2 + p % 200);
+        y += fmt::format(
+            "            - name: p{0}-{1}\n              ip: \"10.{2}.{3}.{4}\"\n"
+            "              networking:\n                type: cni\n"
+            "                subnet: \"10.{2}.0.0/16\"\n",
+            vm, p, 100 + vm, p / 200, 2 + p % 200);
       }
     }
   }
@@ -83,8 +82,9 @@ int main(int argc, char** argv) {
   using pharos::dataplane::LinuxBackend;
   using pharos::dataplane::NetlinkKernel;
   auto make_backend = [&] {
-    return std::make_unique<LinuxBackend>(std::make_unique<NetlinkKernel>(),
-                                          pharos::dataplane::BackendOptions{"emulated", "", prefix});
+    return std::make_unique<LinuxBackend>(
+        std::make_unique<NetlinkKernel>(),
+        pharos::dataplane::BackendOptions{"emulated", "", prefix});
   };
 
   printf("%-58s %12s\n", "measurement", "result");
@@ -151,7 +151,8 @@ int main(int argc, char** argv) {
     auto n0 = Clock::now();
     (void)pharos::netlink::CreateNamedNetns(pod);
     netns_total += Ms(n0, Clock::now());
-    double ms = pharos::bench::CniAdd(pharos::bench::kCniBridge, host, pod, fmt::format("bench{}", i), config);
+    double ms = pharos::bench::CniAdd(pharos::bench::kCniBridge, host, pod,
+                                      fmt::format("bench{}", i), config);
     if (ms >= 0) {
       cni_total += ms;
       ++ok;

@@ -13,9 +13,9 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <string>
 
+#include "bench_support.h"
 #include "core/config_analysis.h"
 #include "dataplane/linux_backend.h"
 #include "dataplane/netlink_kernel.h"
@@ -23,38 +23,15 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using pharos::bench::Clock;
+using pharos::bench::IperfGbps;
+using pharos::bench::ReadAll;
+using pharos::bench::Run;
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
-std::string Output(const std::string& command) {
-  FILE* p = popen(command.c_str(), "r");
-  if (!p) return "";
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
-  pclose(p);
-  return out;
-}
-
-int Run(const std::string& command) { return std::system(command.c_str()); }
-
-// Gbit/s received by the server (iperf3 in control-pod), the client in the
-// cloud host talking to 127.0.0.1:`port` (its TLS wrapper); 0 on failure.
+// Gbit/s from the cloud host through its TLS wrapper on 127.0.0.1:`port`
+// to control-pod.
 double Iperf(const std::string& prefix, int port) {
-  if (Run(fmt::format("ip netns exec {}control-pod iperf3 -s -1 -D -p 5201", prefix)) != 0) {
-    return 0;
-  }
-  usleep(300 * 1000);
-  std::string out = Output(fmt::format(
-      "ip netns exec {}update-server iperf3 -c 127.0.0.1 -p {} -t 3 -J 2>/dev/null", prefix, port));
-  nlohmann::json j = nlohmann::json::parse(out, nullptr, false);
-  if (!j.is_object() || !j.contains("end")) return 0;
-  return j["end"]["sum_received"]["bits_per_second"].get<double>() / 1e9;
+  return IperfGbps(prefix + "control-pod", prefix + "update-server", "127.0.0.1", port);
 }
 
 // Mean milliseconds for one verified TLS connection to the relay over `n`

@@ -5,6 +5,7 @@
 //  (b) TCP throughput (iperf3) from perception-pod to control-pod with no
 //      policy, against the same with a 1,000-rule policy in force.
 // Everything carries the prefix "ps<pid>-" and is removed at the end.
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -12,9 +13,7 @@
 #include <fstream>
 #include <string>
 
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-
+#include "bench_support.h"
 #include "core/config_analysis.h"
 #include "dataplane/linux_backend.h"
 #include "dataplane/netlink_kernel.h"
@@ -23,15 +22,11 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double Ms(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double, std::milli>(b - a).count();
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
+using pharos::bench::Clock;
+using pharos::bench::IperfGbps;
+using pharos::bench::Ms;
+using pharos::bench::ReadAll;
+using pharos::bench::Run;
 
 // `n` rules from distinct /24s (each its own set), then the allowance the
 // measured flows need, then default deny.
@@ -50,25 +45,9 @@ std::string PolicyYaml(int n) {
   return y;
 }
 
-int Run(const std::string& command) { return std::system(command.c_str()); }
-
-// Gbit/s received by the server, from iperf3's JSON; 0 on failure.
+// Gbit/s from perception-pod to control-pod.
 double Iperf(const std::string& prefix) {
-  std::string server = fmt::format("ip netns exec {}control-pod iperf3 -s -1 -D -p 5201", prefix);
-  if (Run(server) != 0) return 0;
-  usleep(300 * 1000);
-  std::string client = fmt::format(
-      "ip netns exec {}perception-pod iperf3 -c 10.2.1.3 -p 5201 -t 3 -J 2>/dev/null", prefix);
-  FILE* p = popen(client.c_str(), "r");
-  if (!p) return 0;
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
-  pclose(p);
-  nlohmann::json j = nlohmann::json::parse(out, nullptr, false);
-  if (!j.is_object() || !j.contains("end")) return 0;
-  return j["end"]["sum_received"]["bits_per_second"].get<double>() / 1e9;
+  return IperfGbps(prefix + "control-pod", prefix + "perception-pod", "10.2.1.3", 5201);
 }
 
 }  // namespace
@@ -81,8 +60,9 @@ int main() {
   std::string prefix = fmt::format("ps{}-", getpid() % 1000);
   pharos::core::Analysis a = pharos::core::AnalyzeConfig(
       ReadAll(std::string(PHAROS_EXAMPLES_DIR) + "/vehicle.yaml"), {prefix, nullptr, nullptr});
-  pharos::dataplane::LinuxBackend backend(std::make_unique<pharos::dataplane::NetlinkKernel>(),
-                                          pharos::dataplane::BackendOptions{"emulated", "", prefix});
+  pharos::dataplane::LinuxBackend backend(
+      std::make_unique<pharos::dataplane::NetlinkKernel>(),
+      pharos::dataplane::BackendOptions{"emulated", "", prefix});
   if (!a.plan || !backend.Apply(*a.plan).ok()) {
     fprintf(stderr, "security bench: could not build the seed vehicle\n");
     (void)backend.Teardown();
@@ -127,13 +107,15 @@ int main() {
   double open = Iperf(prefix);
   pharos::core::Analysis p = pharos::core::AnalyzeConfig(PolicyYaml(1000), {prefix, &a.topology});
   pharos::security::Policy policy = pharos::security::FromSpec(p.document.policy);
-  auto compiled = pharos::security::CompilePolicy(
-      policy, pharos::security::Resolve(policy, inv), points[0], all, {27});
+  auto compiled = pharos::security::CompilePolicy(policy, pharos::security::Resolve(policy, inv),
+                                                  points[0], all, {27});
   absl::Status applied = firewall.Run(vm, compiled.replace_text);
   double guarded = Iperf(prefix);
   std::printf("  no policy:        %6.2f Gbit/s\n", open);
-  std::printf("  1,000-rule policy: %6.2f Gbit/s%s\n", guarded, applied.ok() ? "" : " (not applied)");
-  if (open > 0) std::printf("  ratio: %.0f %% of the throughput without policy\n", 100 * guarded / open);
+  std::printf("  1,000-rule policy: %6.2f Gbit/s%s\n", guarded,
+              applied.ok() ? "" : " (not applied)");
+  if (open > 0)
+    std::printf("  ratio: %.0f %% of the throughput without policy\n", 100 * guarded / open);
 
   (void)backend.Teardown();
   return 0;
