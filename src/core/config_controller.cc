@@ -136,11 +136,6 @@ model::Topology ConfigController::CurrentTopology() {
   return current_topology_;
 }
 
-model::SecurityPolicySpec ConfigController::CurrentPolicy() {
-  std::lock_guard lock(mu_);
-  return current_policy_;
-}
-
 std::optional<std::string> ConfigController::OwnerOf(Ipv4Address a) {
   std::lock_guard lock(mu_);
   return current_topology_.OwnerOf(a);

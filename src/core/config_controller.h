@@ -98,9 +98,6 @@ class ConfigController {
   absl::StatusOr<dataplane::ApplyResult> ApplyRuntimePods();
   // The topology of what is applied (configuration + runtime pods).
   model::Topology CurrentTopology();
-  // The `security_policy:` section of the current version (present=false
-  // when it has none).
-  model::SecurityPolicySpec CurrentPolicy();
   // The component whose address `a` is (its own, or a gateway it holds),
   // without copying the topology (the registry asks per registration).
   std::optional<std::string> OwnerOf(Ipv4Address a);
