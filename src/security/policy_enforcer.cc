@@ -125,7 +125,8 @@ absl::StatusOr<int> PolicyEnforcer::VerifyTables() {
     it = applied_.erase(it);  // forgotten: the sync below applies it whole
     ++missing;
   }
-  if (missing == 0) return 0;
+  // Points that failed to apply are retried here too, not only on the next change.
+  if (missing == 0 && failing_.empty()) return 0;
   absl::Status s = SyncLocked();
   ReportFailuresLocked();
   if (!s.ok()) return s;

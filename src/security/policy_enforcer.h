@@ -83,8 +83,9 @@ class PolicyEnforcer {
   void OnConverged(const model::Topology& topology, const model::SecurityPolicySpec& configured);
   // Services changed: re-resolve membership soon (worker thread).
   void Wake();
-  // Re-applies every table that vanished behind Pharos's back; returns how
-  // many (the worker calls it every `verify_interval`).
+  // Re-applies every table that vanished behind Pharos's back, and retries
+  // the points that failed to apply; returns how many vanished (the worker
+  // calls it every `verify_interval`).
   absl::StatusOr<int> VerifyTables();
 
   // ConfigureSecurityPolicy: `yaml` holds `security_policy:` only; empty

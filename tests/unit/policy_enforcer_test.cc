@@ -102,6 +102,10 @@ TEST_F(PolicyEnforcerTest, APointThatCannotBeEnforcedRaisesTheAlarmOncePerOutage
   EXPECT_EQ(enforcer_->Current().not_enforced.count("ph-vm1"), 1u);
   EXPECT_FALSE(enforcer_->Sync().ok());  // still failing: no second alarm
   EXPECT_EQ(alarms_.size(), 1u);
+  // The periodic check retries it without waiting for a change.
+  firewall_.fail = false;
+  EXPECT_EQ(*enforcer_->VerifyTables(), 0);
+  EXPECT_TRUE(enforcer_->Current().not_enforced.empty());
 
   firewall_.fail = false;
   EXPECT_TRUE(enforcer_->Sync().ok());
