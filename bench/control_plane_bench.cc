@@ -3,7 +3,7 @@
 //    (2,048 pods) plus a 1,000-rule security policy. Target: < 100 ms.
 //  - peak memory of that analysis (ru_maxrss delta, reported as a counter).
 //  - ApplyConfiguration round trip over real gRPC on loopback, against the
-//    real service, SQLite store (WAL, synchronous=FULL) and plan backend;
+//    real pharosd (in process, plan dataplane, SQLite WAL synchronous=FULL);
 //    alternating two configurations so every call really changes the
 //    current version.
 #include <benchmark/benchmark.h>
@@ -13,11 +13,11 @@
 
 #include <filesystem>
 
-#include "api/pharos_service.h"
 #include "common/strings.h"
 #include "core/config_analysis.h"
 #include "dataplane/plan_backend.h"
 #include "pharos/api/v1/pharos_service.grpc.pb.h"
+#include "plan_daemon.h"
 
 namespace {
 
@@ -96,19 +96,13 @@ void ApplyRoundTrip(benchmark::State& state, int socs, int vms, int pods) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   pharos::SystemClock clock;
-  auto store = pharos::store::ConfigStore::Open(
-      std::move(*pharos::store::Database::Open((dir / "pharos.db").string())), clock);
-  pharos::dataplane::PlanBackend backend;
-  pharos::core::ConfigController controller(**store, backend, {});
-  pharos::core::Diagnostics diagnostics(controller, backend);
-  pharos::api::PharosServiceImpl service(controller, diagnostics);
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(&service);
-  auto server = builder.BuildAndStart();
+  std::unique_ptr<pharos::Daemon> daemon = StartPlanDaemon(dir, clock);
+  if (!daemon) {
+    state.SkipWithError("pharosd did not start");
+    return;
+  }
   auto stub = pharos::api::v1::PharosService::NewStub(
-      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+      grpc::CreateChannel(daemon->address(), grpc::InsecureChannelCredentials()));
   std::string configs[2] = {LargeVehicle(socs, vms, pods, 0, 0),
                             LargeVehicle(socs, vms, pods, 0, 1)};
   int i = 0;
@@ -123,7 +117,7 @@ void ApplyRoundTrip(benchmark::State& state, int socs, int vms, int pods) {
       break;
     }
   }
-  server->Shutdown();
+  daemon.reset();
   std::filesystem::remove_all(dir);
 }
 

@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
   auto make_backend = [&] {
     return std::make_unique<LinuxBackend>(
         std::make_unique<NetlinkKernel>(),
-        pharos::dataplane::BackendOptions{"emulated", "", prefix});
+        pharos::dataplane::BackendOptions{pharos::dataplane::DataplaneMode::kEmulated, "", prefix});
   };
 
   printf("%-58s %12s\n", "measurement", "result");

@@ -70,7 +70,7 @@ int main() {
   pharos::core::Analysis a = pharos::core::AnalyzeConfig(yaml, {prefix, nullptr, nullptr});
   pharos::dataplane::LinuxBackend backend(
       std::make_unique<pharos::dataplane::NetlinkKernel>(),
-      pharos::dataplane::BackendOptions{"emulated", "", prefix});
+      pharos::dataplane::BackendOptions{pharos::dataplane::DataplaneMode::kEmulated, "", prefix});
   auto cleanup = [&] {
     Run(fmt::format("pkill -f '^socat .*{}' >/dev/null 2>&1; rm -rf {}", pki, pki));
     (void)backend.Teardown();

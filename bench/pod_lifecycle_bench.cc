@@ -96,11 +96,11 @@ int main() {
       pharos::store::ConfigStore::Open(std::move(*pharos::store::Database::Open(db_path)), clock);
   auto pods_db = pharos::store::Database::Open(db_path);
   pharos::dataplane::LinuxBackend backend(std::make_unique<pharos::dataplane::NetlinkKernel>(),
-                                          {"emulated", "", prefix});
-  pharos::core::ConfigController controller(**store, backend, {prefix});
+                                          {pharos::dataplane::DataplaneMode::kEmulated, "", prefix});
+  pharos::core::RuntimePodTable runtime_pods(**pods_db);
+  pharos::core::ConfigController controller(**store, backend, {prefix}, nullptr, &runtime_pods);
   TimingSink sink;
-  pharos::core::PodManager pods(controller, **pods_db, sink, clock, std::chrono::seconds(60));
-  controller.SetRuntimePods(&pods);
+  pharos::core::PodManager pods(controller, runtime_pods, sink, clock, std::chrono::seconds(60));
   if (!controller.Apply(kVehicle, "bench", false).status.ok()) {
     fprintf(stderr, "the benchmark vehicle did not apply\n");
     return 0;

@@ -21,11 +21,11 @@
 #include <filesystem>
 #include <thread>
 
-#include "api/pharos_service.h"
 #include "core/someip_discovery.h"
 #include "dataplane/plan_backend.h"
 #include "netlink/netns.h"
 #include "pharos/api/v1/pharos_service.grpc.pb.h"
+#include "plan_daemon.h"
 #include "store/config_store.h"
 
 namespace {
@@ -87,7 +87,7 @@ void SdLatency(pharos::core::ServiceRegistry& registry, pharos::core::ConfigCont
   std::condition_variable cv;
   Clock::time_point registered;
   int seen = 0;
-  registry.SetChangeListener([&] {
+  auto subscription = registry.changes().Subscribe([&] {
     std::lock_guard lock(mu);
     registered = Clock::now();
     ++seen;
@@ -137,7 +137,7 @@ void SdLatency(pharos::core::ServiceRegistry& registry, pharos::core::ConfigCont
     close(fd);
   }
   listener.Stop();
-  registry.SetChangeListener(nullptr);
+  subscription.Reset();
   (void)pharos::netlink::DeleteNamedNetns(ns);
   if (took.empty()) {
     printf("SOME/IP-SD latency: no offer was registered\n");
@@ -165,15 +165,11 @@ int main() {
   pharos::dataplane::PlanBackend backend;
   pharos::core::ConfigController controller(**store, backend, {});
   pharos::core::ServiceRegistry registry(**services_db, controller, clock, nullptr);
-  pharos::core::Diagnostics diagnostics(controller, backend, &registry);
-  pharos::api::PharosServiceImpl service(controller, diagnostics, nullptr, &registry);
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(&service);
-  auto server = builder.BuildAndStart();
-  std::string address = "127.0.0.1:" + std::to_string(port);
+  // The RPCs go to the real pharosd (in process, plan dataplane); the
+  // registry above is the SOME/IP-SD latency part's own.
+  std::unique_ptr<pharos::Daemon> daemon = StartPlanDaemon(dir / "daemon", clock);
+  if (!daemon) return 0;
+  std::string address = daemon->address();
 
   printf("%-8s %14s %10s %10s %14s %10s %10s %8s\n", "clients", "Register/s", "p50", "p99",
          "empty RPC/s", "p50", "p99", "ratio");
@@ -231,7 +227,7 @@ int main() {
            empty.p99_ms, 100 * reg.calls_per_second / std::max(1.0, empty.calls_per_second));
   }
   SdLatency(registry, controller, clock);
-  server->Shutdown();
+  daemon.reset();
   std::filesystem::remove_all(dir);
   return 0;
 }

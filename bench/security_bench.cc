@@ -62,7 +62,7 @@ int main() {
       ReadAll(std::string(PHAROS_EXAMPLES_DIR) + "/vehicle.yaml"), {prefix, nullptr, nullptr});
   pharos::dataplane::LinuxBackend backend(
       std::make_unique<pharos::dataplane::NetlinkKernel>(),
-      pharos::dataplane::BackendOptions{"emulated", "", prefix});
+      pharos::dataplane::BackendOptions{pharos::dataplane::DataplaneMode::kEmulated, "", prefix});
   if (!a.plan || !backend.Apply(*a.plan).ok()) {
     fprintf(stderr, "security bench: could not build the seed vehicle\n");
     (void)backend.Teardown();

@@ -16,12 +16,13 @@ std::pair<const char*, const char*> TransitionOf(const std::string& kind) {
 }  // namespace
 
 Notifier::Notifier(store::Database& db, const Clock& clock, int64_t outbox_capacity,
-                   int64_t security_events_keep)
+                   int64_t security_events_keep, std::function<void()> wakeup)
     : db_(db),
       clock_(clock),
       events_(db, clock),
       outbox_(db, clock, outbox_capacity),
-      security_events_(db, clock, security_events_keep) {}
+      security_events_(db, clock, security_events_keep),
+      wakeup_(std::move(wakeup)) {}
 
 absl::Status Notifier::Record(const std::string& component, const std::string& kind,
                               const std::string& detail) {

@@ -33,8 +33,10 @@ class Notifier : public core::NetworkEventRecorder,
                  public security::SecurityEventSink {
  public:
   // `security_events_keep`: the newest security events kept (0: all).
+  // `wakeup` (optional) is called after every enqueue (the dispatcher).
   Notifier(store::Database& db, const Clock& clock, int64_t outbox_capacity,
-           int64_t security_events_keep = store::kDefaultLogKeep);
+           int64_t security_events_keep = store::kDefaultLogKeep,
+           std::function<void()> wakeup = nullptr);
 
   absl::Status Record(const std::string& component, const std::string& kind,
                       const std::string& detail) override;
@@ -48,8 +50,6 @@ class Notifier : public core::NetworkEventRecorder,
   absl::Status Enqueue(const std::string& kind, const std::string& component,
                        const google::protobuf::Message& request);
 
-  // Called after every enqueue (the dispatcher wakes up).
-  void SetWakeup(std::function<void()> wakeup) { wakeup_ = std::move(wakeup); }
   store::EventStore& events() { return events_; }
   store::OutboxStore& outbox() { return outbox_; }
 

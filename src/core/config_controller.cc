@@ -33,8 +33,13 @@ void DropPositions(model::Findings& findings) {
 }  // namespace
 
 ConfigController::ConfigController(store::ConfigStore& store, dataplane::DataplaneBackend& backend,
-                                   ControllerOptions options, NetworkEventRecorder* events)
-    : store_(store), backend_(backend), events_(events), options_(std::move(options)) {}
+                                   ControllerOptions options, NetworkEventRecorder* events,
+                                   RuntimePodOverlay* runtime_pods)
+    : store_(store),
+      backend_(backend),
+      events_(events),
+      overlay_(runtime_pods),
+      options_(std::move(options)) {}
 
 absl::StatusOr<Analysis> ConfigController::AnalyzeStored(const store::ConfigVersion& version) {
   model::PlannedAddresses stored = model::PlannedAddressesFromJson(version.planned_addresses);
@@ -46,8 +51,7 @@ absl::StatusOr<Analysis> ConfigController::AnalyzeStored(const store::ConfigVers
   return a;
 }
 
-absl::Status ConfigController::Recover() {
-  std::lock_guard lock(mu_);
+absl::Status ConfigController::RecoverLocked() {
   absl::StatusOr<std::optional<store::ConfigVersion>> current = store_.Current();
   if (!current.ok()) return current.status();
   if (!current->has_value()) return absl::OkStatus();
@@ -111,8 +115,7 @@ absl::StatusOr<Analysis> ConfigController::WithRuntimePods(const Analysis& decla
   return merged;
 }
 
-absl::StatusOr<dataplane::ApplyResult> ConfigController::ApplyRuntimePods() {
-  std::lock_guard lock(mu_);
+absl::StatusOr<dataplane::ApplyResult> ConfigController::ApplyRuntimePodsLocked() {
   if (!current_declarative_) {
     return absl::FailedPreconditionError(
         "no vehicle configuration is applied yet: pods need a VM to run on");
@@ -158,21 +161,17 @@ void ConfigController::RecordEvents(const dataplane::ApplyResult& applied,
   }
 }
 
-absl::StatusOr<size_t> ConfigController::Repair() {
-  std::lock_guard lock(mu_);
+absl::StatusOr<size_t> ConfigController::RepairLocked() {
   absl::StatusOr<dataplane::ApplyResult> applied = backend_.Apply(current_plan_);
   if (!applied.ok()) return applied.status();
   RecordEvents(*applied, "drift-repaired");
   // A rebuilt namespace lacks what others keep there (the policy table, the
   // ingress's socket): let them put it back.
-  if (!applied->actions.empty() && converged_hook_) {
-    converged_hook_(current_topology_, current_policy_);
-  }
+  if (!applied->actions.empty()) TopologyChanged();
   return applied->actions.size();
 }
 
-ChangeOutcome ConfigController::Teardown() {
-  std::lock_guard lock(mu_);
+ChangeOutcome ConfigController::TeardownLocked() {
   ChangeOutcome out;
   absl::StatusOr<dataplane::ApplyResult> applied = backend_.Apply(plan::Plan{});
   if (!applied.ok()) {
@@ -206,10 +205,55 @@ Analysis ConfigController::Validate(std::string_view yaml) {
   return AnalyzeConfig(yaml, {options_.interface_prefix, &current_topology_});
 }
 
+// The public mutators: the work under the lock, then the observers told
+// with the lock released.
+template <typename Work>
+auto ConfigController::Converging(Work&& work) {
+  auto result = [&] {
+    std::lock_guard lock(mu_);
+    return work();
+  }();
+  Publish();
+  return result;
+}
+
+absl::Status ConfigController::Recover() {
+  return Converging([&] { return RecoverLocked(); });
+}
+absl::StatusOr<size_t> ConfigController::Repair() {
+  return Converging([&] { return RepairLocked(); });
+}
+ChangeOutcome ConfigController::Teardown() {
+  return Converging([&] { return TeardownLocked(); });
+}
+absl::StatusOr<dataplane::ApplyResult> ConfigController::ApplyRuntimePods() {
+  return Converging([&] { return ApplyRuntimePodsLocked(); });
+}
 ChangeOutcome ConfigController::Apply(std::string_view yaml, std::string_view source,
                                       bool dry_run) {
-  std::lock_guard lock(mu_);
-  return ApplyLocked(yaml, source, dry_run);
+  return Converging([&] { return ApplyLocked(yaml, source, dry_run); });
+}
+ChangeOutcome ConfigController::Update(std::string_view yaml, bool incremental) {
+  return Converging([&] { return UpdateLocked(yaml, incremental); });
+}
+ChangeOutcome ConfigController::Rollback(std::string_view target) {
+  return Converging([&] { return RollbackLocked(target); });
+}
+
+void ConfigController::TopologyChanged() {
+  staged_ = Converged{++generation_, std::make_shared<const model::Topology>(current_topology_),
+                      std::make_shared<const model::SecurityPolicySpec>(current_policy_)};
+}
+
+void ConfigController::Publish() {
+  std::lock_guard order(publish_mu_);
+  std::optional<Converged> next;
+  {
+    std::lock_guard lock(mu_);
+    next = std::move(staged_);
+    staged_.reset();
+  }
+  if (next) converged_.Notify(*next);
 }
 
 ChangeOutcome ConfigController::ApplyLocked(std::string_view yaml, std::string_view source,
@@ -278,7 +322,7 @@ ChangeOutcome ConfigController::Activate(const Analysis& a, std::optional<int64_
   if (!applied.ok()) {
     absl::Status restore = backend_.Apply(current_plan_).status();
     return Failure(absl::UnavailableError(StrCat(
-        "dataplane (", backend_.mode(), ") failed to apply: ", applied.status().message(),
+        "dataplane (", dataplane::ModeName(backend_.mode()), ") failed to apply: ", applied.status().message(),
         restore.ok() ? "; previous configuration restored"
                      : StrCat("; restoring the previous one also failed: ", restore.message()))));
   }
@@ -300,7 +344,7 @@ ChangeOutcome ConfigController::Activate(const Analysis& a, std::optional<int64_
     out.version_id = v->id;
     out.created = true;
     out.message =
-        StrCat("configuration applied as version ", v->id, " (", backend_.mode(), " dataplane)");
+        StrCat("configuration applied as version ", v->id, " (", dataplane::ModeName(backend_.mode()), " dataplane)");
   }
   out.changed = true;
   current_plan_ = *effective->plan;
@@ -312,8 +356,7 @@ ChangeOutcome ConfigController::Activate(const Analysis& a, std::optional<int64_
   return out;
 }
 
-ChangeOutcome ConfigController::Update(std::string_view yaml, bool incremental) {
-  std::lock_guard lock(mu_);
+ChangeOutcome ConfigController::UpdateLocked(std::string_view yaml, bool incremental) {
   if (!incremental) return ApplyLocked(yaml, "update", false);
   // Report problems of the update text itself with its own positions.
   model::ParsedConfig update = model::ParseConfig(yaml);
@@ -346,8 +389,7 @@ absl::StatusOr<int64_t> ConfigController::ParseVersionId(std::string_view id) {
   return value;
 }
 
-ChangeOutcome ConfigController::Rollback(std::string_view target) {
-  std::lock_guard lock(mu_);
+ChangeOutcome ConfigController::RollbackLocked(std::string_view target) {
   absl::StatusOr<std::optional<store::ConfigVersion>> current = store_.Current();
   if (!current.ok()) return Failure(current.status());
   std::optional<store::ConfigVersion> to;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -14,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/observers.h"
 #include "core/config_analysis.h"
 #include "core/network_events.h"
 #include "dataplane/backend.h"
@@ -64,12 +66,22 @@ class RuntimePodOverlay {
   virtual std::vector<RuntimePodSpec> OverlayPods() = 0;
 };
 
+// What is applied after a convergence (apply, update, rollback, runtime
+// pods, recovery, repair, teardown). Immutable: every observer shares it.
+struct Converged {
+  uint64_t generation = 0;  // grows with every convergence
+  std::shared_ptr<const model::Topology> topology;
+  std::shared_ptr<const model::SecurityPolicySpec> policy;  // the configuration's section
+};
+
 class ConfigController {
  public:
   // `events` (optional) records what happens to the network outside of
-  // configuration changes (and tells Piccolo).
+  // configuration changes (and tells Piccolo). `runtime_pods` (optional):
+  // the pods requested at run time, merged into every plan.
   ConfigController(store::ConfigStore& store, dataplane::DataplaneBackend& backend,
-                   ControllerOptions options, NetworkEventRecorder* events = nullptr);
+                   ControllerOptions options, NetworkEventRecorder* events = nullptr,
+                   RuntimePodOverlay* runtime_pods = nullptr);
 
   // Converges the dataplane to the stored current version (on start).
   absl::Status Recover();
@@ -79,20 +91,14 @@ class ConfigController {
   // Removes everything from the dataplane; no version is current after.
   ChangeOutcome Teardown();
 
-  // Runtime pods: merged into every plan from now on (call before Recover).
-  void SetRuntimePods(RuntimePodOverlay* overlay) { overlay_ = overlay; }
-  // Called whenever the current topology changes (apply, update, rollback,
-  // runtime pods, recovery, teardown), with the controller's lock held: it
-  // must only signal, never call back.
-  void SetTopologyListener(std::function<void()> listener) {
-    topology_listener_ = std::move(listener);
-  }
-  // Called after every convergence, right after the topology listener and
-  // under the same lock, with what is now applied: the security controller
-  // enforces the policy on it before the change is reported done.
-  using ConvergedHook =
-      std::function<void(const model::Topology&, const model::SecurityPolicySpec&)>;
-  void SetConvergedHook(ConvergedHook hook) { converged_hook_ = std::move(hook); }
+  // Told after every convergence, once the controller's lock is released
+  // (an observer may be slow, e.g. an nft transaction per VM, and may call
+  // the controller's read methods), one snapshot at a time and in order;
+  // several quick convergences may reach it as only the newest. The call
+  // that converged returns after its observers did: the security
+  // controller enforces the policy before a change is reported done.
+  using ConvergedObservers = ObserverList<const Converged&>;
+  ConvergedObservers& converged() { return converged_; }
   // Re-plans the current configuration with the runtime pods as they are
   // now and converges the dataplane to it.
   absl::StatusOr<dataplane::ApplyResult> ApplyRuntimePods();
@@ -122,6 +128,14 @@ class ConfigController {
   plan::Plan CurrentPlan();
 
  private:
+  template <typename Work>
+  auto Converging(Work&& work);
+  absl::Status RecoverLocked();
+  absl::StatusOr<size_t> RepairLocked();
+  ChangeOutcome TeardownLocked();
+  absl::StatusOr<dataplane::ApplyResult> ApplyRuntimePodsLocked();
+  ChangeOutcome UpdateLocked(std::string_view yaml, bool incremental);
+  ChangeOutcome RollbackLocked(std::string_view target);
   ChangeOutcome ApplyLocked(std::string_view yaml, std::string_view source, bool dry_run);
   ChangeOutcome Activate(const Analysis& analysis, std::optional<int64_t> existing_id,
                          std::string_view source);
@@ -137,13 +151,15 @@ class ConfigController {
   store::ConfigStore& store_;
   dataplane::DataplaneBackend& backend_;
   NetworkEventRecorder* events_;
-  RuntimePodOverlay* overlay_ = nullptr;
-  std::function<void()> topology_listener_;
-  ConvergedHook converged_hook_;
-  void TopologyChanged() {
-    if (topology_listener_) topology_listener_();
-    if (converged_hook_) converged_hook_(current_topology_, current_policy_);
-  }
+  RuntimePodOverlay* overlay_;
+  // Stages what is now applied for the observers (mu_ held); Publish, with
+  // mu_ released, delivers it.
+  void TopologyChanged();
+  void Publish();
+  ConvergedObservers converged_;
+  uint64_t generation_ = 0;          // mu_
+  std::optional<Converged> staged_;  // mu_: not yet delivered
+  std::mutex publish_mu_;            // one delivery at a time, in generation order
   ControllerOptions options_;
   plan::Plan current_plan_;  // plan of the current version (empty if none)
   model::Topology current_topology_;

@@ -32,7 +32,7 @@ std::map<std::string, std::string> NodeOfNamespace(const plan::Plan& plan) {
 absl::Status Diagnostics::RequireKernel() const {
   if (backend_.kernel()) return absl::OkStatus();
   return absl::FailedPreconditionError(
-      StrCat("pharosd runs with --dataplane=", backend_.mode(),
+      StrCat("pharosd runs with --dataplane=", dataplane::ModeName(backend_.mode()),
              ": nothing is built in the kernel to test; start it with --dataplane=emulated"));
 }
 
@@ -162,7 +162,7 @@ absl::StatusOr<RouteAnswer> Diagnostics::RouteInfo(std::string_view source,
       return answer;
     }
     answer.hop_components.push_back(node);
-    if (hop > 0 && backend_.mode() == "host") {
+    if (hop > 0 && backend_.mode() == dataplane::DataplaneMode::kHost) {
       // Only this node's kernel is here; the next one answers on its own.
       answer.description = StrCat("the path leaves this node towards ", node,
                                   "; ask the pharosd running there for the rest");

@@ -73,27 +73,6 @@ std::string NetnsOf(const store::RuntimePod& row) {
   return "";
 }
 
-// A stored pod block (a one-item list, as under `pods:`), parsed.
-std::optional<model::PodSpec> ParseBlock(const store::RuntimePod& row) {
-  std::string block;
-  try {
-    YAML::Node list = YAML::Load(row.spec_yaml);
-    if (!list.IsSequence() || list.size() != 1) return std::nullopt;
-    YAML::Emitter out;
-    out << list[0];
-    block = out.c_str();
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-  model::ParsedPod parsed = model::ParsePodNetworkYaml(block, row.name);
-  if (parsed.findings.HasErrors()) {
-    spdlog::error("runtime pod {}: stored block no longer parses: {}", row.name,
-                  FirstError(parsed.findings));
-    return std::nullopt;
-  }
-  return parsed.pod;
-}
-
 constexpr size_t kMaxUncollectedResults = 1024;
 
 const model::TopologyNode* FindHost(const model::Topology& topo, const model::NodeSpec& node) {
@@ -113,10 +92,12 @@ const model::TopologyNode* FindHost(const model::Topology& topo, const model::No
 
 }  // namespace
 
-PodManager::PodManager(ConfigController& controller, store::Database& db, CompletionSink& sink,
+PodManager::PodManager(ConfigController& controller, RuntimePodTable& table, CompletionSink& sink,
                        const Clock& clock, std::chrono::milliseconds setup_timeout)
     : controller_(controller),
-      pods_(db),
+      mu_(table.mu()),
+      pods_(table.rows()),
+      held_(table.held()),
       sink_(sink),
       clock_(clock),
       setup_timeout_(setup_timeout) {}
@@ -315,27 +296,6 @@ PodRequestAnswer PodManager::Request(const std::string& node_yaml, const std::st
   return {absl::OkStatus(), row.request_id,
           StrCat("pod ", name, " accepted: ", ip, " on ", host->name,
                  "; CompleteNetworkSetting follows")};
-}
-
-std::vector<RuntimePodSpec> PodManager::OverlayPods() {
-  std::lock_guard lock(mu_);
-  absl::StatusOr<std::vector<store::RuntimePod>> rows = pods_.List();
-  if (!rows.ok()) return {};
-  std::vector<RuntimePodSpec> out;
-  std::map<std::string, ParsedBlock> still_there;
-  for (const auto& r : *rows) {
-    if (r.state == "removing" || held_.count(r.name)) continue;
-    auto cached = parsed_.find(r.name);
-    if (cached == parsed_.end() || cached->second.yaml != r.spec_yaml) {
-      std::optional<model::PodSpec> pod = ParseBlock(r);
-      if (!pod) continue;
-      cached = parsed_.insert_or_assign(r.name, ParsedBlock{r.spec_yaml, std::move(*pod)}).first;
-    }
-    out.push_back({r.soc, r.vm, cached->second.pod});
-    still_there.insert(*cached);
-  }
-  parsed_ = std::move(still_there);
-  return out;
 }
 
 absl::StatusOr<std::vector<PodLease>> PodManager::Leases() {

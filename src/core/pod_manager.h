@@ -4,7 +4,7 @@
 //
 // Runtime pods live in their own table (runtime_pods) with their address
 // lease, not in the configuration versions: re-applying the vehicle YAML
-// keeps them. The controller merges them into every plan (RuntimePodOverlay).
+// keeps them. The controller merges them into every plan (RuntimePodTable).
 #pragma once
 
 #include <chrono>
@@ -20,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "common/clock.h"
 #include "core/config_controller.h"
+#include "core/runtime_pods.h"
 #include "store/pod_store.h"
 
 namespace pharos::core {
@@ -59,13 +60,13 @@ struct PodRequestOptions {
   std::string container_id;
 };
 
-class PodManager : public RuntimePodOverlay {
+class PodManager {
  public:
-  // `db`: a connection of its own. `setup_timeout`: a request not set up
-  // by then completes as TIMEOUT.
-  PodManager(ConfigController& controller, store::Database& db, CompletionSink& sink,
+  // `table`: the pods' rows, which the controller reads as its overlay.
+  // `setup_timeout`: a request not set up by then completes as TIMEOUT.
+  PodManager(ConfigController& controller, RuntimePodTable& table, CompletionSink& sink,
              const Clock& clock, std::chrono::milliseconds setup_timeout);
-  ~PodManager() override;
+  ~PodManager();
   // Releases the pods that can no longer exist (their VM left the
   // configuration, their runtime's namespace is gone), then starts the
   // worker, which also finishes what was pending before a restart.
@@ -78,8 +79,6 @@ class PodManager : public RuntimePodOverlay {
   // done; OK, or why it failed (DeadlineExceeded when `timeout` passes).
   absl::Status Await(const std::string& request_id, std::chrono::milliseconds timeout);
   absl::StatusOr<std::vector<PodLease>> Leases();
-
-  std::vector<RuntimePodSpec> OverlayPods() override;
 
  private:
   void Run();
@@ -97,20 +96,15 @@ class PodManager : public RuntimePodOverlay {
   void Answer(const CompletionRecord& record);  // to Await; mu_ held
 
   ConfigController& controller_;
-  store::PodStore pods_;
+  std::mutex& mu_;  // the table's: pods_, held_ and the request bookkeeping
+  store::PodStore& pods_;
+  std::set<std::string>& held_;  // pending pods kept out of the overlay while isolating
   CompletionSink& sink_;
   const Clock& clock_;
   std::chrono::milliseconds setup_timeout_;
-  std::mutex mu_;  // pods_ and the request bookkeeping
   std::condition_variable cv_;
   bool work_ = false;
   bool stop_ = false;
-  struct ParsedBlock {
-    std::string yaml;
-    model::PodSpec pod;
-  };
-  std::map<std::string, ParsedBlock> parsed_;  // by pod: stored blocks parse once
-  std::set<std::string> held_;  // pending pods kept out of the overlay while isolating
   // Results of container-id requests until Await collects them.
   std::map<std::string, absl::Status> finished_;
   std::deque<std::string> finished_order_;

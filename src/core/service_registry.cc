@@ -60,7 +60,7 @@ std::string ServiceRegistry::LocationOf(const std::string& host) {
 }
 
 void ServiceRegistry::Changed() {
-  if (listener_) listener_();
+  changes_.Notify();
 }
 
 absl::StatusOr<std::string> ServiceRegistry::Register(

@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/clock.h"
+#include "common/observers.h"
 #include "core/config_controller.h"
 #include "store/service_store.h"
 
@@ -66,8 +67,7 @@ class ServiceRegistry {
 
   absl::StatusOr<std::optional<store::ServiceRecord>> Get(const std::string& id);
   absl::StatusOr<std::vector<ServiceView>> List(const ServiceFilter& filter = {});
-  // The stored rows only. Never asks the ConfigController, so it is safe
-  // from its converged hook (which runs under the controller's lock).
+  // The stored rows only (never asks the ConfigController).
   absl::StatusOr<std::vector<store::ServiceRecord>> Records();
   // Services by name (the queries' way in: "perception-service").
   absl::StatusOr<std::vector<store::ServiceRecord>> FindByName(const std::string& name);
@@ -77,8 +77,9 @@ class ServiceRegistry {
   // address, and deregistered when it goes or stops declaring them.
   absl::Status SyncPodServices();
 
-  // Called after every change (the health monitor re-reads its targets).
-  void SetChangeListener(std::function<void()> listener) { listener_ = std::move(listener); }
+  // Told after every change (the health monitor re-reads its targets, the
+  // security controller re-resolves membership). Observers only signal.
+  ObserverList<>& changes() { return changes_; }
 
  private:
   std::string LocationOf(const std::string& host);
@@ -89,7 +90,7 @@ class ServiceRegistry {
   ConfigController& controller_;
   const Clock& clock_;
   ServiceStatusSink* sink_;
-  std::function<void()> listener_;
+  ObserverList<> changes_;
 };
 
 // Validation shared with discovery: "" when fine, else what is wrong.

@@ -1,8 +1,81 @@
 #include "daemon/daemon_options.h"
 
 #include <CLI/CLI.hpp>
+#include <map>
+
+#include "cni/protocol.h"
+#include "common/ipv4.h"
+#include "common/strings.h"
+#include "model/validator.h"
 
 namespace pharos {
+
+bool DaemonOptions::ListensOnLoopback() const {
+  return listen.rfind("127.", 0) == 0 || listen.rfind("localhost:", 0) == 0 ||
+         listen.rfind("[::1]:", 0) == 0 || listen.rfind("unix:", 0) == 0;
+}
+
+std::string DaemonOptions::CniSocket(bool root) const {
+  if (cni_socket != "auto") return cni_socket;
+  return root ? cni::kDefaultSocket : "none";
+}
+
+absl::Status DaemonOptions::Validate() const {
+  if (!model::IsValidInterfacePrefix(interface_prefix)) {
+    return absl::InvalidArgumentError(
+        StrCat("--interface-prefix '", interface_prefix, "' must be at most ",
+               model::kMaxPrefixLength,
+               " characters and usable in an interface name (no '/', ':' or spaces)"));
+  }
+  if (dataplane == dataplane::DataplaneMode::kHost && node.empty()) {
+    return absl::InvalidArgumentError("--dataplane host needs --node: which node is this?");
+  }
+  if (tls_cert.empty() != tls_key.empty()) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
+  }
+  if (!tls_client_ca.empty() && tls_cert.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls-client-ca (mutual TLS) needs --tls-cert and --tls-key");
+  }
+  int ingress_files = !ingress_cert.empty() + !ingress_key.empty() + !ingress_client_ca.empty();
+  if (ingress_files != 0 && ingress_files != 3) {
+    return absl::InvalidArgumentError(
+        "the TLS ingress needs --ingress-cert, --ingress-key and --ingress-client-ca together "
+        "(it forwards only clients whose certificate the CA signed)");
+  }
+  if (!ListensOnLoopback() && tls_cert.empty() && !insecure_listen) {
+    return absl::InvalidArgumentError(StrCat(
+        "refusing to listen on ", listen,
+        " without TLS: anyone who reaches it could reconfigure the vehicle network. Give "
+        "--tls-cert/--tls-key (and --auth-tokens or --auth-jwt-key), or --insecure-listen to "
+        "force it"));
+  }
+  if (someip_sd_group != "none") {
+    std::optional<Ipv4Address> group = Ipv4Address::Parse(someip_sd_group);
+    if (!group || (group->value() >> 28) != 0xE) {
+      return absl::InvalidArgumentError(
+          StrCat("--someip-sd-group ", someip_sd_group, " is not an IPv4 multicast address"));
+    }
+  }
+  if (dds_domain != "none" && !DdsDomainId()) {
+    return absl::InvalidArgumentError(
+        StrCat("--dds-domain ", dds_domain, " is not a DDS domain id (0-232) or none"));
+  }
+  return absl::OkStatus();
+}
+
+std::optional<int> DaemonOptions::DdsDomainId() const {
+  int domain = -1;
+  try {
+    size_t used = 0;
+    domain = std::stoi(dds_domain, &used);
+    if (used != dds_domain.size()) return std::nullopt;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  if (domain < 0 || domain > 232) return std::nullopt;
+  return domain;
+}
 
 std::optional<int> ParseDaemonOptions(int argc, char** argv, DaemonOptions& o) {
   CLI::App app{"pharosd - the Pharos vehicle network controller"};
@@ -11,11 +84,15 @@ std::optional<int> ParseDaemonOptions(int argc, char** argv, DaemonOptions& o) {
       ->capture_default_str();
   app.add_option("--state-dir", o.state_dir, "directory of pharos.db (created if missing)")
       ->capture_default_str();
+  const std::map<std::string, dataplane::DataplaneMode> modes{
+      {"plan", dataplane::DataplaneMode::kPlan},
+      {"emulated", dataplane::DataplaneMode::kEmulated},
+      {"host", dataplane::DataplaneMode::kHost}};
   app.add_option("--dataplane", o.dataplane,
                  "dataplane mode: emulated (the vehicle as namespaces on this machine), host "
                  "(configure only --node here) or plan (compute, touch nothing)")
-      ->check(CLI::IsMember({"plan", "emulated", "host"}))
-      ->capture_default_str();
+      ->transform(CLI::CheckedTransformer(modes))
+      ->default_str("emulated");
   app.add_option("--resync-interval", o.resync_interval_seconds,
                  "seconds between the monitor's checks that every namespace still exists "
                  "(0: only react to netlink events)")

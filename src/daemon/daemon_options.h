@@ -7,12 +7,15 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "dataplane/backend.h"
+
 namespace pharos {
 
 struct DaemonOptions {
   std::string listen = "127.0.0.1:9091";  // spec section 11.4.1
   std::string state_dir = "/var/lib/pharos";
-  std::string dataplane = "emulated";                // plan | emulated | host
+  dataplane::DataplaneMode dataplane = dataplane::DataplaneMode::kEmulated;
   int resync_interval_seconds = 10;                  // monitor: periodic existence check
   std::string callback_endpoint = "127.0.0.1:9090";  // Piccolo (spec 11.4.1); "none": queue only
   std::string callback_flavour = "pharos";           // pharos | pullpiri
@@ -66,6 +69,20 @@ struct DaemonOptions {
   std::string log_level = "info";
   std::string log_format = "text";
   std::string ready_file;  // written with the bound address once serving
+
+  // Every check that involves more than one flag, or a value CLI11 cannot
+  // judge alone; InvalidArgument naming the flag (pharosd exits 2).
+  absl::Status Validate() const;
+  // Whether `listen` is reachable only from this machine.
+  bool ListensOnLoopback() const;
+  bool TlsIngressEnabled() const { return !ingress_cert.empty(); }
+  bool DeliversCallbacks() const {
+    return !callback_endpoint.empty() && callback_endpoint != "none";
+  }
+  // --dds-domain as a number (nullopt: not a domain id).
+  std::optional<int> DdsDomainId() const;
+  // The pharos-cni socket ("auto" resolved); "none": no CNI.
+  std::string CniSocket(bool root) const;
 };
 
 // Parses argv; on --help or a bad flag prints to stdout/stderr and returns

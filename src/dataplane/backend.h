@@ -7,7 +7,9 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -15,6 +17,12 @@
 #include "plan/plan.h"
 
 namespace pharos::dataplane {
+
+// plan: compute, touch nothing; emulated: the whole vehicle as namespaces
+// on this machine (the twin); host: only what the node named --node owns.
+enum class DataplaneMode { kPlan, kEmulated, kHost };
+std::string_view ModeName(DataplaneMode mode);
+std::optional<DataplaneMode> ParseDataplaneMode(std::string_view text);
 
 class Kernel;
 
@@ -41,7 +49,7 @@ class DataplaneBackend {
   virtual ~DataplaneBackend() = default;
 
   // "plan", "emulated" or "host".
-  virtual std::string_view mode() const = 0;
+  virtual DataplaneMode mode() const = 0;
 
   // Converges the dataplane to `desired`. Must be idempotent: applying the
   // same plan twice changes nothing the second time.
@@ -61,7 +69,7 @@ class DataplaneBackend {
 };
 
 struct BackendOptions {
-  std::string mode = "plan";  // plan | emulated | host
+  DataplaneMode mode = DataplaneMode::kPlan;
   std::string node;           // host mode: the node this machine is
   std::string interface_prefix = "ph-";
 };

@@ -39,14 +39,14 @@ LinuxBackend::LinuxBackend(std::unique_ptr<Kernel> kernel, BackendOptions option
     : kernel_(std::move(kernel)),
       options_(std::move(options)),
       reconciler_(*kernel_, NamespaceMarker(options_.interface_prefix),
-                  options_.mode != "host") {}
+                  options_.mode != DataplaneMode::kHost) {}
 
 std::string LinuxBackend::LocalNamespace(const std::string& planned_ns) const {
-  return options_.mode == "host" ? "" : planned_ns;
+  return options_.mode == DataplaneMode::kHost ? "" : planned_ns;
 }
 
 std::optional<plan::Plan> LinuxBackend::Localize(const plan::Plan& desired) const {
-  if (options_.mode != "host") return std::nullopt;
+  if (options_.mode != DataplaneMode::kHost) return std::nullopt;
   return PlanForHost(desired, plan::NamespaceName(options_.interface_prefix, options_.node));
 }
 
@@ -56,7 +56,7 @@ std::set<std::string> LinuxBackend::ScopeFor(const std::map<std::string, uint64_
     // First apply since start: everything desired, and every namespace of
     // ours left over from before (the reconciler checks the marker).
     for (const auto& [ns, slice] : now) scope.insert(ns);
-    if (options_.mode != "host") {
+    if (options_.mode != DataplaneMode::kHost) {
       if (auto listed = kernel_->ListNamespaces(); listed.ok()) {
         for (const auto& ns : *listed) {
           if (ns.rfind(options_.interface_prefix, 0) == 0) scope.insert(ns);
@@ -80,7 +80,7 @@ absl::StatusOr<ApplyResult> LinuxBackend::Apply(const plan::Plan& desired) {
   std::lock_guard lock(mu_);
   std::optional<plan::Plan> host_plan = Localize(desired);
   const plan::Plan& local = host_plan ? *host_plan : desired;
-  if (options_.mode == "host" && local.namespaces.empty() && !desired.namespaces.empty()) {
+  if (options_.mode == DataplaneMode::kHost && local.namespaces.empty() && !desired.namespaces.empty()) {
     return absl::InvalidArgumentError(StrCat(
         "host mode: node '", options_.node, "' (--node) is not in the configuration"));
   }

@@ -21,7 +21,7 @@ class LinuxBackend : public DataplaneBackend {
  public:
   LinuxBackend(std::unique_ptr<Kernel> kernel, BackendOptions options);
 
-  std::string_view mode() const override { return options_.mode; }
+  DataplaneMode mode() const override { return options_.mode; }
   absl::StatusOr<ApplyResult> Apply(const plan::Plan& desired) override;
   absl::StatusOr<std::map<std::string, ComponentObservation>> Observe(
       const plan::Plan& desired) override;
@@ -62,5 +62,9 @@ class LinuxBackend : public DataplaneBackend {
 // namespace; veths are left out: on a real node the links to other nodes
 // are physical and exist already.
 plan::Plan PlanForHost(const plan::Plan& plan, const std::string& node_ns);
+
+// The netlink backend for the emulated or host mode; PermissionDenied
+// without root, InvalidArgument for host mode without a node.
+absl::StatusOr<std::unique_ptr<LinuxBackend>> CreateLinuxBackend(const BackendOptions& options);
 
 }  // namespace pharos::dataplane

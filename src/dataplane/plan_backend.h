@@ -11,7 +11,7 @@ namespace pharos::dataplane {
 
 class PlanBackend : public DataplaneBackend {
  public:
-  std::string_view mode() const override { return "plan"; }
+  DataplaneMode mode() const override { return DataplaneMode::kPlan; }
   absl::StatusOr<ApplyResult> Apply(const plan::Plan& desired) override;
   absl::StatusOr<std::map<std::string, ComponentObservation>> Observe(
       const plan::Plan& desired) override;

@@ -36,11 +36,13 @@ absl::StatusOr<bool> NftFirewall::TableExists(const std::string& netns) {
 }
 
 PolicyEnforcer::PolicyEnforcer(store::Database& db, const Clock& clock, Firewall* firewall,
-                               ServiceSource services, EnforcerOptions options)
+                               ServiceSource services, EnforcerOptions options,
+                               EnforcerHooks hooks)
     : state_(db, clock),
       firewall_(firewall),
       services_(std::move(services)),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      hooks_(std::move(hooks)) {}
 
 PolicyEnforcer::~PolicyEnforcer() { Stop(); }
 
@@ -183,7 +185,7 @@ void PolicyEnforcer::ReportFailuresLocked() {
   for (const auto& [netns, why] : failing_) {
     if (!alarmed_.insert(netns).second) continue;
     spdlog::error("security policy NOT enforced in {}: {}", netns, why);
-    if (alarm_) alarm_(netns, why);
+    if (hooks_.alarm) hooks_.alarm(netns, why);
   }
 }
 
@@ -273,10 +275,10 @@ absl::Status PolicyEnforcer::SyncLocked() {
                     std::string(s.message()));
     }
   }
-  if (points_listener_) {
+  if (hooks_.points) {
     std::set<std::string> live;
     for (const auto& [netns, _] : applied_) live.insert(netns);
-    points_listener_(std::move(live));
+    hooks_.points(std::move(live));
   }
   return first_error;
 }

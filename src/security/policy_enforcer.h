@@ -59,6 +59,16 @@ struct EnforcerOptions {
   std::chrono::seconds verify_interval{10};
 };
 
+// Who hears what the enforcer finds, given at construction (both optional).
+struct EnforcerHooks {
+  // An enforcement point starts failing (namespace, why): once per outage,
+  // after whatever the call tried has settled.
+  std::function<void(const std::string& netns, const std::string& why)> alarm;
+  // The enforcement points' namespaces after every sync (the NFLOG readers
+  // follow them).
+  std::function<void(std::set<std::string>)> points;
+};
+
 struct PolicyChange {
   absl::Status status;  // InvalidArgument: the YAML; Internal: the kernel/store
   model::Findings findings;
@@ -70,7 +80,7 @@ class PolicyEnforcer {
   using ServiceSource = std::function<std::vector<ServiceAddress>()>;
   // `firewall` null: compute and explain only (plan mode).
   PolicyEnforcer(store::Database& db, const Clock& clock, Firewall* firewall,
-                 ServiceSource services, EnforcerOptions options);
+                 ServiceSource services, EnforcerOptions options, EnforcerHooks hooks = {});
   ~PolicyEnforcer();
 
   // Loads the configured policy and the emergency mode from the store.
@@ -106,18 +116,8 @@ class PolicyEnforcer {
     std::map<std::string, std::string> not_enforced;
   };
   View Current();
-  // Told the enforcement points' namespaces after every sync (the NFLOG
-  // readers follow them).
-  void SetPointsListener(std::function<void(std::set<std::string>)> listener) {
-    points_listener_ = std::move(listener);
-  }
   // Applies what is due now (the worker calls it; tests may too).
   absl::Status Sync();
-  // Called when an enforcement point starts failing (namespace, why), once
-  // per outage, after whatever the call tried has settled.
-  void SetAlarm(std::function<void(const std::string&, const std::string&)> alarm) {
-    alarm_ = std::move(alarm);
-  }
 
  private:
   const model::SecurityPolicySpec& SpecLocked() const;
@@ -151,10 +151,8 @@ class PolicyEnforcer {
   std::map<std::string, Applied> applied_;      // netns -> what its table holds
   std::map<std::string, std::string> failing_;  // netns -> why its table did not apply
   std::set<std::string> alarmed_;               // failing points already reported
-  std::function<void(const std::string&, const std::string&)> alarm_;
-  bool cleaned_ = false;
-  std::function<void(std::set<std::string>)>
-      points_listener_;  // stale tables removed once after start
+  EnforcerHooks hooks_;
+  bool cleaned_ = false;  // stale tables removed once after start
 
   std::mutex wake_mu_;
   std::condition_variable wake_cv_;

@@ -72,11 +72,12 @@ class PolicyEnforcerTest : public ::testing::Test {
     ASSERT_TRUE(analysis_.valid()) << pharos::testing::Dump(analysis_.findings);
     EnforcerOptions options;
     options.verify_interval = std::chrono::seconds(0);
-    enforcer_ =
-        std::make_unique<PolicyEnforcer>(store_->db(), clock_, &firewall_, nullptr, options);
-    enforcer_->SetAlarm([this](const std::string& netns, const std::string& why) {
+    EnforcerHooks hooks;
+    hooks.alarm = [this](const std::string& netns, const std::string& why) {
       alarms_.push_back(netns + ": " + why);
-    });
+    };
+    enforcer_ = std::make_unique<PolicyEnforcer>(store_->db(), clock_, &firewall_, nullptr,
+                                                 options, std::move(hooks));
   }
   void TearDown() override {
     enforcer_.reset();

@@ -26,7 +26,7 @@ class LinuxBackendTest : public ::testing::Test {
     auto owned = std::make_unique<FakeKernel>();
     kernel_ = owned.get();
     backend_ = std::make_unique<LinuxBackend>(std::move(owned),
-                                              BackendOptions{"emulated", "", "ph-"});
+                                              BackendOptions{DataplaneMode::kEmulated, "", "ph-"});
   }
   size_t Calls(std::string_view prefix) const {
     return std::count_if(kernel_->calls.begin(), kernel_->calls.end(),
@@ -65,7 +65,7 @@ TEST_F(LinuxBackendTest, ApplyingTwiceChangesNothing) {
   auto kernel = std::make_unique<FakeKernel>(*kernel_);
   FakeKernel* raw = kernel.get();
   raw->calls.clear();
-  LinuxBackend restarted(std::move(kernel), {"emulated", "", "ph-"});
+  LinuxBackend restarted(std::move(kernel), {DataplaneMode::kEmulated, "", "ph-"});
   absl::StatusOr<ApplyResult> after_restart = restarted.Apply(SeedPlan());
   ASSERT_TRUE(after_restart.ok()) << after_restart.status();
   EXPECT_TRUE(after_restart->actions.empty()) << after_restart->actions.front();
@@ -143,7 +143,7 @@ TEST(HostMode, KeepsOnlyTheNodesObjectsInTheHostNamespace) {
   FakeKernel* raw = kernel.get();
   raw->namespaces[""].links["ph-uplink"] = {7, "", "", "", "", "", true};  // the physical NIC
   raw->namespaces[""].links["eth0"] = {8, "", "", "", "", "", true};       // not Pharos's
-  LinuxBackend backend(std::move(kernel), {"host", "vm1", "ph-"});
+  LinuxBackend backend(std::move(kernel), {DataplaneMode::kHost, "vm1", "ph-"});
   absl::StatusOr<ApplyResult> r = backend.Apply(SeedPlan());
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_TRUE(raw->namespaces[""].links.count("ph-podbr0"));

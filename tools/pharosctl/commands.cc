@@ -6,7 +6,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "api/conversions.h"
+#include "api/grpc/conversions.h"
 #include "core/config_analysis.h"
 #include "google/rpc/status.pb.h"
 #include "pharos/api/v1/pharos_service.grpc.pb.h"

@@ -1,7 +1,7 @@
-#include "api/control_service.h"
+#include "api/grpc/control_service.h"
 
-#include "api/conversions.h"
-#include "api/grpc_status.h"
+#include "api/grpc/conversions.h"
+#include "api/grpc/grpc_status.h"
 #include "common/strings.h"
 
 namespace pharos::api {
@@ -11,8 +11,8 @@ namespace ctl = ::pharos::ctl::v1;
 grpc::Status ControlServiceImpl::ListConfigVersions(grpc::ServerContext* ctx,
                                                     const ctl::ListConfigVersionsRequest*,
                                                     ctl::ListConfigVersionsResponse* resp) {
-  return Guarded(auth_, ctx, "ListConfigVersions", [&]() -> grpc::Status {
-    absl::StatusOr<std::vector<store::ConfigVersion>> versions = controller_.Versions();
+  return core_.Serve(ctx, [&](app::AuthorizedPharos& pharos) -> grpc::Status {
+    absl::StatusOr<std::vector<store::ConfigVersion>> versions = pharos.ListConfigVersions();
     if (!versions.ok()) return ToGrpcStatus(versions.status());
     for (const auto& v : *versions) ToProto(v, v.status == "active", resp->add_versions());
     return grpc::Status::OK;
@@ -22,8 +22,8 @@ grpc::Status ControlServiceImpl::ListConfigVersions(grpc::ServerContext* ctx,
 grpc::Status ControlServiceImpl::GetConfigVersion(grpc::ServerContext* ctx,
                                                   const ctl::GetConfigVersionRequest* req,
                                                   ctl::ConfigVersion* resp) {
-  return Guarded(auth_, ctx, "GetConfigVersion", [&]() -> grpc::Status {
-    absl::StatusOr<store::ConfigVersion> v = controller_.Version(req->id());
+  return core_.Serve(ctx, [&](app::AuthorizedPharos& pharos) -> grpc::Status {
+    absl::StatusOr<store::ConfigVersion> v = pharos.GetConfigVersion(req->id());
     if (!v.ok()) return ToGrpcStatus(v.status());
     ToProto(*v, v->status == "active", resp);
     return grpc::Status::OK;
@@ -32,22 +32,20 @@ grpc::Status ControlServiceImpl::GetConfigVersion(grpc::ServerContext* ctx,
 
 grpc::Status ControlServiceImpl::GetPlan(grpc::ServerContext* ctx, const ctl::GetPlanRequest* req,
                                          ctl::GetPlanResponse* resp) {
-  return Guarded(auth_, ctx, "GetPlan", [&]() -> grpc::Status {
-    absl::StatusOr<store::ConfigVersion> v = controller_.Version(req->version_id());
-    if (!v.ok()) return ToGrpcStatus(v.status());
-    absl::StatusOr<plan::Plan> p = controller_.PlanOf(StrCat(v->id));
+  return core_.Serve(ctx, [&](app::AuthorizedPharos& pharos) -> grpc::Status {
+    absl::StatusOr<app::VersionPlan> p = pharos.GetPlan(req->version_id());
     if (!p.ok()) return ToGrpcStatus(p.status());
-    resp->set_version_id(StrCat(v->id));
-    resp->set_plan_text(plan::FormatPlanText(*p));
-    resp->set_plan_json(plan::FormatPlanJson(*p));
+    resp->set_version_id(StrCat(p->version_id));
+    resp->set_plan_text(plan::FormatPlanText(p->plan));
+    resp->set_plan_json(plan::FormatPlanJson(p->plan));
     return grpc::Status::OK;
   });
 }
 
 grpc::Status ControlServiceImpl::Teardown(grpc::ServerContext* ctx, const ctl::TeardownRequest*,
                                           ctl::TeardownResponse* resp) {
-  return Guarded(auth_, ctx, "Teardown", [&]() -> grpc::Status {
-    core::ChangeOutcome out = controller_.Teardown();
+  return core_.Serve(ctx, [&](app::AuthorizedPharos& pharos) -> grpc::Status {
+    core::ChangeOutcome out = pharos.Teardown();
     resp->set_message(out.message);
     for (const auto& c : out.affected_components) resp->add_affected_components(c);
     return ToGrpcStatus(out.status);
@@ -57,13 +55,9 @@ grpc::Status ControlServiceImpl::Teardown(grpc::ServerContext* ctx, const ctl::T
 grpc::Status ControlServiceImpl::ListNetworkEvents(grpc::ServerContext* ctx,
                                                    const ctl::ListNetworkEventsRequest* req,
                                                    ctl::ListNetworkEventsResponse* resp) {
-  return Guarded(auth_, ctx, "ListNetworkEvents", [&]() -> grpc::Status {
-    if (!events_) return ToGrpcStatus(absl::UnavailableError("no event store configured"));
-    if (req->limit() < 0 || req->limit() > 1000) {
-      return ToGrpcStatus(absl::InvalidArgumentError("limit must be between 0 and 1000"));
-    }
+  return core_.Serve(ctx, [&](app::AuthorizedPharos& pharos) -> grpc::Status {
     absl::StatusOr<std::vector<store::NetworkEvent>> events =
-        events_->List(req->after_id(), req->limit() == 0 ? 100 : req->limit());
+        pharos.ListNetworkEvents(req->after_id(), req->limit());
     if (!events.ok()) return ToGrpcStatus(events.status());
     for (const auto& e : *events) {
       auto* out = resp->add_events();
@@ -80,22 +74,17 @@ grpc::Status ControlServiceImpl::ListNetworkEvents(grpc::ServerContext* ctx,
 grpc::Status ControlServiceImpl::GetCallbackStatus(grpc::ServerContext* ctx,
                                                    const ctl::GetCallbackStatusRequest*,
                                                    ctl::GetCallbackStatusResponse* resp) {
-  return Guarded(auth_, ctx, "GetCallbackStatus", [&]() -> grpc::Status {
-    resp->set_endpoint(callbacks_.endpoint);
-    resp->set_flavour(callbacks_.flavour);
-    if (!callbacks_.outbox) return grpc::Status::OK;
-    absl::StatusOr<int64_t> pending = callbacks_.outbox->PendingCount();
-    absl::StatusOr<int64_t> dropped = callbacks_.outbox->DroppedCount();
-    absl::StatusOr<std::vector<store::OutboxEntry>> oldest = callbacks_.outbox->Pending(1);
-    if (!pending.ok()) return ToGrpcStatus(pending.status());
-    if (!dropped.ok()) return ToGrpcStatus(dropped.status());
-    if (!oldest.ok()) return ToGrpcStatus(oldest.status());
-    resp->set_pending(*pending);
-    resp->set_dropped(*dropped);
-    if (!oldest->empty()) {
-      resp->set_oldest_pending_at(oldest->front().created_at);
-      resp->set_oldest_attempts(oldest->front().attempts);
-      resp->set_last_error(oldest->front().last_error);
+  return core_.Serve(ctx, [&](app::AuthorizedPharos& pharos) -> grpc::Status {
+    absl::StatusOr<app::CallbackStatus> status = pharos.GetCallbackStatus();
+    if (!status.ok()) return ToGrpcStatus(status.status());
+    resp->set_endpoint(status->endpoint);
+    resp->set_flavour(status->flavour);
+    resp->set_pending(status->pending);
+    resp->set_dropped(status->dropped);
+    if (status->oldest) {
+      resp->set_oldest_pending_at(status->oldest->created_at);
+      resp->set_oldest_attempts(status->oldest->attempts);
+      resp->set_last_error(status->oldest->last_error);
     }
     return grpc::Status::OK;
   });
@@ -103,9 +92,8 @@ grpc::Status ControlServiceImpl::GetCallbackStatus(grpc::ServerContext* ctx,
 
 grpc::Status ControlServiceImpl::ListLeases(grpc::ServerContext* ctx, const ctl::ListLeasesRequest*,
                                             ctl::ListLeasesResponse* resp) {
-  return Guarded(auth_, ctx, "ListLeases", [&]() -> grpc::Status {
-    if (!pods_) return ToGrpcStatus(absl::UnavailableError("no pod manager in this pharosd"));
-    absl::StatusOr<std::vector<core::PodLease>> leases = pods_->Leases();
+  return core_.Serve(ctx, [&](app::AuthorizedPharos& pharos) -> grpc::Status {
+    absl::StatusOr<std::vector<core::PodLease>> leases = pharos.ListLeases();
     if (!leases.ok()) return ToGrpcStatus(leases.status());
     for (const auto& l : *leases) {
       auto* out = resp->add_leases();
@@ -124,13 +112,12 @@ grpc::Status ControlServiceImpl::ListLeases(grpc::ServerContext* ctx, const ctl:
 grpc::Status ControlServiceImpl::ListServices(grpc::ServerContext* ctx,
                                               const pharos::ctl::v1::ListServicesRequest* req,
                                               pharos::ctl::v1::ListServicesResponse* resp) {
-  return Guarded(auth_, ctx, "ListServices", [&]() -> grpc::Status {
-    if (!services_) return NotBuiltYet("ListServices", "this pharosd runs without the registry");
+  return core_.Serve(ctx, [&](app::AuthorizedPharos& pharos) -> grpc::Status {
     core::ServiceFilter filter{req->protocol(),
                                req->namespace_(),
                                req->status(),
                                {req->metadata().begin(), req->metadata().end()}};
-    absl::StatusOr<std::vector<core::ServiceView>> services = services_->List(filter);
+    absl::StatusOr<std::vector<core::ServiceView>> services = pharos.ListServices(filter);
     if (!services.ok()) return ToGrpcStatus(services.status());
     for (const auto& v : *services) {
       const store::ServiceRecord& r = v.record;
@@ -154,15 +141,9 @@ grpc::Status ControlServiceImpl::ListServices(grpc::ServerContext* ctx,
 grpc::Status ControlServiceImpl::ListSecurityEvents(grpc::ServerContext* ctx,
                                                     const ctl::ListSecurityEventsRequest* req,
                                                     ctl::ListSecurityEventsResponse* resp) {
-  return Guarded(auth_, ctx, "ListSecurityEvents", [&]() -> grpc::Status {
-    if (!security_events_) {
-      return NotBuiltYet("ListSecurityEvents", "this pharosd runs without the security controller");
-    }
-    if (req->limit() < 0 || req->limit() > 1000) {
-      return ToGrpcStatus(absl::InvalidArgumentError("limit must be between 0 and 1000"));
-    }
+  return core_.Serve(ctx, [&](app::AuthorizedPharos& pharos) -> grpc::Status {
     absl::StatusOr<std::vector<store::SecurityEventRow>> rows =
-        security_events_->List(req->after_id(), req->limit() == 0 ? 100 : req->limit());
+        pharos.ListSecurityEvents(req->after_id(), req->limit());
     if (!rows.ok()) return ToGrpcStatus(rows.status());
     for (const auto& r : *rows) {
       auto* out = resp->add_events();
@@ -183,11 +164,10 @@ grpc::Status ControlServiceImpl::ListSecurityEvents(grpc::ServerContext* ctx,
 grpc::Status ControlServiceImpl::GetSecurityStatus(grpc::ServerContext* ctx,
                                                    const ctl::GetSecurityStatusRequest*,
                                                    ctl::GetSecurityStatusResponse* resp) {
-  return Guarded(auth_, ctx, "GetSecurityStatus", [&]() -> grpc::Status {
-    if (!security_) {
-      return NotBuiltYet("GetSecurityStatus", "this pharosd runs without the security controller");
-    }
-    security::PolicyEnforcer::View v = security_->Current();
+  return core_.Serve(ctx, [&](app::AuthorizedPharos& pharos) -> grpc::Status {
+    absl::StatusOr<app::SecurityStatus> status = pharos.GetSecurityStatus();
+    if (!status.ok()) return ToGrpcStatus(status.status());
+    const security::PolicyEnforcer::View& v = status->view;
     resp->set_policy_source(v.source);
     resp->set_active_mode(std::string(security::ModeName(v.policy.mode)));
     resp->set_enforced(v.policy.enforced);
@@ -197,14 +177,14 @@ grpc::Status ControlServiceImpl::GetSecurityStatus(grpc::ServerContext* ctx,
     for (const auto& [netns, why] : v.not_enforced) {
       resp->add_not_enforced(StrCat(netns.empty() ? "this namespace" : netns, ": ", why));
     }
-    if (ingress_) {
+    if (status->ingress_enabled) {
       ctl::TlsIngressStatus* t = resp->mutable_tls_ingress();
       t->set_enabled(true);
-      if (std::optional<security::IngressPlacement> at = ingress_->placement()) {
-        t->set_listening(StrCat(at->address.ToString(), ":", ingress_->port(), " in ",
+      if (const std::optional<security::IngressPlacement>& at = status->ingress_at) {
+        t->set_listening(StrCat(at->address.ToString(), ":", status->ingress_port, " in ",
                                 at->netns.empty() ? "this namespace" : at->netns));
       }
-      security::IngressStats st = ingress_->stats();
+      const security::IngressStats& st = status->ingress_stats;
       t->set_accepted(st.accepted);
       t->set_forwarded(st.forwarded);
       t->set_refused(st.refused);
@@ -218,13 +198,9 @@ grpc::Status ControlServiceImpl::GetSecurityStatus(grpc::ServerContext* ctx,
 grpc::Status ControlServiceImpl::ListAuditLog(grpc::ServerContext* ctx,
                                               const ctl::ListAuditLogRequest* req,
                                               ctl::ListAuditLogResponse* resp) {
-  return Guarded(auth_, ctx, "ListAuditLog", [&]() -> grpc::Status {
-    if (!audit_) return NotBuiltYet("ListAuditLog", "this pharosd keeps no audit log");
-    if (req->limit() < 0 || req->limit() > 1000) {
-      return ToGrpcStatus(absl::InvalidArgumentError("limit must be between 0 and 1000"));
-    }
+  return core_.Serve(ctx, [&](app::AuthorizedPharos& pharos) -> grpc::Status {
     absl::StatusOr<std::vector<store::AuditRow>> rows =
-        audit_->List(req->after_id(), req->limit() == 0 ? 100 : req->limit());
+        pharos.ListAuditLog(req->after_id(), req->limit());
     if (!rows.ok()) return ToGrpcStatus(rows.status());
     for (const auto& r : *rows) {
       auto* e = resp->add_entries();

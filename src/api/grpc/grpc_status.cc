@@ -1,4 +1,4 @@
-#include "api/grpc_status.h"
+#include "api/grpc/grpc_status.h"
 
 #include "common/strings.h"
 #include "google/rpc/status.pb.h"

@@ -1,36 +1,14 @@
 // gRPC front end of pharos.ctl.v1.PharosControlService (used by pharosctl).
 #pragma once
 
-#include "api/authorizer.h"
-#include "core/config_controller.h"
-#include "core/pod_manager.h"
-#include "core/service_registry.h"
+#include "api/grpc/authorized_call.h"
 #include "pharos/ctl/v1/pharos_control.grpc.pb.h"
-#include "store/event_store.h"
-#include "store/outbox_store.h"
-#include "store/security_store.h"
-#include "security/policy_enforcer.h"
-#include "security/tls_ingress.h"
 
 namespace pharos::api {
 
-// Where notifications go, for GetCallbackStatus.
-struct CallbackInfo {
-  std::string endpoint;
-  std::string flavour;
-  store::OutboxStore* outbox = nullptr;  // read-only use
-};
-
 class ControlServiceImpl final : public pharos::ctl::v1::PharosControlService::Service {
  public:
-  ControlServiceImpl(core::ConfigController& controller, store::EventStore* events,
-                     CallbackInfo callbacks = CallbackInfo(), core::PodManager* pods = nullptr,
-                     core::ServiceRegistry* services = nullptr)
-      : controller_(controller),
-        events_(events),
-        callbacks_(std::move(callbacks)),
-        pods_(pods),
-        services_(services) {}
+  explicit ControlServiceImpl(const AuthorizedServices& core) : core_(core) {}
 
   grpc::Status ListConfigVersions(grpc::ServerContext*,
                                   const pharos::ctl::v1::ListConfigVersionsRequest*,
@@ -62,31 +40,8 @@ class ControlServiceImpl final : public pharos::ctl::v1::PharosControlService::S
   grpc::Status ListAuditLog(grpc::ServerContext*, const pharos::ctl::v1::ListAuditLogRequest*,
                             pharos::ctl::v1::ListAuditLogResponse*) override;
 
-  // The security controller, its event store and the audit log (optional).
-  void SetSecurity(security::PolicyEnforcer* enforcer, store::SecurityEventStore* events,
-                   store::AuditStore* audit) {
-    security_ = enforcer;
-    security_events_ = events;
-    audit_ = audit;
-  }
-
-  // The TLS ingress, when pharosd runs one (GetSecurityStatus reports it).
-  void SetTlsIngress(const security::TlsIngress* ingress) { ingress_ = ingress; }
-
-  // Every call is authorized (and audited) through it when set.
-  void SetAuthorizer(Authorizer* auth) { auth_ = auth; }
-
  private:
-  Authorizer* auth_ = nullptr;
-  core::ConfigController& controller_;
-  store::EventStore* events_;
-  CallbackInfo callbacks_;
-  core::PodManager* pods_;
-  core::ServiceRegistry* services_;
-  security::PolicyEnforcer* security_ = nullptr;
-  const security::TlsIngress* ingress_ = nullptr;
-  store::SecurityEventStore* security_events_ = nullptr;
-  store::AuditStore* audit_ = nullptr;
+  const AuthorizedServices& core_;
 };
 
 }  // namespace pharos::api

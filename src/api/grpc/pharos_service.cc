@@ -1,4 +1,4 @@
-#include "api/pharos_service.h"
+#include "api/grpc/pharos_service.h"
 
 #include <spdlog/spdlog.h>
 
@@ -6,21 +6,13 @@
 #include <cmath>
 #include <cstdint>
 
-#include "api/conversions.h"
-#include "api/grpc_status.h"
+#include "api/grpc/conversions.h"
+#include "api/grpc/grpc_status.h"
 #include "common/strings.h"
 #include "common/text.h"
 
 namespace pharos::api {
 namespace {
-
-constexpr char kPodLifecycle[] =
-    "pod network setup (IPAM, namespace wiring, CompleteNetworkSetting callbacks) "
-    "arrives with the pod-lifecycle work; configure pods through the vehicle YAML "
-    "meanwhile";
-constexpr char kRegistry[] = "this pharosd runs without the service registry";
-constexpr char kSecurity[] = "this pharosd runs without the security controller";
-constexpr char kCloud[] = "the cloud connector (feeding) has not landed yet";
 
 void LogOutcome(std::string_view rpc, const core::ChangeOutcome& out) {
   if (out.status.ok()) {
@@ -32,36 +24,36 @@ void LogOutcome(std::string_view rpc, const core::ChangeOutcome& out) {
 
 }  // namespace
 
-grpc::Status PharosServiceImpl::HandlePodRequest(const std::string& node_yaml,
+grpc::Status PharosServiceImpl::HandlePodRequest(grpc::ServerContext* ctx,
+                                                 const std::string& node_yaml,
                                                  const std::string& pod_name,
                                                  const std::string& network_yaml,
                                                  v1::RequestNetworkPodResponse* resp) {
-  if (!pods_) return NotBuiltYet("RequestNetworkPod", kPodLifecycle);
-  core::PodRequestAnswer answer = pods_->Request(node_yaml, pod_name, network_yaml);
-  resp->set_accepted(answer.status.ok());
-  resp->set_request_id(answer.request_id);
-  resp->set_message(answer.message);
-  if (answer.status.ok()) {
-    spdlog::info("RequestNetworkPod {}: {} ({})", pod_name, answer.message, answer.request_id);
-  } else {
-    spdlog::warn("RequestNetworkPod {}: refused: {}", pod_name, answer.message);
-  }
-  return ToGrpcStatus(answer.status, {resp});
+  return core_.Serve(ctx, [&](app::AuthorizedPharos& pharos) -> grpc::Status {
+    core::PodRequestAnswer answer = pharos.RequestNetworkPod(node_yaml, pod_name, network_yaml);
+    resp->set_accepted(answer.status.ok());
+    resp->set_request_id(answer.request_id);
+    resp->set_message(answer.message);
+    if (answer.status.ok()) {
+      spdlog::info("RequestNetworkPod {}: {} ({})", pod_name, answer.message, answer.request_id);
+    } else {
+      spdlog::warn("RequestNetworkPod {}: refused: {}", pod_name, answer.message);
+    }
+    return ToGrpcStatus(answer.status, {resp});
+  });
 }
 
 grpc::Status PharosServiceImpl::RequestNetworkPod(grpc::ServerContext* ctx,
                                                   const v1::RequestNetworkPodRequest* req,
                                                   v1::RequestNetworkPodResponse* resp) {
-  return Guarded(auth_, ctx, "RequestNetworkPod", [&]() -> grpc::Status {
-    return HandlePodRequest(req->node_yaml(), req->pod_name(), req->network_yaml(), resp);
-  });
+  return HandlePodRequest(ctx, req->node_yaml(), req->pod_name(), req->network_yaml(), resp);
 }
 
 grpc::Status PharosServiceImpl::ConfigureVehicleNetwork(
     grpc::ServerContext* ctx, const v1::ConfigureVehicleNetworkRequest* req,
     v1::ConfigureVehicleNetworkResponse* resp) {
-  return Guarded(auth_, ctx, "ConfigureVehicleNetwork", [&]() -> grpc::Status {
-    core::ChangeOutcome out = controller_.Apply(req->vehicle_yaml(), "configure", req->dry_run());
+  return core_.Serve(ctx, [&](app::AuthorizedPharos& pharos) -> grpc::Status {
+    core::ChangeOutcome out = pharos.ConfigureVehicleNetwork(req->vehicle_yaml(), req->dry_run());
     LogOutcome("ConfigureVehicleNetwork", out);
     resp->set_success(out.status.ok());
     resp->set_message(out.message);
@@ -73,8 +65,8 @@ grpc::Status PharosServiceImpl::ConfigureVehicleNetwork(
 grpc::Status PharosServiceImpl::UpdateNetworkConfiguration(
     grpc::ServerContext* ctx, const v1::UpdateNetworkConfigurationRequest* req,
     v1::UpdateNetworkConfigurationResponse* resp) {
-  return Guarded(auth_, ctx, "UpdateNetworkConfiguration", [&]() -> grpc::Status {
-    core::ChangeOutcome out = controller_.Update(req->update_yaml(), req->incremental());
+  return core_.Serve(ctx, [&](app::AuthorizedPharos& pharos) -> grpc::Status {
+    core::ChangeOutcome out = pharos.UpdateNetworkConfiguration(req->update_yaml(), req->incremental());
     LogOutcome("UpdateNetworkConfiguration", out);
     resp->set_success(out.status.ok());
     resp->set_message(out.message);
@@ -89,8 +81,10 @@ grpc::Status PharosServiceImpl::UpdateNetworkConfiguration(
 grpc::Status PharosServiceImpl::ValidateConfiguration(grpc::ServerContext* ctx,
                                                       const v1::ValidateConfigurationRequest* req,
                                                       v1::ValidateConfigurationResponse* resp) {
-  return Guarded(auth_, ctx, "ValidateConfiguration", [&]() -> grpc::Status {
-    core::Analysis a = controller_.Validate(req->config_yaml());
+  return core_.Serve(ctx, [&](app::AuthorizedPharos& pharos) -> grpc::Status {
+    absl::StatusOr<core::Analysis> analysis = pharos.ValidateConfiguration(req->config_yaml());
+    if (!analysis.ok()) return ToGrpcStatus(analysis.status());
+    const core::Analysis& a = *analysis;
     resp->set_valid(a.valid());
     AddIssues(a.findings, resp->mutable_issues());
     if (!a.syntax_ok) {
@@ -105,8 +99,8 @@ grpc::Status PharosServiceImpl::ValidateConfiguration(grpc::ServerContext* ctx,
 grpc::Status PharosServiceImpl::ApplyConfiguration(grpc::ServerContext* ctx,
                                                    const v1::ApplyConfigurationRequest* req,
                                                    v1::ApplyConfigurationResponse* resp) {
-  return Guarded(auth_, ctx, "ApplyConfiguration", [&]() -> grpc::Status {
-    core::ChangeOutcome out = controller_.Apply(req->config_yaml(), "apply", req->validate_only());
+  return core_.Serve(ctx, [&](app::AuthorizedPharos& pharos) -> grpc::Status {
+    core::ChangeOutcome out = pharos.ApplyConfiguration(req->config_yaml(), req->validate_only());
     LogOutcome("ApplyConfiguration", out);
     resp->set_success(out.status.ok());
     resp->set_message(out.message);
@@ -121,8 +115,8 @@ grpc::Status PharosServiceImpl::ApplyConfiguration(grpc::ServerContext* ctx,
 grpc::Status PharosServiceImpl::RollbackConfiguration(grpc::ServerContext* ctx,
                                                       const v1::RollbackConfigurationRequest* req,
                                                       v1::RollbackConfigurationResponse* resp) {
-  return Guarded(auth_, ctx, "RollbackConfiguration", [&]() -> grpc::Status {
-    core::ChangeOutcome out = controller_.Rollback(req->target_version());
+  return core_.Serve(ctx, [&](app::AuthorizedPharos& pharos) -> grpc::Status {
+    core::ChangeOutcome out = pharos.RollbackConfiguration(req->target_version());
     LogOutcome("RollbackConfiguration", out);
     resp->set_success(out.status.ok());
     resp->set_message(out.message);
@@ -134,29 +128,11 @@ grpc::Status PharosServiceImpl::RollbackConfiguration(grpc::ServerContext* ctx,
 grpc::Status PharosServiceImpl::GetNetworkStatus(grpc::ServerContext* ctx,
                                                  const v1::GetNetworkStatusRequest* req,
                                                  v1::GetNetworkStatusResponse* resp) {
-  return Guarded(auth_, ctx, "GetNetworkStatus", [&]() -> grpc::Status {
+  return core_.Serve(ctx, [&](app::AuthorizedPharos& pharos) -> grpc::Status {
     absl::StatusOr<std::vector<core::ComponentStatus>> status =
-        controller_.Status(req->component_filter());
+        pharos.GetNetworkStatus(req->component_filter());
     if (!status.ok()) return ToGrpcStatus(status.status());
     for (const auto& c : *status) ToProto(c, resp->add_components());
-    // Registered services, as components of type "service" (status: their
-    // health; connected to the component they run on).
-    if (services_) {
-      absl::StatusOr<std::vector<core::ServiceView>> views = services_->List();
-      if (!views.ok()) return ToGrpcStatus(views.status());
-      const std::string& filter = req->component_filter();
-      for (const auto& v : *views) {
-        const store::ServiceRecord& r = v.record;
-        if (!filter.empty() && filter != "service" && filter != r.name && filter != r.id &&
-            !GlobMatch(filter, r.name)) {
-          continue;
-        }
-        core::ComponentStatus c{r.name, "service", r.status, r.host, {}, ""};
-        if (!r.location.empty()) c.connected_to.push_back(r.location);
-        c.detail = StrCat(r.protocol, " ", r.host, ":", r.port, " (", r.id, ", ", r.source, ")");
-        ToProto(c, resp->add_components());
-      }
-    }
     return grpc::Status::OK;
   });
 }
@@ -164,11 +140,10 @@ grpc::Status PharosServiceImpl::GetNetworkStatus(grpc::ServerContext* ctx,
 grpc::Status PharosServiceImpl::RegisterService(grpc::ServerContext* ctx,
                                                 const v1::RegisterServiceRequest* req,
                                                 v1::RegisterServiceResponse* resp) {
-  return Guarded(auth_, ctx, "RegisterService", [&]() -> grpc::Status {
-    if (!services_) return NotBuiltYet("RegisterService", kRegistry);
+  return core_.Serve(ctx, [&](app::AuthorizedPharos& pharos) -> grpc::Status {
     std::map<std::string, std::string> metadata(req->metadata().begin(), req->metadata().end());
-    absl::StatusOr<std::string> id =
-        services_->Register(req->service_name(), req->host(), req->port(), req->protocol(), metadata);
+    absl::StatusOr<std::string> id = pharos.RegisterService(req->service_name(), req->host(),
+                                                            req->port(), req->protocol(), metadata);
     resp->set_success(id.ok());
     if (id.ok()) resp->set_service_id(*id);
     return ToGrpcStatus(id.status());
@@ -177,9 +152,8 @@ grpc::Status PharosServiceImpl::RegisterService(grpc::ServerContext* ctx,
 grpc::Status PharosServiceImpl::DeregisterService(grpc::ServerContext* ctx,
                                                   const v1::DeregisterServiceRequest* req,
                                                   v1::DeregisterServiceResponse* resp) {
-  return Guarded(auth_, ctx, "DeregisterService", [&]() -> grpc::Status {
-    if (!services_) return NotBuiltYet("DeregisterService", kRegistry);
-    absl::Status s = services_->Deregister(req->service_id());
+  return core_.Serve(ctx, [&](app::AuthorizedPharos& pharos) -> grpc::Status {
+    absl::Status s = pharos.DeregisterService(req->service_id());
     resp->set_success(s.ok());
     return ToGrpcStatus(s);
   });
@@ -187,9 +161,8 @@ grpc::Status PharosServiceImpl::DeregisterService(grpc::ServerContext* ctx,
 grpc::Status PharosServiceImpl::UpdateServiceEndpoint(grpc::ServerContext* ctx,
                                                       const v1::UpdateServiceEndpointRequest* req,
                                                       v1::UpdateServiceEndpointResponse* resp) {
-  return Guarded(auth_, ctx, "UpdateServiceEndpoint", [&]() -> grpc::Status {
-    if (!services_) return NotBuiltYet("UpdateServiceEndpoint", kRegistry);
-    absl::Status s = services_->UpdateEndpoint(req->service_id(), req->host(), req->port());
+  return core_.Serve(ctx, [&](app::AuthorizedPharos& pharos) -> grpc::Status {
+    absl::Status s = pharos.UpdateServiceEndpoint(req->service_id(), req->host(), req->port());
     resp->set_success(s.ok());
     return ToGrpcStatus(s);
   });
@@ -197,20 +170,18 @@ grpc::Status PharosServiceImpl::UpdateServiceEndpoint(grpc::ServerContext* ctx,
 grpc::Status PharosServiceImpl::GetServiceConnectivity(grpc::ServerContext* ctx,
                                                        const v1::GetServiceConnectivityRequest* req,
                                                        v1::GetServiceConnectivityResponse* resp) {
-  return Guarded(auth_, ctx, "GetServiceConnectivity", [&]() -> grpc::Status {
-    absl::StatusOr<core::RouteAnswer> route =
-        diagnostics_.RouteInfo(req->source_service(), req->target_service());
-    if (!route.ok()) return ToGrpcStatus(route.status());
-    for (const auto& hop : route->hop_components) resp->add_hops(hop);
-    resp->set_route_description(route->description);
-    if (!route->routable) return grpc::Status::OK;
-    // Routable in every FIB on the way; now a real packet decides.
-    absl::StatusOr<core::ConnectivityAnswer> probe =
-        diagnostics_.TestConnectivity({req->source_service(), req->target_service(), "icmp", 0, 0});
-    if (!probe.ok()) return ToGrpcStatus(probe.status());
-    resp->set_connected(probe->success);
-    resp->set_latency_ms(static_cast<int32_t>(std::lround(probe->latency_ms)));
-    resp->set_route_description(StrCat(route->description, "; ", probe->detail));
+  return core_.Serve(ctx, [&](app::AuthorizedPharos& pharos) -> grpc::Status {
+    absl::StatusOr<app::ServiceConnectivity> answer =
+        pharos.GetServiceConnectivity(req->source_service(), req->target_service());
+    if (!answer.ok()) return ToGrpcStatus(answer.status());
+    const core::RouteAnswer& route = answer->route;
+    for (const auto& hop : route.hop_components) resp->add_hops(hop);
+    resp->set_route_description(route.description);
+    if (answer->probe) {
+      resp->set_connected(answer->probe->success);
+      resp->set_latency_ms(static_cast<int32_t>(std::lround(answer->probe->latency_ms)));
+      resp->set_route_description(StrCat(route.description, "; ", answer->probe->detail));
+    }
     return grpc::Status::OK;
   });
 }
@@ -218,9 +189,9 @@ grpc::Status PharosServiceImpl::GetServiceConnectivity(grpc::ServerContext* ctx,
 grpc::Status PharosServiceImpl::GetNetworkMetrics(grpc::ServerContext* ctx,
                                                   const v1::GetNetworkMetricsRequest* req,
                                                   v1::GetNetworkMetricsResponse* resp) {
-  return Guarded(auth_, ctx, "GetNetworkMetrics", [&]() -> grpc::Status {
+  return core_.Serve(ctx, [&](app::AuthorizedPharos& pharos) -> grpc::Status {
     absl::StatusOr<std::vector<core::ComponentMetrics>> metrics =
-        diagnostics_.Metrics(req->component_id(), req->duration_seconds());
+        pharos.GetNetworkMetrics(req->component_id(), req->duration_seconds());
     if (!metrics.ok()) return ToGrpcStatus(metrics.status());
     auto clamp32 = [](uint64_t v) { return static_cast<int32_t>(std::min<uint64_t>(v, INT32_MAX)); };
     for (const auto& m : *metrics) {
@@ -241,8 +212,8 @@ grpc::Status PharosServiceImpl::GetNetworkMetrics(grpc::ServerContext* ctx,
 grpc::Status PharosServiceImpl::TestConnectivity(grpc::ServerContext* ctx,
                                                  const v1::TestConnectivityRequest* req,
                                                  v1::TestConnectivityResponse* resp) {
-  return Guarded(auth_, ctx, "TestConnectivity", [&]() -> grpc::Status {
-    absl::StatusOr<core::ConnectivityAnswer> answer = diagnostics_.TestConnectivity(
+  return core_.Serve(ctx, [&](app::AuthorizedPharos& pharos) -> grpc::Status {
+    absl::StatusOr<core::ConnectivityAnswer> answer = pharos.TestConnectivity(
         {req->source(), req->destination(), req->protocol(), req->port(), req->timeout_ms()});
     if (!answer.ok()) return ToGrpcStatus(answer.status());
     resp->set_success(answer->success);
@@ -257,9 +228,8 @@ grpc::Status PharosServiceImpl::TestConnectivity(grpc::ServerContext* ctx,
 grpc::Status PharosServiceImpl::GetRouteInfo(grpc::ServerContext* ctx,
                                              const v1::GetRouteInfoRequest* req,
                                              v1::GetRouteInfoResponse* resp) {
-  return Guarded(auth_, ctx, "GetRouteInfo", [&]() -> grpc::Status {
-    absl::StatusOr<core::RouteAnswer> route =
-        diagnostics_.RouteInfo(req->source(), req->destination());
+  return core_.Serve(ctx, [&](app::AuthorizedPharos& pharos) -> grpc::Status {
+    absl::StatusOr<core::RouteAnswer> route = pharos.GetRouteInfo(req->source(), req->destination());
     if (!route.ok()) return ToGrpcStatus(route.status());
     resp->set_routable(route->routable);
     for (const auto& hop : route->hops) resp->add_route_hops(hop);
@@ -270,11 +240,8 @@ grpc::Status PharosServiceImpl::GetRouteInfo(grpc::ServerContext* ctx,
 grpc::Status PharosServiceImpl::ConfigureSecurityPolicy(
     grpc::ServerContext* ctx, const v1::ConfigureSecurityPolicyRequest* req,
     v1::ConfigureSecurityPolicyResponse* resp) {
-  return Guarded(auth_, ctx, "ConfigureSecurityPolicy", [&]() -> grpc::Status {
-    if (!security_) return NotBuiltYet("ConfigureSecurityPolicy", kSecurity);
-    model::Topology reference = controller_.CurrentTopology();
-    security::PolicyChange out = security_->Configure(
-        req->security_policy_yaml(), reference.nodes.empty() ? nullptr : &reference);
+  return core_.Serve(ctx, [&](app::AuthorizedPharos& pharos) -> grpc::Status {
+    security::PolicyChange out = pharos.ConfigureSecurityPolicy(req->security_policy_yaml());
     resp->set_success(out.status.ok());
     std::string message = out.message;
     // The response has no issue list: the findings go into the message (and,
@@ -298,33 +265,33 @@ grpc::Status PharosServiceImpl::ConfigureSecurityPolicy(
 grpc::Status PharosServiceImpl::ConfigureCloudFeeding(grpc::ServerContext* ctx,
                                                       const v1::ConfigureCloudFeedingRequest*,
                                                       v1::ConfigureCloudFeedingResponse*) {
-  return Guarded(auth_, ctx, "ConfigureCloudFeeding", [&]() -> grpc::Status {
-    return NotBuiltYet("ConfigureCloudFeeding", kCloud);
+  return core_.Serve(ctx, [&](app::AuthorizedPharos& pharos) -> grpc::Status {
+    return ToGrpcStatus(pharos.ConfigureCloudFeeding());
   });
 }
 grpc::Status PharosServiceImpl::GetCloudFeedingStatus(grpc::ServerContext* ctx,
                                                       const v1::GetCloudFeedingStatusRequest*,
                                                       v1::GetCloudFeedingStatusResponse*) {
-  return Guarded(auth_, ctx, "GetCloudFeedingStatus", [&]() -> grpc::Status {
-    return NotBuiltYet("GetCloudFeedingStatus", kCloud);
+  return core_.Serve(ctx, [&](app::AuthorizedPharos& pharos) -> grpc::Status {
+    return ToGrpcStatus(pharos.GetCloudFeedingStatus());
   });
 }
 grpc::Status PharosServiceImpl::EmergencyNetworkMode(grpc::ServerContext* ctx,
                                                      const v1::EmergencyNetworkModeRequest* req,
                                                      v1::EmergencyNetworkModeResponse* resp) {
-  return Guarded(auth_, ctx, "EmergencyNetworkMode", [&]() -> grpc::Status {
-    if (!security_) return NotBuiltYet("EmergencyNetworkMode", kSecurity);
-    absl::StatusOr<std::string> active = security_->SetEmergency(req->activate(), req->mode());
-    resp->set_success(active.ok());
-    resp->set_active_mode(active.ok() ? *active : security_->ActiveMode());
-    if (active.ok()) {
-      resp->set_message(active->empty() ? "emergency mode off: the configured policy is enforced"
-                                        : StrCat("emergency mode '", *active, "' is active"));
+  return core_.Serve(ctx, [&](app::AuthorizedPharos& pharos) -> grpc::Status {
+    app::EmergencyOutcome out = pharos.EmergencyNetworkMode(req->activate(), req->mode());
+    resp->set_success(out.status.ok());
+    resp->set_active_mode(out.active_mode);
+    if (out.status.ok()) {
+      resp->set_message(out.active_mode.empty()
+                            ? "emergency mode off: the configured policy is enforced"
+                            : StrCat("emergency mode '", out.active_mode, "' is active"));
       spdlog::warn("EmergencyNetworkMode: {}", resp->message());
     } else {
-      resp->set_message(std::string(active.status().message()));
+      resp->set_message(std::string(out.status.message()));
     }
-    return ToGrpcStatus(active.status(), {resp});
+    return ToGrpcStatus(out.status, {resp});
   });
 }
 

@@ -1,4 +1,4 @@
-#include "api/conversions.h"
+#include "api/grpc/conversions.h"
 
 #include "common/strings.h"
 

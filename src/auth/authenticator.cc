@@ -1,4 +1,4 @@
-#include "api/authorizer.h"
+#include "auth/authenticator.h"
 
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -15,46 +16,8 @@
 
 #include "common/strings.h"
 
-namespace pharos::api {
+namespace pharos::auth {
 namespace {
-
-// The methods below operator (read-only) and the ones below admin.
-const std::map<std::string_view, Role>& Roles() {
-  static const auto* roles = new std::map<std::string_view, Role>{
-      // pharos.api.v1.PharosService
-      {"ValidateConfiguration", Role::kViewer},
-      {"GetNetworkStatus", Role::kViewer},
-      {"GetServiceConnectivity", Role::kViewer},
-      {"GetNetworkMetrics", Role::kViewer},
-      {"GetRouteInfo", Role::kViewer},
-      {"GetCloudFeedingStatus", Role::kViewer},
-      {"RequestNetworkPod", Role::kOperator},
-      {"RegisterService", Role::kOperator},
-      {"DeregisterService", Role::kOperator},
-      {"UpdateServiceEndpoint", Role::kOperator},
-      {"TestConnectivity", Role::kOperator},
-      {"ConfigureVehicleNetwork", Role::kAdmin},
-      {"UpdateNetworkConfiguration", Role::kAdmin},
-      {"ApplyConfiguration", Role::kAdmin},
-      {"RollbackConfiguration", Role::kAdmin},
-      {"ConfigureSecurityPolicy", Role::kAdmin},
-      {"ConfigureCloudFeeding", Role::kAdmin},
-      {"EmergencyNetworkMode", Role::kAdmin},
-      // pharos.ctl.v1.PharosControlService
-      {"ListConfigVersions", Role::kViewer},
-      {"GetConfigVersion", Role::kViewer},
-      {"GetPlan", Role::kViewer},
-      {"ListNetworkEvents", Role::kViewer},
-      {"GetCallbackStatus", Role::kViewer},
-      {"ListLeases", Role::kViewer},
-      {"ListServices", Role::kViewer},
-      {"ListSecurityEvents", Role::kViewer},
-      {"GetSecurityStatus", Role::kViewer},
-      {"ListAuditLog", Role::kAdmin},
-      {"Teardown", Role::kAdmin},
-  };
-  return *roles;
-}
 
 std::optional<std::string> Base64UrlDecode(std::string_view in) {
   std::string s(in);
@@ -113,15 +76,16 @@ std::optional<Role> ParseRole(std::string_view text) {
   return std::nullopt;
 }
 
-Role RequiredRole(std::string_view method) {
-  auto it = Roles().find(method);
-  return it == Roles().end() ? Role::kAdmin : it->second;
+absl::Status Permissions::Require(Role needed, std::string_view what) const {
+  if (!authentication_.ok()) return authentication_;
+  if (role_ >= needed) return absl::OkStatus();
+  return absl::PermissionDeniedError(StrCat(subject_, " (", RoleName(role_), ") may not call ",
+                                            what, ": it needs ", RoleName(needed)));
 }
 
-absl::StatusOr<std::unique_ptr<Authorizer>> Authorizer::Create(const AuthOptions& options,
-                                                               store::AuditStore* audit,
-                                                               const Clock& clock) {
-  std::unique_ptr<Authorizer> a(new Authorizer(audit, clock));
+absl::StatusOr<Authenticator::Sources> Authenticator::Sources::Load(const AuthOptions& options) {
+  Sources out;
+  Sources* a = &out;
   a->jwt_issuer_ = options.jwt_issuer;
   if (!options.tokens_file.empty()) {
     std::ifstream in(options.tokens_file);
@@ -148,7 +112,7 @@ absl::StatusOr<std::unique_ptr<Authorizer>> Authorizer::Create(const AuthOptions
         return absl::InvalidArgumentError(
             StrCat(options.tokens_file, ":", number, ": a token needs at least 16 characters"));
       }
-      a->tokens_[token] = {subject, *r};
+      a->tokens_[token] = Principal{subject, *r};
     }
   }
   if (!options.jwt_public_key.empty()) {
@@ -166,23 +130,17 @@ absl::StatusOr<std::unique_ptr<Authorizer>> Authorizer::Create(const AuthOptions
       EVP_PKEY_free(key);
       return absl::InvalidArgumentError("the JWT key must be RSA (RS256) or EC P-256 (ES256)");
     }
-    a->jwt_key_ = key;
+    a->jwt_key_ = std::shared_ptr<void>(key, [](void* k) { EVP_PKEY_free(static_cast<EVP_PKEY*>(k)); });
     a->jwt_ec_ = type == EVP_PKEY_EC;
   }
-  return a;
+  return out;
 }
 
-Authorizer::~Authorizer() {
-  if (jwt_key_) EVP_PKEY_free(static_cast<EVP_PKEY*>(jwt_key_));
-}
+Authenticator::Authenticator(Sources sources, const Clock& clock)
+    : sources_(std::move(sources)), clock_(clock) {}
 
-grpc::Status Authorizer::Refusal(const absl::Status& s) {
-  return grpc::Status(absl::IsPermissionDenied(s) ? grpc::StatusCode::PERMISSION_DENIED
-                                                  : grpc::StatusCode::UNAUTHENTICATED,
-                      std::string(s.message()));
-}
-
-absl::StatusOr<Principal> Authorizer::VerifyJwt(std::string_view token) const {
+absl::StatusOr<Authenticator::Sources::Principal> Authenticator::VerifyJwt(
+    std::string_view token) const {
   size_t dot1 = token.find('.');
   size_t dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
   if (dot2 == std::string_view::npos) return absl::UnauthenticatedError("malformed token");
@@ -194,11 +152,11 @@ absl::StatusOr<Principal> Authorizer::VerifyJwt(std::string_view token) const {
   nlohmann::json claims = nlohmann::json::parse(*payload, nullptr, false);
   if (!h.is_object() || !claims.is_object()) return absl::UnauthenticatedError("malformed token");
   std::string alg = h.value("alg", "");
-  if (alg != (jwt_ec_ ? "ES256" : "RS256")) {
+  if (alg != (sources_.jwt_ec_ ? "ES256" : "RS256")) {
     return absl::UnauthenticatedError(StrCat("token algorithm '", alg, "' is not accepted"));
   }
   std::string sig = *signature;
-  if (jwt_ec_) {
+  if (sources_.jwt_ec_) {
     std::optional<std::string> der = EcdsaRawToDer(sig);
     if (!der) return absl::UnauthenticatedError("bad token signature");
     sig = *der;
@@ -206,7 +164,7 @@ absl::StatusOr<Principal> Authorizer::VerifyJwt(std::string_view token) const {
   std::string_view signed_part = token.substr(0, dot2);
   EVP_MD_CTX* md = EVP_MD_CTX_new();
   bool ok = EVP_DigestVerifyInit(md, nullptr, EVP_sha256(), nullptr,
-                                 static_cast<EVP_PKEY*>(jwt_key_)) == 1 &&
+                                 static_cast<EVP_PKEY*>(sources_.jwt_key_.get())) == 1 &&
             EVP_DigestVerify(md, reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
                              reinterpret_cast<const unsigned char*>(signed_part.data()),
                              signed_part.size()) == 1;
@@ -221,64 +179,46 @@ absl::StatusOr<Principal> Authorizer::VerifyJwt(std::string_view token) const {
   if (claims.contains("nbf") && claims["nbf"].is_number() && claims["nbf"].get<int64_t>() > now) {
     return absl::UnauthenticatedError("token not valid yet");
   }
-  if (!jwt_issuer_.empty() && claims.value("iss", "") != jwt_issuer_) {
+  if (!sources_.jwt_issuer_.empty() && claims.value("iss", "") != sources_.jwt_issuer_) {
     return absl::UnauthenticatedError("token issuer is not accepted");
   }
   std::optional<Role> role = ParseRole(claims.value("role", ""));
   if (!role) return absl::UnauthenticatedError("token has no role claim (viewer|operator|admin)");
-  return Principal{claims.value("sub", "jwt"), *role};
+  return Sources::Principal{claims.value("sub", "jwt"), *role};
 }
 
-absl::StatusOr<Principal> Authorizer::Authorize(const grpc::ServerContext& ctx,
-                                                std::string_view method) {
-  if (!enabled()) return Principal{"anonymous", Role::kAdmin};
-  const auto& md = ctx.client_metadata();
-  auto it = md.find("authorization");
-  if (it == md.end()) {
-    return absl::UnauthenticatedError("no credentials: send 'authorization: Bearer <token>'");
-  }
-  std::string_view value(it->second.data(), it->second.size());
-  if (value.substr(0, 7) != "Bearer ") {
+absl::StatusOr<Authenticator::Sources::Principal> Authenticator::Identify(
+    const Credentials& c) const {
+  if (c.malformed_authorization) {
     return absl::UnauthenticatedError("authorization must be 'Bearer <token>'");
   }
-  std::string_view token = value.substr(7);
-  std::optional<Principal> who;
-  for (const auto& [known, principal] : tokens_) {
+  if (c.bearer_token.empty()) {
+    return absl::UnauthenticatedError("no credentials: send 'authorization: Bearer <token>'");
+  }
+  std::string_view token = c.bearer_token;
+  std::optional<Sources::Principal> who;
+  // Constant time per known token: the comparison leaks no prefix.
+  for (const auto& [known, principal] : sources_.tokens_) {
     if (known.size() == token.size() &&
         CRYPTO_memcmp(known.data(), token.data(), token.size()) == 0) {
       who = principal;
     }
   }
-  if (!who && jwt_key_ && std::count(token.begin(), token.end(), '.') == 2) {
-    absl::StatusOr<Principal> verified = VerifyJwt(token);
-    if (!verified.ok()) return verified.status();
-    who = *verified;
+  if (!who && sources_.jwt_key_ && std::count(token.begin(), token.end(), '.') == 2) {
+    return VerifyJwt(token);
   }
   if (!who) return absl::UnauthenticatedError("unknown token");
-  Role needed = RequiredRole(method);
-  if (who->role < needed) {
-    return absl::PermissionDeniedError(StrCat(who->subject, " (", RoleName(who->role),
-                                              ") may not call ", method, ": it needs ",
-                                              RoleName(needed)));
-  }
   return *who;
 }
 
-void Authorizer::Audit(const grpc::ServerContext& ctx, const Principal& who,
-                       std::string_view method, const grpc::Status& result) {
-  std::string outcome =
-      result.ok()
-          ? "OK"
-          : StrCat(absl::StatusCodeToString(static_cast<absl::StatusCode>(result.error_code())),
-                   ": ", result.error_message());
-  spdlog::info("audit: {} ({}) {} from {}: {}", who.subject, RoleName(who.role), method, ctx.peer(),
-               outcome);
-  if (!audit_) return;
-  std::lock_guard lock(audit_mu_);
-  absl::StatusOr<store::AuditRow> row =
-      audit_->Append({0, "", who.subject, std::string(RoleName(who.role)), std::string(method),
-                      ctx.peer(), outcome});
-  if (!row.ok()) spdlog::error("audit log: {}", std::string(row.status().message()));
+Permissions Authenticator::Authenticate(const Credentials& c) const {
+  if (!enabled()) {
+    return Permissions(c.tls_subject.empty() ? "anonymous" : c.tls_subject, Role::kAdmin, c.peer,
+                       absl::OkStatus());
+  }
+  absl::StatusOr<Sources::Principal> who = Identify(c);
+  if (!who.ok()) return Permissions("?", Role::kNone, c.peer, who.status());
+  return Permissions(who->subject, who->role, c.peer, absl::OkStatus());
 }
 
-}  // namespace pharos::api
+}  // namespace pharos::auth

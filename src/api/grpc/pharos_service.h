@@ -1,14 +1,10 @@
 // gRPC front end of pharos.api.v1.PharosService and of Pullpiri's alias
 // pharos.api.v1.PharosNetworkServiceConnection. Handlers convert, call the
-// core, convert back; no logic lives here.
+// use case through the caller's authorized view, convert back; no logic
+// lives here.
 #pragma once
 
-#include "api/authorizer.h"
-#include "core/config_controller.h"
-#include "core/diagnostics.h"
-#include "core/pod_manager.h"
-#include "core/service_registry.h"
-#include "security/policy_enforcer.h"
+#include "api/grpc/authorized_call.h"
 #include "pharos/api/v1/pharos_network_service_connection.grpc.pb.h"
 #include "pharos/api/v1/pharos_service.grpc.pb.h"
 
@@ -18,14 +14,7 @@ namespace v1 = ::pharos::api::v1;
 
 class PharosServiceImpl final : public v1::PharosService::Service {
  public:
-  PharosServiceImpl(core::ConfigController& controller, core::Diagnostics& diagnostics,
-                    core::PodManager* pods = nullptr, core::ServiceRegistry* services = nullptr,
-                    security::PolicyEnforcer* security = nullptr)
-      : controller_(controller),
-        diagnostics_(diagnostics),
-        pods_(pods),
-        services_(services),
-        security_(security) {}
+  explicit PharosServiceImpl(const AuthorizedServices& core) : core_(core) {}
 
   grpc::Status RequestNetworkPod(grpc::ServerContext*, const v1::RequestNetworkPodRequest*,
                                  v1::RequestNetworkPodResponse*) override;
@@ -69,21 +58,12 @@ class PharosServiceImpl final : public v1::PharosService::Service {
                                     v1::EmergencyNetworkModeResponse*) override;
 
   // Shared by RequestNetworkPod and the Pullpiri alias.
-  grpc::Status HandlePodRequest(const std::string& node_yaml, const std::string& pod_name,
-                                const std::string& network_yaml,
+  grpc::Status HandlePodRequest(grpc::ServerContext* ctx, const std::string& node_yaml,
+                                const std::string& pod_name, const std::string& network_yaml,
                                 v1::RequestNetworkPodResponse* response);
 
-  // Every call is authorized (and audited) through it when set.
-  void SetAuthorizer(Authorizer* auth) { auth_ = auth; }
-  Authorizer* authorizer() const { return auth_; }
-
  private:
-  Authorizer* auth_ = nullptr;
-  core::ConfigController& controller_;
-  core::Diagnostics& diagnostics_;
-  core::PodManager* pods_;
-  core::ServiceRegistry* services_;
-  security::PolicyEnforcer* security_;
+  const AuthorizedServices& core_;
 };
 
 // Pullpiri's service name, answered by the same implementation.
@@ -93,10 +73,8 @@ class PullpiriPodServiceImpl final : public v1::PharosNetworkServiceConnection::
   grpc::Status RequestNetworkPod(grpc::ServerContext* ctx,
                                  const v1::PullpiriRequestNetworkPodRequest* request,
                                  v1::RequestNetworkPodResponse* response) override {
-    return Guarded(impl_.authorizer(), ctx, "RequestNetworkPod", [&] {
-      return impl_.HandlePodRequest(request->node_yaml(), request->pod_name(),
-                                    request->network_yamls(), response);
-    });
+    return impl_.HandlePodRequest(ctx, request->node_yaml(), request->pod_name(),
+                                  request->network_yamls(), response);
   }
 
  private:

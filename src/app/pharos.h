@@ -1,0 +1,165 @@
+// pharosd's use cases, as every front end reaches them: only through
+// `pharos.Authorized(permissions)`, a view that checks the caller's role
+// for each use case and writes the audit record. The front ends (gRPC,
+// pharos-cni, later others) convert their wire format to these calls and
+// back; they hold no store, registry or controller of their own. The use
+// cases are named after the API's methods (spec §15 and pharos.ctl.v1),
+// which is also what the role table and the audit log use.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "app/audit_log.h"
+#include "auth/permissions.h"
+#include "core/config_controller.h"
+#include "core/diagnostics.h"
+#include "core/pod_manager.h"
+#include "core/service_registry.h"
+#include "plan/plan.h"
+#include "security/policy_enforcer.h"
+#include "security/tls_ingress.h"
+#include "store/event_store.h"
+#include "store/outbox_store.h"
+#include "store/security_store.h"
+
+namespace pharos::app {
+
+// The least role a use case needs ("ApplyConfiguration" -> admin). A name
+// not in the table needs admin: a use case added without a role is closed.
+auth::Role RequiredRole(std::string_view use_case);
+
+struct CallbackStatus {
+  std::string endpoint;  // "" when notifications are only queued
+  std::string flavour;
+  int64_t pending = 0;
+  int64_t dropped = 0;
+  std::optional<store::OutboxEntry> oldest;
+};
+
+struct SecurityStatus {
+  security::PolicyEnforcer::View view;
+  bool ingress_enabled = false;
+  std::optional<security::IngressPlacement> ingress_at;
+  int ingress_port = 0;
+  security::IngressStats ingress_stats;
+};
+
+struct ServiceConnectivity {
+  core::RouteAnswer route;
+  std::optional<core::ConnectivityAnswer> probe;  // only when routable
+};
+
+struct EmergencyOutcome {
+  absl::Status status;
+  std::string active_mode;  // after the call ("" for none)
+};
+
+struct VersionPlan {
+  int64_t version_id = 0;
+  plan::Plan plan;
+};
+
+// Where notifications go (GetCallbackStatus).
+struct CallbackSettings {
+  std::string endpoint;
+  std::string flavour;
+};
+
+// The parts the use cases run on; all outlive the Pharos.
+struct Parts {
+  core::ConfigController& controller;
+  core::Diagnostics& diagnostics;
+  core::PodManager& pods;
+  core::ServiceRegistry& services;
+  security::PolicyEnforcer& security;
+  const security::TlsIngress* ingress;  // null: pharosd runs no TLS ingress
+  store::EventStore& network_events;
+  store::SecurityEventStore& security_events;
+  store::AuditStore& audit_rows;
+  store::OutboxStore& outbox;  // read only
+  CallbackSettings callbacks;
+};
+
+class AuthorizedPharos;
+
+class Pharos {
+ public:
+  Pharos(Parts parts, AuditLog& audit) : parts_(std::move(parts)), audit_(audit) {}
+  // The use cases as `permissions` may call them.
+  AuthorizedPharos Authorized(const auth::Permissions& permissions);
+
+ private:
+  friend class AuthorizedPharos;
+  Parts parts_;
+  AuditLog& audit_;
+};
+
+// One caller's view. Every method checks the role first (UNAUTHENTICATED
+// or PERMISSION_DENIED, and nothing runs), runs the use case, and audits
+// refusals and every operator or admin call with its outcome.
+class AuthorizedPharos {
+ public:
+  // pharos.api.v1.PharosService
+  core::PodRequestAnswer RequestNetworkPod(const std::string& node_yaml,
+                                           const std::string& pod_name,
+                                           const std::string& network_yaml);
+  core::ChangeOutcome ConfigureVehicleNetwork(std::string_view yaml, bool dry_run);
+  core::ChangeOutcome UpdateNetworkConfiguration(std::string_view yaml, bool incremental);
+  core::ChangeOutcome ApplyConfiguration(std::string_view yaml, bool validate_only);
+  core::ChangeOutcome RollbackConfiguration(std::string_view target);
+  absl::StatusOr<core::Analysis> ValidateConfiguration(std::string_view yaml);
+  absl::StatusOr<std::string> RegisterService(const std::string& name, const std::string& host,
+                                              int port, const std::string& protocol,
+                                              const std::map<std::string, std::string>& metadata);
+  absl::Status DeregisterService(const std::string& id);
+  absl::Status UpdateServiceEndpoint(const std::string& id, const std::string& host, int port);
+  // Components of the configuration, then the registered services as
+  // components of type "service" (status: their health).
+  absl::StatusOr<std::vector<core::ComponentStatus>> GetNetworkStatus(std::string_view filter);
+  absl::StatusOr<ServiceConnectivity> GetServiceConnectivity(std::string_view source,
+                                                             std::string_view target);
+  absl::StatusOr<std::vector<core::ComponentMetrics>> GetNetworkMetrics(std::string_view component,
+                                                                        int duration_seconds);
+  absl::StatusOr<core::ConnectivityAnswer> TestConnectivity(const core::ConnectivityQuery& query);
+  absl::StatusOr<core::RouteAnswer> GetRouteInfo(std::string_view source,
+                                                 std::string_view destination);
+  security::PolicyChange ConfigureSecurityPolicy(std::string_view yaml);
+  absl::Status ConfigureCloudFeeding();
+  absl::Status GetCloudFeedingStatus();
+  EmergencyOutcome EmergencyNetworkMode(bool activate, std::string_view mode);
+
+  // pharos.ctl.v1.PharosControlService
+  absl::StatusOr<std::vector<store::ConfigVersion>> ListConfigVersions();
+  absl::StatusOr<store::ConfigVersion> GetConfigVersion(std::string_view id);
+  absl::StatusOr<VersionPlan> GetPlan(std::string_view version_id);
+  core::ChangeOutcome Teardown();
+  absl::StatusOr<std::vector<store::NetworkEvent>> ListNetworkEvents(int64_t after_id, int limit);
+  absl::StatusOr<CallbackStatus> GetCallbackStatus();
+  absl::StatusOr<std::vector<core::PodLease>> ListLeases();
+  absl::StatusOr<std::vector<core::ServiceView>> ListServices(const core::ServiceFilter& filter);
+  absl::StatusOr<std::vector<store::SecurityEventRow>> ListSecurityEvents(int64_t after_id,
+                                                                          int limit);
+  absl::StatusOr<SecurityStatus> GetSecurityStatus();
+  absl::StatusOr<std::vector<store::AuditRow>> ListAuditLog(int64_t after_id, int limit);
+
+  const auth::Permissions& permissions() const { return who_; }
+
+ private:
+  friend class Pharos;
+  AuthorizedPharos(Pharos& pharos, auth::Permissions who) : p_(pharos), who_(std::move(who)) {}
+  // Checks the role of `use_case`, runs `work`, audits; R is a result type
+  // that carries an absl::Status (see StatusOf/Refused in pharos.cc).
+  template <typename R, typename Work>
+  R Run(std::string_view use_case, Work&& work);
+
+  Pharos& p_;
+  const auth::Permissions who_;
+};
+
+}  // namespace pharos::app

@@ -1,0 +1,94 @@
+#include "daemon/wiring.h"
+
+#include <spdlog/spdlog.h>
+
+namespace pharos::daemon {
+
+callbacks::DispatcherOptions DispatcherOptionsOf(const DaemonOptions& o) {
+  callbacks::DispatcherOptions d;
+  d.endpoint = o.callback_endpoint;
+  d.flavour = o.callback_flavour;
+  d.max_backoff = std::chrono::seconds(o.callback_max_backoff_seconds);
+  return d;
+}
+
+core::HealthPolicy HealthPolicyOf(const DaemonOptions& o) {
+  core::HealthPolicy p;
+  p.interval = std::chrono::milliseconds(o.health_interval_ms);
+  p.timeout = std::chrono::milliseconds(o.health_timeout_ms);
+  p.unhealthy_after = o.health_unhealthy_after;
+  p.healthy_after = o.health_healthy_after;
+  p.flap_transitions = o.health_flap_transitions;
+  p.flap_window = std::chrono::seconds(o.health_flap_window_seconds);
+  p.damped_stable_checks = o.health_damped_checks;
+  return p;
+}
+
+security::EventThresholds ThresholdsOf(const DaemonOptions& o) {
+  security::EventThresholds t;
+  t.window = std::chrono::seconds(o.security_window_seconds);
+  t.burst_packets = o.security_burst_packets;
+  t.critical_windows = o.security_critical_windows;
+  t.max_events_per_minute = o.security_events_per_minute;
+  t.sensitive_ports = {o.security_sensitive_ports.begin(), o.security_sensitive_ports.end()};
+  return t;
+}
+
+security::IngressOptions IngressOptionsOf(const DaemonOptions& o) {
+  security::IngressOptions i;
+  i.cert_file = o.ingress_cert;
+  i.key_file = o.ingress_key;
+  i.client_ca_file = o.ingress_client_ca;
+  i.port = o.ingress_port;
+  i.idle_timeout = std::chrono::seconds(o.ingress_idle_timeout_seconds);
+  return i;
+}
+
+std::vector<security::ServiceAddress> ServiceAddressesOf(core::ServiceRegistry& registry) {
+  std::vector<security::ServiceAddress> out;
+  absl::StatusOr<std::vector<store::ServiceRecord>> rows = registry.Records();
+  if (!rows.ok()) return out;
+  for (const auto& r : *rows) {
+    if (auto ip = Ipv4Address::Parse(r.host)) out.push_back({r.name, *ip});
+  }
+  return out;
+}
+
+std::vector<security::IngressBackend> IngressBackendsOf(core::ServiceRegistry& registry,
+                                                        const std::string& service) {
+  std::vector<security::IngressBackend> out;
+  absl::StatusOr<std::vector<store::ServiceRecord>> rows = registry.Records();
+  if (!rows.ok()) return out;
+  for (const auto& r : *rows) {
+    auto ip = Ipv4Address::Parse(r.host);
+    if (r.name == service && ip && r.port > 0) out.push_back({*ip, r.port, r.status});
+  }
+  return out;
+}
+
+security::DeniedPacket AttemptOf(const security::IngressRefusal& refusal) {
+  security::DeniedPacket attempt;
+  attempt.source = refusal.client;
+  attempt.destination = refusal.ingress;
+  attempt.protocol = 6;  // tcp
+  attempt.port = refusal.port;
+  attempt.rule = "tls_ingress";
+  attempt.event_type = "tls_refused";
+  attempt.reason = refusal.reason;
+  return attempt;
+}
+
+void RaisePolicyAlarm(security::SecurityEventSink& sink, const std::string& netns,
+                      const std::string& why) {
+  security::SecurityEvent e;
+  e.severity = security::Severity::kCritical;
+  e.event_type = "policy_not_enforced";
+  e.source = "pharos";
+  e.destination = netns.empty() ? "this namespace" : netns;
+  e.details = "the security policy could not be applied: " + why;
+  if (absl::Status s = sink.Publish(e); !s.ok()) {
+    spdlog::error("security event not recorded: {}", std::string(s.message()));
+  }
+}
+
+}  // namespace pharos::daemon
