@@ -299,6 +299,9 @@ absl::Status Daemon::StartParts() {
     spdlog::warn("no --auth-tokens or --auth-jwt-key: every caller of {} is admin",
                  options_.listen);
   }
+  // gRPC sets SO_REUSEPORT by default: a second pharosd on the same port
+  // would share it and answer from another state. One daemon per port.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(options_.listen, ServerCredentials(options_), &bound_port);
   builder.RegisterService(&pharos_service_);
   builder.RegisterService(&pullpiri_service_);

@@ -1,5 +1,8 @@
 #include "e2e/daemon_process.h"
 
+#include <grp.h>
+#include <unistd.h>
+
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -39,6 +42,13 @@ bool DaemonProcess::Start() {
   std::string ready = state_dir_ + "/ready";
   std::filesystem::remove(ready);
   std::string log = state_dir_ + "/pharosd.log";
+  if (run_as_) {
+    std::filesystem::create_directories(state_dir_);
+    for (const std::string& path :
+         {std::filesystem::path(state_dir_).parent_path().string(), state_dir_}) {
+      if (chown(path.c_str(), run_as_->first, run_as_->second) != 0) return false;
+    }
+  }
   pid_ = fork();
   if (pid_ == 0) {
     // If the test process dies (a crash, a signal), pharosd goes too
@@ -56,6 +66,10 @@ bool DaemonProcess::Start() {
     std::vector<char*> raw;
     for (auto& a : argv) raw.push_back(a.data());
     raw.push_back(nullptr);
+    if (run_as_ && (setgroups(0, nullptr) != 0 || setgid(run_as_->second) != 0 ||
+                    setuid(run_as_->first) != 0)) {
+      _exit(126);
+    }
     execv(PHAROSD_BINARY, raw.data());
     _exit(127);
   }

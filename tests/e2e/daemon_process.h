@@ -4,7 +4,9 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace pharos::e2e {
@@ -27,6 +29,12 @@ class DaemonProcess {
   int Stop();
   void Kill9();
   const std::string& address() const { return address_; }
+  pid_t pid() const { return pid_; }
+  // Start pharosd as this user instead (the test runs as root): the
+  // state directory and its parent are handed to it first.
+  void RunAs(uid_t uid, gid_t gid) {
+    run_as_ = {uid, gid};
+  }
   const std::string& state_dir() const { return state_dir_; }
   std::string Log() const;
 
@@ -35,6 +43,7 @@ class DaemonProcess {
   std::vector<std::string> args_;
   std::string address_;
   pid_t pid_ = -1;
+  std::optional<std::pair<uid_t, gid_t>> run_as_;
 };
 
 // A fresh directory under /tmp, removed by the destructor.

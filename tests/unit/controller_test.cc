@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <thread>
+
 #include "dataplane/plan_backend.h"
 #include "unit/test_support.h"
 
@@ -193,6 +199,71 @@ TEST_F(ControllerTest, PlannedPodAddressesAreStickyAcrossChangesAndReplays) {
   ASSERT_TRUE(restarted.Recover().ok());
   EXPECT_EQ((*restarted.Status("planning-pod"))[0].ip_address, "10.2.1.4");
   EXPECT_EQ((*restarted.Status("control-pod"))[0].ip_address, "10.2.1.3");
+}
+
+}  // namespace
+}  // namespace pharos::core
+
+namespace pharos::core {
+namespace {
+
+// The observers run after the controller's lock is released: one that takes
+// its time (an nft transaction per VM) must not stop the read paths, and
+// the call that converged returns only once its observers are done.
+TEST_F(ControllerTest, ASlowObserverDoesNotBlockTheStatusButDelaysTheCallThatConverged) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool entered = false, release = false;
+  std::vector<uint64_t> generations;
+  auto subscription = controller_->converged().Subscribe([&](const Converged& now) {
+    std::unique_lock lock(mu);
+    generations.push_back(now.generation);
+    EXPECT_NE(now.topology->FindNode("perception-pod"), nullptr);
+    entered = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+  });
+  std::atomic<bool> applied{false};
+  std::thread apply([&] {
+    EXPECT_TRUE(controller_->Apply(SeedVehicleYaml(), "apply", false).status.ok());
+    applied = true;
+  });
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return entered; }));
+  }
+  // The observer is still busy: the status answers meanwhile, from the new version.
+  auto status = std::async(std::launch::async, [&] { return controller_->Status("pod"); });
+  ASSERT_EQ(status.wait_for(std::chrono::seconds(5)), std::future_status::ready)
+      << "GetNetworkStatus waited for the observer";
+  absl::StatusOr<std::vector<ComponentStatus>> pods = status.get();
+  ASSERT_TRUE(pods.ok());
+  EXPECT_FALSE(pods->empty());
+  EXPECT_FALSE(applied) << "Apply returned before its observers were told";
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  apply.join();
+  EXPECT_TRUE(applied);
+  ASSERT_EQ(generations.size(), 1u);
+  EXPECT_GT(generations[0], 0u);
+}
+
+TEST_F(ControllerTest, ObserversSeeEveryConvergenceInOrderAndStopWithTheirSubscription) {
+  std::vector<uint64_t> seen;
+  auto subscription = controller_->converged().Subscribe(
+      [&](const Converged& now) { seen.push_back(now.generation); });
+  ASSERT_TRUE(controller_->Apply(SeedVehicleYaml(), "apply", false).status.ok());
+  ASSERT_TRUE(controller_->Apply(WithExtraPod(), "apply", false).status.ok());
+  ASSERT_TRUE(controller_->Rollback("").status.ok());
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_LT(seen[0], seen[1]);
+  EXPECT_LT(seen[1], seen[2]);
+  subscription.Reset();
+  ASSERT_TRUE(controller_->Teardown().status.ok());
+  EXPECT_EQ(seen.size(), 3u);
 }
 
 }  // namespace

@@ -16,6 +16,9 @@ int main(int argc, char** argv) {
 
   CLI::App app{"pharosctl - drive the Pharos vehicle network controller"};
   app.require_subcommand(1);
+  // Global options anywhere, as with kubectl: `pharosctl status -o json`.
+  // Subcommands inherit this, so it is set before they are added.
+  app.fallthrough();
   const char* home = std::getenv("HOME");
   std::string config_path =
       home ? std::string(home) + "/.config/pharos/pharosctl.conf" : std::string();
