@@ -42,6 +42,8 @@ const std::map<std::string_view, Role>& Roles() {
       {"ListServices", Role::kViewer},
       {"ListSecurityEvents", Role::kViewer},
       {"GetSecurityStatus", Role::kViewer},
+      {"Watch", Role::kViewer},
+      {"GetVersion", Role::kViewer},
       {"ListAuditLog", Role::kAdmin},
       {"Teardown", Role::kAdmin},
   };
@@ -345,6 +347,36 @@ absl::StatusOr<std::vector<store::AuditRow>> AuthorizedPharos::ListAuditLog(int6
   return Run<Result>("ListAuditLog", [&]() -> Result {
     if (absl::Status s = CheckPage(limit); !s.ok()) return s;
     return p_.parts_.audit_rows.List(after_id, PageSize(limit));
+  });
+}
+
+absl::StatusOr<ServerVersion> AuthorizedPharos::GetVersion() {
+  return Run<absl::StatusOr<ServerVersion>>(
+      "GetVersion", [&]() -> absl::StatusOr<ServerVersion> { return p_.parts_.about; });
+}
+
+absl::StatusOr<WatchCursor> AuthorizedPharos::Watch(std::string_view resume_token,
+                                                    const std::vector<std::string>& kinds,
+                                                    bool from_oldest) {
+  using Result = absl::StatusOr<WatchCursor>;
+  return Run<Result>("Watch", [&]() -> Result {
+    for (const std::string& k : kinds) {
+      if (!WatchKinds().count(k)) {
+        return absl::InvalidArgumentError(
+            StrCat("kinds: '", k, "' is not one of ", StrJoin(WatchKinds(), ", ")));
+      }
+    }
+    absl::StatusOr<std::optional<int64_t>> after = ParseResumeToken(resume_token);
+    if (!after.ok()) return after.status();
+    int64_t start = 0;
+    if (after->has_value()) {
+      start = **after;
+    } else if (!from_oldest) {
+      absl::StatusOr<int64_t> newest = p_.parts_.watch.Newest();
+      if (!newest.ok()) return newest.status();
+      start = *newest;
+    }
+    return WatchCursor(p_.parts_.watch, start, {kinds.begin(), kinds.end()});
   });
 }
 

@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "app/audit_log.h"
+#include "app/watch.h"
 #include "auth/permissions.h"
 #include "core/config_controller.h"
 #include "core/diagnostics.h"
@@ -65,6 +66,12 @@ struct VersionPlan {
   plan::Plan plan;
 };
 
+struct ServerVersion {
+  std::string version;     // PHAROS_VERSION
+  std::string dataplane;   // plan | emulated | host
+  std::string started_at;  // ISO 8601 UTC
+};
+
 // Where notifications go (GetCallbackStatus).
 struct CallbackSettings {
   std::string endpoint;
@@ -83,7 +90,9 @@ struct Parts {
   store::SecurityEventStore& security_events;
   store::AuditStore& audit_rows;
   store::OutboxStore& outbox;  // read only
+  WatchFeed& watch;
   CallbackSettings callbacks;
+  ServerVersion about;
 };
 
 class AuthorizedPharos;
@@ -147,6 +156,11 @@ class AuthorizedPharos {
                                                                           int limit);
   absl::StatusOr<SecurityStatus> GetSecurityStatus();
   absl::StatusOr<std::vector<store::AuditRow>> ListAuditLog(int64_t after_id, int limit);
+  // From `resume_token` ("" : from now on; `from_oldest`: everything still
+  // kept), of `kinds` (empty: all). InvalidArgument for a bad token or kind.
+  absl::StatusOr<ServerVersion> GetVersion();
+  absl::StatusOr<WatchCursor> Watch(std::string_view resume_token,
+                                    const std::vector<std::string>& kinds, bool from_oldest);
 
   const auth::Permissions& permissions() const { return who_; }
 

@@ -15,13 +15,14 @@ std::pair<const char*, const char*> TransitionOf(const std::string& kind) {
 
 }  // namespace
 
-Notifier::Notifier(store::Database& db, const Clock& clock, int64_t outbox_capacity,
-                   int64_t security_events_keep, std::function<void()> wakeup)
+Notifier::Notifier(store::Database& db, const Clock& clock, NotifierOptions options,
+                   std::function<void()> wakeup)
     : db_(db),
       clock_(clock),
       events_(db, clock),
-      outbox_(db, clock, outbox_capacity),
-      security_events_(db, clock, security_events_keep),
+      outbox_(db, clock, options.outbox_capacity),
+      security_events_(db, clock, options.security_events_keep),
+      journal_(db, clock, options.journal_keep),
       wakeup_(std::move(wakeup)) {}
 
 absl::Status Notifier::Record(const std::string& component, const std::string& kind,
@@ -41,6 +42,9 @@ absl::Status Notifier::Record(const std::string& component, const std::string& k
   absl::StatusOr<int64_t> id =
       outbox_.Enqueue(kNetworkStatusChange, component, n.SerializeAsString());
   if (!id.ok()) return id.status();
+  absl::StatusOr<store::JournalEntry> watched = journal_.Append(
+      {0, "", store::kJournalNetworkEvent, component, previous, current, "", n.details()});
+  if (!watched.ok()) return watched.status();
   if (absl::Status s = tx.Commit(); !s.ok()) return s;
   if (wakeup_) wakeup_();
   return absl::OkStatus();
@@ -62,6 +66,10 @@ absl::Status Notifier::CompleteAll(const std::vector<core::CompletionRecord>& ba
     absl::StatusOr<int64_t> id =
         outbox_.Enqueue(kCompleteNetworkSetting, c.pod, req.SerializeAsString());
     if (!id.ok()) return id.status();
+    absl::StatusOr<store::JournalEntry> watched = journal_.Append(
+        {0, "", store::kJournalPodCompletion, c.pod, "",
+         api::v1::CompleteNetworkSettingRequest::Status_Name(req.status()), "", c.details});
+    if (!watched.ok()) return watched.status();
   }
   if (absl::Status s = tx.Commit(); !s.ok()) return s;
   if (wakeup_) wakeup_();
@@ -77,7 +85,18 @@ absl::Status Notifier::ServiceStatusChanged(const std::string& service_id,
   n.set_current_status(current);
   n.set_timestamp(FormatIso8601Utc(clock_.Now()));
   n.set_details(details);
-  return Enqueue(kServiceStatusChange, service_id, n);
+  std::lock_guard lock(mu_);
+  store::Transaction tx(db_);
+  if (!tx.status().ok()) return tx.status();
+  absl::StatusOr<int64_t> id = outbox_.Enqueue(kServiceStatusChange, service_id,
+                                               n.SerializeAsString());
+  if (!id.ok()) return id.status();
+  absl::StatusOr<store::JournalEntry> watched = journal_.Append(
+      {0, "", store::kJournalServiceHealth, service_id, previous, current, "", details});
+  if (!watched.ok()) return watched.status();
+  if (absl::Status s = tx.Commit(); !s.ok()) return s;
+  if (wakeup_) wakeup_();
+  return absl::OkStatus();
 }
 
 absl::Status Notifier::Publish(const security::SecurityEvent& e) {
@@ -101,6 +120,11 @@ absl::Status Notifier::Publish(const security::SecurityEvent& e) {
                        e.details));
   absl::StatusOr<int64_t> id = outbox_.Enqueue(kSecurityEvent, e.source, n.SerializeAsString());
   if (!id.ok()) return id.status();
+  absl::StatusOr<store::JournalEntry> watched = journal_.Append(
+      {0, "", store::kJournalSecurityEvent, e.source, "", e.event_type,
+       std::string(security::SeverityName(e.severity)),
+       StrCat(e.destination, ": ", n.details())});
+  if (!watched.ok()) return watched.status();
   if (absl::Status s = tx.Commit(); !s.ok()) return s;
   if (wakeup_) wakeup_();
   return absl::OkStatus();

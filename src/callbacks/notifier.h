@@ -16,6 +16,7 @@
 #include "core/service_registry.h"
 #include "security/event_monitor.h"
 #include "store/event_store.h"
+#include "store/journal_store.h"
 #include "store/outbox_store.h"
 #include "store/security_store.h"
 
@@ -27,15 +28,21 @@ inline constexpr char kNetworkStatusChange[] = "network_status_change";
 inline constexpr char kServiceStatusChange[] = "service_status_change";
 inline constexpr char kSecurityEvent[] = "security_event";
 
+struct NotifierOptions {
+  int64_t outbox_capacity = 100000;
+  int64_t security_events_keep = store::kDefaultLogKeep;  // the newest kept (0: all)
+  int64_t journal_keep = store::kDefaultLogKeep;          // watch journal entries kept
+};
+
+// Everything it records also goes to the watch journal (same transaction).
 class Notifier : public core::NetworkEventRecorder,
                  public core::CompletionSink,
                  public core::ServiceStatusSink,
                  public security::SecurityEventSink {
  public:
-  // `security_events_keep`: the newest security events kept (0: all).
-  // `wakeup` (optional) is called after every enqueue (the dispatcher).
-  Notifier(store::Database& db, const Clock& clock, int64_t outbox_capacity,
-           int64_t security_events_keep = store::kDefaultLogKeep,
+  // `wakeup` (optional) is called after every commit (the dispatcher,
+  // the watchers).
+  Notifier(store::Database& db, const Clock& clock, NotifierOptions options = {},
            std::function<void()> wakeup = nullptr);
 
   absl::Status Record(const std::string& component, const std::string& kind,
@@ -60,6 +67,7 @@ class Notifier : public core::NetworkEventRecorder,
   store::EventStore events_;
   store::OutboxStore outbox_;
   store::SecurityEventStore security_events_;
+  store::JournalStore journal_;
   std::function<void()> wakeup_;
 };
 

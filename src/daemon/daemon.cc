@@ -43,7 +43,8 @@ absl::StatusOr<DaemonResources> OpenResources(const DaemonOptions& o, const Cloc
   }
   r.config = std::move(*config);
   for (std::unique_ptr<store::Database>* db : {&r.notify_db, &r.dispatch_db, &r.pods_db,
-                                               &r.services_db, &r.security_db, &r.audit_db}) {
+                                               &r.services_db, &r.security_db, &r.audit_db,
+                                               &r.watch_db}) {
     absl::StatusOr<std::unique_ptr<store::Database>> opened = OpenConnection(r.db_path);
     if (!opened.ok()) return opened.status();
     *db = std::move(*opened);
@@ -104,6 +105,7 @@ Daemon::Daemon(const DaemonOptions& options, const Clock& clock, DaemonResources
     : options_(options),
       clock_(clock),
       r_(std::move(resources)),
+      watch_feed_(*r_.watch_db, clock_),
       dispatch_outbox_(*r_.dispatch_db, clock_, options_.outbox_capacity),
       dispatcher_(options_.DeliversCallbacks()
                       ? std::make_unique<callbacks::Dispatcher>(
@@ -111,9 +113,12 @@ Daemon::Daemon(const DaemonOptions& options, const Clock& clock, DaemonResources
                             callbacks::CreateCallbackClient(daemon::DispatcherOptionsOf(options_)),
                             daemon::DispatcherOptionsOf(options_))
                       : nullptr),
-      notifier_(*r_.notify_db, clock_, options_.outbox_capacity, options_.security_events_keep,
-                [d = dispatcher_.get()] {
-                  if (d) d->Wake();
+      notifier_(*r_.notify_db, clock_,
+                {options_.outbox_capacity, options_.security_events_keep,
+                 options_.watch_journal_keep},
+                [this] {
+                  if (dispatcher_) dispatcher_->Wake();
+                  watch_feed_.Wake();
                 }),
       audit_(*r_.audit_db, clock_, options_.audit_log_keep),
       network_events_(r_.config->db(), clock_),
@@ -196,9 +201,11 @@ Daemon::Daemon(const DaemonOptions& options, const Clock& clock, DaemonResources
       authenticator_(std::move(r_.auth_sources), clock_),
       audit_log_(&audit_),
       pharos_({controller_, diagnostics_, pods_, registry_, enforcer_, ingress_.get(),
-               network_events_, security_events_, audit_, outbox_reader_,
+               network_events_, security_events_, audit_, outbox_reader_, watch_feed_,
                {options_.DeliversCallbacks() ? options_.callback_endpoint : "",
-                options_.callback_flavour}},
+                options_.callback_flavour},
+               {PHAROS_VERSION, std::string(dataplane::ModeName(options_.dataplane)),
+                FormatIso8601Utc(clock_.Now())}},
               audit_log_),
       authorized_(pharos_, authenticator_),
       pharos_service_(authorized_),
@@ -319,6 +326,7 @@ absl::Status Daemon::StartParts() {
 }
 
 void Daemon::Shutdown() {
+  watch_feed_.Close();  // watchers end now, not at the shutdown deadline
   if (!server_) return;
   if (auto* health = server_->GetHealthCheckService()) health->Shutdown();
   server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));

@@ -59,7 +59,7 @@ struct DaemonResources {
   std::unique_ptr<store::ConfigStore> config;
   // One connection per part that writes concurrently with the others.
   std::unique_ptr<store::Database> notify_db, dispatch_db, pods_db, services_db, security_db,
-      audit_db;
+      audit_db, watch_db;
   std::unique_ptr<dataplane::DataplaneBackend> backend;
   dataplane::LinuxBackend* linux_backend = nullptr;  // = backend, unless --dataplane plan
   auth::Authenticator::Sources auth_sources;
@@ -95,7 +95,9 @@ class Daemon {
   absl::Status build_error_;  // a part that could not be built (the ingress's files)
   std::vector<std::string> started_;
 
-  // Notifications: queued by the notifier, delivered by the dispatcher.
+  // Notifications: queued by the notifier, delivered by the dispatcher;
+  // the watch journal, written with them, read by the watchers.
+  app::WatchFeed watch_feed_;
   store::OutboxStore dispatch_outbox_;
   std::unique_ptr<callbacks::Dispatcher> dispatcher_;  // null: --callback-endpoint none
   callbacks::Notifier notifier_;

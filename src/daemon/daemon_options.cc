@@ -197,6 +197,11 @@ std::optional<int> ParseDaemonOptions(int argc, char** argv, DaemonOptions& o) {
                  "newest audit log entries kept in the store; older ones are deleted (0: all)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  app.add_option("--watch-journal-keep", o.watch_journal_keep,
+                 "newest watch journal entries kept: how far back a watcher "
+                 "(pharosctl status --watch, events --follow) can resume (0: all)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   app.add_option("--ingress-cert", o.ingress_cert,
                  "PEM certificate chain of the TLS ingress on the cloud gateway (tls_verified)")
       ->check(CLI::ExistingFile);

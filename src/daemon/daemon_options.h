@@ -52,6 +52,7 @@ struct DaemonOptions {
   // Retention: the newest rows kept (0: all).
   int64_t security_events_keep = 100000;
   int64_t audit_log_keep = 100000;
+  int64_t watch_journal_keep = 100000;  // what a watcher can resume from
   // The TLS ingress on the cloud gateway (security/tls_ingress.h): on when
   // all three files are given.
   std::string ingress_cert, ingress_key, ingress_client_ca;

@@ -135,6 +135,22 @@ CREATE TABLE audit_log (
   result      TEXT NOT NULL      -- OK or the gRPC status code name + message
 );
 )sql"},
+      {8, "watch journal",
+       R"sql(
+-- What a watcher (pharosctl status --watch, events --follow; later the
+-- dashboard and the cloud connector) is told, in order: written in the
+-- same transaction as the event it reports; its id is the resume token.
+CREATE TABLE watch_journal (
+  id        INTEGER PRIMARY KEY AUTOINCREMENT,
+  at        TEXT NOT NULL,
+  kind      TEXT NOT NULL,   -- network_event | security_event | service_health | pod_completion
+  subject   TEXT NOT NULL,   -- component, source address, service id or pod
+  previous  TEXT NOT NULL,
+  current   TEXT NOT NULL,
+  severity  TEXT NOT NULL,
+  detail    TEXT NOT NULL
+);
+)sql"},
   };
   return kMigrations;
 }

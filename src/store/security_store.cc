@@ -1,5 +1,7 @@
 #include "store/security_store.h"
 
+#include "store/retention.h"
+
 #include "common/strings.h"
 
 namespace pharos::store {
@@ -28,18 +30,6 @@ absl::Status SecurityStateStore::Erase(const std::string& key) {
   return st->Bind(1, key).Run();
 }
 
-namespace {
-
-// Deletes what falls out of the newest `keep` rows, now that `newest` is in.
-absl::Status Prune(Database& db, const char* table, int64_t newest, int64_t keep) {
-  if (keep <= 0 || newest <= keep) return absl::OkStatus();
-  absl::StatusOr<Statement> st = db.Prepare(StrCat("DELETE FROM ", table, " WHERE id <= ?;"));
-  if (!st.ok()) return st.status();
-  return st->Bind(1, newest - keep).Run();
-}
-
-}  // namespace
-
 absl::StatusOr<SecurityEventRow> SecurityEventStore::Append(SecurityEventRow row) {
   row.occurred_at = FormatIso8601Utc(clock_.Now());
   absl::StatusOr<Statement> st = db_.Prepare(
@@ -59,7 +49,7 @@ absl::StatusOr<SecurityEventRow> SecurityEventStore::Append(SecurityEventRow row
     return s;
   }
   row.id = db_.LastInsertId();
-  if (absl::Status s = Prune(db_, "security_events", row.id, keep_); !s.ok()) return s;
+  if (absl::Status s = PruneToNewest(db_, "security_events", row.id, keep_); !s.ok()) return s;
   return row;
 }
 
@@ -96,7 +86,7 @@ absl::StatusOr<AuditRow> AuditStore::Append(AuditRow row) {
     return s;
   }
   row.id = db_.LastInsertId();
-  if (absl::Status s = Prune(db_, "audit_log", row.id, keep_); !s.ok()) return s;
+  if (absl::Status s = PruneToNewest(db_, "audit_log", row.id, keep_); !s.ok()) return s;
   return row;
 }
 

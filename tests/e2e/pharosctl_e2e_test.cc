@@ -115,3 +115,79 @@ TEST_F(PharosctlE2eTest, PolicyExplainNamesTheDecidingRuleOffline) {
 
 }  // namespace
 }  // namespace pharos::e2e
+
+namespace pharos::e2e {
+namespace {
+
+// The habits of kubectl and the cilium CLI: global options anywhere,
+// policy and emergency verbs, versions, completion, documented exit codes.
+TEST_F(PharosctlE2eTest, GlobalOptionsAfterTheCommandPolicyEmergencyVersionCompletion) {
+  std::string out;
+  ASSERT_EQ(Ctl("apply " + Example("vehicle.yaml"), &out), 0) << out;
+  ASSERT_EQ(Ctl("status soc1 -o json", &out), 0) << out;
+  EXPECT_NE(out.find("\"ip_address\": \"10.1.0.2\""), std::string::npos) << out;
+  ASSERT_EQ(Ctl("policy apply " + Example("security-policy.yaml"), &out), 0) << out;
+  EXPECT_NE(out.find("applied"), std::string::npos) << out;
+  ASSERT_EQ(Ctl("policy show", &out), 0) << out;
+  EXPECT_NE(out.find("allow_perception_to_control"), std::string::npos) << out;
+  EXPECT_NE(out.find("(default)"), std::string::npos) << out;
+  EXPECT_NE(out.find("8080"), std::string::npos) << out;
+  // A bad policy: findings with their path, exit 1, the old one stays.
+  TempDir dir;
+  std::ofstream(dir.path() + "/bad.yaml")
+      << "security_policy:\n  default_action: deny\n  rules:\n    - name: x\n"
+         "      action: allow\n      protocol: carrier-pigeon\n";
+  EXPECT_EQ(Ctl("policy apply " + dir.path() + "/bad.yaml", &out), 1) << out;
+  EXPECT_NE(out.find("security_policy.rules[0].protocol"), std::string::npos) << out;
+  ASSERT_EQ(Ctl("policy show -o json", &out), 0) << out;
+  EXPECT_NE(out.find("allow_perception_to_control"), std::string::npos) << out;
+
+  ASSERT_EQ(Ctl("emergency activate minimal", &out), 0) << out;
+  EXPECT_NE(out.find("'minimal' is active"), std::string::npos) << out;
+  ASSERT_EQ(Ctl("emergency status", &out), 0) << out;
+  EXPECT_NE(out.find("minimal"), std::string::npos) << out;
+  EXPECT_EQ(Ctl("emergency activate panic", &out), 2) << out;  // not a mode: usage
+  ASSERT_EQ(Ctl("emergency deactivate", &out), 0) << out;
+  ASSERT_EQ(Ctl("emergency status", &out), 0) << out;
+  EXPECT_NE(out.find("no emergency mode is active"), std::string::npos) << out;
+
+  ASSERT_EQ(Ctl("version", &out), 0) << out;
+  EXPECT_NE(out.find("client: pharosctl " PHAROS_VERSION), std::string::npos) << out;
+  EXPECT_NE(out.find("server: pharosd " PHAROS_VERSION), std::string::npos) << out;
+  EXPECT_NE(out.find("plan dataplane"), std::string::npos) << out;
+
+  ASSERT_EQ(Ctl("completion bash", &out), 0) << out;
+  EXPECT_NE(out.find("complete -o default -F _pharosctl pharosctl"), std::string::npos);
+  EXPECT_NE(out.find("[\"_ policy\"]=\"status apply show explain\""), std::string::npos) << out;
+  // The script is valid bash and completes a subcommand.
+  std::ofstream(dir.path() + "/complete.sh") << out;
+  ASSERT_EQ(RunCommand("bash -c 'source " + dir.path() +
+                           "/complete.sh; COMP_WORDS=(pharosctl pol); COMP_CWORD=1; _pharosctl; "
+                           "echo ${COMPREPLY[@]}'",
+                       &out),
+            0)
+      << out;
+  EXPECT_EQ(out, "policy\n");
+  EXPECT_EQ(Ctl("completion fish", &out), 2) << out;
+}
+
+TEST_F(PharosctlE2eTest, RefusedCredentialsAreExitCode6) {
+  TempDir dir;
+  std::ofstream(dir.path() + "/tokens") << "viewer-token-0123456789 viewer alice\n";
+  DaemonProcess secured(dir.path() + "/state",
+                        {"--dataplane=plan", "--callback-endpoint=none",
+                         "--auth-tokens=" + dir.path() + "/tokens"});
+  ASSERT_TRUE(secured.Start());
+  std::string ctl = std::string(PHAROSCTL_BINARY) + " --no-color --server " + secured.address();
+  std::string out;
+  EXPECT_EQ(RunCommand(ctl + " status", &out), 6) << out;
+  EXPECT_NE(out.find("not authenticated"), std::string::npos) << out;
+  EXPECT_EQ(RunCommand(ctl + " teardown --token viewer-token-0123456789", &out), 6) << out;
+  EXPECT_NE(out.find("permission denied: alice (viewer) may not call Teardown"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(RunCommand(ctl + " status --token viewer-token-0123456789", &out), 0) << out;
+}
+
+}  // namespace
+}  // namespace pharos::e2e

@@ -307,6 +307,14 @@ TEST_F(TwinTest, KillNineDuringLargeApplyConvergesOnRestart) {
 TEST_F(TwinTest, DriftIsRepairedAndRecorded) {
   ASSERT_TRUE(Apply(Seed()).success());
   std::string out;
+  // Someone follows the events (pharosctl events --follow, JSON lines).
+  std::string followed;
+  std::thread follower([&] {
+    (void)RunCommand("timeout 20 " + std::string(PHAROSCTL_BINARY) + " --server " +
+                         daemon_->address() + " events --follow --count 1 -o json",
+                     &followed);
+  });
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // it watches from now on
   ASSERT_EQ(RunCommand("ip -n " + Ns("vm1") + " link del " + prefix_ + "podbr0", &out), 0) << out;
   bool repaired = false;
   for (int i = 0; i < 100 && !repaired; ++i) {
@@ -323,6 +331,9 @@ TEST_F(TwinTest, DriftIsRepairedAndRecorded) {
                 e.detail().find("create bridge " + prefix_ + "podbr0") != std::string::npos;
   }
   EXPECT_TRUE(recorded);
+  follower.join();
+  EXPECT_NE(followed.find("\"kind\":\"network_event\""), std::string::npos) << followed;
+  EXPECT_NE(followed.find("drift-repaired"), std::string::npos) << followed;
 
   // A namespace removed by hand comes back too (periodic check).
   ASSERT_EQ(RunCommand("ip netns del " + Ns("control-pod"), &out), 0) << out;

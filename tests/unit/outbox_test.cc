@@ -46,7 +46,7 @@ class OutboxTest : public ::testing::Test {
 };
 
 TEST_F(OutboxTest, DeliversInOrderAndRetriesWithoutOvertaking) {
-  Notifier notifier(*db_, clock_, 1000);
+  Notifier notifier(*db_, clock_, {1000});
   for (const char* c : {"a", "b", "c", "d"}) ASSERT_TRUE(notifier.Record(c, "drift-repaired", "x").ok());
   auto client = std::make_unique<ScriptedClient>();
   ScriptedClient* scripted = client.get();
@@ -68,7 +68,7 @@ TEST_F(OutboxTest, DeliversInOrderAndRetriesWithoutOvertaking) {
 }
 
 TEST_F(OutboxTest, NothingIsDeletedWhileTheReceiverIsDown) {
-  Notifier notifier(*db_, clock_, 1000);
+  Notifier notifier(*db_, clock_, {1000});
   ASSERT_TRUE(notifier.Record("a", "teardown", "x").ok());
   auto client = std::make_unique<ScriptedClient>();
   client->failures_left = 1000000;
@@ -92,7 +92,7 @@ TEST_F(OutboxTest, NothingIsDeletedWhileTheReceiverIsDown) {
 }
 
 TEST_F(OutboxTest, AFullOutboxDropsTheOldestAndCountsIt) {
-  Notifier notifier(*db_, clock_, 3);
+  Notifier notifier(*db_, clock_, {3});
   for (const char* c : {"a", "b", "c", "d", "e"}) ASSERT_TRUE(notifier.Record(c, "teardown", "").ok());
   auto pending = notifier.outbox().Pending(10);
   ASSERT_TRUE(pending.ok());

@@ -32,7 +32,11 @@ PlanCore::PlanCore() {
   services_db = Open(file);
   security_db = Open(file);
   audit_db = Open(file);
-  notifier = std::make_unique<callbacks::Notifier>(*notify_db, clock, 1000);
+  watch_db = Open(file);
+  watch = std::make_unique<app::WatchFeed>(*watch_db, clock);
+  notifier = std::make_unique<callbacks::Notifier>(*notify_db, clock,
+                                                   callbacks::NotifierOptions{1000},
+                                                   [this] { watch->Wake(); });
   runtime_pods = std::make_unique<core::RuntimePodTable>(*pods_db);
   controller = std::make_unique<core::ConfigController>(*config, backend, core::ControllerOptions{},
                                                         notifier.get(), runtime_pods.get());
@@ -57,11 +61,13 @@ PlanCore::PlanCore() {
   audit = std::make_unique<app::AuditLog>(audit_rows.get());
   pharos = std::make_unique<app::Pharos>(
       app::Parts{*controller, *diagnostics, *pods, *registry, *enforcer, nullptr, *network_events,
-                 *security_events, *audit_rows, *outbox, {"", "pharos"}},
+                 *security_events, *audit_rows, *outbox, *watch, {"", "pharos"},
+                 {"test", "plan", "2026-01-01T00:00:00Z"}},
       *audit);
 }
 
 PlanCore::~PlanCore() {
+  watch->Close();
   pods->Stop();
   pharos.reset();
   pods.reset();

@@ -44,7 +44,7 @@ class PlanCore {
   std::filesystem::path dir;
   SystemClock clock;
   std::unique_ptr<store::ConfigStore> config;
-  std::unique_ptr<store::Database> notify_db, pods_db, services_db, security_db, audit_db;
+  std::unique_ptr<store::Database> notify_db, pods_db, services_db, security_db, audit_db, watch_db;
   dataplane::PlanBackend backend;
   std::unique_ptr<callbacks::Notifier> notifier;
   std::unique_ptr<core::RuntimePodTable> runtime_pods;
@@ -57,6 +57,7 @@ class PlanCore {
   std::unique_ptr<store::SecurityEventStore> security_events;
   std::unique_ptr<store::AuditStore> audit_rows;
   std::unique_ptr<store::OutboxStore> outbox;
+  std::unique_ptr<app::WatchFeed> watch;
   std::unique_ptr<auth::Authenticator> authenticator;
   std::unique_ptr<app::AuditLog> audit;
   std::unique_ptr<app::Pharos> pharos;

@@ -6,7 +6,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "api/grpc/conversions.h"
+#include "api/grpc/finding_conversions.h"
 #include "core/config_analysis.h"
 #include "google/rpc/status.pb.h"
 #include "pharos/api/v1/pharos_service.grpc.pb.h"
@@ -40,9 +40,14 @@ std::shared_ptr<grpc::Channel> Context::Channel() const {
   return grpc::CreateChannel(server, grpc::SslCredentials(ssl));
 }
 
-std::unique_ptr<grpc::ClientContext> CallContext() {
+std::unique_ptr<grpc::ClientContext> CallContext(std::chrono::seconds deadline) {
+  auto ctx = StreamContext();
+  ctx->set_deadline(std::chrono::system_clock::now() + deadline);
+  return ctx;
+}
+
+std::unique_ptr<grpc::ClientContext> StreamContext() {
   auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   if (!g_token.empty()) ctx->AddMetadata("authorization", "Bearer " + g_token);
   return ctx;
 }
@@ -74,9 +79,46 @@ std::string ToJson(const google::protobuf::Message& m) {
   return out;
 }
 
+std::string ToJsonLine(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.always_print_primitive_fields = true;
+  opts.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, opts);
+  return out;
+}
+
+namespace {
+const char* CodeName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::INTERNAL:
+      return "INTERNAL";
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return "ALREADY_EXISTS";
+    case grpc::StatusCode::CANCELLED:
+      return "CANCELLED";
+    default:
+      return nullptr;
+  }
+}
+}  // namespace
+
 // Maps a failed call to an exit code, printing what happened.
 int ReportRpcError(const Context& ctx, const grpc::Status& s) {
   switch (s.error_code()) {
+    case grpc::StatusCode::UNAUTHENTICATED:
+    case grpc::StatusCode::PERMISSION_DENIED:
+      std::cerr << ctx.style.Red(s.error_code() == grpc::StatusCode::UNAUTHENTICATED
+                                     ? "not authenticated"
+                                     : "permission denied")
+                << ": " << s.error_message() << " (--token or PHAROS_TOKEN)\n";
+      return kDenied;
     case grpc::StatusCode::UNAVAILABLE:
     case grpc::StatusCode::DEADLINE_EXCEEDED:
       std::cerr << ctx.style.Red("error") << ": pharosd at " << ctx.server << " is not reachable ("
@@ -88,10 +130,13 @@ int ReportRpcError(const Context& ctx, const grpc::Status& s) {
     case grpc::StatusCode::UNIMPLEMENTED:
       std::cerr << ctx.style.Yellow("not supported yet") << ": " << s.error_message() << "\n";
       return kUnsupported;
-    default:
-      std::cerr << ctx.style.Red("error") << " (" << s.error_code() << "): " << s.error_message()
+    default: {
+      const char* name = CodeName(s.error_code());
+      std::cerr << ctx.style.Red("error") << " ("
+                << (name ? name : std::to_string(s.error_code())) << "): " << s.error_message()
                 << "\n";
       return kFailed;
+    }
   }
 }
 
@@ -150,6 +195,21 @@ int FetchVersion(const Context& ctx, const std::string& id, std::string* yaml) {
 
 }  // namespace
 
+int ReportRejected(const Context& ctx, const grpc::Status& s, const std::string& text,
+                   const std::string& file) {
+  std::vector<v1::ValidationIssue> issues;
+  if (s.error_code() != grpc::StatusCode::INVALID_ARGUMENT || !IssuesFromDetails(s, &issues)) {
+    return ReportRpcError(ctx, s);
+  }
+  if (ctx.json) {
+    PrintIssuesJson(issues, false);
+  } else {
+    PrintIssues(issues, text, file, ctx.style);
+    std::cout << ctx.style.Red("not applied") << ": nothing changed\n";
+  }
+  return kFailed;
+}
+
 int Validate(const Context& ctx, const std::string& file, bool local) {
   std::string text;
   if (!ReadFile(file, &text)) return kUsage;
@@ -185,19 +245,7 @@ int Apply(const Context& ctx, const std::string& file, bool dry_run) {
   req.set_validate_only(dry_run);
   v1::ApplyConfigurationResponse resp;
   grpc::Status s = stub->ApplyConfiguration(CallContext().get(), req, &resp);
-  if (!s.ok()) {
-    std::vector<v1::ValidationIssue> issues;
-    if (s.error_code() == grpc::StatusCode::INVALID_ARGUMENT && IssuesFromDetails(s, &issues)) {
-      if (ctx.json) {
-        PrintIssuesJson(issues, false);
-      } else {
-        PrintIssues(issues, text, file, ctx.style);
-        std::cout << ctx.style.Red("not applied") << ": nothing changed\n";
-      }
-      return kFailed;
-    }
-    return ReportRpcError(ctx, s);
-  }
+  if (!s.ok()) return ReportRejected(ctx, s, text, file);
   if (ctx.json) {
     std::cout << ToJson(resp);
   } else {

@@ -4,6 +4,7 @@
 #include <google/protobuf/message.h>
 #include <grpcpp/grpcpp.h>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <iostream>
@@ -25,13 +26,22 @@ struct Context {
 };
 
 // Shared by the commands.
-std::unique_ptr<grpc::ClientContext> CallContext();
+// Every call carries the token (--token); a unary call has a deadline, a
+// watch none.
+std::unique_ptr<grpc::ClientContext> CallContext(
+    std::chrono::seconds deadline = std::chrono::seconds(30));
+std::unique_ptr<grpc::ClientContext> StreamContext();
 // The bearer token every call carries ("" for none).
 void SetCallToken(const std::string& token);
 bool ReadFile(const std::string& path, std::string* out);
 std::string ToJson(const google::protobuf::Message& m);
+std::string ToJsonLine(const google::protobuf::Message& m);  // one line (JSON Lines)
 // Maps a failed call to an exit code, printing what happened.
 int ReportRpcError(const Context& ctx, const grpc::Status& s);
+// A change refused with findings (INVALID_ARGUMENT and issues in the
+// details): prints them against `text` and says nothing changed.
+int ReportRejected(const Context& ctx, const grpc::Status& s, const std::string& text,
+                   const std::string& file);
 
 // A paged List* call (events, security events, audit log): the page after
 // `after_id`, at most `limit`, printed as JSON or as a table of `header`
@@ -99,5 +109,18 @@ int PolicyExplain(const Context& ctx, const std::vector<std::string>& files,
 int PolicyStatus(const Context& ctx);
 int SecurityEvents(const Context& ctx, int64_t after_id, int limit);
 int AuditLog(const Context& ctx, int64_t after_id, int limit);
+int PolicyApply(const Context& ctx, const std::string& file);
+int PolicyShow(const Context& ctx);
+// EmergencyNetworkMode: action activate | deactivate | status.
+int Emergency(const Context& ctx, const std::string& action, const std::string& mode);
+
+// Following what happens (watch_commands.cc): the current state first,
+// then every change as it comes, reconnecting with the resume token when
+// pharosd restarts; `count` > 0 stops after that many changes.
+int StatusWatch(const Context& ctx, const std::string& filter, int count);
+int EventsFollow(const Context& ctx, int64_t after_id, int limit, bool security, int count);
+
+// Client and server versions (watch_commands.cc).
+int Version(const Context& ctx);
 
 }  // namespace pharosctl

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "commands.h"
+#include "completion.h"
 
 int main(int argc, char** argv) {
   pharosctl::Context ctx;
@@ -67,8 +68,14 @@ int main(int argc, char** argv) {
   auto* versions = app.add_subcommand("versions", "list stored configuration versions");
 
   std::string filter;
+  bool watch = false;
+  int count = 0;
   auto* status = app.add_subcommand("status", "components with their live status");
   status->add_option("filter", filter, "a type (soc, vm, pod, bridge), a name or a glob");
+  status->add_flag("-w,--watch", watch,
+                   "then print every component and service status change as it happens");
+  status->add_option("--count", count, "with --watch: stop after this many changes")
+      ->check(CLI::PositiveNumber);
 
   std::string source, destination, protocol = "icmp", component, format = "mermaid";
   int port = 0, timeout_ms = 1000, duration = 0, limit = 100;
@@ -99,17 +106,27 @@ int main(int argc, char** argv) {
   auto* events = app.add_subcommand("events", "network events: drift repaired, converged on start");
   events->add_option("--after", after, "only events with a larger id");
   events->add_option("--limit", limit, "at most this many (max 1000)")->check(CLI::Range(1, 1000));
-  bool security_events = false;
+  bool security_events = false, follow = false;
   events->add_flag("--security", security_events,
                    "security events instead: denied traffic, aggregated and escalated");
+  events->add_flag("-f,--follow", follow, "then print every new event as it happens");
+  events->add_option("--count", count, "with --follow: stop after this many new events")
+      ->check(CLI::PositiveNumber);
 
   auto* audit = app.add_subcommand("audit", "the audit log of mutating calls (admin)");
   audit->add_option("--after", after, "only entries with a larger id");
   audit->add_option("--limit", limit, "at most this many (max 1000)")->check(CLI::Range(1, 1000));
 
-  auto* policy = app.add_subcommand("policy", "the security policy: status, explain a flow");
+  auto* policy =
+      app.add_subcommand("policy", "the security policy: apply, show, status, explain a flow");
   policy->require_subcommand(1);
   auto* policy_status = policy->add_subcommand("status", "which policy pharosd enforces, and how");
+  std::string policy_file;
+  auto* policy_apply = policy->add_subcommand(
+      "apply", "ConfigureSecurityPolicy: enforce FILE's security_policy (an empty file clears it)");
+  policy_apply->add_option("file", policy_file, "YAML file ('-' for stdin)")->required();
+  auto* policy_show =
+      policy->add_subcommand("show", "the rules pharosd enforces, in order, with the default");
   std::vector<std::string> policy_files;
   std::string policy_src, policy_dst, policy_port, policy_mode;
   auto* explain = policy->add_subcommand(
@@ -127,6 +144,24 @@ int main(int argc, char** argv) {
   bool policy_tls_ingress = false;
   explain->add_flag("--tls-ingress", policy_tls_ingress,
                     "as if pharosd runs the TLS ingress (tls_verified: the cloud gateway)");
+
+  std::string emergency_mode;
+  auto* emergency = app.add_subcommand("emergency", "EmergencyNetworkMode: minimal, failsafe, "
+                                                    "diagnostic (docs/security.md)");
+  emergency->require_subcommand(1);
+  auto* emergency_activate = emergency->add_subcommand("activate", "switch to MODE at once");
+  emergency_activate->add_option("mode", emergency_mode, "minimal, failsafe or diagnostic")
+      ->required()
+      ->check(CLI::IsMember({"minimal", "failsafe", "diagnostic"}));
+  auto* emergency_deactivate =
+      emergency->add_subcommand("deactivate", "back to the configured policy");
+  auto* emergency_status = emergency->add_subcommand("status", "which mode is active");
+
+  auto* version_cmd = app.add_subcommand("version", "pharosctl's and pharosd's versions");
+  std::string shell;
+  auto* completion = app.add_subcommand(
+      "completion", "print a shell completion script: source <(pharosctl completion bash)");
+  completion->add_option("shell", shell, "bash")->required();
 
   auto* doctor =
       app.add_subcommand("doctor", "which kernel features this machine has (needs root)");
@@ -198,7 +233,13 @@ int main(int argc, char** argv) {
   }
   if (*rollback) return pharosctl::Rollback(ctx, version);
   if (*versions) return pharosctl::Versions(ctx);
-  if (*status) return pharosctl::Status(ctx, filter);
+  if (*status) {
+    if (count > 0 && !watch) {
+      std::cerr << "pharosctl status: --count goes with --watch\n";
+      return pharosctl::kUsage;
+    }
+    return watch ? pharosctl::StatusWatch(ctx, filter, count) : pharosctl::Status(ctx, filter);
+  }
   if (*routes) return pharosctl::Routes(ctx, source, destination);
   if (*test) {
     // Without --port, a service as destination gives its own (pharosd says
@@ -208,9 +249,17 @@ int main(int argc, char** argv) {
   if (*metrics) return pharosctl::Metrics(ctx, component, duration);
   if (*teardown) return pharosctl::Teardown(ctx);
   if (*events) {
+    if (follow) return pharosctl::EventsFollow(ctx, after, limit, security_events, count);
     return security_events ? pharosctl::SecurityEvents(ctx, after, limit)
                            : pharosctl::Events(ctx, after, limit);
   }
+  if (*policy_apply) return pharosctl::PolicyApply(ctx, policy_file);
+  if (*policy_show) return pharosctl::PolicyShow(ctx);
+  if (*emergency_activate) return pharosctl::Emergency(ctx, "activate", emergency_mode);
+  if (*emergency_deactivate) return pharosctl::Emergency(ctx, "deactivate", "");
+  if (*emergency_status) return pharosctl::Emergency(ctx, "status", "");
+  if (*version_cmd) return pharosctl::Version(ctx);
+  if (*completion) return pharosctl::PrintCompletion(app, shell);
   if (*policy_status) return pharosctl::PolicyStatus(ctx);
   if (*audit) return pharosctl::AuditLog(ctx, after, limit);
   if (*explain) {

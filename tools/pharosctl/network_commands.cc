@@ -18,12 +18,6 @@ namespace ctl = pharos::ctl::v1;
 namespace {
 
 // Diagnostics wait for packets: allow the probe's own timeout plus slack.
-std::unique_ptr<grpc::ClientContext> CallContextFor(int seconds) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
-  return ctx;
-}
-
 std::string Quoted(const std::string& s) { return "\"" + s + "\""; }
 
 // Mermaid and DOT ids cannot contain '/', '-' or '.'.
@@ -66,7 +60,7 @@ int Test(const Context& ctx, const std::string& source, const std::string& desti
   req.set_port(port);
   req.set_timeout_ms(timeout_ms);
   v1::TestConnectivityResponse resp;
-  grpc::Status s = stub->TestConnectivity(CallContextFor(10 + timeout_ms / 1000).get(), req, &resp);
+  grpc::Status s = stub->TestConnectivity(CallContext(std::chrono::seconds(10 + timeout_ms / 1000)).get(), req, &resp);
   if (!s.ok()) return ReportRpcError(ctx, s);
   if (ctx.json) {
     std::cout << ToJson(resp);
@@ -84,7 +78,7 @@ int Metrics(const Context& ctx, const std::string& component, int duration_secon
   req.set_component_id(component);
   req.set_duration_seconds(duration_seconds);
   v1::GetNetworkMetricsResponse resp;
-  grpc::Status s = stub->GetNetworkMetrics(CallContextFor(30 + duration_seconds).get(), req, &resp);
+  grpc::Status s = stub->GetNetworkMetrics(CallContext(std::chrono::seconds(30 + duration_seconds)).get(), req, &resp);
   if (!s.ok()) return ReportRpcError(ctx, s);
   if (ctx.json) {
     std::cout << ToJson(resp);
@@ -105,7 +99,7 @@ int Metrics(const Context& ctx, const std::string& component, int duration_secon
 int Teardown(const Context& ctx) {
   auto stub = ctl::PharosControlService::NewStub(ctx.Channel());
   ctl::TeardownResponse resp;
-  grpc::Status s = stub->Teardown(CallContextFor(120).get(), {}, &resp);
+  grpc::Status s = stub->Teardown(CallContext(std::chrono::seconds(120)).get(), {}, &resp);
   if (!s.ok()) return ReportRpcError(ctx, s);
   if (ctx.json) {
     std::cout << ToJson(resp);

@@ -17,6 +17,7 @@ enum ExitCode {
   kUnreachable = 3,  // pharosd not reachable (or not answering in time)
   kNotFound = 4,     // unknown version or component
   kUnsupported = 5,  // pharosd does not implement this yet
+  kDenied = 6,       // not authenticated, or the token's role may not do this
 };
 
 struct Style {

@@ -7,11 +7,13 @@
 #include "commands.h"
 #include "common/strings.h"
 #include "core/config_analysis.h"
+#include "pharos/api/v1/pharos_service.grpc.pb.h"
 #include "pharos/ctl/v1/pharos_control.grpc.pb.h"
 #include "security/policy.h"
 
 namespace pharosctl {
 namespace ctl = pharos::ctl::v1;
+namespace v1 = pharos::api::v1;
 namespace security = pharos::security;
 using pharos::StrCat;
 
@@ -200,6 +202,81 @@ int AuditLog(const Context& ctx, int64_t after_id, int limit) {
         }
         return rows;
       });
+}
+
+int PolicyApply(const Context& ctx, const std::string& file) {
+  std::string text;
+  if (!ReadFile(file, &text)) return kUsage;
+  auto stub = v1::PharosService::NewStub(ctx.Channel());
+  v1::ConfigureSecurityPolicyRequest req;
+  req.set_security_policy_yaml(text);
+  v1::ConfigureSecurityPolicyResponse resp;
+  grpc::Status s = stub->ConfigureSecurityPolicy(CallContext().get(), req, &resp);
+  if (!s.ok()) return ReportRejected(ctx, s, text, file);
+  if (ctx.json) {
+    std::cout << ToJson(resp);
+  } else {
+    std::cout << ctx.style.Green("applied") << ": " << resp.message() << "\n";
+  }
+  return kOk;
+}
+
+int PolicyShow(const Context& ctx) {
+  auto stub = ctl::PharosControlService::NewStub(ctx.Channel());
+  ctl::GetSecurityStatusResponse resp;
+  grpc::Status s = stub->GetSecurityStatus(CallContext().get(), {}, &resp);
+  if (!s.ok()) return ReportRpcError(ctx, s);
+  if (ctx.json) {
+    std::cout << ToJson(resp);
+    return kOk;
+  }
+  if (!resp.enforced()) {
+    std::cout << "no security policy is enforced: traffic passes unjudged\n";
+    return kOk;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& r : resp.rule_details()) {
+    rows.push_back({r.name(), r.action() == "allow" ? ctx.style.Green("allow") : ctx.style.Red(r.action()),
+                    r.from(), r.to(), r.ports(), r.protocol(), r.safety_critical() ? "yes" : ""});
+  }
+  rows.push_back({"(default)", resp.default_action() == "allow" ? ctx.style.Green("allow")
+                                                                : ctx.style.Red("deny"),
+                  "any", "any", "any", "any", ""});
+  std::cout << "policy from " << resp.policy_source()
+            << (resp.active_mode().empty() ? "" : ", emergency mode " + resp.active_mode())
+            << " (first match wins)\n";
+  PrintTable({"RULE", "ACTION", "FROM", "TO", "PORTS", "PROTOCOL", "SAFETY-CRITICAL"}, rows);
+  return kOk;
+}
+
+int Emergency(const Context& ctx, const std::string& action, const std::string& mode) {
+  if (action == "status") {
+    auto stub = ctl::PharosControlService::NewStub(ctx.Channel());
+    ctl::GetSecurityStatusResponse resp;
+    grpc::Status s = stub->GetSecurityStatus(CallContext().get(), {}, &resp);
+    if (!s.ok()) return ReportRpcError(ctx, s);
+    if (ctx.json) {
+      std::cout << "{\"active_mode\": \"" << resp.active_mode() << "\"}\n";
+    } else {
+      std::cout << (resp.active_mode().empty() ? "no emergency mode is active"
+                                               : ctx.style.Red("emergency mode: ") + resp.active_mode())
+                << "\n";
+    }
+    return kOk;
+  }
+  auto stub = v1::PharosService::NewStub(ctx.Channel());
+  v1::EmergencyNetworkModeRequest req;
+  req.set_activate(action == "activate");
+  req.set_mode(mode);
+  v1::EmergencyNetworkModeResponse resp;
+  grpc::Status s = stub->EmergencyNetworkMode(CallContext().get(), req, &resp);
+  if (!s.ok()) return ReportRpcError(ctx, s);
+  if (ctx.json) {
+    std::cout << ToJson(resp);
+  } else {
+    std::cout << resp.message() << "\n";
+  }
+  return kOk;
 }
 
 }  // namespace pharosctl

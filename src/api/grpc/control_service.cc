@@ -173,7 +173,22 @@ grpc::Status ControlServiceImpl::GetSecurityStatus(grpc::ServerContext* ctx,
     resp->set_enforced(v.policy.enforced);
     resp->set_rules(static_cast<int32_t>(v.policy.rules.size()));
     resp->set_default_action(std::string(security::ActionName(v.policy.default_action)));
-    for (const auto& r : v.policy.rules) resp->add_rule_names(r.name);
+    for (const auto& r : v.policy.rules) {
+      resp->add_rule_names(r.name);
+      ctl::PolicyRuleView* d = resp->add_rule_details();
+      d->set_name(r.name);
+      d->set_action(std::string(security::ActionName(r.action)));
+      d->set_from(r.from.any() ? "any" : r.from.Key());
+      d->set_to(r.to.any() ? "any" : r.to.Key());
+      std::string ports;
+      for (const auto& p : r.ports) {
+        StrAppend(&ports, ports.empty() ? "" : ",", p.first,
+                  p.last != p.first ? StrCat("-", p.last) : "");
+      }
+      d->set_ports(ports.empty() ? "any" : ports);
+      d->set_protocol(std::string(security::ProtocolName(r.protocol)));
+      d->set_safety_critical(r.safety_critical);
+    }
     for (const auto& [netns, why] : v.not_enforced) {
       resp->add_not_enforced(StrCat(netns.empty() ? "this namespace" : netns, ": ", why));
     }
@@ -212,6 +227,70 @@ grpc::Status ControlServiceImpl::ListAuditLog(grpc::ServerContext* ctx,
       e->set_peer(r.peer);
       e->set_result(r.result);
     }
+    return grpc::Status::OK;
+  });
+}
+
+namespace {
+
+ctl::WatchEvent ToProto(const store::JournalEntry& e) {
+  ctl::WatchEvent out;
+  out.set_resume_token(app::ResumeToken(e.id));
+  out.set_kind(e.kind);
+  out.set_at(e.at);
+  out.set_subject(e.subject);
+  out.set_previous(e.previous);
+  out.set_current(e.current);
+  out.set_severity(e.severity);
+  out.set_detail(e.detail);
+  return out;
+}
+
+}  // namespace
+
+grpc::Status ControlServiceImpl::Watch(grpc::ServerContext* ctx, const ctl::WatchRequest* req,
+                                       grpc::ServerWriter<ctl::WatchEvent>* writer) {
+  return core_.Serve(ctx, [&](app::AuthorizedPharos& pharos) -> grpc::Status {
+    absl::StatusOr<app::WatchCursor> cursor =
+        pharos.Watch(req->resume_token(), {req->kinds().begin(), req->kinds().end()},
+                     req->from_oldest());
+    if (!cursor.ok()) return ToGrpcStatus(cursor.status());
+    ctl::WatchEvent start;
+    start.set_kind("watching");
+    start.set_resume_token(cursor->token());
+    if (!writer->Write(start)) return grpc::Status::OK;
+    // Wakes at least every second to notice a client that went away.
+    while (!ctx->IsCancelled()) {
+      absl::StatusOr<app::WatchFeed::Batch> batch = cursor->Next(std::chrono::seconds(1));
+      if (!batch.ok()) return ToGrpcStatus(batch.status());
+      if (batch->closed) {
+        return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                            "pharosd is stopping: watch again with the last resume_token");
+      }
+      if (batch->missed > 0) {
+        ctl::WatchEvent gap;
+        gap.set_kind("gap");
+        gap.set_missed(batch->missed);
+        gap.set_detail("the journal's retention dropped entries since the resume token");
+        if (!writer->Write(gap)) return grpc::Status::OK;
+      }
+      for (const store::JournalEntry& e : batch->entries) {
+        if (!writer->Write(ToProto(e))) return grpc::Status::OK;
+      }
+    }
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status ControlServiceImpl::GetVersion(grpc::ServerContext* ctx,
+                                            const ctl::GetVersionRequest*,
+                                            ctl::GetVersionResponse* resp) {
+  return core_.Serve(ctx, [&](app::AuthorizedPharos& pharos) -> grpc::Status {
+    absl::StatusOr<app::ServerVersion> v = pharos.GetVersion();
+    if (!v.ok()) return ToGrpcStatus(v.status());
+    resp->set_version(v->version);
+    resp->set_dataplane(v->dataplane);
+    resp->set_started_at(v->started_at);
     return grpc::Status::OK;
   });
 }

@@ -40,6 +40,11 @@ class ControlServiceImpl final : public pharos::ctl::v1::PharosControlService::S
   grpc::Status ListAuditLog(grpc::ServerContext*, const pharos::ctl::v1::ListAuditLogRequest*,
                             pharos::ctl::v1::ListAuditLogResponse*) override;
 
+  grpc::Status Watch(grpc::ServerContext*, const pharos::ctl::v1::WatchRequest*,
+                     grpc::ServerWriter<pharos::ctl::v1::WatchEvent>*) override;
+  grpc::Status GetVersion(grpc::ServerContext*, const pharos::ctl::v1::GetVersionRequest*,
+                          pharos::ctl::v1::GetVersionResponse*) override;
+
  private:
   const AuthorizedServices& core_;
 };
