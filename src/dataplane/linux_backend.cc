@@ -102,7 +102,7 @@ absl::StatusOr<ApplyResult> LinuxBackend::Apply(const plan::Plan& desired) {
   // Names are kept only for what may still be removed later.
   std::erase_if(component_of_ns_,
                 [&](const auto& entry) { return !converged_digests_.count(entry.first); });
-  if (converged_listener_) converged_listener_();
+  converged_.Notify();
   return ApplyResult{std::move(report->changed_components), std::move(report->actions),
                      std::move(report->actions_by_component)};
 }
@@ -110,11 +110,6 @@ absl::StatusOr<ApplyResult> LinuxBackend::Apply(const plan::Plan& desired) {
 absl::Status LinuxBackend::Teardown() {
   absl::StatusOr<ApplyResult> r = Apply(plan::Plan{});
   return r.status();
-}
-
-void LinuxBackend::SetConvergedListener(std::function<void()> listener) {
-  std::lock_guard lock(mu_);
-  converged_listener_ = std::move(listener);
 }
 
 void LinuxBackend::MarkDirty(const std::set<std::string>& namespaces) {

@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 
+#include "common/observers.h"
 #include "dataplane/backend.h"
 #include "dataplane/kernel.h"
 #include "dataplane/reconciler.h"
@@ -32,8 +33,8 @@ class LinuxBackend : public DataplaneBackend {
   void MarkDirty(const std::set<std::string>& namespaces);
   // Namespaces of the last converged plan (what the monitor watches).
   std::set<std::string> ConvergedNamespaces() const;
-  // Called after every successful Apply (the monitor re-syncs its watches).
-  void SetConvergedListener(std::function<void()> listener);
+  // Told after every successful Apply (the monitor re-syncs its watches).
+  ObserverList<>& converged() { return converged_; }
 
   Kernel* kernel() override { return kernel_.get(); }
   std::string LocalNamespace(const std::string& planned_ns) const override;
@@ -55,7 +56,7 @@ class LinuxBackend : public DataplaneBackend {
   std::map<std::string, uint64_t> converged_digests_;
   std::map<std::string, std::string> component_of_ns_;  // namespaces converged, by component
   std::set<std::string> dirty_;
-  std::function<void()> converged_listener_;
+  ObserverList<> converged_;
 };
 
 // Only the objects of `node` (namespace `node_ns`), moved to the host

@@ -23,7 +23,7 @@ NetlinkMonitor::~NetlinkMonitor() {
 }
 
 void NetlinkMonitor::Start() {
-  backend_.SetConvergedListener([fd = wake_fd_] {
+  on_converged_ = backend_.converged().Subscribe([fd = wake_fd_] {
     uint64_t one = 1;
     (void)!write(fd, &one, sizeof(one));
   });
@@ -32,7 +32,7 @@ void NetlinkMonitor::Start() {
 
 void NetlinkMonitor::Stop() {
   if (!thread_.joinable()) return;
-  backend_.SetConvergedListener(nullptr);
+  on_converged_.Reset();
   stop_ = true;
   uint64_t one = 1;
   (void)!write(wake_fd_, &one, sizeof(one));

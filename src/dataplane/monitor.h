@@ -43,6 +43,7 @@ class NetlinkMonitor {
   std::thread thread_;
   int wake_fd_ = -1;  // eventfd: Stop() interrupts poll()
   std::map<std::string, std::unique_ptr<netlink::Socket>> watches_;
+  ObserverList<>::Subscription on_converged_;  // the backend's Applies wake the thread
 };
 
 }  // namespace pharos::dataplane
