@@ -138,17 +138,7 @@ Daemon::Daemon(const DaemonOptions& options, const Clock& clock, DaemonResources
                             static_cast<uint16_t>(options_.someip_sd_port),
                             options_.someip_sd_networks})
                   : nullptr),
-      dds_([this]() -> std::unique_ptr<core::DdsDiscovery> {
-        if (!r_.linux_backend || options_.dds_domain == "none") return nullptr;
-        std::string watcher = options_.dds_watcher.empty() ? core::DdsDiscovery::FindWatcher()
-                                                           : options_.dds_watcher;
-        if (watcher.empty()) {
-          spdlog::warn("DDS discovery off: pharos-dds-watch not found (give --dds-watcher)");
-          return nullptr;
-        }
-        return std::make_unique<core::DdsDiscovery>(
-            registry_, controller_, core::DdsDiscoveryOptions{watcher, *options_.DdsDomainId()});
-      }()),
+      dds_(BuildDds()),
       firewall_(r_.linux_backend ? std::make_unique<security::NftFirewall>() : nullptr),
       event_monitor_(firewall_ ? std::make_unique<security::EventMonitor>(
                                      notifier_, clock_, options_.policy_log_group,
@@ -167,29 +157,14 @@ Daemon::Daemon(const DaemonOptions& options, const Clock& clock, DaemonResources
                  }}),
       ingress_(BuildIngress()),
       namespaces_(NodeNamespaces()),
-      on_converged_(controller_.converged().Subscribe([this](const core::Converged& now) {
-        enforcer_.OnConverged(*now.topology, *now.policy);
-        if (ingress_) {
-          absl::Status placed =
-              ingress_->Place(security::IngressPlacementOf(*now.topology, namespaces_));
-          if (!placed.ok()) spdlog::error("TLS ingress: {}", std::string(placed.message()));
-        }
-        health_.Wake();
-        if (someip_) someip_->TopologyChanged();
-        if (dds_) dds_->TopologyChanged();
-      })),
+      on_converged_(controller_.converged().Subscribe(
+          [this](const core::Converged& now) { OnConverged(now); })),
       on_services_changed_(registry_.changes().Subscribe([this] { enforcer_.Wake(); })),
       pods_(controller_, runtime_pods_, notifier_, clock_,
             std::chrono::seconds(options_.pod_setup_timeout_seconds)),
       monitor_(r_.linux_backend
                    ? std::make_unique<dataplane::NetlinkMonitor>(
-                         *r_.linux_backend,
-                         [this] {
-                           if (auto repaired = controller_.Repair(); !repaired.ok()) {
-                             spdlog::error("repair failed: {}",
-                                           std::string(repaired.status().message()));
-                           }
-                         },
+                         *r_.linux_backend, [this] { RepairDrift(); },
                          dataplane::MonitorOptions{
                              std::chrono::milliseconds(150),
                              std::chrono::seconds(options_.resync_interval_seconds)})
@@ -217,6 +192,37 @@ plan::NodeNamespaces Daemon::NodeNamespaces() const {
   // in the twin, this machine's namespace for --node in host mode.
   return {options_.interface_prefix,
           options_.dataplane == DataplaneMode::kHost ? options_.node : ""};
+}
+
+std::unique_ptr<core::DdsDiscovery> Daemon::BuildDds() {
+  if (!r_.linux_backend || options_.dds_domain == "none") return nullptr;
+  std::string watcher =
+      options_.dds_watcher.empty() ? core::DdsDiscovery::FindWatcher() : options_.dds_watcher;
+  if (watcher.empty()) {
+    spdlog::warn("DDS discovery off: pharos-dds-watch not found (give --dds-watcher)");
+    return nullptr;
+  }
+  return std::make_unique<core::DdsDiscovery>(
+      registry_, controller_, core::DdsDiscoveryOptions{watcher, *options_.DdsDomainId()});
+}
+
+// What follows a convergence: the policy (before the change is reported
+// done), the ingress's place, and a nudge to whoever re-reads the topology.
+void Daemon::OnConverged(const core::Converged& now) {
+  enforcer_.OnConverged(*now.topology, *now.policy);
+  if (ingress_) {
+    absl::Status placed = ingress_->Place(security::IngressPlacementOf(*now.topology, namespaces_));
+    if (!placed.ok()) spdlog::error("TLS ingress: {}", std::string(placed.message()));
+  }
+  health_.Wake();
+  if (someip_) someip_->TopologyChanged();
+  if (dds_) dds_->TopologyChanged();
+}
+
+void Daemon::RepairDrift() {
+  if (auto repaired = controller_.Repair(); !repaired.ok()) {
+    spdlog::error("repair failed: {}", std::string(repaired.status().message()));
+  }
 }
 
 std::unique_ptr<security::TlsIngress> Daemon::BuildIngress() {

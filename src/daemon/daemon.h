@@ -87,7 +87,10 @@ class Daemon {
   Daemon(const DaemonOptions& options, const Clock& clock, DaemonResources resources);
   absl::Status StartParts();
   std::unique_ptr<security::TlsIngress> BuildIngress();
+  std::unique_ptr<core::DdsDiscovery> BuildDds();
   plan::NodeNamespaces NodeNamespaces() const;
+  void OnConverged(const core::Converged& now);
+  void RepairDrift();
 
   const DaemonOptions options_;
   const Clock& clock_;
