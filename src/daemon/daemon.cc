@@ -25,7 +25,21 @@ absl::StatusOr<std::unique_ptr<store::Database>> OpenConnection(const std::strin
   return std::move(*db);
 }
 
+// The API's certificate files, read when the server is built: a missing
+// one would otherwise surface as "cannot listen".
+absl::Status CheckReadable(const DaemonOptions& o) {
+  for (const auto& [flag, path] : {std::pair{"--tls-cert", &o.tls_cert},
+                                   std::pair{"--tls-key", &o.tls_key},
+                                   std::pair{"--tls-client-ca", &o.tls_client_ca}}) {
+    if (!path->empty() && !std::ifstream(*path)) {
+      return absl::NotFoundError(StrCat("cannot read ", flag, " ", *path));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<DaemonResources> OpenResources(const DaemonOptions& o, const Clock& clock) {
+  if (absl::Status s = CheckReadable(o); !s.ok()) return s;
   DaemonResources r;
   std::error_code ec;
   std::filesystem::create_directories(o.state_dir, ec);

@@ -53,6 +53,13 @@ TEST_F(DaemonTest, BadOptionsAreRefusedNamingTheFlagBeforeAnythingIsBuilt) {
   options_.dds_domain = "none";
   options_.dataplane = dataplane::DataplaneMode::kHost;
   EXPECT_NE(Daemon::Start(options_, clock_).status().message().find("--node"), std::string::npos);
+  options_.dataplane = dataplane::DataplaneMode::kPlan;
+  options_.tls_cert = (dir_ / "nope.pem").string();
+  options_.tls_key = (dir_ / "nope.key").string();
+  auto unreadable = Daemon::Start(options_, clock_);
+  EXPECT_EQ(unreadable.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_NE(unreadable.status().message().find("cannot read --tls-cert"), std::string::npos)
+      << unreadable.status();
 }
 
 TEST_F(DaemonTest, PartsStartInDependencyOrderAndTheServerComesLast) {
