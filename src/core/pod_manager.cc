@@ -10,6 +10,7 @@
 #include "common/strings.h"
 #include "common/text.h"
 #include "model/config_parser.h"
+#include "model/yaml_limits.h"
 #include "netlink/netns.h"
 
 namespace pharos::core {
@@ -26,6 +27,7 @@ std::string FirstError(const model::Findings& findings) {
 
 // `remove: true` anywhere at the top of the pod block: a delete intent.
 bool IsRemoval(const std::string& network_yaml) {
+  if (!model::CheckYamlExpansion(network_yaml).ok()) return false;  // the parser refuses it
   try {
     YAML::Node n = YAML::Load(network_yaml);
     if (n.IsMap() && n["pod"] && n["pod"].IsMap()) n = n["pod"];

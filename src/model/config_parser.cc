@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "common/strings.h"
+#include "model/yaml_limits.h"
 #include "model/yaml_reader.h"
 
 namespace pharos::model {
@@ -310,6 +311,12 @@ int SecondDocumentLine(std::string_view text) {
 // (Not YAML::LoadAll: yaml-cpp 0.7's LoadAll never returns on some inputs,
 // e.g. a lone ",", which the fuzz target found.)
 bool LoadOne(std::string_view text, YAML::Node* out, Findings& f) {
+  if (absl::Status bounded = CheckYamlExpansion(text); !bounded.ok()) {
+    f.Error("", {}, std::string(bounded.message()),
+            "pharosd refuses documents this large before loading them (docs/configuration.md, "
+            "limits)");
+    return false;
+  }
   if (int line = SecondDocumentLine(text)) {
     f.Error("", Mark{line, 1}, "expected one YAML document, found a second one here",
             "remove the '---' separator or send the documents one by one");

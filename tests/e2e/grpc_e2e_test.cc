@@ -285,3 +285,45 @@ TEST(DaemonStartup, RefusesAnUnusableInterfacePrefix) {
 
 }  // namespace
 }  // namespace pharos::e2e
+
+namespace pharos::e2e {
+namespace {
+
+// Issue 15, A: 1.8 KB of nested aliases (a million pods once expanded) is
+// refused at once, and the daemon keeps answering.
+TEST_F(GrpcE2eTest, AnAliasBombIsRefusedInMillisecondsAndChangesNothing) {
+  std::string bomb = "x-pod: &p {name: p, networking: {type: cni, subnet: \"10.2.1.0/24\"}}\n"
+                     "x-pods: &pods [*p";
+  for (int i = 1; i < 100; ++i) bomb += ", *p";
+  bomb += "]\nx-vm: &vm {name: v, ip: \"10.2.0.10\", subnet: \"10.2.0.0/24\", pods: *pods}\n"
+          "x-vms: &vms [*vm";
+  for (int i = 1; i < 100; ++i) bomb += ", *vm";
+  bomb += "]\nx-soc: &soc {name: s, ip: \"10.1.0.2\", subnet: \"10.1.0.0/24\", vms: *vms}\n"
+          "vehicle:\n  name: bomb\n  socs: [*soc";
+  for (int i = 1; i < 100; ++i) bomb += ", *soc";
+  bomb += "]\n";
+  auto start = std::chrono::steady_clock::now();
+  v1::ValidateConfigurationRequest req;
+  req.set_config_yaml(bomb);
+  v1::ValidateConfigurationResponse resp;
+  grpc::Status s = stub_->ValidateConfiguration(Ctx().get(), req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("expands to more than"), std::string::npos)
+      << s.error_message();
+  grpc::Status applied;
+  v1::ApplyConfigurationResponse apply = Apply(bomb, &applied);
+  EXPECT_EQ(applied.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  v1::RequestNetworkPodRequest pod;
+  pod.set_node_yaml("name: vm1\n");
+  pod.set_pod_name("p");
+  pod.set_network_yaml(bomb);
+  v1::RequestNetworkPodResponse answer;
+  EXPECT_NE(stub_->RequestNetworkPod(Ctx().get(), pod, &answer).error_code(), grpc::StatusCode::OK);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+  v1::GetNetworkStatusResponse status;
+  EXPECT_TRUE(stub_->GetNetworkStatus(Ctx().get(), {}, &status).ok());
+  EXPECT_TRUE(status.components().empty());  // nothing was applied
+}
+
+}  // namespace
+}  // namespace pharos::e2e

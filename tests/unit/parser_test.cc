@@ -1,7 +1,11 @@
 #include "model/config_parser.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
+#include <chrono>
+
+#include "model/yaml_limits.h"
 #include "unit/test_support.h"
 
 namespace pharos::model {
@@ -135,6 +139,63 @@ services:
   ASSERT_EQ(p.pod.services.size(), 1u);
   EXPECT_EQ(*p.pod.services[0].port.number, 8080);
   EXPECT_TRUE(ParsePodNetworkYaml("networking:\n  type: cni\n", "x").findings.HasErrors());
+}
+
+}  // namespace
+}  // namespace pharos::model
+
+namespace pharos::model {
+namespace {
+
+// 1.8 KB that yaml-cpp would expand into a million pods (issue 15, A).
+std::string AliasBomb() {
+  std::string pods = "x-pod: &p {name: p, networking: {type: cni, subnet: \"10.2.1.0/24\"}}\n"
+                     "x-pods: &pods [";
+  for (int i = 0; i < 100; ++i) pods += i ? ", *p" : "*p";
+  pods += "]\nx-vm: &vm {name: v, ip: \"10.2.0.10\", subnet: \"10.2.0.0/24\", pods: *pods}\n"
+          "x-vms: &vms [";
+  for (int i = 0; i < 100; ++i) pods += i ? ", *vm" : "*vm";
+  pods += "]\nx-soc: &soc {name: s, ip: \"10.1.0.2\", subnet: \"10.1.0.0/24\", vms: *vms}\n"
+          "vehicle:\n  name: bomb\n  socs: [";
+  for (int i = 0; i < 100; ++i) pods += i ? ", *soc" : "*soc";
+  return pods + "]\n";
+}
+
+long MaxRssKb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss;
+}
+
+TEST(YamlLimitsTest, AnAliasBombIsRefusedAtOnceWithoutExpandingIt) {
+  std::string bomb = AliasBomb();
+  ASSERT_LT(bomb.size(), 4096u);
+  long rss_before = MaxRssKb();
+  auto start = std::chrono::steady_clock::now();
+  ParsedConfig parsed = ParseConfig(bomb);
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_FALSE(parsed.syntax_ok);
+  ASSERT_TRUE(parsed.findings.HasErrors());
+  EXPECT_NE(parsed.findings.items()[0].description.find("expands to more than 500000"),
+            std::string::npos)
+      << parsed.findings.items()[0].description;
+  EXPECT_LT(took, std::chrono::milliseconds(100));
+  EXPECT_LT(MaxRssKb() - rss_before, 50 * 1024);
+  // The pod path refuses it too.
+  EXPECT_TRUE(ParsePodNetworkYaml(bomb, "p").findings.HasErrors());
+}
+
+TEST(YamlLimitsTest, AliasesWithinTheLimitAndLargeLiteralDocumentsPass) {
+  EXPECT_TRUE(CheckYamlExpansion("a: &x [1, 2, 3]\nb: *x\nc: *x\n").ok());
+  // map, a, [1 2 3] (4), b, [*x *x] (1 + 4 + 4): 16 nodes expanded.
+  EXPECT_TRUE(CheckYamlExpansion("a: &x [1, 2, 3]\nb: [*x, *x]\n", 16).ok());
+  EXPECT_FALSE(CheckYamlExpansion("a: &x [1, 2, 3]\nb: [*x, *x]\n", 15).ok());
+  EXPECT_TRUE(CheckYamlExpansion("not: [valid").ok());  // the loader reports the syntax
+  std::string big = "vehicle:\n  name: big\n  socs:\n";
+  for (int s = 0; s < 2000; ++s) {
+    big += "    - {name: soc" + std::to_string(s) + ", ip: \"10.1.0.2\", subnet: \"10.1.0.0/24\"}\n";
+  }
+  EXPECT_TRUE(CheckYamlExpansion(big).ok());
 }
 
 }  // namespace
