@@ -8,9 +8,9 @@ namespace pharos::app {
 
 void AuditLog::Record(const auth::Permissions& who, std::string_view use_case,
                       const absl::Status& outcome) {
-  std::string result = outcome.ok() ? "OK"
-                                    : StrCat(absl::StatusCodeToString(outcome.code()), ": ",
-                                             outcome.message());
+  std::string result =
+      outcome.ok() ? "OK"
+                   : StrCat(absl::StatusCodeToString(outcome.code()), ": ", outcome.message());
   std::string role(auth::RoleName(who.role()));
   spdlog::info("audit: {} ({}) {} from {}: {}", who.subject(), role, use_case, who.peer(), result);
   if (!rows_) return;

@@ -119,8 +119,7 @@ core::PodRequestAnswer AuthorizedPharos::RequestNetworkPod(const std::string& no
   });
 }
 
-core::ChangeOutcome AuthorizedPharos::ConfigureVehicleNetwork(std::string_view yaml,
-                                                              bool dry_run) {
+core::ChangeOutcome AuthorizedPharos::ConfigureVehicleNetwork(std::string_view yaml, bool dry_run) {
   return Run<core::ChangeOutcome>("ConfigureVehicleNetwork", [&] {
     return p_.parts_.controller.Apply(yaml, "configure", dry_run);
   });
@@ -159,12 +158,11 @@ absl::StatusOr<std::string> AuthorizedPharos::RegisterService(
 }
 
 absl::Status AuthorizedPharos::DeregisterService(const std::string& id) {
-  return Run<absl::Status>("DeregisterService",
-                           [&] { return p_.parts_.services.Deregister(id); });
+  return Run<absl::Status>("DeregisterService", [&] { return p_.parts_.services.Deregister(id); });
 }
 
-absl::Status AuthorizedPharos::UpdateServiceEndpoint(const std::string& id,
-                                                     const std::string& host, int port) {
+absl::Status AuthorizedPharos::UpdateServiceEndpoint(const std::string& id, const std::string& host,
+                                                     int port) {
   return Run<absl::Status>("UpdateServiceEndpoint",
                            [&] { return p_.parts_.services.UpdateEndpoint(id, host, port); });
 }
@@ -307,8 +305,8 @@ absl::StatusOr<CallbackStatus> AuthorizedPharos::GetCallbackStatus() {
 }
 
 absl::StatusOr<std::vector<core::PodLease>> AuthorizedPharos::ListLeases() {
-  return Run<absl::StatusOr<std::vector<core::PodLease>>>(
-      "ListLeases", [&] { return p_.parts_.pods.Leases(); });
+  return Run<absl::StatusOr<std::vector<core::PodLease>>>("ListLeases",
+                                                          [&] { return p_.parts_.pods.Leases(); });
 }
 
 absl::StatusOr<std::vector<core::ServiceView>> AuthorizedPharos::ListServices(

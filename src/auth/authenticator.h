@@ -21,10 +21,10 @@ namespace pharos::auth {
 
 // What a transport extracted from one call.
 struct Credentials {
-  std::string bearer_token;  // "" when none was sent
+  std::string bearer_token;              // "" when none was sent
   bool malformed_authorization = false;  // an authorization header that is not "Bearer <token>"
-  std::string tls_subject;   // the client certificate's identity (mutual TLS), "" without
-  std::string peer;          // the transport's peer address, for the audit log
+  std::string tls_subject;  // the client certificate's identity (mutual TLS), "" without
+  std::string peer;         // the transport's peer address, for the audit log
 };
 
 struct AuthOptions {

@@ -28,9 +28,9 @@ absl::StatusOr<std::unique_ptr<store::Database>> OpenConnection(const std::strin
 // The API's certificate files, read when the server is built: a missing
 // one would otherwise surface as "cannot listen".
 absl::Status CheckReadable(const DaemonOptions& o) {
-  for (const auto& [flag, path] : {std::pair{"--tls-cert", &o.tls_cert},
-                                   std::pair{"--tls-key", &o.tls_key},
-                                   std::pair{"--tls-client-ca", &o.tls_client_ca}}) {
+  for (const auto& [flag, path] :
+       {std::pair{"--tls-cert", &o.tls_cert}, std::pair{"--tls-key", &o.tls_key},
+        std::pair{"--tls-client-ca", &o.tls_client_ca}}) {
     if (!path->empty() && !std::ifstream(*path)) {
       return absl::NotFoundError(StrCat("cannot read ", flag, " ", *path));
     }
@@ -56,9 +56,9 @@ absl::StatusOr<DaemonResources> OpenResources(const DaemonOptions& o, const Cloc
                         StrCat("state database ", r.db_path, ": ", config.status().message()));
   }
   r.config = std::move(*config);
-  for (std::unique_ptr<store::Database>* db : {&r.notify_db, &r.dispatch_db, &r.pods_db,
-                                               &r.services_db, &r.security_db, &r.audit_db,
-                                               &r.watch_db}) {
+  for (std::unique_ptr<store::Database>* db :
+       {&r.notify_db, &r.dispatch_db, &r.pods_db, &r.services_db, &r.security_db, &r.audit_db,
+        &r.watch_db}) {
     absl::StatusOr<std::unique_ptr<store::Database>> opened = OpenConnection(r.db_path);
     if (!opened.ok()) return opened.status();
     *db = std::move(*opened);
@@ -77,8 +77,8 @@ absl::StatusOr<DaemonResources> OpenResources(const DaemonOptions& o, const Cloc
     r.linux_backend = linux_backend->get();
     r.backend = std::move(*linux_backend);
   }
-  auto sources = auth::Authenticator::Sources::Load(
-      {o.auth_tokens, o.auth_jwt_key, o.auth_jwt_issuer});
+  auto sources =
+      auth::Authenticator::Sources::Load({o.auth_tokens, o.auth_jwt_key, o.auth_jwt_issuer});
   if (!sources.ok()) {
     return absl::Status(sources.status().code(),
                         StrCat("authorization: ", sources.status().message()));
@@ -127,30 +127,28 @@ Daemon::Daemon(const DaemonOptions& options, const Clock& clock, DaemonResources
                             callbacks::CreateCallbackClient(daemon::DispatcherOptionsOf(options_)),
                             daemon::DispatcherOptionsOf(options_))
                       : nullptr),
-      notifier_(*r_.notify_db, clock_,
-                {options_.outbox_capacity, options_.security_events_keep,
-                 options_.watch_journal_keep},
-                [this] {
-                  if (dispatcher_) dispatcher_->Wake();
-                  watch_feed_.Wake();
-                }),
+      notifier_(
+          *r_.notify_db, clock_,
+          {options_.outbox_capacity, options_.security_events_keep, options_.watch_journal_keep},
+          [this] {
+            if (dispatcher_) dispatcher_->Wake();
+            watch_feed_.Wake();
+          }),
       audit_(*r_.audit_db, clock_, options_.audit_log_keep),
       network_events_(r_.config->db(), clock_),
       security_events_(r_.config->db(), clock_),
       outbox_reader_(r_.config->db(), clock_, options_.outbox_capacity),
       runtime_pods_(*r_.pods_db),
-      controller_(*r_.config, *r_.backend, {options_.interface_prefix}, &notifier_,
-                  &runtime_pods_),
+      controller_(*r_.config, *r_.backend, {options_.interface_prefix}, &notifier_, &runtime_pods_),
       registry_(*r_.services_db, controller_, clock_, &notifier_),
       prober_(controller_, options_.interface_prefix, r_.linux_backend != nullptr),
       health_(registry_, prober_, clock_, daemon::HealthPolicyOf(options_)),
       someip_(r_.linux_backend && options_.someip_sd_group != "none"
                   ? std::make_unique<core::SomeIpDiscovery>(
                         registry_, controller_, clock_,
-                        core::SomeIpDiscoveryOptions{
-                            *Ipv4Address::Parse(options_.someip_sd_group),
-                            static_cast<uint16_t>(options_.someip_sd_port),
-                            options_.someip_sd_networks})
+                        core::SomeIpDiscoveryOptions{*Ipv4Address::Parse(options_.someip_sd_group),
+                                                     static_cast<uint16_t>(options_.someip_sd_port),
+                                                     options_.someip_sd_networks})
                   : nullptr),
       dds_(BuildDds()),
       firewall_(r_.linux_backend ? std::make_unique<security::NftFirewall>() : nullptr),
@@ -176,21 +174,29 @@ Daemon::Daemon(const DaemonOptions& options, const Clock& clock, DaemonResources
       on_services_changed_(registry_.changes().Subscribe([this] { enforcer_.Wake(); })),
       pods_(controller_, runtime_pods_, notifier_, clock_,
             std::chrono::seconds(options_.pod_setup_timeout_seconds)),
-      monitor_(r_.linux_backend
-                   ? std::make_unique<dataplane::NetlinkMonitor>(
-                         *r_.linux_backend, [this] { RepairDrift(); },
-                         dataplane::MonitorOptions{
-                             std::chrono::milliseconds(150),
-                             std::chrono::seconds(options_.resync_interval_seconds)})
-                   : nullptr),
+      monitor_(r_.linux_backend ? std::make_unique<dataplane::NetlinkMonitor>(
+                                      *r_.linux_backend, [this] { RepairDrift(); },
+                                      dataplane::MonitorOptions{
+                                          std::chrono::milliseconds(150),
+                                          std::chrono::seconds(options_.resync_interval_seconds)})
+                                : nullptr),
       diagnostics_(controller_, *r_.backend, &registry_, &enforcer_),
       cni_service_(pods_, controller_,
                    {options_.interface_prefix, r_.linux_backend != nullptr,
                     std::chrono::seconds(options_.pod_setup_timeout_seconds + 5)}),
       authenticator_(std::move(r_.auth_sources), clock_),
       audit_log_(&audit_),
-      pharos_({controller_, diagnostics_, pods_, registry_, enforcer_, ingress_.get(),
-               network_events_, security_events_, audit_, outbox_reader_, watch_feed_,
+      pharos_({controller_,
+               diagnostics_,
+               pods_,
+               registry_,
+               enforcer_,
+               ingress_.get(),
+               network_events_,
+               security_events_,
+               audit_,
+               outbox_reader_,
+               watch_feed_,
                {options_.DeliversCallbacks() ? options_.callback_endpoint : "",
                 options_.callback_flavour},
                {PHAROS_VERSION, std::string(dataplane::ModeName(options_.dataplane)),
@@ -252,8 +258,8 @@ std::unique_ptr<security::TlsIngress> Daemon::BuildIngress() {
         event_monitor_->Report(daemon::AttemptOf(refusal));
       });
   if (!ingress.ok()) {
-    build_error_ = absl::Status(ingress.status().code(),
-                                StrCat("TLS ingress: ", ingress.status().message()));
+    build_error_ =
+        absl::Status(ingress.status().code(), StrCat("TLS ingress: ", ingress.status().message()));
     return nullptr;
   }
   return std::move(*ingress);

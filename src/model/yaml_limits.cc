@@ -91,10 +91,10 @@ absl::Status CheckYamlExpansion(std::string_view text, int64_t max_nodes) {
     YAML::Parser parser(in);
     parser.HandleNextDocument(counter);
   } catch (const TooLarge&) {
-    return absl::InvalidArgumentError(StrCat(
-        "the document expands to more than ", max_nodes,
-        " YAML nodes (aliases counted as the trees they stand for); write it out without "
-        "nested aliases, or split it"));
+    return absl::InvalidArgumentError(
+        StrCat("the document expands to more than ", max_nodes,
+               " YAML nodes (aliases counted as the trees they stand for); write it out without "
+               "nested aliases, or split it"));
   } catch (const YAML::Exception&) {
     // Not YAML: the loader says where.
   }

@@ -91,8 +91,9 @@ std::vector<std::string> ReflectedServices(const std::shared_ptr<grpc::Channel>&
   // ServerReflectionRequest { list_services = 7: "" }
   const std::string request("\x3a\x00", 2);
   std::string response;
-  GenericAnswer a = Streaming(stub, &ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
-                              &response, request);
+  GenericAnswer a =
+      Streaming(stub, &ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+                &response, request);
   std::vector<std::string> out;
   if (!a.got_message) return out;
   // ServerReflectionResponse { list_services_response = 6 { service = 1 { name = 1 } } }

@@ -32,9 +32,9 @@ TEST(UnprivilegedE2eTest, APlanDaemonRunsWithoutPrivilegeAndIsDriven) {
   ASSERT_TRUE(daemon.Start());
   EXPECT_EQ(UidOf(daemon.pid()), root ? static_cast<long>(kNobody) : static_cast<long>(getuid()));
   auto ctl = [&](const std::string& args, std::string* out) {
-    return RunCommand(std::string(PHAROSCTL_BINARY) + " --no-color --server " + daemon.address() +
-                          " " + args,
-                      out);
+    return RunCommand(
+        std::string(PHAROSCTL_BINARY) + " --no-color --server " + daemon.address() + " " + args,
+        out);
   };
   std::string out;
   std::string vehicle = std::string(PHAROS_EXAMPLES_DIR) + "/vehicle.yaml";

@@ -4,8 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <string>
 #include <chrono>
+#include <string>
 #include <thread>
 
 #include "e2e/daemon_process.h"

@@ -1,9 +1,8 @@
 // The use cases behind the permission check: who may call what, what is
 // audited, and the read paths that used to live in the gRPC layer.
-#include "app/pharos.h"
-
 #include <gtest/gtest.h>
 
+#include "app/pharos.h"
 #include "unit/plan_core.h"
 #include "unit/test_support.h"
 

@@ -1,13 +1,12 @@
 // Credentials -> Permissions: token files, what a refused caller is told,
 // and that authentication off means admin for everyone.
-#include "auth/authenticator.h"
-
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include "auth/authenticator.h"
 #include "common/clock.h"
 
 namespace pharos::auth {
@@ -60,7 +59,8 @@ TEST_F(AuthTest, AStaticTokenGivesItsRoleAndNoMore) {
 }
 
 TEST_F(AuthTest, MissingUnknownAndMalformedCredentialsAreUnauthenticated) {
-  auto sources = Authenticator::Sources::Load({Tokens("operator-token-0123456 operator bob\n"), "", ""});
+  auto sources =
+      Authenticator::Sources::Load({Tokens("operator-token-0123456 operator bob\n"), "", ""});
   ASSERT_TRUE(sources.ok());
   Authenticator a(std::move(*sources), clock_);
   Permissions none = As(a, "");

@@ -16,19 +16,25 @@ using nlohmann::json;
 class CniServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(core_.controller->Apply(pharos::testing::SeedVehicleYaml(), "apply", false)
-                    .status.ok());
+    ASSERT_TRUE(
+        core_.controller->Apply(pharos::testing::SeedVehicleYaml(), "apply", false).status.ok());
     core_.pods->Start();
   }
   json Request(const std::string& command, json config,
                const std::string& args = "K8S_POD_NAME=web") {
-    return {{"command", command}, {"containerId", "c0ffee0123456789"},
-            {"netns", "/proc/self/ns/net"}, {"ifname", "eth0"},
-            {"args", args},         {"config", std::move(config)}};
+    return {{"command", command},
+            {"containerId", "c0ffee0123456789"},
+            {"netns", "/proc/self/ns/net"},
+            {"ifname", "eth0"},
+            {"args", args},
+            {"config", std::move(config)}};
   }
   static json Config() {
-    return {{"cniVersion", "1.0.0"}, {"name", "vehicle"}, {"type", "pharos-cni"},
-            {"vm", "vm1"},          {"subnet", "10.2.1.0/24"}};
+    return {{"cniVersion", "1.0.0"},
+            {"name", "vehicle"},
+            {"type", "pharos-cni"},
+            {"vm", "vm1"},
+            {"subnet", "10.2.1.0/24"}};
   }
   pharos::testing::PlanCore core_;
   CniService service_{*core_.pods, *core_.controller, {"ph-", true, std::chrono::seconds(10)}};

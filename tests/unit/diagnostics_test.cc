@@ -15,12 +15,11 @@ class DiagnosticsTest : public ::testing::Test {
 };
 
 TEST_F(DiagnosticsTest, WithoutAKernelTestsAndRoutesSaySoAndNameTheFlag) {
-  ASSERT_TRUE(core_.controller->Apply(pharos::testing::SeedVehicleYaml(), "apply", false)
-                  .status.ok());
+  ASSERT_TRUE(
+      core_.controller->Apply(pharos::testing::SeedVehicleYaml(), "apply", false).status.ok());
   auto probe = core_.diagnostics->TestConnectivity({"perception-pod", "control-pod", "icmp", 0, 0});
   EXPECT_EQ(probe.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_NE(probe.status().message().find("--dataplane=plan"), std::string::npos)
-      << probe.status();
+  EXPECT_NE(probe.status().message().find("--dataplane=plan"), std::string::npos) << probe.status();
   EXPECT_EQ(core_.diagnostics->RouteInfo("perception-pod", "soc2").status().code(),
             absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(core_.diagnostics->Metrics("", 0).status().code(),

@@ -34,20 +34,19 @@ PlanCore::PlanCore() {
   audit_db = Open(file);
   watch_db = Open(file);
   watch = std::make_unique<app::WatchFeed>(*watch_db, clock);
-  notifier = std::make_unique<callbacks::Notifier>(*notify_db, clock,
-                                                   callbacks::NotifierOptions{1000},
-                                                   [this] { watch->Wake(); });
+  notifier = std::make_unique<callbacks::Notifier>(
+      *notify_db, clock, callbacks::NotifierOptions{1000}, [this] { watch->Wake(); });
   runtime_pods = std::make_unique<core::RuntimePodTable>(*pods_db);
   controller = std::make_unique<core::ConfigController>(*config, backend, core::ControllerOptions{},
                                                         notifier.get(), runtime_pods.get());
-  registry = std::make_unique<core::ServiceRegistry>(*services_db, *controller, clock,
-                                                     notifier.get());
+  registry =
+      std::make_unique<core::ServiceRegistry>(*services_db, *controller, clock, notifier.get());
   enforcer = std::make_unique<security::PolicyEnforcer>(*security_db, clock, nullptr, nullptr,
                                                         security::EnforcerOptions{});
   pods = std::make_unique<core::PodManager>(*controller, *runtime_pods, *notifier, clock,
                                             std::chrono::seconds(30));
-  diagnostics = std::make_unique<core::Diagnostics>(*controller, backend, registry.get(),
-                                                    enforcer.get());
+  diagnostics =
+      std::make_unique<core::Diagnostics>(*controller, backend, registry.get(), enforcer.get());
   network_events = std::make_unique<store::EventStore>(config->db(), clock);
   security_events = std::make_unique<store::SecurityEventStore>(config->db(), clock);
   audit_rows = std::make_unique<store::AuditStore>(*audit_db, clock);
@@ -59,11 +58,20 @@ PlanCore::PlanCore() {
   if (!sources.ok()) throw std::runtime_error(std::string(sources.status().message()));
   authenticator = std::make_unique<auth::Authenticator>(std::move(*sources), clock);
   audit = std::make_unique<app::AuditLog>(audit_rows.get());
-  pharos = std::make_unique<app::Pharos>(
-      app::Parts{*controller, *diagnostics, *pods, *registry, *enforcer, nullptr, *network_events,
-                 *security_events, *audit_rows, *outbox, *watch, {"", "pharos"},
-                 {"test", "plan", "2026-01-01T00:00:00Z"}},
-      *audit);
+  pharos = std::make_unique<app::Pharos>(app::Parts{*controller,
+                                                    *diagnostics,
+                                                    *pods,
+                                                    *registry,
+                                                    *enforcer,
+                                                    nullptr,
+                                                    *network_events,
+                                                    *security_events,
+                                                    *audit_rows,
+                                                    *outbox,
+                                                    *watch,
+                                                    {"", "pharos"},
+                                                    {"test", "plan", "2026-01-01T00:00:00Z"}},
+                                         *audit);
 }
 
 PlanCore::~PlanCore() {

@@ -1,10 +1,9 @@
 // The service registry without root: registration rules, where a service
 // runs, and who hears of a change.
-#include "core/service_registry.h"
-
 #include <gtest/gtest.h>
 
 #include "callbacks/notifier.h"
+#include "core/service_registry.h"
 #include "unit/plan_core.h"
 #include "unit/test_support.h"
 
@@ -14,8 +13,8 @@ namespace {
 class RegistryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(core_.controller->Apply(pharos::testing::SeedVehicleYaml(), "apply", false)
-                    .status.ok());
+    ASSERT_TRUE(
+        core_.controller->Apply(pharos::testing::SeedVehicleYaml(), "apply", false).status.ok());
   }
   pharos::testing::PlanCore core_;
 };

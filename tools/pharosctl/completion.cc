@@ -37,9 +37,11 @@ int PrintCompletion(const CLI::App& app, const std::string& shell) {
   Walk(app, "_", &subcommands, &options);  // "_": the top (bash keys cannot be empty)
   std::cout << "# pharosctl bash completion: source <(pharosctl completion bash)\n"
                "declare -gA _pharosctl_subs=(\n";
-  for (const auto& [path, subs] : subcommands) std::cout << "  [\"" << path << "\"]=\"" << subs << "\"\n";
+  for (const auto& [path, subs] : subcommands)
+    std::cout << "  [\"" << path << "\"]=\"" << subs << "\"\n";
   std::cout << ")\ndeclare -gA _pharosctl_opts=(\n";
-  for (const auto& [path, opts] : options) std::cout << "  [\"" << path << "\"]=\"" << opts << "\"\n";
+  for (const auto& [path, opts] : options)
+    std::cout << "  [\"" << path << "\"]=\"" << opts << "\"\n";
   std::cout << R"()
 _pharosctl() {
   local cur="${COMP_WORDS[COMP_CWORD]}" path="_" word i

@@ -25,8 +25,8 @@ void PrintEvent(const Context& ctx, const ctl::WatchEvent& e) {
     return;
   }
   std::string change = e.previous().empty() && e.current().empty() ? ""
-                       : e.previous().empty()                     ? e.current()
-                                                                  : e.previous() + " -> " + e.current();
+                       : e.previous().empty()                      ? e.current()
+                                              : e.previous() + " -> " + e.current();
   std::string shown = change == "up" || e.current() == "healthy" || e.current() == "OK"
                           ? ctx.style.Green(change)
                       : e.current() == "down" || e.current() == "unhealthy" ||
@@ -77,7 +77,8 @@ int Follow(const Context& ctx, const std::vector<std::string>& kinds, int count,
       }
     }
     grpc::Status s = reader->Finish();
-    if (!connected || s.error_code() != grpc::StatusCode::UNAVAILABLE) return ReportRpcError(ctx, s);
+    if (!connected || s.error_code() != grpc::StatusCode::UNAVAILABLE)
+      return ReportRpcError(ctx, s);
     std::cerr << ctx.style.Dim("(pharosd went away: " + s.error_message() + "; reconnecting)")
               << std::endl;
     std::this_thread::sleep_for(backoff);
@@ -106,8 +107,8 @@ int Version(const Context& ctx) {
   ctl::GetVersionResponse server;
   grpc::Status s = stub->GetVersion(CallContext().get(), {}, &server);
   if (ctx.json) {
-    std::cout << "{\"client\": \"" << PHAROS_VERSION << "\", \"server\": "
-              << (s.ok() ? ToJsonLine(server) : "null") << "}\n";
+    std::cout << "{\"client\": \"" << PHAROS_VERSION
+              << "\", \"server\": " << (s.ok() ? ToJsonLine(server) : "null") << "}\n";
   } else {
     std::cout << "client: pharosctl " << PHAROS_VERSION << "\n";
     if (s.ok()) {
