@@ -25,55 +25,59 @@ Notifier::Notifier(store::Database& db, const Clock& clock, NotifierOptions opti
       journal_(db, clock, options.journal_keep),
       wakeup_(std::move(wakeup)) {}
 
-absl::Status Notifier::Record(const std::string& component, const std::string& kind,
-                              const std::string& detail) {
+absl::Status Notifier::InTransaction(const std::function<absl::Status()>& work) {
   std::lock_guard lock(mu_);
   store::Transaction tx(db_);
   if (!tx.status().ok()) return tx.status();
-  absl::StatusOr<store::NetworkEvent> event = events_.Append(component, kind, detail);
-  if (!event.ok()) return event.status();
-  api::v1::NetworkStatusChangeNotification n;
-  auto [previous, current] = TransitionOf(kind);
-  n.set_component_id(component);
-  n.set_previous_status(previous);
-  n.set_current_status(current);
-  n.set_timestamp(event->occurred_at);
-  n.set_details(kind + ": " + detail);
-  absl::StatusOr<int64_t> id =
-      outbox_.Enqueue(kNetworkStatusChange, component, n.SerializeAsString());
-  if (!id.ok()) return id.status();
-  absl::StatusOr<store::JournalEntry> watched = journal_.Append(
-      {0, "", store::kJournalNetworkEvent, component, previous, current, "", n.details()});
-  if (!watched.ok()) return watched.status();
+  if (absl::Status s = work(); !s.ok()) return s;  // the transaction rolls back
   if (absl::Status s = tx.Commit(); !s.ok()) return s;
   if (wakeup_) wakeup_();
   return absl::OkStatus();
 }
 
-absl::Status Notifier::CompleteAll(const std::vector<core::CompletionRecord>& batch) {
-  if (batch.empty()) return absl::OkStatus();
-  std::lock_guard lock(mu_);
-  store::Transaction tx(db_);
-  if (!tx.status().ok()) return tx.status();
-  for (const auto& c : batch) {
-    api::v1::CompleteNetworkSettingRequest req;
-    req.set_request_id(c.request_id);
-    req.set_status(c.result == core::Completion::kOk ? api::v1::CompleteNetworkSettingRequest::OK
-                   : c.result == core::Completion::kTimeout
-                       ? api::v1::CompleteNetworkSettingRequest::TIMEOUT
-                       : api::v1::CompleteNetworkSettingRequest::ERROR);
-    req.set_details(c.details);
+absl::Status Notifier::Record(const std::string& component, const std::string& kind,
+                              const std::string& detail) {
+  return InTransaction([&]() -> absl::Status {
+    absl::StatusOr<store::NetworkEvent> event = events_.Append(component, kind, detail);
+    if (!event.ok()) return event.status();
+    api::v1::NetworkStatusChangeNotification n;
+    auto [previous, current] = TransitionOf(kind);
+    n.set_component_id(component);
+    n.set_previous_status(previous);
+    n.set_current_status(current);
+    n.set_timestamp(event->occurred_at);
+    n.set_details(kind + ": " + detail);
     absl::StatusOr<int64_t> id =
-        outbox_.Enqueue(kCompleteNetworkSetting, c.pod, req.SerializeAsString());
+        outbox_.Enqueue(kNetworkStatusChange, component, n.SerializeAsString());
     if (!id.ok()) return id.status();
     absl::StatusOr<store::JournalEntry> watched = journal_.Append(
-        {0, "", store::kJournalPodCompletion, c.pod, "",
-         api::v1::CompleteNetworkSettingRequest::Status_Name(req.status()), "", c.details});
+        {0, "", store::kJournalNetworkEvent, component, previous, current, "", n.details()});
     if (!watched.ok()) return watched.status();
-  }
-  if (absl::Status s = tx.Commit(); !s.ok()) return s;
-  if (wakeup_) wakeup_();
-  return absl::OkStatus();
+    return absl::OkStatus();
+  });
+}
+
+absl::Status Notifier::CompleteAll(const std::vector<core::CompletionRecord>& batch) {
+  if (batch.empty()) return absl::OkStatus();
+  return InTransaction([&]() -> absl::Status {
+    for (const auto& c : batch) {
+      api::v1::CompleteNetworkSettingRequest req;
+      req.set_request_id(c.request_id);
+      req.set_status(c.result == core::Completion::kOk ? api::v1::CompleteNetworkSettingRequest::OK
+                     : c.result == core::Completion::kTimeout
+                         ? api::v1::CompleteNetworkSettingRequest::TIMEOUT
+                         : api::v1::CompleteNetworkSettingRequest::ERROR);
+      req.set_details(c.details);
+      absl::StatusOr<int64_t> id =
+          outbox_.Enqueue(kCompleteNetworkSetting, c.pod, req.SerializeAsString());
+      if (!id.ok()) return id.status();
+      absl::StatusOr<store::JournalEntry> watched = journal_.Append(
+          {0, "", store::kJournalPodCompletion, c.pod, "",
+           api::v1::CompleteNetworkSettingRequest::Status_Name(req.status()), "", c.details});
+      if (!watched.ok()) return watched.status();
+    }
+    return absl::OkStatus();
+  });
 }
 
 absl::Status Notifier::ServiceStatusChanged(const std::string& service_id,
@@ -85,61 +89,52 @@ absl::Status Notifier::ServiceStatusChanged(const std::string& service_id,
   n.set_current_status(current);
   n.set_timestamp(FormatIso8601Utc(clock_.Now()));
   n.set_details(details);
-  std::lock_guard lock(mu_);
-  store::Transaction tx(db_);
-  if (!tx.status().ok()) return tx.status();
-  absl::StatusOr<int64_t> id = outbox_.Enqueue(kServiceStatusChange, service_id,
-                                               n.SerializeAsString());
-  if (!id.ok()) return id.status();
-  absl::StatusOr<store::JournalEntry> watched = journal_.Append(
-      {0, "", store::kJournalServiceHealth, service_id, previous, current, "", details});
-  if (!watched.ok()) return watched.status();
-  if (absl::Status s = tx.Commit(); !s.ok()) return s;
-  if (wakeup_) wakeup_();
-  return absl::OkStatus();
+  return InTransaction([&]() -> absl::Status {
+    absl::StatusOr<int64_t> id =
+        outbox_.Enqueue(kServiceStatusChange, service_id, n.SerializeAsString());
+    if (!id.ok()) return id.status();
+    absl::StatusOr<store::JournalEntry> watched = journal_.Append(
+        {0, "", store::kJournalServiceHealth, service_id, previous, current, "", details});
+    if (!watched.ok()) return watched.status();
+    return absl::OkStatus();
+  });
 }
 
 absl::Status Notifier::Publish(const security::SecurityEvent& e) {
-  std::lock_guard lock(mu_);
-  store::Transaction tx(db_);
-  if (!tx.status().ok()) return tx.status();
-  absl::StatusOr<store::SecurityEventRow> row =
-      security_events_.Append({0, "", std::string(security::SeverityName(e.severity)), e.event_type,
-                               e.source, e.destination, e.rule, e.packets, e.details});
-  if (!row.ok()) return row.status();
-  api::v1::SecurityEventNotification n;
-  n.set_severity(
-      e.severity == security::Severity::kCritical  ? api::v1::SecurityEventNotification::CRITICAL
-      : e.severity == security::Severity::kWarning ? api::v1::SecurityEventNotification::WARNING
-                                                   : api::v1::SecurityEventNotification::INFO);
-  n.set_event_type(e.event_type);
-  n.set_source(e.source);
-  n.set_destination(e.destination);
-  n.set_timestamp(row->occurred_at);
-  n.set_details(StrCat("rule ", e.rule, ", ", e.packets, " packet", e.packets == 1 ? "" : "s", ": ",
-                       e.details));
-  absl::StatusOr<int64_t> id = outbox_.Enqueue(kSecurityEvent, e.source, n.SerializeAsString());
-  if (!id.ok()) return id.status();
-  absl::StatusOr<store::JournalEntry> watched = journal_.Append(
-      {0, "", store::kJournalSecurityEvent, e.source, "", e.event_type,
-       std::string(security::SeverityName(e.severity)),
-       StrCat(e.destination, ": ", n.details())});
-  if (!watched.ok()) return watched.status();
-  if (absl::Status s = tx.Commit(); !s.ok()) return s;
-  if (wakeup_) wakeup_();
-  return absl::OkStatus();
+  return InTransaction([&]() -> absl::Status {
+    absl::StatusOr<store::SecurityEventRow> row = security_events_.Append(
+        {0, "", std::string(security::SeverityName(e.severity)), e.event_type, e.source,
+         e.destination, e.rule, e.packets, e.details});
+    if (!row.ok()) return row.status();
+    api::v1::SecurityEventNotification n;
+    n.set_severity(
+        e.severity == security::Severity::kCritical  ? api::v1::SecurityEventNotification::CRITICAL
+        : e.severity == security::Severity::kWarning ? api::v1::SecurityEventNotification::WARNING
+                                                     : api::v1::SecurityEventNotification::INFO);
+    n.set_event_type(e.event_type);
+    n.set_source(e.source);
+    n.set_destination(e.destination);
+    n.set_timestamp(row->occurred_at);
+    n.set_details(StrCat("rule ", e.rule, ", ", e.packets, " packet", e.packets == 1 ? "" : "s",
+                         ": ", e.details));
+    absl::StatusOr<int64_t> id = outbox_.Enqueue(kSecurityEvent, e.source, n.SerializeAsString());
+    if (!id.ok()) return id.status();
+    absl::StatusOr<store::JournalEntry> watched =
+        journal_.Append({0, "", store::kJournalSecurityEvent, e.source, "", e.event_type,
+                         std::string(security::SeverityName(e.severity)),
+                         StrCat(e.destination, ": ", n.details())});
+    if (!watched.ok()) return watched.status();
+    return absl::OkStatus();
+  });
 }
 
 absl::Status Notifier::Enqueue(const std::string& kind, const std::string& component,
                                const google::protobuf::Message& request) {
-  std::lock_guard lock(mu_);
-  store::Transaction tx(db_);
-  if (!tx.status().ok()) return tx.status();
-  absl::StatusOr<int64_t> id = outbox_.Enqueue(kind, component, request.SerializeAsString());
-  if (!id.ok()) return id.status();
-  if (absl::Status s = tx.Commit(); !s.ok()) return s;
-  if (wakeup_) wakeup_();
-  return absl::OkStatus();
+  return InTransaction([&]() -> absl::Status {
+    absl::StatusOr<int64_t> id = outbox_.Enqueue(kind, component, request.SerializeAsString());
+    if (!id.ok()) return id.status();
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace pharos::callbacks

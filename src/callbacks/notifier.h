@@ -61,6 +61,9 @@ class Notifier : public core::NetworkEventRecorder,
   store::OutboxStore& outbox() { return outbox_; }
 
  private:
+  // Runs `work` in one transaction on this connection, commits, wakes.
+  absl::Status InTransaction(const std::function<absl::Status()>& work);
+
   std::mutex mu_;  // one transaction at a time on this connection
   store::Database& db_;
   const Clock& clock_;

@@ -8,6 +8,15 @@ namespace pharos::security {
 
 std::string_view ActionName(Action a) { return a == Action::kAllow ? "allow" : "deny"; }
 
+std::string PortsText(const std::vector<model::PortRange>& ports) {
+  std::string out;
+  for (const auto& p : ports) {
+    StrAppend(&out, out.empty() ? "" : ",", p.first);
+    if (p.last != p.first) StrAppend(&out, "-", p.last);
+  }
+  return out;
+}
+
 std::string_view ProtocolName(Protocol p) {
   switch (p) {
     case Protocol::kTcp:
@@ -299,11 +308,8 @@ std::vector<std::string> RulesForPair(const Policy& policy, const Membership& me
   std::vector<std::string> out;
   for (const auto& r : policy.rules) {
     if (!Matches(membership, r.from, source) || !Matches(membership, r.to, destination)) continue;
-    std::string ports;
-    for (const auto& p : r.ports) {
-      StrAppend(&ports, ports.empty() ? " " : ",", p.first);
-      if (p.last != p.first) StrAppend(&ports, "-", p.last);
-    }
+    std::string ports = PortsText(r.ports);
+    if (!ports.empty()) ports.insert(0, " ");
     out.push_back(StrCat(r.name, ": ", ActionName(r.action), " ", ProtocolName(r.protocol), ports,
                          r.origin.empty() ? "" : StrCat(" (", r.origin, ")")));
   }

@@ -23,6 +23,8 @@ enum class EmergencyMode { kNone, kMinimal, kFailsafe, kDiagnostic };
 
 std::string_view ActionName(Action a);  // "allow" | "deny"
 std::string_view ProtocolName(Protocol p);
+// "8080,9000-9100"; "" for none (every port).
+std::string PortsText(const std::vector<model::PortRange>& ports);
 std::optional<Protocol> ParseProtocol(std::string_view text);  // "" = any
 std::string_view ModeName(EmergencyMode m);                    // "" for kNone
 std::optional<EmergencyMode> ParseMode(std::string_view text);

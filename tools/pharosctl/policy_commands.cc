@@ -132,11 +132,20 @@ int PolicyExplain(const Context& ctx, const std::vector<std::string>& files,
   return kOk;
 }
 
-int PolicyStatus(const Context& ctx) {
+namespace {
+
+// GetSecurityStatus for the policy and emergency commands; an exit code.
+int FetchSecurityStatus(const Context& ctx, ctl::GetSecurityStatusResponse* resp) {
   auto stub = ctl::PharosControlService::NewStub(ctx.Channel());
+  grpc::Status s = stub->GetSecurityStatus(CallContext().get(), {}, resp);
+  return s.ok() ? kOk : ReportRpcError(ctx, s);
+}
+
+}  // namespace
+
+int PolicyStatus(const Context& ctx) {
   ctl::GetSecurityStatusResponse resp;
-  grpc::Status s = stub->GetSecurityStatus(CallContext().get(), {}, &resp);
-  if (!s.ok()) return ReportRpcError(ctx, s);
+  if (int rc = FetchSecurityStatus(ctx, &resp); rc != kOk) return rc;
   if (ctx.json) {
     std::cout << ToJson(resp);
     return kOk;
@@ -222,10 +231,8 @@ int PolicyApply(const Context& ctx, const std::string& file) {
 }
 
 int PolicyShow(const Context& ctx) {
-  auto stub = ctl::PharosControlService::NewStub(ctx.Channel());
   ctl::GetSecurityStatusResponse resp;
-  grpc::Status s = stub->GetSecurityStatus(CallContext().get(), {}, &resp);
-  if (!s.ok()) return ReportRpcError(ctx, s);
+  if (int rc = FetchSecurityStatus(ctx, &resp); rc != kOk) return rc;
   if (ctx.json) {
     std::cout << ToJson(resp);
     return kOk;
@@ -236,12 +243,14 @@ int PolicyShow(const Context& ctx) {
   }
   std::vector<std::vector<std::string>> rows;
   for (const auto& r : resp.rule_details()) {
-    rows.push_back({r.name(), r.action() == "allow" ? ctx.style.Green("allow") : ctx.style.Red(r.action()),
+    rows.push_back({r.name(),
+                    r.action() == "allow" ? ctx.style.Green("allow") : ctx.style.Red(r.action()),
                     r.from(), r.to(), r.ports(), r.protocol(), r.safety_critical() ? "yes" : ""});
   }
-  rows.push_back({"(default)", resp.default_action() == "allow" ? ctx.style.Green("allow")
-                                                                : ctx.style.Red("deny"),
-                  "any", "any", "any", "any", ""});
+  rows.push_back(
+      {"(default)",
+       resp.default_action() == "allow" ? ctx.style.Green("allow") : ctx.style.Red("deny"), "any",
+       "any", "any", "any", ""});
   std::cout << "policy from " << resp.policy_source()
             << (resp.active_mode().empty() ? "" : ", emergency mode " + resp.active_mode())
             << " (first match wins)\n";
@@ -251,15 +260,14 @@ int PolicyShow(const Context& ctx) {
 
 int Emergency(const Context& ctx, const std::string& action, const std::string& mode) {
   if (action == "status") {
-    auto stub = ctl::PharosControlService::NewStub(ctx.Channel());
     ctl::GetSecurityStatusResponse resp;
-    grpc::Status s = stub->GetSecurityStatus(CallContext().get(), {}, &resp);
-    if (!s.ok()) return ReportRpcError(ctx, s);
+    if (int rc = FetchSecurityStatus(ctx, &resp); rc != kOk) return rc;
     if (ctx.json) {
       std::cout << "{\"active_mode\": \"" << resp.active_mode() << "\"}\n";
     } else {
-      std::cout << (resp.active_mode().empty() ? "no emergency mode is active"
-                                               : ctx.style.Red("emergency mode: ") + resp.active_mode())
+      std::cout << (resp.active_mode().empty()
+                        ? "no emergency mode is active"
+                        : ctx.style.Red("emergency mode: ") + resp.active_mode())
                 << "\n";
     }
     return kOk;

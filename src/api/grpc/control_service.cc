@@ -180,11 +180,7 @@ grpc::Status ControlServiceImpl::GetSecurityStatus(grpc::ServerContext* ctx,
       d->set_action(std::string(security::ActionName(r.action)));
       d->set_from(r.from.any() ? "any" : r.from.Key());
       d->set_to(r.to.any() ? "any" : r.to.Key());
-      std::string ports;
-      for (const auto& p : r.ports) {
-        StrAppend(&ports, ports.empty() ? "" : ",", p.first,
-                  p.last != p.first ? StrCat("-", p.last) : "");
-      }
+      std::string ports = security::PortsText(r.ports);
       d->set_ports(ports.empty() ? "any" : ports);
       d->set_protocol(std::string(security::ProtocolName(r.protocol)));
       d->set_safety_critical(r.safety_critical);

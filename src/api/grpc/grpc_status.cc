@@ -1,6 +1,4 @@
 #include "api/grpc/grpc_status.h"
-
-#include "common/strings.h"
 #include "google/rpc/status.pb.h"
 
 namespace pharos::api {
@@ -21,11 +19,6 @@ grpc::Status ToGrpcStatus(const absl::Status& status,
   }
   return grpc::Status(ToGrpcCode(status.code()), std::string(status.message()),
                       rich.SerializeAsString());
-}
-
-grpc::Status NotBuiltYet(std::string_view rpc, std::string_view what_is_missing) {
-  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                      StrCat(rpc, " is not implemented yet: ", what_is_missing));
 }
 
 }  // namespace pharos::api

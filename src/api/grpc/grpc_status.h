@@ -18,7 +18,4 @@ grpc::StatusCode ToGrpcCode(absl::StatusCode code);
 grpc::Status ToGrpcStatus(const absl::Status& status,
                           std::initializer_list<const google::protobuf::Message*> details = {});
 
-// The UNIMPLEMENTED answer for an RPC whose feature has not landed.
-grpc::Status NotBuiltYet(std::string_view rpc, std::string_view what_is_missing);
-
 }  // namespace pharos::api
