@@ -1,15 +1,10 @@
 #include "auth/authenticator.h"
 
-#include <openssl/bn.h>
 #include <openssl/crypto.h>
-#include <openssl/ecdsa.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -17,44 +12,6 @@
 #include "common/strings.h"
 
 namespace pharos::auth {
-namespace {
-
-std::optional<std::string> Base64UrlDecode(std::string_view in) {
-  std::string s(in);
-  for (char& c : s) {
-    if (c == '-') c = '+';
-    if (c == '_') c = '/';
-  }
-  while (s.size() % 4) s += '=';
-  std::string out(s.size() / 4 * 3, '\0');
-  int n =
-      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                      reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
-  if (n < 0) return std::nullopt;
-  size_t pad = 0;
-  for (size_t i = s.size(); i > 0 && s[i - 1] == '='; --i) ++pad;
-  out.resize(static_cast<size_t>(n) - pad);
-  return out;
-}
-
-// ES256 signatures are r || s (32 bytes each); OpenSSL verifies DER.
-std::optional<std::string> EcdsaRawToDer(const std::string& raw) {
-  if (raw.size() != 64) return std::nullopt;
-  ECDSA_SIG* sig = ECDSA_SIG_new();
-  BIGNUM* r = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()), 32, nullptr);
-  BIGNUM* s = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()) + 32, 32, nullptr);
-  ECDSA_SIG_set0(sig, r, s);
-  unsigned char* der = nullptr;
-  int len = i2d_ECDSA_SIG(sig, &der);
-  ECDSA_SIG_free(sig);
-  if (len <= 0) return std::nullopt;
-  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
-  OPENSSL_free(der);
-  return out;
-}
-
-}  // namespace
-
 std::string_view RoleName(Role r) {
   switch (r) {
     case Role::kViewer:
@@ -116,22 +73,9 @@ absl::StatusOr<Authenticator::Sources> Authenticator::Sources::Load(const AuthOp
     }
   }
   if (!options.jwt_public_key.empty()) {
-    FILE* f = fopen(options.jwt_public_key.c_str(), "r");
-    if (!f)
-      return absl::NotFoundError(StrCat("cannot read --auth-jwt-key ", options.jwt_public_key));
-    EVP_PKEY* key = PEM_read_PUBKEY(f, nullptr, nullptr, nullptr);
-    fclose(f);
-    if (!key) {
-      return absl::InvalidArgumentError(
-          StrCat(options.jwt_public_key, " is not a PEM public key (RSA or EC P-256)"));
-    }
-    int type = EVP_PKEY_base_id(key);
-    if (type != EVP_PKEY_RSA && type != EVP_PKEY_EC) {
-      EVP_PKEY_free(key);
-      return absl::InvalidArgumentError("the JWT key must be RSA (RS256) or EC P-256 (ES256)");
-    }
-    a->jwt_key_ = std::shared_ptr<void>(key, [](void* k) { EVP_PKEY_free(static_cast<EVP_PKEY*>(k)); });
-    a->jwt_ec_ = type == EVP_PKEY_EC;
+    auto verifier = JwtVerifier::LoadPublicKey(options.jwt_public_key, "--auth-jwt-key");
+    if (!verifier.ok()) return verifier.status();
+    a->jwt_ = std::make_shared<JwtVerifier>(*std::move(verifier));
   }
   return out;
 }
@@ -141,44 +85,9 @@ Authenticator::Authenticator(Sources sources, const Clock& clock)
 
 absl::StatusOr<Authenticator::Sources::Principal> Authenticator::VerifyJwt(
     std::string_view token) const {
-  size_t dot1 = token.find('.');
-  size_t dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
-  if (dot2 == std::string_view::npos) return absl::UnauthenticatedError("malformed token");
-  std::optional<std::string> header = Base64UrlDecode(token.substr(0, dot1));
-  std::optional<std::string> payload = Base64UrlDecode(token.substr(dot1 + 1, dot2 - dot1 - 1));
-  std::optional<std::string> signature = Base64UrlDecode(token.substr(dot2 + 1));
-  if (!header || !payload || !signature) return absl::UnauthenticatedError("malformed token");
-  nlohmann::json h = nlohmann::json::parse(*header, nullptr, false);
-  nlohmann::json claims = nlohmann::json::parse(*payload, nullptr, false);
-  if (!h.is_object() || !claims.is_object()) return absl::UnauthenticatedError("malformed token");
-  std::string alg = h.value("alg", "");
-  if (alg != (sources_.jwt_ec_ ? "ES256" : "RS256")) {
-    return absl::UnauthenticatedError(StrCat("token algorithm '", alg, "' is not accepted"));
-  }
-  std::string sig = *signature;
-  if (sources_.jwt_ec_) {
-    std::optional<std::string> der = EcdsaRawToDer(sig);
-    if (!der) return absl::UnauthenticatedError("bad token signature");
-    sig = *der;
-  }
-  std::string_view signed_part = token.substr(0, dot2);
-  EVP_MD_CTX* md = EVP_MD_CTX_new();
-  bool ok = EVP_DigestVerifyInit(md, nullptr, EVP_sha256(), nullptr,
-                                 static_cast<EVP_PKEY*>(sources_.jwt_key_.get())) == 1 &&
-            EVP_DigestVerify(md, reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
-                             reinterpret_cast<const unsigned char*>(signed_part.data()),
-                             signed_part.size()) == 1;
-  EVP_MD_CTX_free(md);
-  if (!ok) return absl::UnauthenticatedError("bad token signature");
-  int64_t now =
-      std::chrono::duration_cast<std::chrono::seconds>(clock_.Now().time_since_epoch()).count();
-  if (!claims.contains("exp") || !claims["exp"].is_number()) {
-    return absl::UnauthenticatedError("token without expiry (exp) is not accepted");
-  }
-  if (claims["exp"].get<int64_t>() <= now) return absl::UnauthenticatedError("token expired");
-  if (claims.contains("nbf") && claims["nbf"].is_number() && claims["nbf"].get<int64_t>() > now) {
-    return absl::UnauthenticatedError("token not valid yet");
-  }
+  auto verified = sources_.jwt_->Verify(token, clock_.Now());
+  if (!verified.ok()) return verified.status();
+  const nlohmann::json& claims = *verified;
   if (!sources_.jwt_issuer_.empty() && claims.value("iss", "") != sources_.jwt_issuer_) {
     return absl::UnauthenticatedError("token issuer is not accepted");
   }
@@ -204,7 +113,7 @@ absl::StatusOr<Authenticator::Sources::Principal> Authenticator::Identify(
       who = principal;
     }
   }
-  if (!who && sources_.jwt_key_ && std::count(token.begin(), token.end(), '.') == 2) {
+  if (!who && sources_.jwt_ && std::count(token.begin(), token.end(), '.') == 2) {
     return VerifyJwt(token);
   }
   if (!who) return absl::UnauthenticatedError("unknown token");

@@ -1,6 +1,6 @@
 // Turns the credentials a transport saw into Permissions. A caller presents
 // a bearer token: a static token from a file, or a JWT signed with a
-// configured public key (RS256 or ES256) with a `role` claim. Without any
+// configured public key (auth/jwt.h) with a `role` claim. Without any
 // token source, authentication is off: every caller is admin, recorded as
 // "anonymous" (fine on loopback; pharosd refuses to listen elsewhere
 // without TLS). Knows no transport: the same code serves pharosd's gRPC
@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "auth/jwt.h"
 #include "auth/permissions.h"
 #include "common/clock.h"
 
@@ -40,7 +41,7 @@ class Authenticator {
    public:
     static absl::StatusOr<Sources> Load(const AuthOptions& options);
     Sources() = default;
-    bool empty() const { return tokens_.empty() && !jwt_key_; }
+    bool empty() const { return tokens_.empty() && !jwt_; }
 
    private:
     friend class Authenticator;
@@ -49,8 +50,7 @@ class Authenticator {
       Role role = Role::kNone;
     };
     std::map<std::string, Principal> tokens_;
-    std::shared_ptr<void> jwt_key_;  // EVP_PKEY
-    bool jwt_ec_ = false;
+    std::shared_ptr<JwtVerifier> jwt_;
     std::string jwt_issuer_;
   };
 

@@ -1,0 +1,118 @@
+#include "broker/server/broker_options.h"
+
+#include <CLI/CLI.hpp>
+
+#include "broker/core/glob.h"
+#include "common/fmt_absl.h"
+#include "fmt/format.h"
+
+namespace pharos::broker {
+namespace {
+
+constexpr const char* kKuksaUnixSocket = "/run/kuksa/databroker.sock";
+
+bool IsLoopback(const std::string& address) {
+  return address.rfind("127.", 0) == 0 || address == "localhost" || address == "::1";
+}
+
+}  // namespace
+
+std::string BrokerServerOptions::ListenAddress() const {
+  if (address.find(':') != std::string::npos) return fmt::format("[{}]:{}", address, port);
+  return fmt::format("{}:{}", address, port);
+}
+
+std::string BrokerServerOptions::UnixSocketPath() const {
+  if (!unix_socket.empty()) return unix_socket;
+  return enable_unix_socket ? kKuksaUnixSocket : "";
+}
+
+absl::Status BrokerServerOptions::Validate() const {
+  if (port < 0 || port > 65535) {
+    return absl::InvalidArgumentError(fmt::format("--port {} is not a TCP port", port));
+  }
+  if (tls_cert.empty() != tls_private_key.empty()) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-private-key go together");
+  }
+  if (TlsEnabled() && insecure) {
+    return absl::InvalidArgumentError("--insecure and --tls-cert exclude each other");
+  }
+  // KUKSA serves everyone when no key is given; Pharos keeps that on
+  // loopback and asks for an explicit --disable-authorization beyond it.
+  if (!AuthorizationEnabled() && !IsLoopback(address) && !disable_authorization) {
+    return absl::InvalidArgumentError(fmt::format(
+        "refusing to serve {} without authorization: anyone who reaches it could read every "
+        "signal and actuate the vehicle. Give --jwt-public-key, or --disable-authorization to "
+        "force it",
+        address));
+  }
+  for (const std::string& glob : persist) {
+    if (auto parsed = PathGlob::Parse(glob); !parsed.ok()) {
+      return absl::InvalidArgumentError(
+          fmt::format("--persist {}: {}", glob, parsed.status().message()));
+    }
+  }
+  if (actuation_timeout_ms < 0) {
+    return absl::InvalidArgumentError("--actuation-timeout-ms must be 0 or more");
+  }
+  if (worker_threads < 0) return absl::InvalidArgumentError("--worker-threads must be 0 or more");
+  return absl::OkStatus();
+}
+
+std::optional<int> ParseBrokerOptions(int argc, char** argv, BrokerServerOptions& o) {
+  CLI::App app{"pharos-broker: the vehicle signal broker (kuksa.val.v2, kuksa.val.v1, "
+               "sdv.databroker.v1 on one port)"};
+  app.set_version_flag("-V,--version", std::string("pharos-broker ") + PHAROS_VERSION);
+  app.add_option("--address", o.address, "bind address")
+      ->envname("KUKSA_DATABROKER_ADDR")
+      ->capture_default_str();
+  app.add_option("--port", o.port, "bind port")->envname("KUKSA_DATABROKER_PORT")->capture_default_str();
+  app.add_flag("--enable-unix-socket", o.enable_unix_socket,
+               std::string("listen on a unix socket too, by default ") + kKuksaUnixSocket)
+      ->envname("KUKSA_DATABROKER_ENABLE_UNIX_SOCKET");
+  app.add_option("--unix-socket", o.unix_socket, "listen on this unix socket too")
+      ->envname("KUKSA_DATABROKER_UNIX_SOCKET");
+  app.add_option("--vss", o.vss,
+                 "VSS catalogs (JSON), comma-separated or repeated; later files override and "
+                 "extend earlier ones. Default: the built-in VSS 4.0")
+      ->delimiter(',')
+      ->envname("KUKSA_DATABROKER_METADATA_FILE");
+  app.add_option("--jwt-public-key", o.jwt_public_key,
+                 "public key (PEM) verifying JWT access tokens; without it authorization is off");
+  app.add_flag("--disable-authorization", o.disable_authorization, "disable authorization");
+  app.add_flag("--insecure", o.insecure, "allow insecure connections (plaintext)");
+  app.add_option("--tls-cert", o.tls_cert, "TLS certificate file (.pem)");
+  app.add_option("--tls-private-key", o.tls_private_key, "TLS private key file (.key)");
+  app.add_option("--worker-threads", o.worker_threads,
+                 "threads polling for requests (0: one per core)")
+      ->capture_default_str();
+  bool enable_v1 = false;
+  app.add_flag("--enable-databroker-v1", enable_v1,
+               "accepted for KUKSA compatibility: sdv.databroker.v1 is always served");
+  app.add_option("--state-dir", o.state_dir,
+                 "directory of the broker's SQLite state (ids, persisted values); unset: nothing "
+                 "persists");
+  app.add_option("--persist", o.persist,
+                 "also persist the current value of signals matching this glob (repeatable)");
+  app.add_flag("--no-default-persistence", o.no_default_persistence,
+               "do not persist attributes and actuator targets by default");
+  app.add_option("--actuation-timeout-ms", o.actuation_timeout_ms,
+                 "how long an actuation waits for its provider's acknowledgement (0: answer once "
+                 "forwarded, as KUKSA)")
+      ->capture_default_str();
+  app.add_option("--ready-file", o.ready_file, "written with the bound address once serving");
+  app.add_option("--log-level", o.log_level, "trace|debug|info|warn|error")->capture_default_str();
+  app.add_option("--log-format", o.log_format, "text|json")->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  if (absl::Status s = o.Validate(); !s.ok()) {
+    fprintf(stderr, "pharos-broker: %s\n", std::string(s.message()).c_str());
+    return 2;
+  }
+  return std::nullopt;
+}
+
+}  // namespace pharos::broker

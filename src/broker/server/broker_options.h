@@ -1,0 +1,48 @@
+// pharos-broker's knobs. KUKSA databroker 0.7's flags keep their names and
+// meanings (and environment variables), so launch scripts written for it
+// work unchanged; Pharos's additions are documented in docs/broker.md.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+
+namespace pharos::broker {
+
+struct BrokerServerOptions {
+  // KUKSA's flags.
+  std::string address = "127.0.0.1";
+  int port = 55555;
+  std::vector<std::string> vss;  // files, in order; empty: the built-in VSS 4.0
+  std::string jwt_public_key;
+  bool disable_authorization = false;
+  bool insecure = false;
+  std::string tls_cert, tls_private_key;
+  bool enable_unix_socket = false;
+  std::string unix_socket;  // set: listen there too (KUKSA's default path with --enable-unix-socket)
+  int worker_threads = 0;   // 0: one per core
+  // Pharos's additions.
+  std::string state_dir;             // "": nothing persists (ids are still derived from the catalog)
+  std::vector<std::string> persist;  // globs of signals whose current value persists
+  bool no_default_persistence = false;
+  int actuation_timeout_ms = 2000;
+  std::string ready_file;
+  std::string log_level = "info";
+  std::string log_format = "text";
+
+  // What the address flags mean together: "host:port".
+  std::string ListenAddress() const;
+  std::string UnixSocketPath() const;  // "" when off
+  bool AuthorizationEnabled() const { return !jwt_public_key.empty() && !disable_authorization; }
+  bool TlsEnabled() const { return !tls_cert.empty(); }
+  // INVALID_ARGUMENT naming the flag.
+  absl::Status Validate() const;
+};
+
+// Parses argv (and KUKSA's environment variables). nullopt: go on;
+// a value: exit with it (help, version, or a usage error already printed).
+std::optional<int> ParseBrokerOptions(int argc, char** argv, BrokerServerOptions& options);
+
+}  // namespace pharos::broker

@@ -1,0 +1,142 @@
+#include "broker/server/broker_server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "broker/grpc/kuksa_val_v2/val_service.h"
+#include "broker/store/sqlite_signal_store.h"
+#include "broker/vss/vss_loader.h"
+#include "common/fmt_absl.h"
+#include "fmt/format.h"
+
+namespace pharos::broker {
+namespace {
+
+absl::StatusOr<std::string> ReadPem(const std::string& path, std::string_view flag) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(fmt::format("cannot read {} {}", flag, path));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> CredentialsOf(
+    const BrokerServerOptions& options) {
+  if (!options.TlsEnabled()) return grpc::InsecureServerCredentials();
+  auto cert = ReadPem(options.tls_cert, "--tls-cert");
+  if (!cert.ok()) return cert.status();
+  auto key = ReadPem(options.tls_private_key, "--tls-private-key");
+  if (!key.ok()) return key.status();
+  grpc::SslServerCredentialsOptions ssl;
+  ssl.pem_key_cert_pairs.push_back({*key, *cert});
+  return grpc::SslServerCredentials(ssl);
+}
+
+absl::StatusOr<Catalog> LoadCatalog(const BrokerServerOptions& options, SignalStore& store) {
+  std::vector<vss::CatalogSource> sources;
+  if (options.vss.empty()) sources.push_back(vss::DefaultCatalog());
+  for (const std::string& file : options.vss) {
+    auto source = vss::ReadCatalogFile(file);
+    if (!source.ok()) return source.status();
+    sources.push_back(*std::move(source));
+  }
+  auto specs = vss::LoadCatalog(sources);
+  if (!specs.ok()) return specs.status();
+  auto ids = store.LoadIds();
+  if (!ids.ok()) return ids.status();
+  return Catalog::Build(*std::move(specs), *ids);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(
+    const BrokerServerOptions& options, const Clock& clock) {
+  if (absl::Status s = options.Validate(); !s.ok()) return s;
+  std::unique_ptr<BrokerServer> server(new BrokerServer());
+
+  if (options.state_dir.empty()) {
+    server->store_ = std::make_unique<NoSignalStore>();
+  } else {
+    std::error_code ec;
+    std::filesystem::create_directories(options.state_dir, ec);
+    auto store = SqliteSignalStore::Open(options.state_dir + "/broker.db");
+    if (!store.ok()) {
+      return absl::Status(store.status().code(),
+                          fmt::format("--state-dir {}: {}", options.state_dir, store.status().message()));
+    }
+    server->store_ = *std::move(store);
+  }
+
+  auto catalog = LoadCatalog(options, *server->store_);
+  if (!catalog.ok()) return catalog.status();
+  size_t leaves = catalog->leaf_count();
+
+  BrokerOptions core;
+  for (const std::string& glob : options.persist) core.persist.push_back(*PathGlob::Parse(glob));
+  core.persist_defaults = !options.no_default_persistence;
+  core.actuation_timeout = std::chrono::milliseconds(options.actuation_timeout_ms);
+  auto broker = Broker::Create(*std::move(catalog), *server->store_, clock, std::move(core));
+  if (!broker.ok()) return broker.status();
+  server->broker_ = *std::move(broker);
+
+  if (options.AuthorizationEnabled()) {
+    auto tokens = TokenAuthority::Load(options.jwt_public_key, clock);
+    if (!tokens.ok()) return tokens.status();
+    server->tokens_ = std::make_unique<TokenAuthority>(*std::move(tokens));
+  } else {
+    server->tokens_ = std::make_unique<TokenAuthority>(TokenAuthority::Disabled(clock));
+  }
+
+  ServerInfo info{"pharos-broker", PHAROS_VERSION, ""};
+  server->val_v2_ =
+      std::make_unique<kuksa_val_v2::ValService>(*server->broker_, *server->tokens_, info);
+
+  auto credentials = CredentialsOf(options);
+  if (!credentials.ok()) return credentials.status();
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  int port = 0;
+  builder.AddListeningPort(options.ListenAddress(), *credentials, &port);
+  if (std::string unix_path = options.UnixSocketPath(); !unix_path.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(unix_path).parent_path(), ec);
+    std::filesystem::remove(unix_path, ec);
+    builder.AddListeningPort("unix:" + unix_path, *credentials);
+  }
+  if (options.worker_threads > 0) {
+    builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::NUM_CQS,
+                                options.worker_threads);
+  }
+  builder.RegisterService(server->val_v2_.get());
+  server->server_ = builder.BuildAndStart();
+  if (!server->server_ || port == 0) {
+    return absl::UnavailableError(fmt::format("cannot listen on {}", options.ListenAddress()));
+  }
+  server->address_ = options.address.find(':') != std::string::npos
+                         ? fmt::format("[{}]:{}", options.address, port)
+                         : fmt::format("{}:{}", options.address, port);
+  spdlog::info("pharos-broker serving {} signals on {} ({}, authorization {})", leaves,
+               server->address_, options.TlsEnabled() ? "TLS" : "plaintext",
+               options.AuthorizationEnabled() ? "on" : "off");
+  return server;
+}
+
+void BrokerServer::Shutdown(std::chrono::milliseconds grace) {
+  if (!server_) return;
+  if (auto* health = server_->GetHealthCheckService()) health->Shutdown();
+  server_->Shutdown(std::chrono::system_clock::now() + grace);
+}
+
+BrokerServer::~BrokerServer() {
+  Shutdown(std::chrono::milliseconds(0));
+  if (server_) server_->Wait();
+}
+
+}  // namespace pharos::broker

@@ -1,0 +1,46 @@
+// pharos-broker's wiring, the one place that knows every part: the store,
+// the catalog, the core, the token authority and the gRPC front ends, built
+// in that order and stopped in reverse.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "broker/auth/token_authority.h"
+#include "broker/core/broker.h"
+#include "broker/server/broker_options.h"
+#include "common/clock.h"
+
+namespace pharos::broker {
+
+namespace kuksa_val_v2 {
+class ValService;
+}
+
+class BrokerServer {
+ public:
+  static absl::StatusOr<std::unique_ptr<BrokerServer>> Start(const BrokerServerOptions& options,
+                                                             const Clock& clock);
+  ~BrokerServer();
+
+  // "127.0.0.1:55555" as bound (port 0 resolved).
+  const std::string& address() const { return address_; }
+  Broker& broker() { return *broker_; }
+  // Stops accepting calls; open streams are cancelled after `grace`.
+  void Shutdown(std::chrono::milliseconds grace = std::chrono::seconds(2));
+
+ private:
+  BrokerServer() = default;
+
+  std::unique_ptr<SignalStore> store_;
+  std::unique_ptr<Broker> broker_;
+  std::unique_ptr<TokenAuthority> tokens_;
+  std::unique_ptr<kuksa_val_v2::ValService> val_v2_;
+  std::unique_ptr<grpc::Server> server_;
+  std::string address_;
+};
+
+}  // namespace pharos::broker
