@@ -28,7 +28,71 @@ std::optional<std::string> EcdsaRawToDer(const std::string& raw, size_t half) {
   return out;
 }
 
+// DER ECDSA signature -> r || s, each `half` bytes.
+std::optional<std::string> EcdsaDerToRaw(const std::string& der, size_t half) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  ECDSA_SIG* sig = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size()));
+  if (!sig) return std::nullopt;
+  std::string out(2 * half, '\0');
+  const BIGNUM* r = nullptr;
+  const BIGNUM* s = nullptr;
+  ECDSA_SIG_get0(sig, &r, &s);
+  bool ok = BN_bn2binpad(r, reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(half)) > 0 &&
+            BN_bn2binpad(s, reinterpret_cast<unsigned char*>(out.data()) + half, static_cast<int>(half)) > 0;
+  ECDSA_SIG_free(sig);
+  if (!ok) return std::nullopt;
+  return out;
+}
+
 }  // namespace
+
+absl::StatusOr<std::string> SignJwt(const std::string& pem_path, const nlohmann::json& claims) {
+  FILE* f = fopen(pem_path.c_str(), "r");
+  if (!f) return absl::NotFoundError(StrCat("cannot read the private key ", pem_path));
+  EVP_PKEY* key = PEM_read_PrivateKey(f, nullptr, nullptr, nullptr);
+  fclose(f);
+  if (!key) return absl::InvalidArgumentError(StrCat(pem_path, " is not a PEM private key"));
+  std::unique_ptr<EVP_PKEY, void (*)(EVP_PKEY*)> owned(key, EVP_PKEY_free);
+  std::string alg;
+  const EVP_MD* md = nullptr;
+  size_t ec_half = 0;
+  switch (EVP_PKEY_base_id(key)) {
+    case EVP_PKEY_RSA: alg = "RS256"; md = EVP_sha256(); break;
+    case EVP_PKEY_ED25519: alg = "EdDSA"; break;
+    case EVP_PKEY_EC:
+      if (EVP_PKEY_bits(key) == 256) {
+        alg = "ES256", md = EVP_sha256(), ec_half = 32;
+      } else if (EVP_PKEY_bits(key) == 384) {
+        alg = "ES384", md = EVP_sha384(), ec_half = 48;
+      } else {
+        return absl::InvalidArgumentError("an EC key must be P-256 or P-384");
+      }
+      break;
+    default: return absl::InvalidArgumentError("the key must be RSA, EC or Ed25519");
+  }
+  nlohmann::json header = {{"alg", alg}, {"typ", "JWT"}};
+  std::string signing = Base64UrlEncode(header.dump()) + "." + Base64UrlEncode(claims.dump());
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  size_t len = 0;
+  std::string sig;
+  bool ok = EVP_DigestSignInit(ctx, nullptr, md, nullptr, key) == 1 &&
+            EVP_DigestSign(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(signing.data()),
+                           signing.size()) == 1;
+  if (ok) {
+    sig.resize(len);
+    ok = EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len,
+                        reinterpret_cast<const unsigned char*>(signing.data()), signing.size()) == 1;
+    sig.resize(len);
+  }
+  EVP_MD_CTX_free(ctx);
+  if (!ok) return absl::InternalError("signing the token failed");
+  if (ec_half) {
+    auto raw = EcdsaDerToRaw(sig, ec_half);
+    if (!raw) return absl::InternalError("signing the token failed");
+    sig = *raw;
+  }
+  return signing + "." + Base64UrlEncode(sig);
+}
 
 std::optional<std::string> Base64UrlDecode(std::string_view in) {
   std::string s(in);

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -37,6 +38,11 @@ class JwtVerifier {
   std::shared_ptr<void> key_;  // EVP_PKEY
   Kind kind_ = Kind::kRsa;
 };
+
+// Signs `claims` with the PEM private key at `pem_path`: RS256 for RSA,
+// ES256/ES384 for EC P-256/P-384, EdDSA for Ed25519 (pharos-broker's
+// token helper, and the tests).
+absl::StatusOr<std::string> SignJwt(const std::string& pem_path, const nlohmann::json& claims);
 
 // RFC 4648 §5 without padding, both ways (tests and the token helper sign).
 std::string Base64UrlEncode(std::string_view bytes);

@@ -5,8 +5,6 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <google/protobuf/descriptor.h>
 
 #include <chrono>
@@ -14,6 +12,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "auth/jwt.h"
 #include "auth/permissions.h"
 #include "e2e/daemon_process.h"
 #include "e2e/generic_calls.h"
@@ -32,41 +31,10 @@ constexpr char kViewer[] = "viewer-token-0123456789";
 constexpr char kOperator[] = "operator-token-0123456789";
 constexpr char kAdmin[] = "admin-token-0123456789";
 
-std::string B64Url(const std::string& in) {
-  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(in.data()),
-                          static_cast<int>(in.size()));
-  out.resize(static_cast<size_t>(n));
-  while (!out.empty() && out.back() == '=') out.pop_back();
-  for (char& c : out) {
-    if (c == '+') c = '-';
-    if (c == '/') c = '_';
-  }
-  return out;
-}
-
 // An RS256 JWT signed with the PEM private key at `key_path`.
 std::string SignJwt(const std::string& key_path, const nlohmann::json& claims) {
-  FILE* f = fopen(key_path.c_str(), "r");
-  EVP_PKEY* key = f ? PEM_read_PrivateKey(f, nullptr, nullptr, nullptr) : nullptr;
-  if (f) fclose(f);
-  if (!key) return "";
-  std::string signing = B64Url(R"({"alg":"RS256","typ":"JWT"})") + "." + B64Url(claims.dump());
-  EVP_MD_CTX* md = EVP_MD_CTX_new();
-  size_t len = 0;
-  std::string sig;
-  if (EVP_DigestSignInit(md, nullptr, EVP_sha256(), nullptr, key) == 1 &&
-      EVP_DigestSign(md, nullptr, &len, reinterpret_cast<const unsigned char*>(signing.data()),
-                     signing.size()) == 1) {
-    sig.resize(len);
-    EVP_DigestSign(md, reinterpret_cast<unsigned char*>(sig.data()), &len,
-                   reinterpret_cast<const unsigned char*>(signing.data()), signing.size());
-    sig.resize(len);
-  }
-  EVP_MD_CTX_free(md);
-  EVP_PKEY_free(key);
-  return signing + "." + B64Url(sig);
+  auto token = auth::SignJwt(key_path, claims);
+  return token.ok() ? *token : "";
 }
 
 int64_t Now() {

@@ -31,8 +31,29 @@ TempDir::TempDir() {
 }
 TempDir::~TempDir() { std::filesystem::remove_all(path_); }
 
-DaemonProcess::DaemonProcess(std::string state_dir, std::vector<std::string> args)
-    : state_dir_(std::move(state_dir)), args_(std::move(args)) {}
+DaemonProgram Pharosd() {
+  return {PHAROSD_BINARY, "pharosd", [](const std::string& state_dir, const std::string& ready) {
+            return std::vector<std::string>{
+                "--listen", "127.0.0.1:0", "--state-dir", state_dir, "--ready-file", ready,
+                "--log-level", "debug",
+                // Each daemon its own pharos-cni socket (a later --cni-socket wins).
+                "--cni-socket", state_dir + "/cni.sock"};
+          }};
+}
+
+#ifdef PHAROS_BROKER_BINARY
+DaemonProgram PharosBroker() {
+  return {PHAROS_BROKER_BINARY, "pharos-broker",
+          [](const std::string& state_dir, const std::string& ready) {
+            return std::vector<std::string>{"--port", "0", "--state-dir", state_dir,
+                                            "--ready-file", ready, "--log-level", "debug"};
+          }};
+}
+#endif
+
+DaemonProcess::DaemonProcess(std::string state_dir, std::vector<std::string> args,
+                             DaemonProgram program)
+    : state_dir_(std::move(state_dir)), args_(std::move(args)), program_(std::move(program)) {}
 
 DaemonProcess::~DaemonProcess() {
   if (pid_ > 0) Stop();
@@ -41,7 +62,7 @@ DaemonProcess::~DaemonProcess() {
 bool DaemonProcess::Start() {
   std::string ready = state_dir_ + "/ready";
   std::filesystem::remove(ready);
-  std::string log = state_dir_ + "/pharosd.log";
+  std::string log = state_dir_ + "/" + program_.name + ".log";
   if (run_as_) {
     std::filesystem::create_directories(state_dir_);
     for (const std::string& path :
@@ -57,11 +78,8 @@ bool DaemonProcess::Start() {
     FILE* out = freopen(log.c_str(), "a", stderr);
     out = freopen(log.c_str(), "a", stdout);
     (void)out;
-    std::vector<std::string> argv{PHAROSD_BINARY, "--listen", "127.0.0.1:0", "--state-dir",
-                                  state_dir_, "--ready-file", ready, "--log-level", "debug",
-                                  // Each daemon its own pharos-cni socket (a later
-                                  // --cni-socket in args_ wins).
-                                  "--cni-socket", state_dir_ + "/cni.sock"};
+    std::vector<std::string> argv{program_.binary};
+    for (std::string& a : program_.base_args(state_dir_, ready)) argv.push_back(std::move(a));
     argv.insert(argv.end(), args_.begin(), args_.end());
     std::vector<char*> raw;
     for (auto& a : argv) raw.push_back(a.data());
@@ -70,7 +88,7 @@ bool DaemonProcess::Start() {
                     setuid(run_as_->first) != 0)) {
       _exit(126);
     }
-    execv(PHAROSD_BINARY, raw.data());
+    execv(program_.binary.c_str(), raw.data());
     _exit(127);
   }
   for (int i = 0; i < 200; ++i) {
@@ -82,12 +100,12 @@ bool DaemonProcess::Start() {
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      fprintf(stderr, "pharosd exited early:\n%s\n", Log().c_str());
+      fprintf(stderr, "%s exited early:\n%s\n", program_.name.c_str(), Log().c_str());
       return false;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  fprintf(stderr, "pharosd did not become ready:\n%s\n", Log().c_str());
+  fprintf(stderr, "%s did not become ready:\n%s\n", program_.name.c_str(), Log().c_str());
   return false;
 }
 
@@ -107,7 +125,9 @@ void DaemonProcess::Kill9() {
   pid_ = -1;
 }
 
-std::string DaemonProcess::Log() const { return ReadFile(state_dir_ + "/pharosd.log"); }
+std::string DaemonProcess::Log() const {
+  return ReadFile(state_dir_ + "/" + program_.name + ".log");
+}
 
 int RunCommand(const std::string& command, std::string* output) {
   output->clear();

@@ -11,6 +11,18 @@
 
 namespace pharos::e2e {
 
+// Which program a DaemonProcess runs and how it is told where to listen,
+// where its state lives and which file to write once serving.
+struct DaemonProgram {
+  std::string binary;
+  std::string name;  // in messages and the log's file name
+  std::vector<std::string> (*base_args)(const std::string& state_dir, const std::string& ready);
+};
+DaemonProgram Pharosd();
+#ifdef PHAROS_BROKER_BINARY
+DaemonProgram PharosBroker();
+#endif
+
 class DaemonProcess {
  public:
   // `args`: extra pharosd flags; the default runs the `plan` dataplane,
@@ -19,7 +31,8 @@ class DaemonProcess {
   // Notifications stay queued unless a test names a receiver.
   explicit DaemonProcess(std::string state_dir,
                          std::vector<std::string> args = {"--dataplane=plan",
-                                                          "--callback-endpoint=none"});
+                                                          "--callback-endpoint=none"},
+                         DaemonProgram program = Pharosd());
   ~DaemonProcess();  // SIGTERM + wait, if still running
 
   // Starts pharosd and waits until it serves; false (with the log on
@@ -41,6 +54,7 @@ class DaemonProcess {
  private:
   std::string state_dir_;
   std::vector<std::string> args_;
+  DaemonProgram program_;
   std::string address_;
   pid_t pid_ = -1;
   std::optional<std::pair<uid_t, gid_t>> run_as_;
