@@ -3,11 +3,21 @@
 #include <algorithm>
 #include <limits>
 
+#include "absl/strings/cord.h"
+
 #include "common/fmt_absl.h"
 #include "fmt/format.h"
 
 namespace pharos::broker {
 namespace {
+
+constexpr char kValueErrorUrl[] = "type.pharos.dev/broker.ValueError";
+
+absl::Status Tagged(absl::Status status, ValueError error) {
+  status.SetPayload(kValueErrorUrl,
+                    absl::Cord(error == ValueError::kTypeMismatch ? "type_mismatch" : "out_of_bounds"));
+  return status;
+}
 
 // The declared range of the narrow integer types that travel as int32/uint32.
 struct IntRange {
@@ -37,28 +47,32 @@ absl::Status CheckElement(const Signal& signal, const T& x) {
   if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
     if (auto range = NarrowRange(element)) {
       if (static_cast<int64_t>(x) < range->lo || static_cast<int64_t>(x) > range->hi) {
-        return absl::OutOfRangeError(fmt::format("{}: {} is outside the range of {} ({}..{})",
-                                                 spec.path, x, DataTypeName(element), range->lo,
-                                                 range->hi));
+        return Tagged(absl::OutOfRangeError(fmt::format("{}: {} is outside the range of {} ({}..{})",
+                                                        spec.path, x, DataTypeName(element),
+                                                        range->lo, range->hi)),
+                      ValueError::kOutOfBounds);
       }
     }
   }
   if constexpr (!std::is_same_v<T, bool>) {
     if constexpr (!std::is_same_v<T, std::string>) {
       if (const T* lo = As<T>(spec.min); lo && x < *lo) {
-        return absl::OutOfRangeError(
-            fmt::format("{}: {} is below the minimum {}", spec.path, x, *lo));
+        return Tagged(absl::OutOfRangeError(
+                          fmt::format("{}: {} is below the minimum {}", spec.path, x, *lo)),
+                      ValueError::kOutOfBounds);
       }
       if (const T* hi = As<T>(spec.max); hi && x > *hi) {
-        return absl::OutOfRangeError(
-            fmt::format("{}: {} is above the maximum {}", spec.path, x, *hi));
+        return Tagged(absl::OutOfRangeError(
+                          fmt::format("{}: {} is above the maximum {}", spec.path, x, *hi)),
+                      ValueError::kOutOfBounds);
       }
     }
     if (const auto* allowed = As<std::vector<T>>(spec.allowed)) {
       if (std::find(allowed->begin(), allowed->end(), x) == allowed->end()) {
-        return absl::InvalidArgumentError(fmt::format("{}: {} is not one of the allowed values {}",
-                                                      spec.path, ValueText(Value(x)),
-                                                      ValueText(spec.allowed)));
+        return Tagged(absl::InvalidArgumentError(fmt::format(
+                          "{}: {} is not one of the allowed values {}", spec.path,
+                          ValueText(Value(x)), ValueText(spec.allowed))),
+                      ValueError::kOutOfBounds);
       }
     }
   }
@@ -67,6 +81,12 @@ absl::Status CheckElement(const Signal& signal, const T& x) {
 
 }  // namespace
 
+std::optional<ValueError> ValueErrorOf(const absl::Status& status) {
+  auto payload = status.GetPayload(kValueErrorUrl);
+  if (!payload) return std::nullopt;
+  return *payload == "type_mismatch" ? ValueError::kTypeMismatch : ValueError::kOutOfBounds;
+}
+
 absl::Status CheckValue(const Signal& signal, const Value& value) {
   const SignalSpec& spec = signal.spec;
   if (signal.is_branch()) {
@@ -74,9 +94,10 @@ absl::Status CheckValue(const Signal& signal, const Value& value) {
   }
   if (!HasValue(value)) return absl::OkStatus();
   if (value.index() != WireIndexOf(*spec.data_type)) {
-    return absl::InvalidArgumentError(fmt::format("{} is of type {}; the value given is {}",
-                                                  spec.path, DataTypeName(*spec.data_type),
-                                                  WireTypeName(value)));
+    return Tagged(absl::InvalidArgumentError(fmt::format("{} is of type {}; the value given is {}",
+                                                         spec.path, DataTypeName(*spec.data_type),
+                                                         WireTypeName(value))),
+                  ValueError::kTypeMismatch);
   }
   return std::visit(
       [&](const auto& v) -> absl::Status {

@@ -6,10 +6,17 @@
 // contract says otherwise map it at their edge).
 #pragma once
 
+#include <optional>
+
 #include "absl/status/status.h"
 #include "broker/core/catalog.h"
 
 namespace pharos::broker {
+
+// Which rule a refused value broke, for front ends whose wire has a word
+// for it (kuksa.val.v1's "type_mismatch", sdv.databroker.v1's OUT_OF_BOUNDS).
+enum class ValueError { kTypeMismatch, kOutOfBounds };
+std::optional<ValueError> ValueErrorOf(const absl::Status& status);
 
 // A value of std::monostate ("none") passes: publishing none says the
 // signal has no value now. Callers that need a value (actuation) check it.

@@ -8,7 +8,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "broker/grpc/kuksa_val_v1/val_service.h"
 #include "broker/grpc/kuksa_val_v2/val_service.h"
+#include "broker/grpc/sdv_databroker_v1/broker_service.h"
 #include "broker/store/sqlite_signal_store.h"
 #include "broker/vss/vss_loader.h"
 #include "common/fmt_absl.h"
@@ -95,6 +97,12 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(
   ServerInfo info{"pharos-broker", PHAROS_VERSION, ""};
   server->val_v2_ =
       std::make_unique<kuksa_val_v2::ValService>(*server->broker_, *server->tokens_, info);
+  server->val_v1_ =
+      std::make_unique<kuksa_val_v1::ValService>(*server->broker_, *server->tokens_, info);
+  server->sdv_broker_ =
+      std::make_unique<sdv_databroker_v1::BrokerService>(*server->broker_, *server->tokens_);
+  server->sdv_collector_ =
+      std::make_unique<sdv_databroker_v1::CollectorService>(*server->broker_, *server->tokens_);
 
   auto credentials = CredentialsOf(options);
   if (!credentials.ok()) return credentials.status();
@@ -115,6 +123,9 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(
                                 options.worker_threads);
   }
   builder.RegisterService(server->val_v2_.get());
+  builder.RegisterService(server->val_v1_.get());
+  builder.RegisterService(server->sdv_broker_.get());
+  builder.RegisterService(server->sdv_collector_.get());
   server->server_ = builder.BuildAndStart();
   if (!server->server_ || port == 0) {
     return absl::UnavailableError(fmt::format("cannot listen on {}", options.ListenAddress()));

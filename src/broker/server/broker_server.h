@@ -19,6 +19,13 @@ namespace pharos::broker {
 namespace kuksa_val_v2 {
 class ValService;
 }
+namespace kuksa_val_v1 {
+class ValService;
+}
+namespace sdv_databroker_v1 {
+class BrokerService;
+class CollectorService;
+}
 
 class BrokerServer {
  public:
@@ -39,6 +46,9 @@ class BrokerServer {
   std::unique_ptr<Broker> broker_;
   std::unique_ptr<TokenAuthority> tokens_;
   std::unique_ptr<kuksa_val_v2::ValService> val_v2_;
+  std::unique_ptr<kuksa_val_v1::ValService> val_v1_;
+  std::unique_ptr<sdv_databroker_v1::BrokerService> sdv_broker_;
+  std::unique_ptr<sdv_databroker_v1::CollectorService> sdv_collector_;
   std::unique_ptr<grpc::Server> server_;
   std::string address_;
 };
