@@ -17,6 +17,7 @@ PACKAGES=(
   cyclonedds-dev cyclonedds-tools  # DDS discovery (pharos-dds-watch); ddsperf publishes in the test
   iperf3              # the security benchmark measures throughput with and without a policy
   socat               # the ingress benchmark's peer: socat's TLS relay
+  mosquitto mosquitto-clients libmosquitto-dev  # MQTT: the broker benchmark's fan-out peer, VISS over MQTT
 )
 
 missing=()

@@ -120,6 +120,21 @@ int Emergency(const Context& ctx, const std::string& action, const std::string& 
 int StatusWatch(const Context& ctx, const std::string& filter, int count);
 int EventsFollow(const Context& ctx, int64_t after_id, int limit, bool security, int count);
 
+// Vehicle signals in pharos-broker (signal_commands.cc).
+struct SignalContext {
+  std::string broker = "127.0.0.1:55555";  // --broker, env PHAROS_BROKER
+  std::string tls_ca;                      // --broker-ca: TLS to the broker
+};
+void SetBrokerToken(const std::string& token);  // --broker-token, env PHAROS_BROKER_TOKEN
+int SignalList(const Context& ctx, const SignalContext& sig, const std::string& pattern);
+int SignalGet(const Context& ctx, const SignalContext& sig, const std::vector<std::string>& paths,
+              bool target);
+int SignalSet(const Context& ctx, const SignalContext& sig, const std::string& path,
+              const std::string& value, bool target);
+// The current values, then every change; `count` > 0 stops after that many.
+int SignalSubscribe(const Context& ctx, const SignalContext& sig,
+                    const std::vector<std::string>& paths, int count);
+
 // Client and server versions (watch_commands.cc).
 int Version(const Context& ctx);
 

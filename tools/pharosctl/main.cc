@@ -211,6 +211,37 @@ int main(int argc, char** argv) {
   auto* service_deregister = services->add_subcommand("deregister", "DeregisterService");
   service_deregister->add_option("id", service_id, "service id (svc-...)")->required();
 
+  // Vehicle signals, in pharos-broker.
+  pharosctl::SignalContext signal_ctx;
+  const char* env_broker = std::getenv("PHAROS_BROKER");
+  if (env_broker) signal_ctx.broker = env_broker;
+  const char* env_broker_token = std::getenv("PHAROS_BROKER_TOKEN");
+  std::string broker_token = env_broker_token ? env_broker_token : "";
+  std::vector<std::string> signal_paths;
+  std::string signal_pattern = "Vehicle", signal_value;
+  bool signal_target = false;
+  int signal_count = 0;
+  auto* signal = app.add_subcommand("signal", "vehicle signals in pharos-broker (kuksa.val)");
+  signal->require_subcommand(1);
+  signal->add_option("--broker", signal_ctx.broker,
+                     "pharos-broker address host:port (env PHAROS_BROKER; default 127.0.0.1:55555)");
+  signal->add_option("--broker-token", broker_token, "KUKSA token (JWT; env PHAROS_BROKER_TOKEN)");
+  signal->add_option("--broker-ca", signal_ctx.tls_ca, "PEM CA of the broker's certificate (TLS)");
+  auto* signal_ls = signal->add_subcommand("ls", "signals under a branch or matching a pattern");
+  signal_ls->add_option("pattern", signal_pattern, "branch, path or glob (* one level, ** any)");
+  auto* signal_get = signal->add_subcommand("get", "current values (or --target)");
+  signal_get->add_option("paths", signal_paths, "signal paths")->required();
+  signal_get->add_flag("--target", signal_target, "the actuators' target values");
+  auto* signal_set = signal->add_subcommand("set", "publish a value, or actuate with --target");
+  signal_set->add_option("path", signal_pattern, "signal path")->required();
+  signal_set->add_option("value", signal_value, "value (arrays as JSON lists)")->required();
+  signal_set->add_flag("--target", signal_target, "actuate: the provider is asked to apply it");
+  auto* signal_subscribe =
+      signal->add_subcommand("subscribe", "the current values, then every change");
+  signal_subscribe->add_option("paths", signal_paths, "signal paths")->required();
+  signal_subscribe->add_option("--count", signal_count, "stop after this many changes")
+      ->check(CLI::PositiveNumber);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -259,6 +290,15 @@ int main(int argc, char** argv) {
   if (*emergency_deactivate) return pharosctl::Emergency(ctx, "deactivate", "");
   if (*emergency_status) return pharosctl::Emergency(ctx, "status", "");
   if (*version_cmd) return pharosctl::Version(ctx);
+  pharosctl::SetBrokerToken(broker_token);
+  if (*signal_ls) return pharosctl::SignalList(ctx, signal_ctx, signal_pattern);
+  if (*signal_get) return pharosctl::SignalGet(ctx, signal_ctx, signal_paths, signal_target);
+  if (*signal_set) {
+    return pharosctl::SignalSet(ctx, signal_ctx, signal_pattern, signal_value, signal_target);
+  }
+  if (*signal_subscribe) {
+    return pharosctl::SignalSubscribe(ctx, signal_ctx, signal_paths, signal_count);
+  }
   if (*completion) return pharosctl::PrintCompletion(app, shell);
   if (*policy_status) return pharosctl::PolicyStatus(ctx);
   if (*audit) return pharosctl::AuditLog(ctx, after, limit);
