@@ -19,3 +19,6 @@ echo "## security (needs root): policy compile + apply, throughput with a 1,000-
 echo
 echo "## TLS ingress (needs root): throughput and set-up against socat's TLS relay"
 "$BUILD/bench/bench_ingress" 2>&1 | grep -v "\[info\]" || true
+echo
+echo "## signal broker: KUKSA's kuksa-perf scenario against mosquitto, 1,000 subscribers to one signal"
+"$BUILD/bench/bench_broker" || true

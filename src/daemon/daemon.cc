@@ -336,6 +336,13 @@ absl::Status Daemon::StartParts() {
   // would share it and answer from another state. One daemon per port.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(options_.listen, ServerCredentials(options_), &bound_port);
+  if (!options_.listen_unix.empty()) {
+    // Plaintext: only processes of this machine that may open the file reach it.
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(options_.listen_unix).parent_path(), ec);
+    std::filesystem::remove(options_.listen_unix, ec);
+    builder.AddListeningPort("unix:" + options_.listen_unix, grpc::InsecureServerCredentials());
+  }
   builder.RegisterService(&pharos_service_);
   builder.RegisterService(&pullpiri_service_);
   builder.RegisterService(&control_service_);
@@ -343,6 +350,14 @@ absl::Status Daemon::StartParts() {
   if (!server_ || bound_port == 0) {
     return absl::UnavailableError(
         StrCat("cannot listen on ", options_.listen, " (address in use or invalid?)"));
+  }
+  if (!options_.listen_unix.empty()) {
+    std::error_code ec;
+    std::filesystem::permissions(options_.listen_unix,
+                                 std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                                     std::filesystem::perms::group_read | std::filesystem::perms::group_write,
+                                 ec);
+    spdlog::info("pharosd serving its API on unix:{} too", options_.listen_unix);
   }
   started("grpc");
   address_ = StrCat(options_.listen.substr(0, options_.listen.rfind(':')), ":", bound_port);

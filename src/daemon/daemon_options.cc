@@ -232,6 +232,9 @@ std::optional<int> ParseDaemonOptions(int argc, char** argv, DaemonOptions& o) {
                  "PEM public key (RSA: RS256, EC P-256: ES256) that signs accepted JWTs")
       ->check(CLI::ExistingFile);
   app.add_option("--auth-jwt-issuer", o.auth_jwt_issuer, "accept only JWTs with this iss");
+  app.add_option("--listen-unix", o.listen_unix,
+                 "also serve the API on this unix socket (mode 0660): local processes in any "
+                 "network namespace reach it; tokens still apply");
   app.add_flag("--insecure-listen", o.insecure_listen,
                "allow --listen beyond loopback without TLS (anyone who reaches it can "
                "reconfigure the vehicle network)");

@@ -65,6 +65,9 @@ struct DaemonOptions {
   std::string auth_jwt_key;       // PEM public key verifying JWTs
   std::string auth_jwt_issuer;
   bool insecure_listen = false;   // allow a non-loopback listen address without TLS
+  // A unix socket beside --listen: local processes reach the API from any
+  // network namespace (native services of the twin's SoCs). "" = off.
+  std::string listen_unix;
   std::string node;         // host mode: which node this machine is
   std::string interface_prefix = "ph-";
   std::string log_level = "info";

@@ -42,11 +42,17 @@ DaemonProgram Pharosd() {
 }
 
 #ifdef PHAROS_BROKER_BINARY
-DaemonProgram PharosBroker() {
-  return {PHAROS_BROKER_BINARY, "pharos-broker",
-          [](const std::string& state_dir, const std::string& ready) {
-            return std::vector<std::string>{"--port", "0", "--state-dir", state_dir,
-                                            "--ready-file", ready, "--log-level", "debug"};
+DaemonProgram PharosBroker(const std::string& netns) {
+  auto args = [](const std::string& state_dir, const std::string& ready) {
+    return std::vector<std::string>{"--port", "0", "--state-dir", state_dir,
+                                    "--ready-file", ready, "--log-level", "debug"};
+  };
+  if (netns.empty()) return {PHAROS_BROKER_BINARY, "pharos-broker", args};
+  return {"/usr/bin/env", "pharos-broker",
+          [netns, args](const std::string& state_dir, const std::string& ready) {
+            std::vector<std::string> out{"ip", "netns", "exec", netns, PHAROS_BROKER_BINARY};
+            for (auto& a : args(state_dir, ready)) out.push_back(std::move(a));
+            return out;
           }};
 }
 #endif

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -16,11 +17,13 @@ namespace pharos::e2e {
 struct DaemonProgram {
   std::string binary;
   std::string name;  // in messages and the log's file name
-  std::vector<std::string> (*base_args)(const std::string& state_dir, const std::string& ready);
+  std::function<std::vector<std::string>(const std::string& state_dir, const std::string& ready)>
+      base_args;
 };
 DaemonProgram Pharosd();
 #ifdef PHAROS_BROKER_BINARY
-DaemonProgram PharosBroker();
+// pharos-broker; with `netns`, inside that network namespace (ip netns exec).
+DaemonProgram PharosBroker(const std::string& netns = "");
 #endif
 
 class DaemonProcess {

@@ -101,6 +101,9 @@ int Services(const Context& ctx, const ServiceQuery& query);
 int RegisterService(const Context& ctx, const std::string& name, const std::string& endpoint,
                     const std::string& protocol, const std::vector<std::string>& metadata);
 int DeregisterService(const Context& ctx, const std::string& id);
+// The environment a Velocitas app in `pod` reads (SDV_VEHICLEDATABROKER_ADDRESS=grpc://...):
+// every registered service whose metadata names its variable (env=, scheme=).
+int ServicesEnv(const Context& ctx, const std::string& pod);
 
 // The security controller (policy_commands.cc).
 int PolicyExplain(const Context& ctx, const std::vector<std::string>& files,

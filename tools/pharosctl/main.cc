@@ -208,6 +208,10 @@ int main(int argc, char** argv) {
   service_register->add_option("--protocol", service_protocol, "dds, grpc, rest or someip")
       ->required();
   service_register->add_option("--metadata", service_metadata, "KEY=VALUE (repeatable)");
+  std::string env_pod;
+  auto* services_env = services->add_subcommand(
+      "env", "the environment a Velocitas app in a pod reads (SDV_VEHICLEDATABROKER_ADDRESS, ...)");
+  services_env->add_option("pod", env_pod, "pod name")->required();
   auto* service_deregister = services->add_subcommand("deregister", "DeregisterService");
   service_deregister->add_option("id", service_id, "service id (svc-...)")->required();
 
@@ -316,6 +320,7 @@ int main(int argc, char** argv) {
                                       service_metadata);
   }
   if (*service_deregister) return pharosctl::DeregisterService(ctx, service_id);
+  if (*services_env) return pharosctl::ServicesEnv(ctx, env_pod);
   if (*services) return pharosctl::Services(ctx, service_query);
   if (*request_pod) {
     if (!remove && network_file.empty()) {

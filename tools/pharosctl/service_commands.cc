@@ -1,5 +1,6 @@
 // pharosctl services: the registry (list with filters, register, deregister).
 #include <iostream>
+#include <map>
 
 #include "commands.h"
 #include "pharos/api/v1/pharos_service.grpc.pb.h"
@@ -96,6 +97,51 @@ int DeregisterService(const Context& ctx, const std::string& id) {
     std::cout << ToJson(resp);
   } else {
     std::cout << "deregistered " << id << "\n";
+  }
+  return kOk;
+}
+
+}  // namespace pharosctl
+
+namespace pharosctl {
+
+int ServicesEnv(const Context& ctx, const std::string& pod) {
+  // The pod must exist: a typo should not print an empty environment.
+  auto api = v1::PharosService::NewStub(ctx.Channel());
+  v1::GetNetworkStatusResponse status;
+  grpc::Status s = api->GetNetworkStatus(CallContext().get(), {}, &status);
+  if (!s.ok()) return ReportRpcError(ctx, s);
+  bool known = false;
+  for (const auto& c : status.components()) known = known || (c.name() == pod && c.type() == "pod");
+  if (!known) {
+    std::cerr << ctx.style.Red("not found") << ": no pod '" << pod << "' in the vehicle\n";
+    return kNotFound;
+  }
+  // Services that say which variable carries them (metadata env=, scheme=):
+  // the broker registers SDV_VEHICLEDATABROKER_ADDRESS, grpc.
+  auto stub = ctl::PharosControlService::NewStub(ctx.Channel());
+  ctl::ListServicesResponse services;
+  s = stub->ListServices(CallContext().get(), {}, &services);
+  if (!s.ok()) return ReportRpcError(ctx, s);
+  std::map<std::string, std::string> env;
+  for (const auto& svc : services.services()) {
+    auto var = svc.metadata().find("env");
+    if (var == svc.metadata().end() || svc.status() == "unhealthy") continue;
+    auto scheme = svc.metadata().find("scheme");
+    std::string value = (scheme == svc.metadata().end() ? "" : scheme->second + "://") + svc.host() +
+                        ":" + std::to_string(svc.port());
+    env.emplace(var->second, value);  // the first registered wins
+  }
+  if (!ctx.json) {
+    for (const auto& [name, value] : env) std::cout << name << "=" << value << "\n";
+  } else {
+    std::cout << "{";
+    bool first = true;
+    for (const auto& [name, value] : env) {
+      std::cout << (first ? "" : ", ") << "\"" << name << "\": \"" << value << "\"";
+      first = false;
+    }
+    std::cout << "}\n";
   }
   return kOk;
 }

@@ -56,6 +56,16 @@ absl::Status BrokerServerOptions::Validate() const {
     return absl::InvalidArgumentError("--actuation-timeout-ms must be 0 or more");
   }
   if (worker_threads < 0) return absl::InvalidArgumentError("--worker-threads must be 0 or more");
+  if (!register_with.empty() && register_endpoint.empty() &&
+      (address == "0.0.0.0" || address == "::")) {
+    return absl::InvalidArgumentError(
+        "--register-with needs --register-endpoint when --address is a wildcard: which address "
+        "should pods use?");
+  }
+  if (!register_endpoint.empty() && register_endpoint.rfind(':') == std::string::npos) {
+    return absl::InvalidArgumentError(
+        fmt::format("--register-endpoint {} is not host:port", register_endpoint));
+  }
   return absl::OkStatus();
 }
 
@@ -63,10 +73,15 @@ std::optional<int> ParseBrokerOptions(int argc, char** argv, BrokerServerOptions
   CLI::App app{"pharos-broker: the vehicle signal broker (kuksa.val.v2, kuksa.val.v1, "
                "sdv.databroker.v1 on one port)"};
   app.set_version_flag("-V,--version", std::string("pharos-broker ") + PHAROS_VERSION);
+  // A later --address/--port wins, so a wrapper's defaults can be overridden.
   app.add_option("--address", o.address, "bind address")
       ->envname("KUKSA_DATABROKER_ADDR")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
       ->capture_default_str();
-  app.add_option("--port", o.port, "bind port")->envname("KUKSA_DATABROKER_PORT")->capture_default_str();
+  app.add_option("--port", o.port, "bind port")
+      ->envname("KUKSA_DATABROKER_PORT")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
+      ->capture_default_str();
   app.add_flag("--enable-unix-socket", o.enable_unix_socket,
                std::string("listen on a unix socket too, by default ") + kKuksaUnixSocket)
       ->envname("KUKSA_DATABROKER_ENABLE_UNIX_SOCKET");
@@ -100,6 +115,15 @@ std::optional<int> ParseBrokerOptions(int argc, char** argv, BrokerServerOptions
                  "how long an actuation waits for its provider's acknowledgement (0: answer once "
                  "forwarded, as KUKSA)")
       ->capture_default_str();
+  app.add_option("--register-with", o.register_with,
+                 "register in pharosd's service registry at this API address (host:port or "
+                 "unix:PATH)");
+  app.add_option("--register-name", o.register_name, "the service name to register")
+      ->capture_default_str();
+  app.add_option("--register-endpoint", o.register_endpoint,
+                 "host:port pods connect to (default: --address and the bound port)");
+  app.add_option("--register-token-file", o.register_token_file,
+                 "file holding pharosd's bearer token (default: env PHAROS_TOKEN)");
   app.add_option("--ready-file", o.ready_file, "written with the bound address once serving");
   app.add_option("--log-level", o.log_level, "trace|debug|info|warn|error")->capture_default_str();
   app.add_option("--log-format", o.log_format, "text|json")->capture_default_str();

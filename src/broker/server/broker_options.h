@@ -28,6 +28,11 @@ struct BrokerServerOptions {
   std::vector<std::string> persist;  // globs of signals whose current value persists
   bool no_default_persistence = false;
   int actuation_timeout_ms = 2000;
+  // Registration in pharosd's service registry (server/pharosd_registration.h).
+  std::string register_with;  // pharosd's API, host:port or unix:PATH
+  std::string register_name = "vehicledatabroker";
+  std::string register_endpoint;  // host:port pods use; default: --address and the bound port
+  std::string register_token_file;  // pharosd bearer token; default: env PHAROS_TOKEN
   std::string ready_file;
   std::string log_level = "info";
   std::string log_format = "text";

@@ -133,6 +133,25 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(
   server->address_ = options.address.find(':') != std::string::npos
                          ? fmt::format("[{}]:{}", options.address, port)
                          : fmt::format("{}:{}", options.address, port);
+  if (!options.register_with.empty()) {
+    RegistrationOptions r;
+    r.pharosd = options.register_with;
+    r.name = options.register_name;
+    std::string endpoint = options.register_endpoint.empty()
+                               ? fmt::format("{}:{}", options.address, port)
+                               : options.register_endpoint;
+    r.host = endpoint.substr(0, endpoint.rfind(':'));
+    r.port = std::atoi(endpoint.substr(endpoint.rfind(':') + 1).c_str());
+    if (!options.register_token_file.empty()) {
+      auto token = ReadPem(options.register_token_file, "--register-token-file");
+      if (!token.ok()) return token.status();
+      r.token = *token;
+      while (!r.token.empty() && (r.token.back() == '\n' || r.token.back() == ' ')) r.token.pop_back();
+    } else if (const char* env = std::getenv("PHAROS_TOKEN")) {
+      r.token = env;
+    }
+    server->registration_ = std::make_unique<PharosdRegistration>(std::move(r));
+  }
   spdlog::info("pharos-broker serving {} signals on {} ({}, authorization {})", leaves,
                server->address_, options.TlsEnabled() ? "TLS" : "plaintext",
                options.AuthorizationEnabled() ? "on" : "off");
@@ -140,6 +159,7 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(
 }
 
 void BrokerServer::Shutdown(std::chrono::milliseconds grace) {
+  registration_.reset();  // deregister while the server still answers
   if (!server_) return;
   if (auto* health = server_->GetHealthCheckService()) health->Shutdown();
   server_->Shutdown(std::chrono::system_clock::now() + grace);

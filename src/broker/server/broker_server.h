@@ -12,6 +12,7 @@
 #include "broker/auth/token_authority.h"
 #include "broker/core/broker.h"
 #include "broker/server/broker_options.h"
+#include "broker/server/pharosd_registration.h"
 #include "common/clock.h"
 
 namespace pharos::broker {
@@ -50,6 +51,7 @@ class BrokerServer {
   std::unique_ptr<sdv_databroker_v1::BrokerService> sdv_broker_;
   std::unique_ptr<sdv_databroker_v1::CollectorService> sdv_collector_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<PharosdRegistration> registration_;  // after the server: it announces it
   std::string address_;
 };
 
