@@ -6,6 +6,7 @@
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <sys/stat.h>
 
 #include "common/strings.h"
 
@@ -45,6 +46,34 @@ std::optional<std::string> EcdsaDerToRaw(const std::string& der, size_t half) {
 }
 
 }  // namespace
+
+absl::Status GenerateKeyPair(const std::string& kind, const std::string& private_pem,
+                             const std::string& public_pem) {
+  EVP_PKEY* key = nullptr;
+  if (kind == "rsa") {
+    key = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048});
+  } else if (kind == "ec") {
+    key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+  } else if (kind == "ed25519") {
+    key = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+  } else {
+    return absl::InvalidArgumentError(StrCat("key kind '", kind, "' is not rsa, ec or ed25519"));
+  }
+  if (!key) return absl::InternalError("generating the key failed");
+  std::unique_ptr<EVP_PKEY, void (*)(EVP_PKEY*)> owned(key, EVP_PKEY_free);
+  mode_t old = umask(077);
+  FILE* priv = fopen(private_pem.c_str(), "w");
+  umask(old);
+  if (!priv) return absl::PermissionDeniedError(StrCat("cannot write ", private_pem));
+  bool ok = PEM_write_PrivateKey(priv, key, nullptr, nullptr, 0, nullptr, nullptr) == 1;
+  fclose(priv);
+  FILE* pub = fopen(public_pem.c_str(), "w");
+  if (!pub) return absl::PermissionDeniedError(StrCat("cannot write ", public_pem));
+  ok = ok && PEM_write_PUBKEY(pub, key) == 1;
+  fclose(pub);
+  if (!ok) return absl::InternalError("writing the key pair failed");
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::string> SignJwt(const std::string& pem_path, const nlohmann::json& claims) {
   FILE* f = fopen(pem_path.c_str(), "r");

@@ -44,6 +44,12 @@ class JwtVerifier {
 // token helper, and the tests).
 absl::StatusOr<std::string> SignJwt(const std::string& pem_path, const nlohmann::json& claims);
 
+// Writes a new key pair for signing tokens: the private key (mode 0600) to
+// `private_pem` and its public key to `public_pem`. `kind`: "rsa" (2048
+// bits, RS256), "ec" (P-256, ES256) or "ed25519" (EdDSA).
+absl::Status GenerateKeyPair(const std::string& kind, const std::string& private_pem,
+                             const std::string& public_pem);
+
 // RFC 4648 §5 without padding, both ways (tests and the token helper sign).
 std::string Base64UrlEncode(std::string_view bytes);
 std::optional<std::string> Base64UrlDecode(std::string_view text);

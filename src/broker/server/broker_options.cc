@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "broker/core/glob.h"
+#include "broker/server/token_command.h"
 #include "common/fmt_absl.h"
 #include "fmt/format.h"
 
@@ -127,11 +128,15 @@ std::optional<int> ParseBrokerOptions(int argc, char** argv, BrokerServerOptions
   app.add_option("--ready-file", o.ready_file, "written with the bound address once serving");
   app.add_option("--log-level", o.log_level, "trace|debug|info|warn|error")->capture_default_str();
   app.add_option("--log-format", o.log_format, "text|json")->capture_default_str();
+  TokenCommand token_command;
+  CLI::App* token = app.add_subcommand("token", "mint development keys and KUKSA-format tokens");
+  token_command.AddTo(*token);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
+  if (*token) return token_command.Run();
   if (absl::Status s = o.Validate(); !s.ok()) {
     fprintf(stderr, "pharos-broker: %s\n", std::string(s.message()).c_str());
     return 2;

@@ -46,7 +46,10 @@ struct BrokerServerOptions {
   absl::Status Validate() const;
 };
 
-// Parses argv (and KUKSA's environment variables). nullopt: go on;
+struct TokenCommand;
+
+// Parses argv (and KUKSA's environment variables); `pharos-broker token`
+// runs the token helper instead of the server. nullopt: go on;
 // a value: exit with it (help, version, or a usage error already printed).
 std::optional<int> ParseBrokerOptions(int argc, char** argv, BrokerServerOptions& options);
 
