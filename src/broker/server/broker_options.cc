@@ -35,6 +35,9 @@ absl::Status BrokerServerOptions::Validate() const {
   if (tls_cert.empty() != tls_private_key.empty()) {
     return absl::InvalidArgumentError("--tls-cert and --tls-private-key go together");
   }
+  if (!tls_client_ca.empty() && !TlsEnabled()) {
+    return absl::InvalidArgumentError("--tls-client-ca needs --tls-cert and --tls-private-key");
+  }
   if (TlsEnabled() && insecure) {
     return absl::InvalidArgumentError("--insecure and --tls-cert exclude each other");
   }
@@ -99,6 +102,8 @@ std::optional<int> ParseBrokerOptions(int argc, char** argv, BrokerServerOptions
   app.add_flag("--insecure", o.insecure, "allow insecure connections (plaintext)");
   app.add_option("--tls-cert", o.tls_cert, "TLS certificate file (.pem)");
   app.add_option("--tls-private-key", o.tls_private_key, "TLS private key file (.key)");
+  app.add_option("--tls-client-ca", o.tls_client_ca,
+                 "PEM CA: clients must present a certificate it signed (mutual TLS)");
   app.add_option("--worker-threads", o.worker_threads,
                  "threads polling for requests (0: one per core)")
       ->capture_default_str();

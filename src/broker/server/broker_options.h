@@ -20,6 +20,7 @@ struct BrokerServerOptions {
   bool disable_authorization = false;
   bool insecure = false;
   std::string tls_cert, tls_private_key;
+  std::string tls_client_ca;  // Pharos: set, clients must present a certificate it signed (mutual TLS)
   bool enable_unix_socket = false;
   std::string unix_socket;  // set: listen there too (KUKSA's default path with --enable-unix-socket)
   int worker_threads = 0;   // 0: one per core
