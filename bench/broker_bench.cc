@@ -381,6 +381,31 @@ int main(int argc, char** argv) {
                n, rss_after - rss_before, double(rss_after - rss_before) / n);
   }
 
+  // Memory: 10,000 open subscriptions (streams), each to one signal.
+  {
+    const int n = 10000;
+    long before = RssKb(broker);
+    auto channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+    auto mem = v2::VAL::NewStub(channel);
+    v2::SubscribeRequest req;
+    req.add_signal_paths("Vehicle.Speed");
+    std::vector<std::unique_ptr<grpc::ClientContext>> ctxs;
+    std::vector<std::unique_ptr<grpc::ClientReader<v2::SubscribeResponse>>> readers;
+    int open = 0;
+    for (int i = 0; i < n; ++i) {
+      ctxs.push_back(std::make_unique<grpc::ClientContext>());
+      readers.push_back(mem->Subscribe(ctxs.back().get(), req));
+      v2::SubscribeResponse first;
+      if (!readers.back()->Read(&first)) break;
+      ++open;
+    }
+    long after = RssKb(broker);
+    fmt::print("{} subscriptions open (of {} asked): broker RSS {} KiB more ({:.1f} KiB each; "
+               "one server thread per stream)\n",
+               open, n, after - before, open ? double(after - before) / open : 0.0);
+    for (auto& c : ctxs) c->TryCancel();
+  }
+
   mosquitto_lib_cleanup();
   Stop(mosquitto);
   Stop(broker);
