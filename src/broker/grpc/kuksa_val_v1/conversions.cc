@@ -3,18 +3,10 @@
 #include <algorithm>
 
 #include "broker/core/limits.h"
+#include "broker/grpc/typed_value.h"
 
 namespace pharos::broker::kuksa_val_v1 {
 namespace {
-
-template <typename T, typename Array>
-std::vector<T> ToVector(const Array& array) {
-  return std::vector<T>(array.values().begin(), array.values().end());
-}
-template <typename Array, typename T>
-void Fill(Array* array, const std::vector<T>& values) {
-  for (const T& v : values) array->add_values(v);
-}
 
 bool Wants(const std::vector<wire::Field>& fields, wire::Field field) {
   return fields.empty() ||
@@ -54,64 +46,18 @@ void SetRestriction(const SignalSpec& spec, T* r) {
 }  // namespace
 
 Value FromWire(const wire::Datapoint& d) {
-  switch (d.value_case()) {
-    case wire::Datapoint::kString: return d.string();
-    case wire::Datapoint::kBool: return d.bool_();
-    case wire::Datapoint::kInt32: return d.int32();
-    case wire::Datapoint::kInt64: return d.int64();
-    case wire::Datapoint::kUint32: return d.uint32();
-    case wire::Datapoint::kUint64: return d.uint64();
-    case wire::Datapoint::kFloat: return d.float_();
-    case wire::Datapoint::kDouble: return d.double_();
-    case wire::Datapoint::kStringArray: return ToVector<std::string>(d.string_array());
-    case wire::Datapoint::kBoolArray: return ToVector<bool>(d.bool_array());
-    case wire::Datapoint::kInt32Array: return ToVector<int32_t>(d.int32_array());
-    case wire::Datapoint::kInt64Array: return ToVector<int64_t>(d.int64_array());
-    case wire::Datapoint::kUint32Array: return ToVector<uint32_t>(d.uint32_array());
-    case wire::Datapoint::kUint64Array: return ToVector<uint64_t>(d.uint64_array());
-    case wire::Datapoint::kFloatArray: return ToVector<float>(d.float_array());
-    case wire::Datapoint::kDoubleArray: return ToVector<double>(d.double_array());
-    case wire::Datapoint::VALUE_NOT_SET: break;
-  }
-  return std::monostate{};
+  return wire_common::FromTypedOneof(d, [](const wire::Datapoint& m) { return m.value_case(); });
 }
 
 Datapoint DatapointFromWire(const wire::Datapoint& d) {
   Datapoint out{FromWire(d), {}};
-  if (d.has_timestamp()) {
-    out.timestamp = Timestamp(std::chrono::duration_cast<Timestamp::duration>(
-        std::chrono::seconds(d.timestamp().seconds()) + std::chrono::nanoseconds(d.timestamp().nanos())));
-  }
+  if (d.has_timestamp()) out.timestamp = wire_common::FromWire(d.timestamp());
   return out;
 }
 
 void ToWire(const Datapoint& datapoint, wire::Datapoint* out) {
-  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(datapoint.timestamp.time_since_epoch()).count();
-  if (ns != 0) {
-    out->mutable_timestamp()->set_seconds(ns / 1'000'000'000);
-    out->mutable_timestamp()->set_nanos(static_cast<int32_t>(ns % 1'000'000'000));
-  }
-  std::visit(
-      [&](const auto& v) {
-        using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, std::string>) out->set_string(v);
-        else if constexpr (std::is_same_v<T, bool>) out->set_bool_(v);
-        else if constexpr (std::is_same_v<T, int32_t>) out->set_int32(v);
-        else if constexpr (std::is_same_v<T, int64_t>) out->set_int64(v);
-        else if constexpr (std::is_same_v<T, uint32_t>) out->set_uint32(v);
-        else if constexpr (std::is_same_v<T, uint64_t>) out->set_uint64(v);
-        else if constexpr (std::is_same_v<T, float>) out->set_float_(v);
-        else if constexpr (std::is_same_v<T, double>) out->set_double_(v);
-        else if constexpr (std::is_same_v<T, std::vector<std::string>>) Fill(out->mutable_string_array(), v);
-        else if constexpr (std::is_same_v<T, std::vector<bool>>) Fill(out->mutable_bool_array(), v);
-        else if constexpr (std::is_same_v<T, std::vector<int32_t>>) Fill(out->mutable_int32_array(), v);
-        else if constexpr (std::is_same_v<T, std::vector<int64_t>>) Fill(out->mutable_int64_array(), v);
-        else if constexpr (std::is_same_v<T, std::vector<uint32_t>>) Fill(out->mutable_uint32_array(), v);
-        else if constexpr (std::is_same_v<T, std::vector<uint64_t>>) Fill(out->mutable_uint64_array(), v);
-        else if constexpr (std::is_same_v<T, std::vector<float>>) Fill(out->mutable_float_array(), v);
-        else if constexpr (std::is_same_v<T, std::vector<double>>) Fill(out->mutable_double_array(), v);
-      },
-      datapoint.value);
+  if (datapoint.timestamp != Timestamp{}) wire_common::ToWire(datapoint.timestamp, out->mutable_timestamp());
+  wire_common::ToTypedOneof(datapoint.value, out);
 }
 
 void ToWire(const Signal& signal, const std::vector<wire::Field>& fields, wire::Metadata* out) {

@@ -1,86 +1,23 @@
 #include "broker/grpc/kuksa_val_v2/conversions.h"
 
+#include "broker/grpc/typed_value.h"
+
 namespace pharos::broker::kuksa_val_v2 {
-namespace {
-
-template <typename T, typename Array>
-std::vector<T> ToVector(const Array& array) {
-  return std::vector<T>(array.values().begin(), array.values().end());
-}
-
-template <typename Array, typename T>
-void FillArray(Array* array, const std::vector<T>& values) {
-  for (const T& v : values) array->add_values(v);
-}
-
-}  // namespace
-
 Value FromWire(const wire::Value& value) {
-  switch (value.typed_value_case()) {
-    case wire::Value::kString: return value.string();
-    case wire::Value::kBool: return value.bool_();
-    case wire::Value::kInt32: return value.int32();
-    case wire::Value::kInt64: return value.int64();
-    case wire::Value::kUint32: return value.uint32();
-    case wire::Value::kUint64: return value.uint64();
-    case wire::Value::kFloat: return value.float_();
-    case wire::Value::kDouble: return value.double_();
-    case wire::Value::kStringArray: return ToVector<std::string>(value.string_array());
-    case wire::Value::kBoolArray: return ToVector<bool>(value.bool_array());
-    case wire::Value::kInt32Array: return ToVector<int32_t>(value.int32_array());
-    case wire::Value::kInt64Array: return ToVector<int64_t>(value.int64_array());
-    case wire::Value::kUint32Array: return ToVector<uint32_t>(value.uint32_array());
-    case wire::Value::kUint64Array: return ToVector<uint64_t>(value.uint64_array());
-    case wire::Value::kFloatArray: return ToVector<float>(value.float_array());
-    case wire::Value::kDoubleArray: return ToVector<double>(value.double_array());
-    case wire::Value::TYPED_VALUE_NOT_SET: break;
-  }
-  return std::monostate{};
+  return wire_common::FromTypedOneof(value, [](const wire::Value& v) { return v.typed_value_case(); });
 }
 
-void ToWire(const Value& value, wire::Value* out) {
-  std::visit(
-      [&](const auto& v) {
-        using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, std::string>) out->set_string(v);
-        else if constexpr (std::is_same_v<T, bool>) out->set_bool_(v);
-        else if constexpr (std::is_same_v<T, int32_t>) out->set_int32(v);
-        else if constexpr (std::is_same_v<T, int64_t>) out->set_int64(v);
-        else if constexpr (std::is_same_v<T, uint32_t>) out->set_uint32(v);
-        else if constexpr (std::is_same_v<T, uint64_t>) out->set_uint64(v);
-        else if constexpr (std::is_same_v<T, float>) out->set_float_(v);
-        else if constexpr (std::is_same_v<T, double>) out->set_double_(v);
-        else if constexpr (std::is_same_v<T, std::vector<std::string>>) FillArray(out->mutable_string_array(), v);
-        else if constexpr (std::is_same_v<T, std::vector<bool>>) FillArray(out->mutable_bool_array(), v);
-        else if constexpr (std::is_same_v<T, std::vector<int32_t>>) FillArray(out->mutable_int32_array(), v);
-        else if constexpr (std::is_same_v<T, std::vector<int64_t>>) FillArray(out->mutable_int64_array(), v);
-        else if constexpr (std::is_same_v<T, std::vector<uint32_t>>) FillArray(out->mutable_uint32_array(), v);
-        else if constexpr (std::is_same_v<T, std::vector<uint64_t>>) FillArray(out->mutable_uint64_array(), v);
-        else if constexpr (std::is_same_v<T, std::vector<float>>) FillArray(out->mutable_float_array(), v);
-        else if constexpr (std::is_same_v<T, std::vector<double>>) FillArray(out->mutable_double_array(), v);
-      },
-      value);
-}
+void ToWire(const Value& value, wire::Value* out) { wire_common::ToTypedOneof(value, out); }
 
 Datapoint FromWire(const wire::Datapoint& datapoint) {
   Datapoint out;
   if (datapoint.has_value()) out.value = FromWire(datapoint.value());
-  if (datapoint.has_timestamp()) {
-    out.timestamp = Timestamp(std::chrono::duration_cast<Timestamp::duration>(
-        std::chrono::seconds(datapoint.timestamp().seconds()) +
-        std::chrono::nanoseconds(datapoint.timestamp().nanos())));
-  }
+  if (datapoint.has_timestamp()) out.timestamp = wire_common::FromWire(datapoint.timestamp());
   return out;
 }
 
 void ToWire(const Datapoint& datapoint, wire::Datapoint* out) {
-  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                datapoint.timestamp.time_since_epoch())
-                .count();
-  if (ns != 0) {
-    out->mutable_timestamp()->set_seconds(ns / 1'000'000'000);
-    out->mutable_timestamp()->set_nanos(static_cast<int32_t>(ns % 1'000'000'000));
-  }
+  if (datapoint.timestamp != Timestamp{}) wire_common::ToWire(datapoint.timestamp, out->mutable_timestamp());
   if (HasValue(datapoint.value)) ToWire(datapoint.value, out->mutable_value());
 }
 

@@ -1,19 +1,15 @@
 #include "broker/grpc/sdv_databroker_v1/conversions.h"
 
 #include "broker/core/limits.h"
+#include "broker/grpc/typed_value.h"
 
 namespace pharos::broker::sdv_databroker_v1 {
 namespace {
-
-template <typename T, typename Array>
-std::vector<T> ToVector(const Array& array) {
-  return std::vector<T>(array.values().begin(), array.values().end());
-}
+using wire_common::ToVector;
 template <typename Array, typename T>
 void Fill(Array* array, const std::vector<T>& values) {
-  for (const T& v : values) array->add_values(v);
+  wire_common::FillArray(array, values);
 }
-
 }  // namespace
 
 Value FromWire(const wire::Datapoint& d) {
@@ -43,10 +39,7 @@ Value FromWire(const wire::Datapoint& d) {
 Datapoint DatapointFromWire(const wire::Datapoint& d) {
   Datapoint out;
   out.value = FromWire(d);
-  if (d.has_timestamp()) {
-    out.timestamp = Timestamp(std::chrono::duration_cast<Timestamp::duration>(
-        std::chrono::seconds(d.timestamp().seconds()) + std::chrono::nanoseconds(d.timestamp().nanos())));
-  }
+  if (d.has_timestamp()) out.timestamp = wire_common::FromWire(d.timestamp());
   return out;
 }
 
@@ -55,11 +48,7 @@ void FailureToWire(wire::Datapoint::Failure failure, wire::Datapoint* out) {
 }
 
 void ToWire(const Datapoint& datapoint, wire::Datapoint* out) {
-  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(datapoint.timestamp.time_since_epoch()).count();
-  if (ns != 0) {
-    out->mutable_timestamp()->set_seconds(ns / 1'000'000'000);
-    out->mutable_timestamp()->set_nanos(static_cast<int32_t>(ns % 1'000'000'000));
-  }
+  if (datapoint.timestamp != Timestamp{}) wire_common::ToWire(datapoint.timestamp, out->mutable_timestamp());
   std::visit(
       [&](const auto& v) {
         using T = std::decay_t<decltype(v)>;
