@@ -263,6 +263,11 @@ absl::Status AuthorizedBroker::Actuate(
   std::vector<Route> routes;
   auto pending = std::make_shared<PendingActuation>();
   std::vector<StoredValue> to_persist;
+  bool wait = broker_.options_.actuation_timeout.count() > 0;
+  // The target is what was last accepted: an actuator without a provider
+  // takes it now (kuksa.val.v1's stored target); one with a provider once
+  // the provider accepts (or, without waiting, once it is handed over).
+  Broker::Batch stored_now, on_acceptance;
   {
     std::lock_guard lock(broker_.mu_);
     for (const auto& [signal, value] : requests) {
@@ -278,19 +283,29 @@ absl::Status AuthorizedBroker::Actuate(
       if (!owner && require_provider) {
         return absl::UnavailableError(fmt::format("no provider serves the actuator {}", path));
       }
-      if (!owner) continue;
+      if (!owner) {
+        stored_now.push_back({signal, Datapoint{value, {}}});
+        continue;
+      }
+      on_acceptance.push_back({signal, Datapoint{value, {}}});
       auto route = std::find_if(routes.begin(), routes.end(),
                                 [&](const Route& r) { return r.provider == owner; });
       if (route == routes.end()) route = routes.insert(routes.end(), Route{owner, {}});
       route->batch.emplace_back(signal->id, value);
     }
-    Broker::Batch targets;
-    for (const auto& [signal, value] : requests) targets.push_back({signal, Datapoint{value, {}}});
-    to_persist = broker_.ApplyLocked(targets, ValueKind::kTarget);
+    if (!stored_now.empty()) to_persist = broker_.ApplyLocked(stored_now, ValueKind::kTarget);
   }
   if (absl::Status s = broker_.PersistAll(to_persist); !s.ok()) return s;
+  auto accept = [&]() -> absl::Status {
+    if (on_acceptance.empty()) return absl::OkStatus();
+    std::vector<StoredValue> accepted;
+    {
+      std::lock_guard lock(broker_.mu_);
+      accepted = broker_.ApplyLocked(on_acceptance, ValueKind::kTarget);
+    }
+    return broker_.PersistAll(accepted);
+  };
 
-  bool wait = broker_.options_.actuation_timeout.count() > 0;
   for (Route& route : routes) {
     std::lock_guard lock(route.provider->mu);
     if (!route.provider->link) {
@@ -307,15 +322,20 @@ absl::Status AuthorizedBroker::Actuate(
     }
     route.provider->link->SendActuation(route.batch);
   }
-  if (!wait) return absl::OkStatus();
-  std::unique_lock lock(pending->mu);
-  if (!pending->done.wait_for(lock, broker_.options_.actuation_timeout,
-                              [&] { return pending->remaining == 0; })) {
-    return absl::DeadlineExceededError(fmt::format(
-        "the provider did not acknowledge the actuation within {} ms",
-        broker_.options_.actuation_timeout.count()));
+  if (!wait) return accept();
+  absl::Status result;
+  {
+    std::unique_lock lock(pending->mu);
+    if (!pending->done.wait_for(lock, broker_.options_.actuation_timeout,
+                                [&] { return pending->remaining == 0; })) {
+      return absl::DeadlineExceededError(fmt::format(
+          "the provider did not acknowledge the actuation within {} ms",
+          broker_.options_.actuation_timeout.count()));
+    }
+    result = pending->status;
   }
-  return pending->status;
+  if (!result.ok()) return result;
+  return accept();
 }
 
 absl::StatusOr<std::shared_ptr<Subscription>> AuthorizedBroker::Subscribe(

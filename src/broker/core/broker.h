@@ -108,7 +108,8 @@ class AuthorizedBroker {
   // no provider (unless `require_provider` is false: then the target is
   // stored and target subscribers are told, kuksa.val.v1's Set);
   // DEADLINE_EXCEEDED when a provider does not answer in time; a
-  // provider's refusal as it gave it.
+  // provider's refusal as it gave it. The target becomes the request once
+  // the provider accepted it (a refused request leaves the old target).
   absl::Status Actuate(const std::vector<std::pair<const Signal*, Value>>& requests,
                        bool require_provider = true);
 

@@ -224,6 +224,8 @@ TEST_F(BrokerTest, ActuationIsRoutedToTheProviderAndAnsweredWhenItAccepts) {
   absl::Status refused = b.Actuate({{mode, Value(std::string("AUTO"))}});
   EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(refused.message(), "lamp broken");
+  // A refused request does not become the target.
+  EXPECT_EQ(std::get<std::string>(b.Get(*mode, ValueKind::kTarget)->value), "ON");
 
   // Checks happen before anything is sent.
   EXPECT_EQ(b.Actuate({{mode, Value(std::string("DISCO"))}}).code(),
