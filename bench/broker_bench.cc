@@ -44,9 +44,11 @@ struct Latencies {
   void Print(const std::string& who, double seconds) const {
     std::vector<double> s = ms;
     std::sort(s.begin(), s.end());
-    auto q = [&](double p) { return s.empty() ? 0.0 : s[std::min(s.size() - 1, size_t(p * s.size()))]; };
-    fmt::print("| {} | {:.0f} | {:.3f} | {:.3f} | {:.3f} | {:.3f} | {:.3f} |\n", who, signals / seconds,
-               q(0.5), q(0.9), q(0.95), q(0.99), s.empty() ? 0.0 : s.back());
+    auto q = [&](double p) {
+      return s.empty() ? 0.0 : s[std::min(s.size() - 1, size_t(p * s.size()))];
+    };
+    fmt::print("| {} | {:.0f} | {:.3f} | {:.3f} | {:.3f} | {:.3f} | {:.3f} |\n", who,
+               signals / seconds, q(0.5), q(0.9), q(0.95), q(0.99), s.empty() ? 0.0 : s.back());
   }
 };
 
@@ -83,7 +85,9 @@ v2::Value ValueFor(const v2::Metadata& m, uint64_t seq) {
   v2::Value v;
   bool odd = seq % 2;
   switch (m.data_type()) {
-    case v2::DATA_TYPE_BOOLEAN: v.set_bool_(odd); break;
+    case v2::DATA_TYPE_BOOLEAN:
+      v.set_bool_(odd);
+      break;
     case v2::DATA_TYPE_STRING:
       if (m.allowed_values().string_array().values_size() > 0) {
         const auto& a = m.allowed_values().string_array().values();
@@ -92,23 +96,38 @@ v2::Value ValueFor(const v2::Metadata& m, uint64_t seq) {
         v.set_string(odd ? "a" : "b");
       }
       break;
-    case v2::DATA_TYPE_INT8: case v2::DATA_TYPE_INT16: case v2::DATA_TYPE_INT32:
+    case v2::DATA_TYPE_INT8:
+    case v2::DATA_TYPE_INT16:
+    case v2::DATA_TYPE_INT32:
       v.set_int32(m.min().int32() + odd);
       break;
-    case v2::DATA_TYPE_INT64: v.set_int64(m.min().int64() + odd); break;
-    case v2::DATA_TYPE_UINT8: case v2::DATA_TYPE_UINT16: case v2::DATA_TYPE_UINT32:
+    case v2::DATA_TYPE_INT64:
+      v.set_int64(m.min().int64() + odd);
+      break;
+    case v2::DATA_TYPE_UINT8:
+    case v2::DATA_TYPE_UINT16:
+    case v2::DATA_TYPE_UINT32:
       v.set_uint32(m.min().uint32() + odd);
       break;
-    case v2::DATA_TYPE_UINT64: v.set_uint64(m.min().uint64() + odd); break;
-    case v2::DATA_TYPE_FLOAT: v.set_float_(m.min().float_() + odd); break;
-    case v2::DATA_TYPE_DOUBLE: v.set_double_(m.min().double_() + odd); break;
-    default: v.set_string("x");
+    case v2::DATA_TYPE_UINT64:
+      v.set_uint64(m.min().uint64() + odd);
+      break;
+    case v2::DATA_TYPE_FLOAT:
+      v.set_float_(m.min().float_() + odd);
+      break;
+    case v2::DATA_TYPE_DOUBLE:
+      v.set_double_(m.min().double_() + odd);
+      break;
+    default:
+      v.set_string("x");
   }
   return v;
 }
 
 double NowMs() {
-  return std::chrono::duration<double, std::milli>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration<double, std::milli>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 // One group's closed loop over kuksa.val.v2: publish on the provider
@@ -118,7 +137,8 @@ void RunBrokerGroup(v2::VAL::Stub& stub, const Group& g, Clock::time_point measu
   grpc::ClientContext pctx, sctx;
   auto provider = stub.OpenProviderStream(&pctx);
   v2::OpenProviderStreamRequest claim;
-  for (int32_t id : g.ids) (*claim.mutable_provide_signal_request()->mutable_signals_sample_intervals())[id];
+  for (int32_t id : g.ids)
+    (*claim.mutable_provide_signal_request()->mutable_signals_sample_intervals())[id];
   v2::OpenProviderStreamResponse answer;
   if (!provider->Write(claim) || !provider->Read(&answer)) return;
   v2::SubscribeByIdRequest sub;
@@ -251,48 +271,54 @@ std::vector<Group> LoadGroups(const std::string& file, v2::VAL::Stub& stub) {
   return groups;
 }
 
-int FreePort() {
-  return 20000 + (getpid() % 20000);
-}
+int FreePort() { return 20000 + (getpid() % 20000); }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string scenario = argc > 1 && argv[1][0] ? argv[1] : PHAROS_SHARED_DIR "/bench-scenarios/kuksa-perf/sensors/data_group_10.json";
+  std::string scenario = argc > 1 && argv[1][0] ? argv[1]
+                                                : PHAROS_SHARED_DIR
+                             "/bench-scenarios/kuksa-perf/sensors/data_group_10.json";
   int seconds = argc > 2 ? std::atoi(argv[2]) : 5;
   std::string dir = "/tmp/pharos-bench-broker-" + std::to_string(getpid());
   std::filesystem::create_directories(dir);
 
-  pid_t broker = Spawn({PHAROS_BROKER_BINARY, "--port", "0", "--ready-file", dir + "/ready",
-                        "--log-level", "warn"},
-                       dir + "/broker.log");
+  pid_t broker = Spawn(
+      {PHAROS_BROKER_BINARY, "--port", "0", "--ready-file", dir + "/ready", "--log-level", "warn"},
+      dir + "/broker.log");
   std::string address;
   for (int i = 0; i < 100 && address.empty(); ++i) {
     std::this_thread::sleep_for(50ms);
     address = pharos::bench::ReadAll(dir + "/ready");
   }
   if (address.empty()) {
-    fmt::print(stderr, "pharos-broker did not start: {}\n", pharos::bench::ReadAll(dir + "/broker.log"));
+    fmt::print(stderr, "pharos-broker did not start: {}\n",
+               pharos::bench::ReadAll(dir + "/broker.log"));
     return 1;
   }
   address = address.substr(0, address.find('\n'));
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  auto stub = v2::VAL::NewStub(grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
+  auto stub = v2::VAL::NewStub(
+      grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
   std::vector<Group> groups = LoadGroups(scenario, *stub);
   size_t signals = 0;
   for (const auto& g : groups) signals += g.ids.size();
 
   int mqtt_port = FreePort();
   std::ofstream(dir + "/mosquitto.conf") << fmt::format(
-      "listener {} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 100000\n", mqtt_port);
+      "listener {} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages "
+      "100000\n",
+      mqtt_port);
   pid_t mosquitto = Spawn({"mosquitto", "-c", dir + "/mosquitto.conf"}, dir + "/mosquitto.log");
   std::this_thread::sleep_for(300ms);
   mosquitto_lib_init();
 
   fmt::print("KUKSA scenario {} ({} groups, {} signals), closed loop, {} s after 2 s warm-up\n\n",
              std::filesystem::path(scenario).filename().string(), groups.size(), signals, seconds);
-  fmt::print("| | signals/s | p50 ms | p90 ms | p95 ms | p99 ms | max ms |\n|---|---|---|---|---|---|---|\n");
+  fmt::print(
+      "| | signals/s | p50 ms | p90 ms | p95 ms | p99 ms | max ms "
+      "|\n|---|---|---|---|---|---|---|\n");
   auto run = [&](const std::string& who, auto body) {
     Latencies all;
     std::mutex mu;
@@ -308,14 +334,17 @@ int main(int argc, char** argv) {
   };
   run("pharos-broker (kuksa.val.v2 provider stream -> SubscribeById)",
       [&](const Group& g, size_t, auto from, auto until, Latencies& all, std::mutex& mu) {
-        auto own = v2::VAL::NewStub(grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
+        auto own = v2::VAL::NewStub(
+            grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
         RunBrokerGroup(*own, g, from, until, all, mu);
       });
   run("mosquitto 2.0 (one message per signal, QoS 0)",
       [&](const Group& g, size_t i, auto from, auto until, Latencies& all, std::mutex& mu) {
         RunMqttGroup(mqtt_port, g, i, from, until, all, mu);
       });
-  fmt::print("| KUKSA databroker, published (hardware not stated) | 83935 | 0.199 | 0.263 | 0.294 | 1.205 | 4.187 |\n\n");
+  fmt::print(
+      "| KUKSA databroker, published (hardware not stated) | 83935 | 0.199 | 0.263 | 0.294 | 1.205 "
+      "| 4.187 |\n\n");
 
   // Fan-out: N subscribers to Vehicle.Speed, one publisher.
   for (int n : {1000}) {
@@ -372,13 +401,17 @@ int main(int argc, char** argv) {
     double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
     for (auto& c : ctxs) c->TryCancel();
     for (auto& t : readers_threads) t.join();
-    fmt::print("{} subscribers to one signal: {} publishes in {:.1f} s, every one delivered to all "
-               "before the next; deliveries:\n\n",
-               n, publishes, elapsed);
-    fmt::print("| | deliveries/s | p50 ms | p90 ms | p95 ms | p99 ms | max ms |\n|---|---|---|---|---|---|---|\n");
+    fmt::print(
+        "{} subscribers to one signal: {} publishes in {:.1f} s, every one delivered to all "
+        "before the next; deliveries:\n\n",
+        n, publishes, elapsed);
+    fmt::print(
+        "| | deliveries/s | p50 ms | p90 ms | p95 ms | p99 ms | max ms "
+        "|\n|---|---|---|---|---|---|---|\n");
     lat.Print(fmt::format("pharos-broker, {} subscribers", n), elapsed);
-    fmt::print("\nbroker RSS with {} subscriptions open: {} KiB more than before ({:.1f} KiB each)\n\n",
-               n, rss_after - rss_before, double(rss_after - rss_before) / n);
+    fmt::print(
+        "\nbroker RSS with {} subscriptions open: {} KiB more than before ({:.1f} KiB each)\n\n", n,
+        rss_after - rss_before, double(rss_after - rss_before) / n);
   }
 
   // Memory: 10,000 open subscriptions (streams), each to one signal.
@@ -400,9 +433,10 @@ int main(int argc, char** argv) {
       ++open;
     }
     long after = RssKb(broker);
-    fmt::print("{} subscriptions open (of {} asked): broker RSS {} KiB more ({:.1f} KiB each; "
-               "one server thread per stream)\n",
-               open, n, after - before, open ? double(after - before) / open : 0.0);
+    fmt::print(
+        "{} subscriptions open (of {} asked): broker RSS {} KiB more ({:.1f} KiB each; "
+        "one server thread per stream)\n",
+        open, n, after - before, open ? double(after - before) / open : 0.0);
     for (auto& c : ctxs) c->TryCancel();
   }
 

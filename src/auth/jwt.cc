@@ -38,8 +38,10 @@ std::optional<std::string> EcdsaDerToRaw(const std::string& der, size_t half) {
   const BIGNUM* r = nullptr;
   const BIGNUM* s = nullptr;
   ECDSA_SIG_get0(sig, &r, &s);
-  bool ok = BN_bn2binpad(r, reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(half)) > 0 &&
-            BN_bn2binpad(s, reinterpret_cast<unsigned char*>(out.data()) + half, static_cast<int>(half)) > 0;
+  bool ok =
+      BN_bn2binpad(r, reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(half)) > 0 &&
+      BN_bn2binpad(s, reinterpret_cast<unsigned char*>(out.data()) + half, static_cast<int>(half)) >
+          0;
   ECDSA_SIG_free(sig);
   if (!ok) return std::nullopt;
   return out;
@@ -86,8 +88,13 @@ absl::StatusOr<std::string> SignJwt(const std::string& pem_path, const nlohmann:
   const EVP_MD* md = nullptr;
   size_t ec_half = 0;
   switch (EVP_PKEY_base_id(key)) {
-    case EVP_PKEY_RSA: alg = "RS256"; md = EVP_sha256(); break;
-    case EVP_PKEY_ED25519: alg = "EdDSA"; break;
+    case EVP_PKEY_RSA:
+      alg = "RS256";
+      md = EVP_sha256();
+      break;
+    case EVP_PKEY_ED25519:
+      alg = "EdDSA";
+      break;
     case EVP_PKEY_EC:
       if (EVP_PKEY_bits(key) == 256) {
         alg = "ES256", md = EVP_sha256(), ec_half = 32;
@@ -97,20 +104,23 @@ absl::StatusOr<std::string> SignJwt(const std::string& pem_path, const nlohmann:
         return absl::InvalidArgumentError("an EC key must be P-256 or P-384");
       }
       break;
-    default: return absl::InvalidArgumentError("the key must be RSA, EC or Ed25519");
+    default:
+      return absl::InvalidArgumentError("the key must be RSA, EC or Ed25519");
   }
   nlohmann::json header = {{"alg", alg}, {"typ", "JWT"}};
   std::string signing = Base64UrlEncode(header.dump()) + "." + Base64UrlEncode(claims.dump());
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   size_t len = 0;
   std::string sig;
-  bool ok = EVP_DigestSignInit(ctx, nullptr, md, nullptr, key) == 1 &&
-            EVP_DigestSign(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(signing.data()),
-                           signing.size()) == 1;
+  bool ok =
+      EVP_DigestSignInit(ctx, nullptr, md, nullptr, key) == 1 &&
+      EVP_DigestSign(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(signing.data()),
+                     signing.size()) == 1;
   if (ok) {
     sig.resize(len);
-    ok = EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len,
-                        reinterpret_cast<const unsigned char*>(signing.data()), signing.size()) == 1;
+    ok =
+        EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len,
+                       reinterpret_cast<const unsigned char*>(signing.data()), signing.size()) == 1;
     sig.resize(len);
   }
   EVP_MD_CTX_free(ctx);
@@ -126,14 +136,18 @@ absl::StatusOr<std::string> SignJwt(const std::string& pem_path, const nlohmann:
 std::optional<std::string> Base64UrlDecode(std::string_view in) {
   std::string s(in);
   for (char& c : s) {
-    if (c == '-') c = '+';
-    else if (c == '_') c = '/';
-    else if (c == '+' || c == '/' || c == '=') return std::nullopt;
+    if (c == '-')
+      c = '+';
+    else if (c == '_')
+      c = '/';
+    else if (c == '+' || c == '/' || c == '=')
+      return std::nullopt;
   }
   while (s.size() % 4) s += '=';
   std::string out(s.size() / 4 * 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
+  int n =
+      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
   if (n < 0) return std::nullopt;
   size_t pad = 0;
   for (size_t i = s.size(); i > 0 && s[i - 1] == '='; --i) ++pad;
@@ -168,13 +182,20 @@ absl::StatusOr<JwtVerifier> JwtVerifier::LoadPublicKey(const std::string& pem_pa
   JwtVerifier v;
   v.key_ = std::shared_ptr<void>(key, [](void* k) { EVP_PKEY_free(static_cast<EVP_PKEY*>(k)); });
   switch (EVP_PKEY_base_id(key)) {
-    case EVP_PKEY_RSA: v.kind_ = Kind::kRsa; break;
-    case EVP_PKEY_ED25519: v.kind_ = Kind::kEd25519; break;
+    case EVP_PKEY_RSA:
+      v.kind_ = Kind::kRsa;
+      break;
+    case EVP_PKEY_ED25519:
+      v.kind_ = Kind::kEd25519;
+      break;
     case EVP_PKEY_EC: {
       int bits = EVP_PKEY_bits(key);
-      if (bits == 256) v.kind_ = Kind::kEcP256;
-      else if (bits == 384) v.kind_ = Kind::kEcP384;
-      else return absl::InvalidArgumentError(StrCat(flag, ": an EC key must be P-256 or P-384"));
+      if (bits == 256)
+        v.kind_ = Kind::kEcP256;
+      else if (bits == 384)
+        v.kind_ = Kind::kEcP384;
+      else
+        return absl::InvalidArgumentError(StrCat(flag, ": an EC key must be P-256 or P-384"));
       break;
     }
     default:
@@ -186,16 +207,20 @@ absl::StatusOr<JwtVerifier> JwtVerifier::LoadPublicKey(const std::string& pem_pa
 
 std::string JwtVerifier::algorithms() const {
   switch (kind_) {
-    case Kind::kRsa: return "RS256, RS384, RS512";
-    case Kind::kEcP256: return "ES256";
-    case Kind::kEcP384: return "ES384";
-    case Kind::kEd25519: return "EdDSA";
+    case Kind::kRsa:
+      return "RS256, RS384, RS512";
+    case Kind::kEcP256:
+      return "ES256";
+    case Kind::kEcP384:
+      return "ES384";
+    case Kind::kEd25519:
+      return "EdDSA";
   }
   return "";
 }
 
-absl::StatusOr<nlohmann::json> JwtVerifier::Verify(std::string_view token,
-                                                   std::chrono::system_clock::time_point now) const {
+absl::StatusOr<nlohmann::json> JwtVerifier::Verify(
+    std::string_view token, std::chrono::system_clock::time_point now) const {
   size_t dot1 = token.find('.');
   size_t dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
   if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos) {
@@ -233,7 +258,9 @@ absl::StatusOr<nlohmann::json> JwtVerifier::Verify(std::string_view token,
       }
       break;
     }
-    case Kind::kEd25519: accepted = alg == "EdDSA"; break;
+    case Kind::kEd25519:
+      accepted = alg == "EdDSA";
+      break;
   }
   if (!accepted) {
     return absl::UnauthenticatedError(
@@ -241,10 +268,11 @@ absl::StatusOr<nlohmann::json> JwtVerifier::Verify(std::string_view token,
   }
   std::string_view signed_part = token.substr(0, dot2);
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  bool ok = EVP_DigestVerifyInit(ctx, nullptr, md, nullptr, static_cast<EVP_PKEY*>(key_.get())) == 1 &&
-            EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
-                             reinterpret_cast<const unsigned char*>(signed_part.data()),
-                             signed_part.size()) == 1;
+  bool ok =
+      EVP_DigestVerifyInit(ctx, nullptr, md, nullptr, static_cast<EVP_PKEY*>(key_.get())) == 1 &&
+      EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
+                       reinterpret_cast<const unsigned char*>(signed_part.data()),
+                       signed_part.size()) == 1;
   EVP_MD_CTX_free(ctx);
   if (!ok) return absl::UnauthenticatedError("bad token signature");
   int64_t seconds =

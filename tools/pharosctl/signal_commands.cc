@@ -49,14 +49,16 @@ int ReportBrokerError(const SignalContext& sig, const Context& ctx, const grpc::
     case grpc::StatusCode::NOT_FOUND:
       std::cerr << ctx.style.Red("not found") << ": " << s.error_message() << "\n";
       return kNotFound;
-    default: break;
+    default:
+      break;
   }
   std::cerr << ctx.style.Red("error") << ": " << s.error_message() << "\n";
   return kFailed;
 }
 
 std::shared_ptr<grpc::Channel> BrokerChannel(const SignalContext& sig) {
-  if (sig.tls_ca.empty()) return grpc::CreateChannel(sig.broker, grpc::InsecureChannelCredentials());
+  if (sig.tls_ca.empty())
+    return grpc::CreateChannel(sig.broker, grpc::InsecureChannelCredentials());
   grpc::SslCredentialsOptions ssl;
   std::string ca;
   ReadFile(sig.tls_ca, &ca);
@@ -68,7 +70,8 @@ std::string DataTypeName(v2::DataType t) {
   std::string name = v2::DataType_Name(t);
   name = name.substr(std::string("DATA_TYPE_").size());
   for (char& c : name) c = static_cast<char>(std::tolower(c));
-  if (name.size() > 6 && name.substr(name.size() - 6) == "_array") name = name.substr(0, name.size() - 6) + "[]";
+  if (name.size() > 6 && name.substr(name.size() - 6) == "_array")
+    name = name.substr(0, name.size() - 6) + "[]";
   return name;
 }
 
@@ -92,23 +95,41 @@ std::string Text(const v2::Value& v) {
   };
   auto str = [](const std::string& s) { return nlohmann::json(s).dump(); };
   switch (v.typed_value_case()) {
-    case v2::Value::kString: return str(v.string());
-    case v2::Value::kBool: return v.bool_() ? "true" : "false";
-    case v2::Value::kInt32: return num(v.int32());
-    case v2::Value::kInt64: return num(v.int64());
-    case v2::Value::kUint32: return num(v.uint32());
-    case v2::Value::kUint64: return num(v.uint64());
-    case v2::Value::kFloat: return num(v.float_());
-    case v2::Value::kDouble: return num(v.double_());
-    case v2::Value::kStringArray: return list(v.string_array().values(), str);
-    case v2::Value::kBoolArray: return list(v.bool_array().values(), [](bool b) { return std::string(b ? "true" : "false"); });
-    case v2::Value::kInt32Array: return list(v.int32_array().values(), num);
-    case v2::Value::kInt64Array: return list(v.int64_array().values(), num);
-    case v2::Value::kUint32Array: return list(v.uint32_array().values(), num);
-    case v2::Value::kUint64Array: return list(v.uint64_array().values(), num);
-    case v2::Value::kFloatArray: return list(v.float_array().values(), num);
-    case v2::Value::kDoubleArray: return list(v.double_array().values(), num);
-    case v2::Value::TYPED_VALUE_NOT_SET: break;
+    case v2::Value::kString:
+      return str(v.string());
+    case v2::Value::kBool:
+      return v.bool_() ? "true" : "false";
+    case v2::Value::kInt32:
+      return num(v.int32());
+    case v2::Value::kInt64:
+      return num(v.int64());
+    case v2::Value::kUint32:
+      return num(v.uint32());
+    case v2::Value::kUint64:
+      return num(v.uint64());
+    case v2::Value::kFloat:
+      return num(v.float_());
+    case v2::Value::kDouble:
+      return num(v.double_());
+    case v2::Value::kStringArray:
+      return list(v.string_array().values(), str);
+    case v2::Value::kBoolArray:
+      return list(v.bool_array().values(),
+                  [](bool b) { return std::string(b ? "true" : "false"); });
+    case v2::Value::kInt32Array:
+      return list(v.int32_array().values(), num);
+    case v2::Value::kInt64Array:
+      return list(v.int64_array().values(), num);
+    case v2::Value::kUint32Array:
+      return list(v.uint32_array().values(), num);
+    case v2::Value::kUint64Array:
+      return list(v.uint64_array().values(), num);
+    case v2::Value::kFloatArray:
+      return list(v.float_array().values(), num);
+    case v2::Value::kDoubleArray:
+      return list(v.double_array().values(), num);
+    case v2::Value::TYPED_VALUE_NOT_SET:
+      break;
   }
   return "none";
 }
@@ -155,32 +176,49 @@ bool ParseValue(const v2::Metadata& m, const std::string& text, v2::Value* out, 
   if (!array) {
     ok = scalar(j, text, [&](auto x) {
       using T = decltype(x);
-      if constexpr (std::is_same_v<T, std::string>) out->set_string(x);
-      else if constexpr (std::is_same_v<T, bool>) out->set_bool_(x);
-      else if (element == "float") out->set_float_(static_cast<float>(x));
-      else if (element == "double") out->set_double_(static_cast<double>(x));
-      else if (element == "int64") out->set_int64(static_cast<int64_t>(x));
-      else if (element == "uint64") out->set_uint64(static_cast<uint64_t>(x));
-      else if (element.rfind("uint", 0) == 0) out->set_uint32(static_cast<uint32_t>(x));
-      else out->set_int32(static_cast<int32_t>(x));
+      if constexpr (std::is_same_v<T, std::string>)
+        out->set_string(x);
+      else if constexpr (std::is_same_v<T, bool>)
+        out->set_bool_(x);
+      else if (element == "float")
+        out->set_float_(static_cast<float>(x));
+      else if (element == "double")
+        out->set_double_(static_cast<double>(x));
+      else if (element == "int64")
+        out->set_int64(static_cast<int64_t>(x));
+      else if (element == "uint64")
+        out->set_uint64(static_cast<uint64_t>(x));
+      else if (element.rfind("uint", 0) == 0)
+        out->set_uint32(static_cast<uint32_t>(x));
+      else
+        out->set_int32(static_cast<int32_t>(x));
     });
   } else if (j.is_array()) {
     ok = true;
     for (const auto& x : j) {
       ok = ok && scalar(x, "", [&](auto v) {
-        using T = decltype(v);
-        if constexpr (std::is_same_v<T, std::string>) out->mutable_string_array()->add_values(v);
-        else if constexpr (std::is_same_v<T, bool>) out->mutable_bool_array()->add_values(v);
-        else if (element == "float") out->mutable_float_array()->add_values(static_cast<float>(v));
-        else if (element == "double") out->mutable_double_array()->add_values(static_cast<double>(v));
-        else if (element == "int64") out->mutable_int64_array()->add_values(static_cast<int64_t>(v));
-        else if (element == "uint64") out->mutable_uint64_array()->add_values(static_cast<uint64_t>(v));
-        else if (element.rfind("uint", 0) == 0) out->mutable_uint32_array()->add_values(static_cast<uint32_t>(v));
-        else out->mutable_int32_array()->add_values(static_cast<int32_t>(v));
-      });
+             using T = decltype(v);
+             if constexpr (std::is_same_v<T, std::string>)
+               out->mutable_string_array()->add_values(v);
+             else if constexpr (std::is_same_v<T, bool>)
+               out->mutable_bool_array()->add_values(v);
+             else if (element == "float")
+               out->mutable_float_array()->add_values(static_cast<float>(v));
+             else if (element == "double")
+               out->mutable_double_array()->add_values(static_cast<double>(v));
+             else if (element == "int64")
+               out->mutable_int64_array()->add_values(static_cast<int64_t>(v));
+             else if (element == "uint64")
+               out->mutable_uint64_array()->add_values(static_cast<uint64_t>(v));
+             else if (element.rfind("uint", 0) == 0)
+               out->mutable_uint32_array()->add_values(static_cast<uint32_t>(v));
+             else
+               out->mutable_int32_array()->add_values(static_cast<int32_t>(v));
+           });
     }
   }
-  if (!ok) *why = "'" + text + "' is not a " + type + (array ? " (give a JSON list, e.g. [1, 2])" : "");
+  if (!ok)
+    *why = "'" + text + "' is not a " + type + (array ? " (give a JSON list, e.g. [1, 2])" : "");
   return ok;
 }
 
@@ -247,7 +285,8 @@ int SignalGet(const Context& ctx, const SignalContext& sig, const std::vector<st
     grpc::Status s = stub->Get(BrokerCall().get(), req, &resp);
     if (!s.ok()) return ReportBrokerError(sig, ctx, s);
     if (!resp.errors().empty()) {
-      for (const auto& e : resp.errors()) std::cerr << ctx.style.Red("error") << ": " << e.error().message() << "\n";
+      for (const auto& e : resp.errors())
+        std::cerr << ctx.style.Red("error") << ": " << e.error().message() << "\n";
       return resp.errors(0).error().code() == 404 ? kNotFound : kFailed;
     }
     if (ctx.json) {
@@ -257,7 +296,8 @@ int SignalGet(const Context& ctx, const SignalContext& sig, const std::vector<st
     for (const auto& e : resp.entries()) {
       v2::Value v;
       v.ParseFromString(e.actuator_target().SerializeAsString());  // the same oneof numbers
-      rows.push_back({e.path(), e.has_actuator_target() ? Text(v) : "none", When(e.actuator_target().timestamp())});
+      rows.push_back({e.path(), e.has_actuator_target() ? Text(v) : "none",
+                      When(e.actuator_target().timestamp())});
     }
     PrintTable({"PATH", "TARGET", "TIMESTAMP"}, rows);
     return kOk;

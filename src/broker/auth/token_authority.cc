@@ -37,11 +37,14 @@ absl::StatusOr<Access> TokenAuthority::Authenticate(
     }
   }
   if (!audience) return absl::UnauthenticatedError("the token's audience (aud) lacks kuksa.val");
-  std::string scope = c.contains("scope") && c["scope"].is_string() ? c["scope"].get<std::string>() : "";
-  std::string subject = c.contains("sub") && c["sub"].is_string() ? c["sub"].get<std::string>() : "jwt";
+  std::string scope =
+      c.contains("scope") && c["scope"].is_string() ? c["scope"].get<std::string>() : "";
+  std::string subject =
+      c.contains("sub") && c["sub"].is_string() ? c["sub"].get<std::string>() : "jwt";
   auto access = Access::FromScopes(scope, subject);
   if (!access.ok()) {
-    return absl::UnauthenticatedError(fmt::format("the token's scope: {}", access.status().message()));
+    return absl::UnauthenticatedError(
+        fmt::format("the token's scope: {}", access.status().message()));
   }
   return access;
 }

@@ -4,7 +4,6 @@
 #include <condition_variable>
 
 #include "broker/core/limits.h"
-
 #include "common/fmt_absl.h"
 #include "fmt/format.h"
 
@@ -28,7 +27,7 @@ struct PendingActuation {
 };
 
 struct ProviderState {
-  std::mutex mu;              // guards link and pending
+  std::mutex mu;                 // guards link and pending
   ProviderLink* link = nullptr;  // null once the provider is gone
   std::map<SignalId, std::deque<std::shared_ptr<PendingActuation>>> pending;
 };
@@ -70,7 +69,7 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Create(Catalog catalog, SignalSt
   if (!stored.ok()) return stored.status();
   for (const StoredValue& v : *stored) {
     const Signal* signal = broker->catalog_.Find(v.id);
-    if (!signal || signal->is_branch()) continue;  // the catalog no longer has it
+    if (!signal || signal->is_branch()) continue;                // the catalog no longer has it
     if (!CheckValue(*signal, v.datapoint.value).ok()) continue;  // its type or limits changed
     Slot& slot = broker->slots_[signal->index];
     (v.kind == ValueKind::kCurrent ? slot.current : slot.target) = v.datapoint;
@@ -226,7 +225,8 @@ absl::StatusOr<std::vector<const Signal*>> AuthorizedBroker::List(std::string_vi
 
 absl::StatusOr<Datapoint> AuthorizedBroker::Get(const Signal& signal, ValueKind kind) const {
   if (signal.is_branch()) {
-    return absl::InvalidArgumentError(fmt::format("{} is a branch, not a signal", signal.spec.path));
+    return absl::InvalidArgumentError(
+        fmt::format("{} is a branch, not a signal", signal.spec.path));
   }
   if (absl::Status s = access_.Require(Action::kRead, signal.spec.path); !s.ok()) return s;
   std::lock_guard lock(broker_.mu_);
@@ -253,8 +253,8 @@ absl::Status AuthorizedBroker::Publish(
   return broker_.PersistAll(to_persist);
 }
 
-absl::Status AuthorizedBroker::Actuate(
-    const std::vector<std::pair<const Signal*, Value>>& requests, bool require_provider) {
+absl::Status AuthorizedBroker::Actuate(const std::vector<std::pair<const Signal*, Value>>& requests,
+                                       bool require_provider) {
   if (requests.empty()) return absl::InvalidArgumentError("no actuator given");
   struct Route {
     std::shared_ptr<ProviderState> provider;
@@ -273,11 +273,12 @@ absl::Status AuthorizedBroker::Actuate(
     for (const auto& [signal, value] : requests) {
       const std::string& path = signal->spec.path;
       if (signal->spec.entry_type != EntryType::kActuator) {
-        return absl::InvalidArgumentError(fmt::format(
-            "{} is a {}, not an actuator", path, EntryTypeName(signal->spec.entry_type)));
+        return absl::InvalidArgumentError(fmt::format("{} is a {}, not an actuator", path,
+                                                      EntryTypeName(signal->spec.entry_type)));
       }
       if (absl::Status s = access_.Require(Action::kActuate, path); !s.ok()) return s;
-      if (!HasValue(value)) return absl::InvalidArgumentError(fmt::format("{}: no value given", path));
+      if (!HasValue(value))
+        return absl::InvalidArgumentError(fmt::format("{}: no value given", path));
       if (absl::Status s = CheckValue(*signal, value); !s.ok()) return s;
       const auto& owner = broker_.SlotOf(*signal).actuation_owner_ref;
       if (!owner && require_provider) {
@@ -328,9 +329,9 @@ absl::Status AuthorizedBroker::Actuate(
     std::unique_lock lock(pending->mu);
     if (!pending->done.wait_for(lock, broker_.options_.actuation_timeout,
                                 [&] { return pending->remaining == 0; })) {
-      return absl::DeadlineExceededError(fmt::format(
-          "the provider did not acknowledge the actuation within {} ms",
-          broker_.options_.actuation_timeout.count()));
+      return absl::DeadlineExceededError(
+          fmt::format("the provider did not acknowledge the actuation within {} ms",
+                      broker_.options_.actuation_timeout.count()));
     }
     result = pending->status;
   }
@@ -342,13 +343,14 @@ absl::StatusOr<std::shared_ptr<Subscription>> AuthorizedBroker::Subscribe(
     std::vector<const Signal*> signals, SubscribeOptions options) {
   if (signals.empty()) return absl::InvalidArgumentError("no signal to subscribe to");
   if (options.buffer_size > kMaxBufferSize) {
-    return absl::InvalidArgumentError(fmt::format("buffer_size {} is above the maximum {}",
-                                                  options.buffer_size, kMaxBufferSize));
+    return absl::InvalidArgumentError(
+        fmt::format("buffer_size {} is above the maximum {}", options.buffer_size, kMaxBufferSize));
   }
   std::vector<SignalId> ids;
   for (const Signal* signal : signals) {
     if (signal->is_branch()) {
-      return absl::InvalidArgumentError(fmt::format("{} is a branch, not a signal", signal->spec.path));
+      return absl::InvalidArgumentError(
+          fmt::format("{} is a branch, not a signal", signal->spec.path));
     }
     if (absl::Status s = access_.Require(Action::kRead, signal->spec.path); !s.ok()) return s;
     ids.push_back(signal->id);
@@ -409,8 +411,8 @@ absl::Status Provider::Claim(std::span<const Signal* const> signals, bool actuat
     }
     if (absl::Status s = access_.Require(Action::kProvide, path); !s.ok()) return s;
     if (actuators_only && signal->spec.entry_type != EntryType::kActuator) {
-      return absl::InvalidArgumentError(fmt::format(
-          "{} is a {}, not an actuator", path, EntryTypeName(signal->spec.entry_type)));
+      return absl::InvalidArgumentError(
+          fmt::format("{} is a {}, not an actuator", path, EntryTypeName(signal->spec.entry_type)));
     }
     Broker::Slot& slot = broker_.SlotOf(*signal);
     ProviderState* owner = actuators_only ? slot.actuation_owner : slot.value_owner;
@@ -459,9 +461,9 @@ absl::StatusOr<std::map<SignalId, absl::Status>> Provider::Publish(
             fmt::format("{} is provided by another provider", signal->spec.path));
       }
       if (!mine) {
-        return absl::AbortedError(fmt::format(
-            "{} was not claimed by this provider (send provide_signal_request first)",
-            signal->spec.path));
+        return absl::AbortedError(
+            fmt::format("{} was not claimed by this provider (send provide_signal_request first)",
+                        signal->spec.path));
       }
       if (absl::Status s = access_.Require(Action::kProvide, signal->spec.path); !s.ok()) {
         refused[id] = s;
@@ -484,7 +486,8 @@ void Provider::Acknowledge(SignalId id, absl::Status result) {
   {
     std::lock_guard lock(state_->mu);
     auto it = state_->pending.find(id);
-    if (it == state_->pending.end() || it->second.empty()) return;  // nobody waits (or timed out long ago)
+    if (it == state_->pending.end() || it->second.empty())
+      return;  // nobody waits (or timed out long ago)
     pending = std::move(it->second.front());
     it->second.pop_front();
   }

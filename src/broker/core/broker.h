@@ -117,7 +117,7 @@ class AuthorizedBroker {
   // update; then every change. INVALID_ARGUMENT for a buffer_size above
   // kMaxBufferSize.
   absl::StatusOr<std::shared_ptr<Subscription>> Subscribe(std::vector<const Signal*> signals,
-                                                         SubscribeOptions options);
+                                                          SubscribeOptions options);
   void Unsubscribe(const std::shared_ptr<Subscription>& subscription);
 
   std::unique_ptr<Provider> OpenProvider(ProviderLink& link);

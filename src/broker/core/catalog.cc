@@ -55,7 +55,8 @@ absl::StatusOr<Catalog> Catalog::Build(std::vector<SignalSpec> entries,
 
 absl::StatusOr<const Signal*> Catalog::Add(SignalSpec spec) {
   if (spec.entry_type == EntryType::kBranch || !spec.data_type) {
-    return absl::InvalidArgumentError(fmt::format("{}: a new entry needs a type and a data type", spec.path));
+    return absl::InvalidArgumentError(
+        fmt::format("{}: a new entry needs a type and a data type", spec.path));
   }
   if (Find(spec.path)) return absl::AlreadyExistsError(fmt::format("{} exists already", spec.path));
   // Parents first, as Build expects them.

@@ -30,7 +30,7 @@ struct SignalSpec {
   std::string deprecation;
   std::string unit;
   std::string uuid;
-  Value min;            // std::monostate when the catalog gives none
+  Value min;  // std::monostate when the catalog gives none
   Value max;
   Value allowed;        // an array of the signal's element type, or none
   Value default_value;  // attributes' default, served until something else is published

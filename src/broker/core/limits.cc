@@ -4,7 +4,6 @@
 #include <limits>
 
 #include "absl/strings/cord.h"
-
 #include "common/fmt_absl.h"
 #include "fmt/format.h"
 
@@ -14,8 +13,9 @@ namespace {
 constexpr char kValueErrorUrl[] = "type.pharos.dev/broker.ValueError";
 
 absl::Status Tagged(absl::Status status, ValueError error) {
-  status.SetPayload(kValueErrorUrl,
-                    absl::Cord(error == ValueError::kTypeMismatch ? "type_mismatch" : "out_of_bounds"));
+  status.SetPayload(
+      kValueErrorUrl,
+      absl::Cord(error == ValueError::kTypeMismatch ? "type_mismatch" : "out_of_bounds"));
   return status;
 }
 
@@ -26,11 +26,16 @@ struct IntRange {
 };
 std::optional<IntRange> NarrowRange(DataType element) {
   switch (element) {
-    case DataType::kInt8: return IntRange{-128, 127};
-    case DataType::kInt16: return IntRange{-32768, 32767};
-    case DataType::kUint8: return IntRange{0, 255};
-    case DataType::kUint16: return IntRange{0, 65535};
-    default: return std::nullopt;
+    case DataType::kInt8:
+      return IntRange{-128, 127};
+    case DataType::kInt16:
+      return IntRange{-32768, 32767};
+    case DataType::kUint8:
+      return IntRange{0, 255};
+    case DataType::kUint16:
+      return IntRange{0, 65535};
+    default:
+      return std::nullopt;
   }
 }
 
@@ -47,9 +52,9 @@ absl::Status CheckElement(const Signal& signal, const T& x) {
   if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
     if (auto range = NarrowRange(element)) {
       if (static_cast<int64_t>(x) < range->lo || static_cast<int64_t>(x) > range->hi) {
-        return Tagged(absl::OutOfRangeError(fmt::format("{}: {} is outside the range of {} ({}..{})",
-                                                        spec.path, x, DataTypeName(element),
-                                                        range->lo, range->hi)),
+        return Tagged(absl::OutOfRangeError(
+                          fmt::format("{}: {} is outside the range of {} ({}..{})", spec.path, x,
+                                      DataTypeName(element), range->lo, range->hi)),
                       ValueError::kOutOfBounds);
       }
     }
@@ -57,21 +62,21 @@ absl::Status CheckElement(const Signal& signal, const T& x) {
   if constexpr (!std::is_same_v<T, bool>) {
     if constexpr (!std::is_same_v<T, std::string>) {
       if (const T* lo = As<T>(spec.min); lo && x < *lo) {
-        return Tagged(absl::OutOfRangeError(
-                          fmt::format("{}: {} is below the minimum {}", spec.path, x, *lo)),
-                      ValueError::kOutOfBounds);
+        return Tagged(
+            absl::OutOfRangeError(fmt::format("{}: {} is below the minimum {}", spec.path, x, *lo)),
+            ValueError::kOutOfBounds);
       }
       if (const T* hi = As<T>(spec.max); hi && x > *hi) {
-        return Tagged(absl::OutOfRangeError(
-                          fmt::format("{}: {} is above the maximum {}", spec.path, x, *hi)),
-                      ValueError::kOutOfBounds);
+        return Tagged(
+            absl::OutOfRangeError(fmt::format("{}: {} is above the maximum {}", spec.path, x, *hi)),
+            ValueError::kOutOfBounds);
       }
     }
     if (const auto* allowed = As<std::vector<T>>(spec.allowed)) {
       if (std::find(allowed->begin(), allowed->end(), x) == allowed->end()) {
-        return Tagged(absl::InvalidArgumentError(fmt::format(
-                          "{}: {} is not one of the allowed values {}", spec.path,
-                          ValueText(Value(x)), ValueText(spec.allowed))),
+        return Tagged(absl::InvalidArgumentError(
+                          fmt::format("{}: {} is not one of the allowed values {}", spec.path,
+                                      ValueText(Value(x)), ValueText(spec.allowed))),
                       ValueError::kOutOfBounds);
       }
     }
@@ -94,10 +99,10 @@ absl::Status CheckValue(const Signal& signal, const Value& value) {
   }
   if (!HasValue(value)) return absl::OkStatus();
   if (value.index() != WireIndexOf(*spec.data_type)) {
-    return Tagged(absl::InvalidArgumentError(fmt::format("{} is of type {}; the value given is {}",
-                                                         spec.path, DataTypeName(*spec.data_type),
-                                                         WireTypeName(value))),
-                  ValueError::kTypeMismatch);
+    return Tagged(
+        absl::InvalidArgumentError(fmt::format("{} is of type {}; the value given is {}", spec.path,
+                                               DataTypeName(*spec.data_type), WireTypeName(value))),
+        ValueError::kTypeMismatch);
   }
   return std::visit(
       [&](const auto& v) -> absl::Status {

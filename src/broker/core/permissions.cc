@@ -1,18 +1,22 @@
 #include "broker/core/permissions.h"
 
-#include "common/fmt_absl.h"
 #include <optional>
 
+#include "common/fmt_absl.h"
 #include "fmt/format.h"
 
 namespace pharos::broker {
 
 std::string_view ActionName(Action action) {
   switch (action) {
-    case Action::kRead: return "read";
-    case Action::kActuate: return "actuate";
-    case Action::kProvide: return "provide";
-    case Action::kCreate: return "create";
+    case Action::kRead:
+      return "read";
+    case Action::kActuate:
+      return "actuate";
+    case Action::kProvide:
+      return "provide";
+    case Action::kCreate:
+      return "create";
   }
   return "?";
 }
@@ -60,9 +64,9 @@ absl::StatusOr<Access> Access::FromScopes(std::string_view scope, std::string su
 bool Access::Allows(Action action, std::string_view path) const {
   if (allow_all_) return true;
   for (const Grant& g : grants_) {
-    bool covers = g.action == action ||
-                  (action == Action::kRead &&
-                   (g.action == Action::kActuate || g.action == Action::kProvide));
+    bool covers =
+        g.action == action ||
+        (action == Action::kRead && (g.action == Action::kActuate || g.action == Action::kProvide));
     if (covers && (g.everything || g.paths.Matches(path))) return true;
   }
   return false;

@@ -34,9 +34,13 @@ class SignalStore {
 // Keeps nothing: a broker started without a state directory.
 class NoSignalStore final : public SignalStore {
  public:
-  absl::StatusOr<std::map<std::string, SignalId>> LoadIds() override { return std::map<std::string, SignalId>{}; }
+  absl::StatusOr<std::map<std::string, SignalId>> LoadIds() override {
+    return std::map<std::string, SignalId>{};
+  }
   absl::Status SaveIds(const std::map<std::string, SignalId>&) override { return absl::OkStatus(); }
-  absl::StatusOr<std::vector<StoredValue>> LoadValues() override { return std::vector<StoredValue>{}; }
+  absl::StatusOr<std::vector<StoredValue>> LoadValues() override {
+    return std::vector<StoredValue>{};
+  }
   absl::Status SaveValue(const StoredValue&) override { return absl::OkStatus(); }
 };
 

@@ -26,7 +26,7 @@ namespace pharos::broker {
 enum class ValueKind { kCurrent, kTarget };
 
 struct SubscribeOptions {
-  uint32_t buffer_size = 0;                  // kuksa.val.v2 SubscribeRequest.buffer_size
+  uint32_t buffer_size = 0;                   // kuksa.val.v2 SubscribeRequest.buffer_size
   std::chrono::milliseconds min_interval{0};  // Filter.min_sample_interval
   ValueKind kind = ValueKind::kCurrent;
 };

@@ -63,10 +63,14 @@ DataType ElementType(DataType type) {
 
 std::string_view EntryTypeName(EntryType type) {
   switch (type) {
-    case EntryType::kBranch: return "branch";
-    case EntryType::kSensor: return "sensor";
-    case EntryType::kActuator: return "actuator";
-    case EntryType::kAttribute: return "attribute";
+    case EntryType::kBranch:
+      return "branch";
+    case EntryType::kSensor:
+      return "sensor";
+    case EntryType::kActuator:
+      return "actuator";
+    case EntryType::kAttribute:
+      return "attribute";
   }
   return "?";
 }
@@ -84,28 +88,45 @@ size_t WireIndexOf(DataType type) {
   size_t scalar = 0;
   switch (ElementType(type)) {
     case DataType::kString:
-    case DataType::kTimestamp: scalar = 1; break;
-    case DataType::kBoolean: scalar = 2; break;
+    case DataType::kTimestamp:
+      scalar = 1;
+      break;
+    case DataType::kBoolean:
+      scalar = 2;
+      break;
     case DataType::kInt8:
     case DataType::kInt16:
-    case DataType::kInt32: scalar = 3; break;
-    case DataType::kInt64: scalar = 4; break;
+    case DataType::kInt32:
+      scalar = 3;
+      break;
+    case DataType::kInt64:
+      scalar = 4;
+      break;
     case DataType::kUint8:
     case DataType::kUint16:
-    case DataType::kUint32: scalar = 5; break;
-    case DataType::kUint64: scalar = 6; break;
-    case DataType::kFloat: scalar = 7; break;
-    case DataType::kDouble: scalar = 8; break;
-    default: break;
+    case DataType::kUint32:
+      scalar = 5;
+      break;
+    case DataType::kUint64:
+      scalar = 6;
+      break;
+    case DataType::kFloat:
+      scalar = 7;
+      break;
+    case DataType::kDouble:
+      scalar = 8;
+      break;
+    default:
+      break;
   }
   return IsArray(type) ? scalar + 8 : scalar;
 }
 
 std::string_view WireTypeName(const Value& value) {
   static constexpr std::array<std::string_view, 17> kNames{
-      "none",     "string",  "bool",     "int32",    "int64",   "uint32",
-      "uint64",   "float",   "double",   "string[]", "bool[]",  "int32[]",
-      "int64[]",  "uint32[]", "uint64[]", "float[]", "double[]"};
+      "none",    "string",   "bool",     "int32",    "int64",   "uint32",
+      "uint64",  "float",    "double",   "string[]", "bool[]",  "int32[]",
+      "int64[]", "uint32[]", "uint64[]", "float[]",  "double[]"};
   return kNames[value.index()];
 }
 
@@ -125,7 +146,8 @@ std::string ValueText(const Value& value) {
           return out + "]";
         } else if constexpr (std::is_same_v<T, std::vector<bool>>) {
           std::string out = "[";
-          for (size_t i = 0; i < v.size(); ++i) out += fmt::format("{}{}", i ? ", " : "", v[i] ? "true" : "false");
+          for (size_t i = 0; i < v.size(); ++i)
+            out += fmt::format("{}{}", i ? ", " : "", v[i] ? "true" : "false");
           return out + "]";
         } else if constexpr (std::is_arithmetic_v<T>) {
           return fmt::format("{}", v);

@@ -29,23 +29,40 @@ void FillArray(Array* array, const std::vector<T>& values) {
 template <typename M, typename CaseOf>
 Value FromTypedOneof(const M& m, CaseOf case_of) {
   switch (case_of(m)) {
-    case M::kString: return m.string();
-    case M::kBool: return m.bool_();
-    case M::kInt32: return m.int32();
-    case M::kInt64: return m.int64();
-    case M::kUint32: return m.uint32();
-    case M::kUint64: return m.uint64();
-    case M::kFloat: return m.float_();
-    case M::kDouble: return m.double_();
-    case M::kStringArray: return ToVector<std::string>(m.string_array());
-    case M::kBoolArray: return ToVector<bool>(m.bool_array());
-    case M::kInt32Array: return ToVector<int32_t>(m.int32_array());
-    case M::kInt64Array: return ToVector<int64_t>(m.int64_array());
-    case M::kUint32Array: return ToVector<uint32_t>(m.uint32_array());
-    case M::kUint64Array: return ToVector<uint64_t>(m.uint64_array());
-    case M::kFloatArray: return ToVector<float>(m.float_array());
-    case M::kDoubleArray: return ToVector<double>(m.double_array());
-    default: break;
+    case M::kString:
+      return m.string();
+    case M::kBool:
+      return m.bool_();
+    case M::kInt32:
+      return m.int32();
+    case M::kInt64:
+      return m.int64();
+    case M::kUint32:
+      return m.uint32();
+    case M::kUint64:
+      return m.uint64();
+    case M::kFloat:
+      return m.float_();
+    case M::kDouble:
+      return m.double_();
+    case M::kStringArray:
+      return ToVector<std::string>(m.string_array());
+    case M::kBoolArray:
+      return ToVector<bool>(m.bool_array());
+    case M::kInt32Array:
+      return ToVector<int32_t>(m.int32_array());
+    case M::kInt64Array:
+      return ToVector<int64_t>(m.int64_array());
+    case M::kUint32Array:
+      return ToVector<uint32_t>(m.uint32_array());
+    case M::kUint64Array:
+      return ToVector<uint64_t>(m.uint64_array());
+    case M::kFloatArray:
+      return ToVector<float>(m.float_array());
+    case M::kDoubleArray:
+      return ToVector<double>(m.double_array());
+    default:
+      break;
   }
   return std::monostate{};
 }
@@ -56,22 +73,38 @@ void ToTypedOneof(const Value& value, M* out) {
   std::visit(
       [&](const auto& v) {
         using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, std::string>) out->set_string(v);
-        else if constexpr (std::is_same_v<T, bool>) out->set_bool_(v);
-        else if constexpr (std::is_same_v<T, int32_t>) out->set_int32(v);
-        else if constexpr (std::is_same_v<T, int64_t>) out->set_int64(v);
-        else if constexpr (std::is_same_v<T, uint32_t>) out->set_uint32(v);
-        else if constexpr (std::is_same_v<T, uint64_t>) out->set_uint64(v);
-        else if constexpr (std::is_same_v<T, float>) out->set_float_(v);
-        else if constexpr (std::is_same_v<T, double>) out->set_double_(v);
-        else if constexpr (std::is_same_v<T, std::vector<std::string>>) FillArray(out->mutable_string_array(), v);
-        else if constexpr (std::is_same_v<T, std::vector<bool>>) FillArray(out->mutable_bool_array(), v);
-        else if constexpr (std::is_same_v<T, std::vector<int32_t>>) FillArray(out->mutable_int32_array(), v);
-        else if constexpr (std::is_same_v<T, std::vector<int64_t>>) FillArray(out->mutable_int64_array(), v);
-        else if constexpr (std::is_same_v<T, std::vector<uint32_t>>) FillArray(out->mutable_uint32_array(), v);
-        else if constexpr (std::is_same_v<T, std::vector<uint64_t>>) FillArray(out->mutable_uint64_array(), v);
-        else if constexpr (std::is_same_v<T, std::vector<float>>) FillArray(out->mutable_float_array(), v);
-        else if constexpr (std::is_same_v<T, std::vector<double>>) FillArray(out->mutable_double_array(), v);
+        if constexpr (std::is_same_v<T, std::string>)
+          out->set_string(v);
+        else if constexpr (std::is_same_v<T, bool>)
+          out->set_bool_(v);
+        else if constexpr (std::is_same_v<T, int32_t>)
+          out->set_int32(v);
+        else if constexpr (std::is_same_v<T, int64_t>)
+          out->set_int64(v);
+        else if constexpr (std::is_same_v<T, uint32_t>)
+          out->set_uint32(v);
+        else if constexpr (std::is_same_v<T, uint64_t>)
+          out->set_uint64(v);
+        else if constexpr (std::is_same_v<T, float>)
+          out->set_float_(v);
+        else if constexpr (std::is_same_v<T, double>)
+          out->set_double_(v);
+        else if constexpr (std::is_same_v<T, std::vector<std::string>>)
+          FillArray(out->mutable_string_array(), v);
+        else if constexpr (std::is_same_v<T, std::vector<bool>>)
+          FillArray(out->mutable_bool_array(), v);
+        else if constexpr (std::is_same_v<T, std::vector<int32_t>>)
+          FillArray(out->mutable_int32_array(), v);
+        else if constexpr (std::is_same_v<T, std::vector<int64_t>>)
+          FillArray(out->mutable_int64_array(), v);
+        else if constexpr (std::is_same_v<T, std::vector<uint32_t>>)
+          FillArray(out->mutable_uint32_array(), v);
+        else if constexpr (std::is_same_v<T, std::vector<uint64_t>>)
+          FillArray(out->mutable_uint64_array(), v);
+        else if constexpr (std::is_same_v<T, std::vector<float>>)
+          FillArray(out->mutable_float_array(), v);
+        else if constexpr (std::is_same_v<T, std::vector<double>>)
+          FillArray(out->mutable_double_array(), v);
       },
       value);
 }

@@ -46,10 +46,12 @@ absl::StatusOr<std::vector<Token>> Tokenize(std::string_view text) {
       }
       out.push_back({Token::Type::kWord, std::string(text.substr(start, i - start)), start + 1});
     } else if (std::isdigit(static_cast<unsigned char>(c)) ||
-               (c == '.' && i + 1 < text.size() && std::isdigit(static_cast<unsigned char>(text[i + 1])))) {
-      while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.' ||
-                                 text[i] == 'e' || text[i] == 'E' ||
-                                 ((text[i] == '-' || text[i] == '+') && (text[i - 1] == 'e' || text[i - 1] == 'E')))) {
+               (c == '.' && i + 1 < text.size() &&
+                std::isdigit(static_cast<unsigned char>(text[i + 1])))) {
+      while (i < text.size() &&
+             (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.' ||
+              text[i] == 'e' || text[i] == 'E' ||
+              ((text[i] == '-' || text[i] == '+') && (text[i - 1] == 'e' || text[i - 1] == 'E')))) {
         ++i;
       }
       out.push_back({Token::Type::kNumber, std::string(text.substr(start, i - start)), start + 1});
@@ -214,7 +216,8 @@ class Parser {
       e->path = t.text;
       return std::shared_ptr<const Expr>(e);
     }
-    if (t.type == Token::Type::kEnd) return Error(t.column, "the query ends where a value is expected");
+    if (t.type == Token::Type::kEnd)
+      return Error(t.column, "the query ends where a value is expected");
     return Error(t.column, fmt::format("'{}' is not a value, a path or '('", t.text));
   }
 
@@ -234,8 +237,7 @@ class Parser {
 
 void CollectPaths(const Expr* e, std::vector<std::string>& out) {
   if (!e) return;
-  if (e->kind == Expr::Kind::kPath &&
-      std::find(out.begin(), out.end(), e->path) == out.end()) {
+  if (e->kind == Expr::Kind::kPath && std::find(out.begin(), out.end(), e->path) == out.end()) {
     out.push_back(e->path);
   }
   CollectPaths(e->left.get(), out);
@@ -271,11 +273,16 @@ bool Truthy(const Value& v) {
 
 Value Eval(const Expr& e, const Query::Lookup& lookup) {
   switch (e.kind) {
-    case Expr::Kind::kPath: return lookup(e.path);
-    case Expr::Kind::kLiteral: return e.literal;
-    case Expr::Kind::kNot: return !Truthy(Eval(*e.left, lookup));
-    case Expr::Kind::kAnd: return Truthy(Eval(*e.left, lookup)) && Truthy(Eval(*e.right, lookup));
-    case Expr::Kind::kOr: return Truthy(Eval(*e.left, lookup)) || Truthy(Eval(*e.right, lookup));
+    case Expr::Kind::kPath:
+      return lookup(e.path);
+    case Expr::Kind::kLiteral:
+      return e.literal;
+    case Expr::Kind::kNot:
+      return !Truthy(Eval(*e.left, lookup));
+    case Expr::Kind::kAnd:
+      return Truthy(Eval(*e.left, lookup)) && Truthy(Eval(*e.right, lookup));
+    case Expr::Kind::kOr:
+      return Truthy(Eval(*e.left, lookup)) || Truthy(Eval(*e.right, lookup));
     case Expr::Kind::kCompare: {
       std::optional<int> order = Order(Eval(*e.left, lookup), Eval(*e.right, lookup));
       if (!order) return false;

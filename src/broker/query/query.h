@@ -31,7 +31,7 @@ class Query {
   static absl::StatusOr<Query> Parse(std::string_view text);
 
   struct Field {
-    std::string name;               // the path, or the AS alias
+    std::string name;  // the path, or the AS alias
     std::shared_ptr<const Expr> expr;
   };
   const std::vector<Field>& fields() const { return fields_; }

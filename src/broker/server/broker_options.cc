@@ -74,8 +74,9 @@ absl::Status BrokerServerOptions::Validate() const {
 }
 
 std::optional<int> ParseBrokerOptions(int argc, char** argv, BrokerServerOptions& o) {
-  CLI::App app{"pharos-broker: the vehicle signal broker (kuksa.val.v2, kuksa.val.v1, "
-               "sdv.databroker.v1 on one port)"};
+  CLI::App app{
+      "pharos-broker: the vehicle signal broker (kuksa.val.v2, kuksa.val.v1, "
+      "sdv.databroker.v1 on one port)"};
   app.set_version_flag("-V,--version", std::string("pharos-broker ") + PHAROS_VERSION);
   // A later --address/--port wins, so a wrapper's defaults can be overridden.
   app.add_option("--address", o.address, "bind address")

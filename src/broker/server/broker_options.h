@@ -20,19 +20,21 @@ struct BrokerServerOptions {
   bool disable_authorization = false;
   bool insecure = false;
   std::string tls_cert, tls_private_key;
-  std::string tls_client_ca;  // Pharos: set, clients must present a certificate it signed (mutual TLS)
+  std::string
+      tls_client_ca;  // Pharos: set, clients must present a certificate it signed (mutual TLS)
   bool enable_unix_socket = false;
-  std::string unix_socket;  // set: listen there too (KUKSA's default path with --enable-unix-socket)
-  int worker_threads = 0;   // 0: one per core
+  std::string
+      unix_socket;         // set: listen there too (KUKSA's default path with --enable-unix-socket)
+  int worker_threads = 0;  // 0: one per core
   // Pharos's additions.
-  std::string state_dir;             // "": nothing persists (ids are still derived from the catalog)
+  std::string state_dir;  // "": nothing persists (ids are still derived from the catalog)
   std::vector<std::string> persist;  // globs of signals whose current value persists
   bool no_default_persistence = false;
   int actuation_timeout_ms = 2000;
   // Registration in pharosd's service registry (server/pharosd_registration.h).
   std::string register_with;  // pharosd's API, host:port or unix:PATH
   std::string register_name = "vehicledatabroker";
-  std::string register_endpoint;  // host:port pods use; default: --address and the bound port
+  std::string register_endpoint;    // host:port pods use; default: --address and the bound port
   std::string register_token_file;  // pharosd bearer token; default: env PHAROS_TOKEN
   std::string ready_file;
   std::string log_level = "info";

@@ -74,8 +74,9 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(
     std::filesystem::create_directories(options.state_dir, ec);
     auto store = SqliteSignalStore::Open(options.state_dir + "/broker.db");
     if (!store.ok()) {
-      return absl::Status(store.status().code(),
-                          fmt::format("--state-dir {}: {}", options.state_dir, store.status().message()));
+      return absl::Status(
+          store.status().code(),
+          fmt::format("--state-dir {}: {}", options.state_dir, store.status().message()));
     }
     server->store_ = *std::move(store);
   }
@@ -152,7 +153,8 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(
       auto token = ReadPem(options.register_token_file, "--register-token-file");
       if (!token.ok()) return token.status();
       r.token = *token;
-      while (!r.token.empty() && (r.token.back() == '\n' || r.token.back() == ' ')) r.token.pop_back();
+      while (!r.token.empty() && (r.token.back() == '\n' || r.token.back() == ' '))
+        r.token.pop_back();
     } else if (const char* env = std::getenv("PHAROS_TOKEN")) {
       r.token = env;
     }

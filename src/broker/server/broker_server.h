@@ -26,7 +26,7 @@ class ValService;
 namespace sdv_databroker_v1 {
 class BrokerService;
 class CollectorService;
-}
+}  // namespace sdv_databroker_v1
 
 class BrokerServer {
  public:

@@ -19,7 +19,8 @@ std::unique_ptr<grpc::ClientContext> Call(const std::string& token) {
 
 }  // namespace
 
-PharosdRegistration::PharosdRegistration(RegistrationOptions options) : options_(std::move(options)) {
+PharosdRegistration::PharosdRegistration(RegistrationOptions options)
+    : options_(std::move(options)) {
   if (!options_.pharosd.empty()) thread_ = std::thread([this] { Run(); });
 }
 

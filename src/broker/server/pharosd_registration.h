@@ -13,11 +13,11 @@
 namespace pharos::broker {
 
 struct RegistrationOptions {
-  std::string pharosd;   // pharosd's API: host:port or unix:PATH; "" = do not register
+  std::string pharosd;  // pharosd's API: host:port or unix:PATH; "" = do not register
   std::string name = "vehicledatabroker";
-  std::string host;      // what pods connect to
+  std::string host;  // what pods connect to
   int port = 0;
-  std::string token;     // pharosd bearer token (operator), "" for none
+  std::string token;  // pharosd bearer token (operator), "" for none
 };
 
 class PharosdRegistration {

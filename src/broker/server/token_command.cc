@@ -13,11 +13,13 @@ void TokenCommand::AddTo(CLI::App& token) {
   token.add_option("--new-key", new_key_dir,
                    "write a new key pair to DIR/jwt.key (private, 0600) and DIR/jwt.key.pub "
                    "(give that to --jwt-public-key)");
-  token.add_option("--kind", key_kind, "with --new-key: rsa (RS256), ec (ES256) or ed25519 (EdDSA)")
+  token
+      .add_option("--kind", key_kind, "with --new-key: rsa (RS256), ec (ES256) or ed25519 (EdDSA)")
       ->capture_default_str();
   token.add_option("--key", key, "the private key (PEM) that signs the token");
-  token.add_option("--scope", scope,
-                   "KUKSA scopes: read, actuate, provide, create, each optionally :Path (globs)")
+  token
+      .add_option("--scope", scope,
+                  "KUKSA scopes: read, actuate, provide, create, each optionally :Path (globs)")
       ->capture_default_str();
   token.add_option("--subject", subject, "the token's sub claim")->capture_default_str();
   token.add_option("--valid-for", valid_seconds, "seconds until it expires")->capture_default_str();
@@ -42,7 +44,8 @@ int TokenCommand::Run() const {
     return 2;
   }
   if (auto access = Access::FromScopes(scope, subject); !access.ok()) {
-    fprintf(stderr, "pharos-broker token: --scope: %s\n", std::string(access.status().message()).c_str());
+    fprintf(stderr, "pharos-broker token: --scope: %s\n",
+            std::string(access.status().message()).c_str());
     return 2;
   }
   if (valid_seconds <= 0) {
@@ -52,9 +55,8 @@ int TokenCommand::Run() const {
   int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                     std::chrono::system_clock::now().time_since_epoch())
                     .count();
-  nlohmann::json claims = {{"sub", subject},        {"iss", "pharos-broker token"},
-                           {"aud", {"kuksa.val"}},  {"iat", now},
-                           {"exp", now + valid_seconds}, {"scope", scope}};
+  nlohmann::json claims = {{"sub", subject}, {"iss", "pharos-broker token"}, {"aud", {"kuksa.val"}},
+                           {"iat", now},     {"exp", now + valid_seconds},   {"scope", scope}};
   auto token = auth::SignJwt(key, claims);
   if (!token.ok()) {
     fprintf(stderr, "pharos-broker token: %s\n", std::string(token.status().message()).c_str());

@@ -73,12 +73,14 @@ absl::StatusOr<Value> DecodeValue(std::string_view text) {
       return absl::DataLossError(fmt::format("a stored value has an unknown type: {}", text));
     }
   } catch (const json::exception& e) {
-    return absl::DataLossError(fmt::format("a stored value is not readable: {} ({})", text, e.what()));
+    return absl::DataLossError(
+        fmt::format("a stored value is not readable: {} ({})", text, e.what()));
   }
   return out;
 }
 
-absl::StatusOr<std::unique_ptr<SqliteSignalStore>> SqliteSignalStore::Open(const std::string& path) {
+absl::StatusOr<std::unique_ptr<SqliteSignalStore>> SqliteSignalStore::Open(
+    const std::string& path) {
   auto db = store::Database::Open(path);
   if (!db.ok()) return db.status();
   if (absl::Status s = (*db)->Migrate(Migrations()); !s.ok()) return s;

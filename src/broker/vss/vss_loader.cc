@@ -24,8 +24,8 @@ absl::Status Malformed(std::string_view file, std::string_view where, std::strin
 }
 
 // Later documents override the fields they name and add nodes.
-void Merge(json& base, const json& overlay, const std::string& vss_path,
-           const std::string& file, std::map<std::string, std::string>& origin) {
+void Merge(json& base, const json& overlay, const std::string& vss_path, const std::string& file,
+           std::map<std::string, std::string>& origin) {
   origin[vss_path] = file;
   for (auto it = overlay.begin(); it != overlay.end(); ++it) {
     if (it.key() != "children" || !it.value().is_object() || !base.contains("children") ||
@@ -48,7 +48,8 @@ void Merge(json& base, const json& overlay, const std::string& vss_path,
 }
 
 DataType ArrayOf(DataType element) {
-  return static_cast<DataType>(static_cast<int>(element) + static_cast<int>(DataType::kStringArray));
+  return static_cast<DataType>(static_cast<int>(element) +
+                               static_cast<int>(DataType::kStringArray));
 }
 
 // One JSON scalar as the wire alternative of `element`.
@@ -96,7 +97,9 @@ absl::StatusOr<Value> Scalar(const json& j, DataType element) {
     case DataType::kUint8:
     case DataType::kUint16:
     case DataType::kUint32: {
-      uint64_t hi = element == DataType::kUint8 ? 255 : element == DataType::kUint16 ? 65535 : UINT32_MAX;
+      uint64_t hi = element == DataType::kUint8    ? 255
+                    : element == DataType::kUint16 ? 65535
+                                                   : UINT32_MAX;
       auto v = integer(0, hi);
       if (!v.ok()) return v.status();
       return Value(static_cast<uint32_t>(*v));
@@ -129,15 +132,32 @@ absl::StatusOr<Value> FromJson(const json& j, DataType type) {
   DataType element = ElementType(type);
   Value array;
   switch (WireIndexOf(type)) {
-    case 9: array = std::vector<std::string>{}; break;
-    case 10: array = std::vector<bool>{}; break;
-    case 11: array = std::vector<int32_t>{}; break;
-    case 12: array = std::vector<int64_t>{}; break;
-    case 13: array = std::vector<uint32_t>{}; break;
-    case 14: array = std::vector<uint64_t>{}; break;
-    case 15: array = std::vector<float>{}; break;
-    case 16: array = std::vector<double>{}; break;
-    default: return absl::InternalError("not an array type");
+    case 9:
+      array = std::vector<std::string>{};
+      break;
+    case 10:
+      array = std::vector<bool>{};
+      break;
+    case 11:
+      array = std::vector<int32_t>{};
+      break;
+    case 12:
+      array = std::vector<int64_t>{};
+      break;
+    case 13:
+      array = std::vector<uint32_t>{};
+      break;
+    case 14:
+      array = std::vector<uint64_t>{};
+      break;
+    case 15:
+      array = std::vector<float>{};
+      break;
+    case 16:
+      array = std::vector<double>{};
+      break;
+    default:
+      return absl::InternalError("not an array type");
   }
   for (size_t i = 0; i < j.size(); ++i) {
     auto scalar = Scalar(j[i], element);
@@ -166,7 +186,8 @@ class Flattener {
     SignalSpec spec;
     spec.path = path;
     if (!node.contains("type") || !node["type"].is_string()) {
-      return Malformed(file, where + ".type", "missing: every node needs branch, sensor, actuator or attribute");
+      return Malformed(file, where + ".type",
+                       "missing: every node needs branch, sensor, actuator or attribute");
     }
     auto type = ParseEntryType(node["type"].get<std::string>());
     if (!type) {
@@ -176,8 +197,10 @@ class Flattener {
     }
     spec.entry_type = *type;
     for (auto [key, field] : {std::pair{"description", &spec.description},
-                              {"comment", &spec.comment}, {"deprecation", &spec.deprecation},
-                              {"unit", &spec.unit}, {"uuid", &spec.uuid}}) {
+                              {"comment", &spec.comment},
+                              {"deprecation", &spec.deprecation},
+                              {"unit", &spec.unit},
+                              {"uuid", &spec.uuid}}) {
       if (!node.contains(key)) continue;
       if (!node[key].is_string()) return Malformed(file, where + "." + key, "a string is expected");
       *field = node[key].get<std::string>();
@@ -194,8 +217,8 @@ class Flattener {
           return Malformed(file, where + ".children",
                            fmt::format("'{}' is not a valid node name", it.key()));
         }
-        if (absl::Status s = Node(it.value(), path + "." + it.key(),
-                                  where + ".children." + it.key());
+        if (absl::Status s =
+                Node(it.value(), path + "." + it.key(), where + ".children." + it.key());
             !s.ok()) {
           return s;
         }
@@ -210,8 +233,9 @@ class Flattener {
     }
     auto data_type = ParseDataType(node["datatype"].get<std::string>());
     if (!data_type) {
-      return Malformed(file, where + ".datatype",
-                       fmt::format("'{}' is not a VSS data type", node["datatype"].get<std::string>()));
+      return Malformed(
+          file, where + ".datatype",
+          fmt::format("'{}' is not a VSS data type", node["datatype"].get<std::string>()));
     }
     spec.data_type = *data_type;
     DataType element = ElementType(*data_type);
@@ -277,7 +301,8 @@ absl::StatusOr<std::vector<SignalSpec>> LoadCatalog(const std::vector<CatalogSou
       return absl::InvalidArgumentError(fmt::format("{}: {}", source.name, why));
     }
     if (!doc.is_object() || doc.empty()) {
-      return Malformed(source.name, "$", "a catalog is an object of root branches, e.g. {\"Vehicle\": {...}}");
+      return Malformed(source.name, "$",
+                       "a catalog is an object of root branches, e.g. {\"Vehicle\": {...}}");
     }
     for (auto it = doc.begin(); it != doc.end(); ++it) {
       if (!it.value().is_object()) {

@@ -34,14 +34,17 @@ bool MakeKeyPair(const std::string& dir, const std::string& name, const std::str
                     &out) == 0;
 }
 
-std::string KuksaToken(const std::string& private_key, const std::string& scope,
-                       int valid_seconds, const std::string& audience) {
+std::string KuksaToken(const std::string& private_key, const std::string& scope, int valid_seconds,
+                       const std::string& audience) {
   int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                     std::chrono::system_clock::now().time_since_epoch())
                     .count();
-  nlohmann::json claims = {{"sub", "test-client"}, {"iss", "test"},
+  nlohmann::json claims = {{"sub", "test-client"},
+                           {"iss", "test"},
                            {"aud", nlohmann::json::array({audience})},
-                           {"iat", now}, {"exp", now + valid_seconds}, {"scope", scope}};
+                           {"iat", now},
+                           {"exp", now + valid_seconds},
+                           {"scope", scope}};
   auto token = auth::SignJwt(private_key, claims);
   return token.ok() ? *token : "";
 }

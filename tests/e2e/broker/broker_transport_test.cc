@@ -37,7 +37,8 @@ class BrokerTlsTest : public ::testing::Test {
     ASSERT_TRUE(MakeCertificate(pki_.path(), "ca", "app", "", &log)) << log;
   }
   std::vector<std::string> TlsArgs() const {
-    return {"--tls-cert", pki_.path() + "/broker.pem", "--tls-private-key", pki_.path() + "/broker.key"};
+    return {"--tls-cert", pki_.path() + "/broker.pem", "--tls-private-key",
+            pki_.path() + "/broker.key"};
   }
   TempDir pki_;
 };
@@ -71,7 +72,8 @@ TEST(BrokerTokenHelperTest, ItsKeysAndTokensWorkAndBadScopesAreRefused) {
   TempDir dir;
   std::string broker_bin = PHAROS_BROKER_BINARY;
   std::string out;
-  ASSERT_EQ(RunCommand(broker_bin + " token --new-key " + dir.path() + " --kind ed25519", &out), 0) << out;
+  ASSERT_EQ(RunCommand(broker_bin + " token --new-key " + dir.path() + " --kind ed25519", &out), 0)
+      << out;
   ASSERT_EQ(RunCommand(broker_bin + " token --key " + dir.path() +
                            "/jwt.key --scope 'read:Vehicle.Speed' --valid-for 60 2>/dev/null",
                        &out),
@@ -79,8 +81,10 @@ TEST(BrokerTokenHelperTest, ItsKeysAndTokensWorkAndBadScopesAreRefused) {
       << out;
   std::string token = out.substr(0, out.find('\n'));
   EXPECT_EQ(std::count(token.begin(), token.end(), '.'), 2);
-  EXPECT_EQ(RunCommand(broker_bin + " token --key " + dir.path() + "/jwt.key --scope write", &out), 2);
-  EXPECT_NE(out.find("'write' is not one of read, actuate, provide, create"), std::string::npos) << out;
+  EXPECT_EQ(RunCommand(broker_bin + " token --key " + dir.path() + "/jwt.key --scope write", &out),
+            2);
+  EXPECT_NE(out.find("'write' is not one of read, actuate, provide, create"), std::string::npos)
+      << out;
   EXPECT_EQ(RunCommand(broker_bin + " token --key " + dir.path() + "/none.key", &out), 2);
 
   BrokerUnderTest broker({"--jwt-public-key", dir.path() + "/jwt.key.pub"});
@@ -91,7 +95,8 @@ TEST(BrokerTokenHelperTest, ItsKeysAndTokensWorkAndBadScopesAreRefused) {
   v2::GetValueResponse got;
   EXPECT_TRUE(stub->GetValue(Call(token).get(), get, &got).ok());
   *get.mutable_signal_id() = ByPath("Vehicle.Cabin.DoorCount");
-  EXPECT_EQ(stub->GetValue(Call(token).get(), get, &got).error_code(), StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(stub->GetValue(Call(token).get(), get, &got).error_code(),
+            StatusCode::PERMISSION_DENIED);
 }
 
 }  // namespace

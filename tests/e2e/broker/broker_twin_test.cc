@@ -72,10 +72,13 @@ class BrokerTwinTest : public ::testing::Test {
     RemoveNamespacesWithPrefix(prefix_);
   }
   std::string Socket() const { return dir_.path() + "/api.sock"; }
-  std::string Ctl() const { return std::string(PHAROSCTL_BINARY) + " --server " + pharosd_->address(); }
+  std::string Ctl() const {
+    return std::string(PHAROSCTL_BINARY) + " --server " + pharosd_->address();
+  }
   // pharosctl run inside one of the twin's namespaces.
   std::string In(const std::string& node) const {
-    return "ip netns exec " + prefix_ + node + " " + PHAROSCTL_BINARY + " signal --broker " + kBroker;
+    return "ip netns exec " + prefix_ + node + " " + PHAROSCTL_BINARY + " signal --broker " +
+           kBroker;
   }
   void ConfigureOkPolicy() {
     api::ConfigureSecurityPolicyRequest req;
@@ -121,7 +124,8 @@ TEST_F(BrokerTwinTest, ASignalFlowsFromAProviderOnSoc2ToASubscriberInAPodThrough
   std::string received;
   std::atomic<bool> done = false;
   std::thread subscriber([&] {
-    RunCommand("timeout 20 " + In("perception-pod") + " subscribe Vehicle.Speed --count 1", &received);
+    RunCommand("timeout 20 " + In("perception-pod") + " subscribe Vehicle.Speed --count 1",
+               &received);
     done = true;
   });
   // Feed until the subscriber has seen a change (it may connect after the first).

@@ -16,10 +16,10 @@ namespace {
 using namespace std::chrono_literals;
 using grpc::StatusCode;
 
-constexpr char kVolume[] = "Vehicle.Cabin.Infotainment.Media.Volume";  // uint8 actuator 0..100
+constexpr char kVolume[] = "Vehicle.Cabin.Infotainment.Media.Volume";    // uint8 actuator 0..100
 constexpr char kWiping[] = "Vehicle.Body.Windshield.Front.Wiping.Mode";  // string actuator
 constexpr char kSpeed[] = "Vehicle.Speed";                               // float sensor
-constexpr char kVin[] = "Vehicle.VehicleIdentification.VIN";            // string attribute
+constexpr char kVin[] = "Vehicle.VehicleIdentification.VIN";             // string attribute
 
 class KuksaValV2Test : public ::testing::Test {
  protected:
@@ -60,7 +60,8 @@ TEST_F(KuksaValV2Test, ServerInfoHealthAndReflection) {
   EXPECT_EQ(info.name(), "pharos-broker");
   EXPECT_FALSE(info.version().empty());
   grpc::GenericStub generic(broker_.Channel());
-  GenericAnswer health = CallGeneric(generic, Call().get(), "/grpc.health.v1.Health/Check", "", false);
+  GenericAnswer health =
+      CallGeneric(generic, Call().get(), "/grpc.health.v1.Health/Check", "", false);
   EXPECT_TRUE(health.status.ok()) << health.status.error_message();
   std::vector<std::string> services = ReflectedServices(broker_.Channel());
   EXPECT_NE(std::find(services.begin(), services.end(), "kuksa.val.v2.VAL"), services.end());
@@ -87,7 +88,8 @@ TEST_F(KuksaValV2Test, GetAndPublishWithTheProtosStatusCodes) {
 
   grpc::Status wrong_type = Publish(kSpeed, String("fast"));
   EXPECT_EQ(wrong_type.error_code(), StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(wrong_type.error_message(), "Vehicle.Speed is of type float; the value given is string");
+  EXPECT_EQ(wrong_type.error_message(),
+            "Vehicle.Speed is of type float; the value given is string");
   grpc::Status too_loud = Publish(kVolume, Uint32(101));
   EXPECT_EQ(too_loud.error_code(), StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(too_loud.error_message(), std::string(kVolume) + ": 101 is above the maximum 100");
@@ -128,7 +130,8 @@ TEST_F(KuksaValV2Test, ListMetadataUnderABranchAndOfOneSignal) {
   bool has_allowed = false;
   for (const auto& meta : resp.metadata()) {
     EXPECT_EQ(meta.path().rfind("Vehicle.Body.Windshield.Front.Wiping.", 0), 0u) << meta.path();
-    if (meta.path() == kWiping) has_allowed = meta.allowed_values().string_array().values_size() == 6;
+    if (meta.path() == kWiping)
+      has_allowed = meta.allowed_values().string_array().values_size() == 6;
   }
   EXPECT_TRUE(has_allowed);
   req.set_root("Vehicle.*.DoorCount");
@@ -226,7 +229,8 @@ TEST_F(KuksaValV2Test, MinSampleIntervalThinsUpdates) {
 
 class ProviderStream {
  public:
-  using Stream = grpc::ClientReaderWriter<v2::OpenProviderStreamRequest, v2::OpenProviderStreamResponse>;
+  using Stream =
+      grpc::ClientReaderWriter<v2::OpenProviderStreamRequest, v2::OpenProviderStreamResponse>;
   explicit ProviderStream(v2::VAL::Stub& stub, const std::string& token = "")
       : ctx_(Call(token, 30)), stream_(stub.OpenProviderStream(ctx_.get())) {}
   bool ClaimActuator(const std::string& path, v2::OpenProviderStreamResponse* answer) {
@@ -236,7 +240,8 @@ class ProviderStream {
   }
   bool ClaimSignal(int32_t id, v2::OpenProviderStreamResponse* answer) {
     v2::OpenProviderStreamRequest req;
-    (*req.mutable_provide_signal_request()->mutable_signals_sample_intervals())[id].set_interval_ms(0);
+    (*req.mutable_provide_signal_request()->mutable_signals_sample_intervals())[id].set_interval_ms(
+        0);
     return stream_->Write(req) && stream_->Read(answer);
   }
   bool PublishValue(uint32_t request_id, int32_t id, const v2::Value& value) {
@@ -404,7 +409,8 @@ TEST_F(KuksaTokensTest, KuksaTokensAreHonouredAndTheirScopesEnforced) {
             StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(code(KuksaToken(Key("rsa.key"), "read")), StatusCode::OK);
   EXPECT_EQ(code(KuksaToken(Key("rsa.key"), "read:Vehicle.Speed")), StatusCode::OK);
-  EXPECT_EQ(code(KuksaToken(Key("rsa.key"), "read:Vehicle.Cabin.*")), StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(code(KuksaToken(Key("rsa.key"), "read:Vehicle.Cabin.*")),
+            StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(code(KuksaToken(Key("rsa.key"), "provide:Vehicle.Speed")), StatusCode::OK);
 
   v2::PublishValueRequest publish;
@@ -421,9 +427,10 @@ TEST_F(KuksaTokensTest, KuksaTokensAreHonouredAndTheirScopesEnforced) {
   *actuate.mutable_signal_id() = ByPath(kVolume);
   *actuate.mutable_value() = Uint32(3);
   v2::ActuateResponse actuated;
-  EXPECT_EQ(stub->Actuate(Call(KuksaToken(Key("rsa.key"), "read provide")).get(), actuate, &actuated)
-                .error_code(),
-            StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      stub->Actuate(Call(KuksaToken(Key("rsa.key"), "read provide")).get(), actuate, &actuated)
+          .error_code(),
+      StatusCode::PERMISSION_DENIED);
   // Allowed, but nobody provides it.
   EXPECT_EQ(stub->Actuate(Call(KuksaToken(Key("rsa.key"), "actuate:Vehicle.Cabin.**")).get(),
                           actuate, &actuated)
@@ -438,10 +445,12 @@ TEST_F(KuksaTokensTest, EcdsaAndEd25519KeysWorkToo) {
     ASSERT_TRUE(broker.Start());
     auto stub = broker.V2();
     v2::GetServerInfoResponse info;
-    EXPECT_TRUE(stub->GetServerInfo(Call(KuksaToken(Key(kind + ".key"), "read")).get(), {}, &info).ok())
+    EXPECT_TRUE(
+        stub->GetServerInfo(Call(KuksaToken(Key(kind + ".key"), "read")).get(), {}, &info).ok())
         << kind;
-    EXPECT_EQ(stub->GetServerInfo(Call(KuksaToken(Key("rsa.key"), "read")).get(), {}, &info).error_code(),
-              StatusCode::UNAUTHENTICATED)
+    EXPECT_EQ(
+        stub->GetServerInfo(Call(KuksaToken(Key("rsa.key"), "read")).get(), {}, &info).error_code(),
+        StatusCode::UNAUTHENTICATED)
         << kind;
   }
 }
@@ -458,12 +467,14 @@ TEST(BrokerRestartTest, AKill9KeepsPersistedValuesAndIds) {
     return stub->PublishValue(Call().get(), req, &resp);
   };
   ASSERT_TRUE(publish(kVin, String("WVWZZZ1JZXW000001")).ok());  // an attribute: persists
-  ASSERT_TRUE(publish(kSpeed, Float(42)).ok());                   // --persist
-  ASSERT_TRUE(publish("Vehicle.Powertrain.Transmission.CurrentGear", [] {
-                v2::Value v;
-                v.set_int32(3);
-                return v;
-              }()).ok());  // a sensor: does not
+  ASSERT_TRUE(publish(kSpeed, Float(42)).ok());                  // --persist
+  ASSERT_TRUE(publish("Vehicle.Powertrain.Transmission.CurrentGear",
+                      [] {
+                        v2::Value v;
+                        v.set_int32(3);
+                        return v;
+                      }())
+                  .ok());  // a sensor: does not
   v2::ListMetadataRequest list;
   list.set_root("Vehicle");
   v2::ListMetadataResponse before;
@@ -499,7 +510,8 @@ TEST(BrokerCommandLineTest, RefusesUnsafeOrBrokenSetupsWithAClearError) {
   std::string broker = PHAROS_BROKER_BINARY;
   EXPECT_EQ(RunCommand(broker + " --address 0.0.0.0 --port 0", &out), 2);
   EXPECT_NE(out.find("without authorization"), std::string::npos) << out;
-  std::ofstream(dir.path() + "/bad.json") << R"({"Vehicle": {"type": "branch", "children": {"X": {"type": "sensor"}}}})";
+  std::ofstream(dir.path() + "/bad.json")
+      << R"({"Vehicle": {"type": "branch", "children": {"X": {"type": "sensor"}}}})";
   EXPECT_EQ(RunCommand(broker + " --port 0 --vss " + dir.path() + "/bad.json", &out), 2);
   EXPECT_NE(out.find("bad.json: $.Vehicle.children.X.datatype: missing"), std::string::npos) << out;
   EXPECT_EQ(RunCommand(broker + " --port 0 --vss " + dir.path() + "/none.json", &out), 2);

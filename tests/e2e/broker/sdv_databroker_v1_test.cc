@@ -155,7 +155,8 @@ TEST_F(SdvDatabrokerV1Test, AnActuationOverV2ReachesTheProviderAndV1AppsSeeItsNe
       // The provider applies it (publishes the new current value) and acknowledges.
       v2::OpenProviderStreamRequest publish;
       (*publish.mutable_publish_values_request()->mutable_data_points())[r.signal_id().id()]
-          .mutable_value()->set_uint32(r.value().uint32());
+          .mutable_value()
+          ->set_uint32(r.value().uint32());
       ASSERT_TRUE(provider->Write(publish));
       v2::OpenProviderStreamRequest ack;
       *ack.mutable_batch_actuate_stream_response()->mutable_signal_id() = r.signal_id();

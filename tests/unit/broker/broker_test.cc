@@ -180,8 +180,9 @@ TEST_F(BrokerTest, ProvidersClaimAndAnotherProviderIsRefused) {
   // Publishing: unclaimed -> ABORTED, another's -> ALREADY_EXISTS, bad values per id.
   EXPECT_EQ(other->Publish({{speed->id, Datapoint{Value(1.0f), {}}}}).status().code(),
             absl::StatusCode::kAlreadyExists);
-  EXPECT_EQ(other->Publish({{S("Vehicle.Gear").id, Datapoint{Value(int32_t{1}), {}}}}).status().code(),
-            absl::StatusCode::kAborted);
+  EXPECT_EQ(
+      other->Publish({{S("Vehicle.Gear").id, Datapoint{Value(int32_t{1}), {}}}}).status().code(),
+      absl::StatusCode::kAborted);
   auto refused = a->Publish({{speed->id, Datapoint{Value(int32_t{1}), {}}}, {424242, {}}});
   ASSERT_TRUE(refused.ok());
   EXPECT_EQ((*refused)[speed->id].code(), absl::StatusCode::kInvalidArgument);
@@ -274,23 +275,28 @@ TEST_F(BrokerTest, TargetsAndAttributesPersistAndComeBack) {
   ASSERT_TRUE(b.Publish({{&S("Vehicle.Cabin.DoorCount"), Datapoint{Value(uint32_t{2}), {}}},
                          {&S("Vehicle.Speed"), Datapoint{Value(5.0f), {}}}})
                   .ok());
-  ASSERT_TRUE(b.Actuate({{&S("Vehicle.Cabin.Light.Mode"), Value(std::string("AUTO"))}}, false).ok());
+  ASSERT_TRUE(
+      b.Actuate({{&S("Vehicle.Cabin.Light.Mode"), Value(std::string("AUTO"))}}, false).ok());
   SignalId doors = S("Vehicle.Cabin.DoorCount").id;
   Make({});  // "restart" on the same store
   auto again = broker_->Authorized(all_);
   EXPECT_EQ(S("Vehicle.Cabin.DoorCount").id, doors);
   EXPECT_EQ(std::get<uint32_t>(again.Get(S("Vehicle.Cabin.DoorCount"))->value), 2u);
-  EXPECT_EQ(std::get<std::string>(again.Get(S("Vehicle.Cabin.Light.Mode"), ValueKind::kTarget)->value),
-            "AUTO");
-  EXPECT_FALSE(HasValue(again.Get(S("Vehicle.Speed"))->value));  // sensors do not persist by default
+  EXPECT_EQ(
+      std::get<std::string>(again.Get(S("Vehicle.Cabin.Light.Mode"), ValueKind::kTarget)->value),
+      "AUTO");
+  EXPECT_FALSE(
+      HasValue(again.Get(S("Vehicle.Speed"))->value));  // sensors do not persist by default
 
   // --persist adds sensors; a store that cannot write is the caller's error.
   PathGlob speed_glob = *PathGlob::Parse("Vehicle.Speed");
   Make({.persist = {speed_glob}});
-  ASSERT_TRUE(broker_->Authorized(all_).Publish({{&S("Vehicle.Speed"), Datapoint{Value(7.0f), {}}}}).ok());
+  ASSERT_TRUE(
+      broker_->Authorized(all_).Publish({{&S("Vehicle.Speed"), Datapoint{Value(7.0f), {}}}}).ok());
   store_.fail = true;
-  EXPECT_EQ(broker_->Authorized(all_).Publish({{&S("Vehicle.Speed"), Datapoint{Value(8.0f), {}}}}).code(),
-            absl::StatusCode::kInternal);
+  EXPECT_EQ(
+      broker_->Authorized(all_).Publish({{&S("Vehicle.Speed"), Datapoint{Value(8.0f), {}}}}).code(),
+      absl::StatusCode::kInternal);
   store_.fail = false;
   Make({.persist = {speed_glob}});
   EXPECT_EQ(std::get<float>(broker_->Authorized(all_).Get(S("Vehicle.Speed"))->value), 7.0f);
@@ -302,7 +308,8 @@ TEST_F(BrokerTest, RegisterAddsASignalWithCreatePermission) {
   spec.entry_type = EntryType::kSensor;
   spec.data_type = DataType::kBoolean;
   Access no_create = Scoped("read provide");
-  EXPECT_EQ(broker_->Register(no_create, spec).status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(broker_->Register(no_create, spec).status().code(),
+            absl::StatusCode::kPermissionDenied);
   auto added = broker_->Register(Scoped("create:Vehicle.Oem"), spec);
   ASSERT_TRUE(added.ok()) << added.status();
   auto b = broker_->Authorized(all_);

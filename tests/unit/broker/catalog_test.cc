@@ -52,8 +52,7 @@ TEST(VssLoaderTest, RefusesAMalformedCatalogWithTheJsonPath) {
 
 TEST(VssLoaderTest, AnOverlayOverridesAndExtends) {
   auto specs = vss::LoadCatalog(
-      {{"base.json", testing::kSmallCatalog},
-       {"overlay.json", R"({"Vehicle": {"children": {
+      {{"base.json", testing::kSmallCatalog}, {"overlay.json", R"({"Vehicle": {"children": {
           "Speed": {"max": 300},
           "Private": {"type": "branch", "description": "oem", "children": {
             "Boost": {"type": "actuator", "datatype": "boolean", "description": "boost"}}}}}})"}});
@@ -65,8 +64,8 @@ TEST(VssLoaderTest, AnOverlayOverridesAndExtends) {
   ASSERT_NE(catalog->Find("Vehicle.Private.Boost"), nullptr);
 
   // An overlay that breaks a signal is blamed by name.
-  auto broken = vss::LoadCatalog({{"base.json", testing::kSmallCatalog},
-                                  {"overlay.json", R"({"Vehicle": {"children": {
+  auto broken = vss::LoadCatalog(
+      {{"base.json", testing::kSmallCatalog}, {"overlay.json", R"({"Vehicle": {"children": {
                                       "Speed": {"datatype": "nope"}}}})"}});
   ASSERT_FALSE(broken.ok());
   EXPECT_NE(broken.status().message().find("overlay.json: $.Vehicle.children.Speed.datatype"),

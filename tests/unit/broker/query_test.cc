@@ -22,7 +22,8 @@ struct Values {
 TEST(QueryTest, SelectWithoutWhereReturnsEveryField) {
   auto q = Query::Parse("SELECT Vehicle.Speed, Vehicle.Cabin.Seat.Row1.Pos1.Position");
   ASSERT_TRUE(q.ok()) << q.status();
-  EXPECT_EQ(q->paths(), (std::vector<std::string>{"Vehicle.Speed", "Vehicle.Cabin.Seat.Row1.Pos1.Position"}));
+  EXPECT_EQ(q->paths(),
+            (std::vector<std::string>{"Vehicle.Speed", "Vehicle.Cabin.Seat.Row1.Pos1.Position"}));
   Values v{{{"Vehicle.Speed", Value(50.0f)}}};
   auto fields = q->Evaluate(v.lookup());
   ASSERT_TRUE(fields);

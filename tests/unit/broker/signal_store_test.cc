@@ -1,7 +1,6 @@
-#include "broker/store/sqlite_signal_store.h"
-
 #include <gtest/gtest.h>
 
+#include "broker/store/sqlite_signal_store.h"
 #include "e2e/daemon_process.h"
 
 namespace pharos::broker {
@@ -37,7 +36,8 @@ TEST(SignalStoreTest, IdsAndValuesSurviveReopening) {
     ASSERT_TRUE(store.ok()) << store.status();
     ASSERT_TRUE((*store)->SaveIds({{"Vehicle.Speed", 11}}).ok());
     ASSERT_TRUE((*store)->SaveIds({{"Vehicle.Speed", 99}, {"Vehicle.Gear", 12}}).ok());
-    StoredValue v{11, ValueKind::kTarget, Datapoint{Value(3.5f), Timestamp(std::chrono::seconds(5))}};
+    StoredValue v{11, ValueKind::kTarget,
+                  Datapoint{Value(3.5f), Timestamp(std::chrono::seconds(5))}};
     ASSERT_TRUE((*store)->SaveValue(v).ok());
     v.datapoint.value = Value(4.5f);
     ASSERT_TRUE((*store)->SaveValue(v).ok());

@@ -9,8 +9,7 @@ namespace pharos::broker::kuksa_val_v1 {
 namespace {
 
 bool Wants(const std::vector<wire::Field>& fields, wire::Field field) {
-  return fields.empty() ||
-         std::any_of(fields.begin(), fields.end(), [&](wire::Field f) {
+  return fields.empty() || std::any_of(fields.begin(), fields.end(), [&](wire::Field f) {
            return f == field || f == wire::FIELD_METADATA || f == wire::FIELD_UNSPECIFIED;
          });
 }
@@ -22,7 +21,8 @@ void SetRestriction(const SignalSpec& spec, T* r) {
     return std::visit(
         [](const auto& x) -> std::optional<V> {
           using X = std::decay_t<decltype(x)>;
-          if constexpr (std::is_arithmetic_v<X> && !std::is_same_v<X, bool>) return static_cast<V>(x);
+          if constexpr (std::is_arithmetic_v<X> && !std::is_same_v<X, bool>)
+            return static_cast<V>(x);
           return std::nullopt;
         },
         v);
@@ -56,26 +56,28 @@ Datapoint DatapointFromWire(const wire::Datapoint& d) {
 }
 
 void ToWire(const Datapoint& datapoint, wire::Datapoint* out) {
-  if (datapoint.timestamp != Timestamp{}) wire_common::ToWire(datapoint.timestamp, out->mutable_timestamp());
+  if (datapoint.timestamp != Timestamp{})
+    wire_common::ToWire(datapoint.timestamp, out->mutable_timestamp());
   wire_common::ToTypedOneof(datapoint.value, out);
 }
 
 void ToWire(const Signal& signal, const std::vector<wire::Field>& fields, wire::Metadata* out) {
   const SignalSpec& spec = signal.spec;
   // v1's DataType numbers are v2's: the VSS order, arrays from 20.
-  static constexpr int kNumbers[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
+  static constexpr int kNumbers[] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13,
                                      20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
   if (Wants(fields, wire::FIELD_METADATA_DATA_TYPE) && spec.data_type) {
     out->set_data_type(static_cast<wire::DataType>(kNumbers[static_cast<int>(*spec.data_type)]));
   }
   if (Wants(fields, wire::FIELD_METADATA_ENTRY_TYPE)) {
-    out->set_entry_type(spec.entry_type == EntryType::kSensor     ? wire::ENTRY_TYPE_SENSOR
-                        : spec.entry_type == EntryType::kActuator ? wire::ENTRY_TYPE_ACTUATOR
+    out->set_entry_type(spec.entry_type == EntryType::kSensor      ? wire::ENTRY_TYPE_SENSOR
+                        : spec.entry_type == EntryType::kActuator  ? wire::ENTRY_TYPE_ACTUATOR
                         : spec.entry_type == EntryType::kAttribute ? wire::ENTRY_TYPE_ATTRIBUTE
-                                                                    : wire::ENTRY_TYPE_UNSPECIFIED);
+                                                                   : wire::ENTRY_TYPE_UNSPECIFIED);
   }
   if (Wants(fields, wire::FIELD_METADATA_DESCRIPTION)) out->set_description(spec.description);
-  if (Wants(fields, wire::FIELD_METADATA_COMMENT) && !spec.comment.empty()) out->set_comment(spec.comment);
+  if (Wants(fields, wire::FIELD_METADATA_COMMENT) && !spec.comment.empty())
+    out->set_comment(spec.comment);
   if (Wants(fields, wire::FIELD_METADATA_DEPRECATION) && !spec.deprecation.empty()) {
     out->set_deprecation(spec.deprecation);
   }
@@ -90,19 +92,27 @@ void ToWire(const Signal& signal, const std::vector<wire::Field>& fields, wire::
         }
         break;
       case 3:
-      case 4: SetRestriction(spec, r->mutable_signed_()); break;
+      case 4:
+        SetRestriction(spec, r->mutable_signed_());
+        break;
       case 5:
-      case 6: SetRestriction(spec, r->mutable_unsigned_()); break;
+      case 6:
+        SetRestriction(spec, r->mutable_unsigned_());
+        break;
       case 7:
-      case 8: SetRestriction(spec, r->mutable_floating_point()); break;
-      default: break;
+      case 8:
+        SetRestriction(spec, r->mutable_floating_point());
+        break;
+      default:
+        break;
     }
   }
   if (spec.entry_type == EntryType::kActuator && Wants(fields, wire::FIELD_METADATA_ACTUATOR)) {
     out->mutable_actuator();
   } else if (spec.entry_type == EntryType::kSensor && Wants(fields, wire::FIELD_METADATA_SENSOR)) {
     out->mutable_sensor();
-  } else if (spec.entry_type == EntryType::kAttribute && Wants(fields, wire::FIELD_METADATA_ATTRIBUTE)) {
+  } else if (spec.entry_type == EntryType::kAttribute &&
+             Wants(fields, wire::FIELD_METADATA_ATTRIBUTE)) {
     out->mutable_attribute();
   }
 }
@@ -114,11 +124,16 @@ void ToWire(const absl::Status& status, wire::Error* out) {
     out->set_message(std::string(status.message()));
   };
   switch (status.code()) {
-    case absl::StatusCode::kNotFound: return set(404, "not_found");
-    case absl::StatusCode::kPermissionDenied: return set(403, "forbidden");
-    case absl::StatusCode::kUnauthenticated: return set(401, "unauthorized");
-    case absl::StatusCode::kUnavailable: return set(503, "unavailable");
-    case absl::StatusCode::kDeadlineExceeded: return set(504, "timeout");
+    case absl::StatusCode::kNotFound:
+      return set(404, "not_found");
+    case absl::StatusCode::kPermissionDenied:
+      return set(403, "forbidden");
+    case absl::StatusCode::kUnauthenticated:
+      return set(401, "unauthorized");
+    case absl::StatusCode::kUnavailable:
+      return set(503, "unavailable");
+    case absl::StatusCode::kDeadlineExceeded:
+      return set(504, "timeout");
     case absl::StatusCode::kInvalidArgument:
     case absl::StatusCode::kOutOfRange: {
       auto kind = ValueErrorOf(status);
@@ -126,7 +141,8 @@ void ToWire(const absl::Status& status, wire::Error* out) {
       if (kind == ValueError::kOutOfBounds) return set(400, "out_of_bounds");
       return set(400, "bad_request");
     }
-    default: return set(500, "internal_error");
+    default:
+      return set(500, "internal_error");
   }
 }
 

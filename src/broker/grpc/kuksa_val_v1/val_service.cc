@@ -25,10 +25,18 @@ Wanted WantedOf(v1::View view, const google::protobuf::RepeatedField<int>& field
   if (view == v1::VIEW_UNSPECIFIED && !fields.empty()) view = v1::VIEW_FIELDS;
   switch (view) {
     case v1::VIEW_UNSPECIFIED:
-    case v1::VIEW_CURRENT_VALUE: w.value = true; break;
-    case v1::VIEW_TARGET_VALUE: w.target = true; break;
-    case v1::VIEW_METADATA: w.metadata = true; break;
-    case v1::VIEW_ALL: w.value = w.target = w.metadata = true; break;
+    case v1::VIEW_CURRENT_VALUE:
+      w.value = true;
+      break;
+    case v1::VIEW_TARGET_VALUE:
+      w.target = true;
+      break;
+    case v1::VIEW_METADATA:
+      w.metadata = true;
+      break;
+    case v1::VIEW_ALL:
+      w.value = w.target = w.metadata = true;
+      break;
     case v1::VIEW_FIELDS:
       for (int f : fields) {
         auto field = static_cast<v1::Field>(f);
@@ -41,7 +49,9 @@ Wanted WantedOf(v1::View view, const google::protobuf::RepeatedField<int>& field
         }
       }
       break;
-    default: w.value = true; break;
+    default:
+      w.value = true;
+      break;
   }
   return w;
 }
@@ -57,8 +67,10 @@ void AddError(const std::string& path, const absl::Status& status,
 // Checks every update of a Set (or StreamedUpdate) and applies them only
 // if all pass: current values are published, actuator targets actuated
 // (through the provider when one claimed it, stored otherwise).
-void ApplyUpdates(AuthorizedBroker& broker, const google::protobuf::RepeatedPtrField<v1::EntryUpdate>& updates,
-                  google::protobuf::RepeatedPtrField<v1::DataEntryError>* errors, v1::Error* error) {
+void ApplyUpdates(AuthorizedBroker& broker,
+                  const google::protobuf::RepeatedPtrField<v1::EntryUpdate>& updates,
+                  google::protobuf::RepeatedPtrField<v1::DataEntryError>* errors,
+                  v1::Error* error) {
   std::vector<std::pair<const Signal*, Datapoint>> values;
   std::vector<std::pair<const Signal*, Value>> targets;
   for (const v1::EntryUpdate& u : updates) {
@@ -95,7 +107,8 @@ void ApplyUpdates(AuthorizedBroker& broker, const google::protobuf::RepeatedPtrF
                                : broker.access().Require(Action::kActuate, path);
       Value target = FromWire(u.entry().actuator_target());
       if (check.ok()) check = CheckValue(s, target);
-      if (check.ok() && !HasValue(target)) check = absl::InvalidArgumentError(path + ": no target given");
+      if (check.ok() && !HasValue(target))
+        check = absl::InvalidArgumentError(path + ": no target given");
       if (!check.ok()) {
         AddError(path, check, errors, error);
         continue;
@@ -135,7 +148,9 @@ grpc::Status ValService::Get(grpc::ServerContext* ctx, const v1::GetRequest* req
       absl::StatusOr<Datapoint> value = Datapoint{}, target = Datapoint{};
       if (w.value) value = broker.Get(*signal);
       if (w.target) target = broker.Get(*signal, ValueKind::kTarget);
-      absl::Status denied = !value.ok() ? value.status() : !target.ok() ? target.status() : absl::OkStatus();
+      absl::Status denied = !value.ok()    ? value.status()
+                            : !target.ok() ? target.status()
+                                           : absl::OkStatus();
       if (!denied.ok()) {
         AddError(signal->spec.path, denied, resp->mutable_errors(), resp->mutable_error());
         continue;
@@ -192,7 +207,8 @@ grpc::Status ValService::Subscribe(grpc::ServerContext* ctx, const v1::Subscribe
           if (HasValue(datapoint.value)) ToWire(datapoint, u->mutable_entry()->mutable_value());
           u->add_fields(v1::FIELD_VALUE);
         } else {
-          if (HasValue(datapoint.value)) ToWire(datapoint, u->mutable_entry()->mutable_actuator_target());
+          if (HasValue(datapoint.value))
+            ToWire(datapoint, u->mutable_entry()->mutable_actuator_target());
           u->add_fields(v1::FIELD_ACTUATOR_TARGET);
         }
       }
@@ -217,7 +233,8 @@ grpc::Status ValService::Subscribe(grpc::ServerContext* ctx, const v1::Subscribe
   std::thread target_pump;
   if (target_sub && current_sub) {
     target_pump = std::thread([&] {
-      PumpSubscription(*ctx, broker, target_sub, std::chrono::milliseconds(0), writer_for(ValueKind::kTarget));
+      PumpSubscription(*ctx, broker, target_sub, std::chrono::milliseconds(0),
+                       writer_for(ValueKind::kTarget));
       current_sub->Close();  // one ends, both end
     });
   }

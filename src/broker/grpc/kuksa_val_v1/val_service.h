@@ -22,9 +22,9 @@ class ValService final : public v1::VAL::Service {
                    v1::SetResponse* resp) override;
   grpc::Status Subscribe(grpc::ServerContext* ctx, const v1::SubscribeRequest* req,
                          grpc::ServerWriter<v1::SubscribeResponse>* writer) override;
-  grpc::Status StreamedUpdate(
-      grpc::ServerContext* ctx,
-      grpc::ServerReaderWriter<v1::StreamedUpdateResponse, v1::StreamedUpdateRequest>* stream) override;
+  grpc::Status StreamedUpdate(grpc::ServerContext* ctx,
+                              grpc::ServerReaderWriter<v1::StreamedUpdateResponse,
+                                                       v1::StreamedUpdateRequest>* stream) override;
   grpc::Status GetServerInfo(grpc::ServerContext* ctx, const v1::GetServerInfoRequest* req,
                              v1::GetServerInfoResponse* resp) override;
 

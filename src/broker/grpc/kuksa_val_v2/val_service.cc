@@ -13,9 +13,12 @@ namespace {
 
 absl::StatusOr<const Signal*> Resolve(const AuthorizedBroker& broker, const v2::SignalID& id) {
   switch (id.signal_case()) {
-    case v2::SignalID::kId: return broker.Find(id.id());
-    case v2::SignalID::kPath: return broker.Find(id.path());
-    case v2::SignalID::SIGNAL_NOT_SET: break;
+    case v2::SignalID::kId:
+      return broker.Find(id.id());
+    case v2::SignalID::kPath:
+      return broker.Find(id.path());
+    case v2::SignalID::SIGNAL_NOT_SET:
+      break;
   }
   return absl::InvalidArgumentError("the signal_id names neither an id nor a path");
 }
@@ -266,7 +269,8 @@ grpc::Status ValService::OpenProviderStream(
         if (refused->empty()) break;  // nothing is sent on success
         auto* response = answer.mutable_publish_values_response();
         response->set_request_id(publish.request_id());
-        for (const auto& [id, status] : *refused) ToWire(status, &(*response->mutable_status())[id]);
+        for (const auto& [id, status] : *refused)
+          ToWire(status, &(*response->mutable_status())[id]);
         if (!link.Write(answer)) return grpc::Status::OK;
         break;
       }
@@ -277,13 +281,13 @@ grpc::Status ValService::OpenProviderStream(
         absl::Status result;
         if (ack.has_error() && ack.error().code() != v2::ERROR_CODE_OK &&
             ack.error().code() != v2::ERROR_CODE_UNSPECIFIED) {
-          result = absl::Status(
-              ack.error().code() == v2::ERROR_CODE_NOT_FOUND ? absl::StatusCode::kNotFound
-              : ack.error().code() == v2::ERROR_CODE_PERMISSION_DENIED
-                  ? absl::StatusCode::kPermissionDenied
-                  : absl::StatusCode::kInvalidArgument,
-              fmt::format("the provider refused the actuation of {}: {}", (*signal)->spec.path,
-                          ack.error().message()));
+          result = absl::Status(ack.error().code() == v2::ERROR_CODE_NOT_FOUND
+                                    ? absl::StatusCode::kNotFound
+                                : ack.error().code() == v2::ERROR_CODE_PERMISSION_DENIED
+                                    ? absl::StatusCode::kPermissionDenied
+                                    : absl::StatusCode::kInvalidArgument,
+                                fmt::format("the provider refused the actuation of {}: {}",
+                                            (*signal)->spec.path, ack.error().message()));
         }
         provider->Acknowledge((*signal)->id, result);
         break;

@@ -25,7 +25,8 @@ class ValService final : public v2::VAL::Service {
                              grpc::ServerWriter<v2::SubscribeByIdResponse>* writer) override;
   grpc::Status Actuate(grpc::ServerContext* ctx, const v2::ActuateRequest* req,
                        v2::ActuateResponse* resp) override;
-  grpc::Status ActuateStream(grpc::ServerContext* ctx, grpc::ServerReader<v2::ActuateRequest>* reader,
+  grpc::Status ActuateStream(grpc::ServerContext* ctx,
+                             grpc::ServerReader<v2::ActuateRequest>* reader,
                              v2::ActuateResponse* resp) override;
   grpc::Status BatchActuate(grpc::ServerContext* ctx, const v2::BatchActuateRequest* req,
                             v2::BatchActuateResponse* resp) override;

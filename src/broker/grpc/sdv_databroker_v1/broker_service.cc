@@ -15,7 +15,8 @@ namespace {
 // this API's writes are permissive (SetDatapoints, UpdateDatapoints).
 template <typename Key>
 std::map<Key, absl::Status> PublishPermissive(
-    AuthorizedBroker& broker, const std::vector<std::pair<Key, absl::StatusOr<const Signal*>>>& targets,
+    AuthorizedBroker& broker,
+    const std::vector<std::pair<Key, absl::StatusOr<const Signal*>>>& targets,
     const std::vector<Datapoint>& datapoints) {
   std::map<Key, absl::Status> refused;
   std::vector<std::pair<const Signal*, Datapoint>> batch;
@@ -133,7 +134,8 @@ grpc::Status BrokerService::Subscribe(grpc::ServerContext* ctx, const sdv::Subsc
                           });
 }
 
-grpc::Status BrokerService::GetMetadata(grpc::ServerContext* ctx, const sdv::GetMetadataRequest* req,
+grpc::Status BrokerService::GetMetadata(grpc::ServerContext* ctx,
+                                        const sdv::GetMetadataRequest* req,
                                         sdv::GetMetadataReply* resp) {
   auto access = CallerAccess(*ctx, tokens_);
   if (!access.ok()) return ToGrpc(access.status());
@@ -163,17 +165,18 @@ grpc::Status CollectorService::RegisterDatapoints(grpc::ServerContext* ctx,
   for (const sdv::RegistrationMetadata& m : req->list()) {
     std::optional<DataType> type = FromWire(m.data_type());
     if (!type) {
-      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                          fmt::format("{}: data_type {} is not known", m.name(), int(m.data_type())));
+      return grpc::Status(
+          grpc::StatusCode::INVALID_ARGUMENT,
+          fmt::format("{}: data_type {} is not known", m.name(), int(m.data_type())));
     }
     // A known name answers its id when the type agrees (a feeder restarting).
     if (auto existing = broker.Find(m.name()); existing.ok()) {
       if ((*existing)->is_branch() || (*existing)->spec.data_type != type) {
-        return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                            fmt::format("{} exists with data type {}", m.name(),
-                                        (*existing)->is_branch()
-                                            ? std::string_view("branch")
-                                            : DataTypeName(*(*existing)->spec.data_type)));
+        return grpc::Status(
+            grpc::StatusCode::INVALID_ARGUMENT,
+            fmt::format("{} exists with data type {}", m.name(),
+                        (*existing)->is_branch() ? std::string_view("branch")
+                                                 : DataTypeName(*(*existing)->spec.data_type)));
       }
       (*resp->mutable_results())[m.name()] = (*existing)->id;
       continue;

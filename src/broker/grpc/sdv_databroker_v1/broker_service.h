@@ -33,9 +33,11 @@ class BrokerService final : public sdv::Broker::Service {
 
 class CollectorService final : public sdv::Collector::Service {
  public:
-  CollectorService(Broker& broker, const TokenAuthority& tokens) : broker_(broker), tokens_(tokens) {}
+  CollectorService(Broker& broker, const TokenAuthority& tokens)
+      : broker_(broker), tokens_(tokens) {}
 
-  grpc::Status RegisterDatapoints(grpc::ServerContext* ctx, const sdv::RegisterDatapointsRequest* req,
+  grpc::Status RegisterDatapoints(grpc::ServerContext* ctx,
+                                  const sdv::RegisterDatapointsRequest* req,
                                   sdv::RegisterDatapointsReply* resp) override;
   grpc::Status UpdateDatapoints(grpc::ServerContext* ctx, const sdv::UpdateDatapointsRequest* req,
                                 sdv::UpdateDatapointsReply* resp) override;
