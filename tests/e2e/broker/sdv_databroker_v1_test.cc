@@ -57,13 +57,20 @@ TEST_F(SdvDatabrokerV1Test, AVelocitasAppGetsOnlyTheUpdatesItsQueryAsksFor) {
 
   auto fctx = Call("", 10);
   auto feeder = collector_->StreamDatapoints(fctx.get());
+  // A first matching value: the app sees it as its current value or as a
+  // change, and either way its subscription is in place afterwards.
+  sdv::StreamDatapointsRequest first;
+  (*first.mutable_datapoints())[speed_id].set_float_value(55.0f);
+  ASSERT_TRUE(feeder->Write(first));
+  sdv::SubscribeReply reply;
+  ASSERT_TRUE(app->Read(&reply));
+  EXPECT_EQ(reply.fields().at("Vehicle.Speed").float_value(), 55.0f);
   for (float v : {20.0f, 40.0f, 60.0f, 45.0f, 80.0f}) {
     sdv::StreamDatapointsRequest req;
     (*req.mutable_datapoints())[speed_id].set_float_value(v);
     ASSERT_TRUE(feeder->Write(req));
     std::this_thread::sleep_for(20ms);
   }
-  sdv::SubscribeReply reply;
   ASSERT_TRUE(app->Read(&reply));
   EXPECT_EQ(reply.fields().at("Vehicle.Speed").float_value(), 60.0f);
   ASSERT_TRUE(app->Read(&reply));
