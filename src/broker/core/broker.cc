@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <unordered_set>
 
 #include "broker/core/limits.h"
 #include "common/fmt_absl.h"
@@ -346,6 +347,12 @@ absl::StatusOr<std::shared_ptr<Subscription>> AuthorizedBroker::Subscribe(
     return absl::InvalidArgumentError(
         fmt::format("buffer_size {} is above the maximum {}", options.buffer_size, kMaxBufferSize));
   }
+  // A signal named twice is followed once (one update per change), in the
+  // order first named.
+  std::unordered_set<const Signal*> seen;
+  signals.erase(std::remove_if(signals.begin(), signals.end(),
+                               [&](const Signal* s) { return !seen.insert(s).second; }),
+                signals.end());
   std::vector<SignalId> ids;
   for (const Signal* signal : signals) {
     if (signal->is_branch()) {

@@ -126,6 +126,15 @@ TEST_F(BrokerTest, SubscribersGetCurrentValuesFirstThenChanges) {
   ASSERT_EQ(change->entries.size(), 1u);  // only what it subscribed to
   EXPECT_EQ(change->entries[0].first, S("Vehicle.Gear").id);
   EXPECT_FALSE((*sub)->Next(10ms));  // nothing else
+  // A signal named twice is delivered once.
+  auto twice = b.Subscribe({&S("Vehicle.Gear"), &S("Vehicle.Gear")}, {});
+  ASSERT_TRUE(twice.ok());
+  EXPECT_EQ((*twice)->Next(1s)->entries.size(), 1u);
+  ASSERT_TRUE(b.Publish({{&S("Vehicle.Gear"), Datapoint{Value(int32_t{4}), {}}}}).ok());
+  EXPECT_TRUE((*twice)->Next(1s));
+  EXPECT_FALSE((*twice)->Next(10ms));
+  b.Unsubscribe(*twice);
+  (*sub)->Next(10ms);  // Gear changed: drop it
   EXPECT_EQ(broker_->subscription_count(), 1u);
   b.Unsubscribe(*sub);
   EXPECT_EQ(broker_->subscription_count(), 0u);
