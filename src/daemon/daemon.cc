@@ -339,7 +339,8 @@ absl::Status Daemon::StartParts() {
   if (!options_.listen_unix.empty()) {
     // Plaintext: only processes of this machine that may open the file reach it.
     std::error_code ec;
-    std::filesystem::create_directories(std::filesystem::path(options_.listen_unix).parent_path(), ec);
+    std::filesystem::create_directories(std::filesystem::path(options_.listen_unix).parent_path(),
+                                        ec);
     std::filesystem::remove(options_.listen_unix, ec);
     builder.AddListeningPort("unix:" + options_.listen_unix, grpc::InsecureServerCredentials());
   }
@@ -353,10 +354,11 @@ absl::Status Daemon::StartParts() {
   }
   if (!options_.listen_unix.empty()) {
     std::error_code ec;
-    std::filesystem::permissions(options_.listen_unix,
-                                 std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
-                                     std::filesystem::perms::group_read | std::filesystem::perms::group_write,
-                                 ec);
+    std::filesystem::permissions(
+        options_.listen_unix,
+        std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+            std::filesystem::perms::group_read | std::filesystem::perms::group_write,
+        ec);
     spdlog::info("pharosd serving its API on unix:{} too", options_.listen_unix);
   }
   started("grpc");

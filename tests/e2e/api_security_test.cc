@@ -2,10 +2,10 @@
 // certificates made by openssl, static tokens and JWTs (signed here with
 // OpenSSL), the three roles, the audit log, and the refusal to listen
 // beyond loopback without TLS.
+#include <google/protobuf/descriptor.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
-#include <google/protobuf/descriptor.h>
 
 #include <chrono>
 #include <fstream>

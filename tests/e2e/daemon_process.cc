@@ -44,7 +44,7 @@ DaemonProgram Pharosd() {
 #ifdef PHAROS_BROKER_BINARY
 DaemonProgram PharosBroker(const std::string& netns) {
   auto args = [](const std::string& state_dir, const std::string& ready) {
-    return std::vector<std::string>{"--port", "0", "--state-dir", state_dir,
+    return std::vector<std::string>{"--port",       "0",   "--state-dir", state_dir,
                                     "--ready-file", ready, "--log-level", "debug"};
   };
   if (netns.empty()) return {PHAROS_BROKER_BINARY, "pharos-broker", args};

@@ -227,8 +227,9 @@ int main(int argc, char** argv) {
   int signal_count = 0;
   auto* signal = app.add_subcommand("signal", "vehicle signals in pharos-broker (kuksa.val)");
   signal->require_subcommand(1);
-  signal->add_option("--broker", signal_ctx.broker,
-                     "pharos-broker address host:port (env PHAROS_BROKER; default 127.0.0.1:55555)");
+  signal->add_option(
+      "--broker", signal_ctx.broker,
+      "pharos-broker address host:port (env PHAROS_BROKER; default 127.0.0.1:55555)");
   signal->add_option("--broker-token", broker_token, "KUKSA token (JWT; env PHAROS_BROKER_TOKEN)");
   signal->add_option("--broker-ca", signal_ctx.tls_ca, "PEM CA of the broker's certificate (TLS)");
   auto* signal_ls = signal->add_subcommand("ls", "signals under a branch or matching a pattern");

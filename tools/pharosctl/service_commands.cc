@@ -128,8 +128,8 @@ int ServicesEnv(const Context& ctx, const std::string& pod) {
     auto var = svc.metadata().find("env");
     if (var == svc.metadata().end() || svc.status() == "unhealthy") continue;
     auto scheme = svc.metadata().find("scheme");
-    std::string value = (scheme == svc.metadata().end() ? "" : scheme->second + "://") + svc.host() +
-                        ":" + std::to_string(svc.port());
+    std::string value = (scheme == svc.metadata().end() ? "" : scheme->second + "://") +
+                        svc.host() + ":" + std::to_string(svc.port());
     env.emplace(var->second, value);  // the first registered wins
   }
   if (!ctx.json) {
