@@ -26,6 +26,12 @@ std::unique_ptr<grpc::ClientContext> BrokerCall(bool stream = false) {
 }
 
 int ReportBrokerError(const SignalContext& sig, const Context& ctx, const grpc::Status& s) {
+  // UNAVAILABLE and DEADLINE_EXCEEDED are also the broker's own answers about
+  // an actuator's provider (missing, or silent): those are not "unreachable".
+  bool about_provider = (s.error_code() == grpc::StatusCode::UNAVAILABLE &&
+                         s.error_message().find("provider") != std::string::npos) ||
+                        (s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED &&
+                         s.error_message().find("acknowledge") != std::string::npos);
   switch (s.error_code()) {
     case grpc::StatusCode::UNAUTHENTICATED:
     case grpc::StatusCode::PERMISSION_DENIED:
@@ -35,17 +41,12 @@ int ReportBrokerError(const SignalContext& sig, const Context& ctx, const grpc::
                 << ": " << s.error_message() << " (--broker-token or PHAROS_BROKER_TOKEN)\n";
       return kDenied;
     case grpc::StatusCode::UNAVAILABLE:
-      if (s.error_message().find("provider") != std::string::npos) break;
-      [[fallthrough]];
     case grpc::StatusCode::DEADLINE_EXCEEDED:
-      if (s.error_code() == grpc::StatusCode::UNAVAILABLE ||
-          s.error_message().find("acknowledge") == std::string::npos) {
-        std::cerr << ctx.style.Red("error") << ": pharos-broker at " << sig.broker
-                  << " is not reachable (" << s.error_message()
-                  << "); set --broker or PHAROS_BROKER\n";
-        return kUnreachable;
-      }
-      break;
+      if (about_provider) break;
+      std::cerr << ctx.style.Red("error") << ": pharos-broker at " << sig.broker
+                << " is not reachable (" << s.error_message()
+                << "); set --broker or PHAROS_BROKER\n";
+      return kUnreachable;
     case grpc::StatusCode::NOT_FOUND:
       std::cerr << ctx.style.Red("not found") << ": " << s.error_message() << "\n";
       return kNotFound;

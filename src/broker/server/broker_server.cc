@@ -19,7 +19,7 @@
 namespace pharos::broker {
 namespace {
 
-absl::StatusOr<std::string> ReadPem(const std::string& path, std::string_view flag) {
+absl::StatusOr<std::string> ReadTextFile(const std::string& path, std::string_view flag) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(fmt::format("cannot read {} {}", flag, path));
   std::ostringstream text;
@@ -30,14 +30,14 @@ absl::StatusOr<std::string> ReadPem(const std::string& path, std::string_view fl
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> CredentialsOf(
     const BrokerServerOptions& options) {
   if (!options.TlsEnabled()) return grpc::InsecureServerCredentials();
-  auto cert = ReadPem(options.tls_cert, "--tls-cert");
+  auto cert = ReadTextFile(options.tls_cert, "--tls-cert");
   if (!cert.ok()) return cert.status();
-  auto key = ReadPem(options.tls_private_key, "--tls-private-key");
+  auto key = ReadTextFile(options.tls_private_key, "--tls-private-key");
   if (!key.ok()) return key.status();
   grpc::SslServerCredentialsOptions ssl;
   ssl.pem_key_cert_pairs.push_back({*key, *cert});
   if (!options.tls_client_ca.empty()) {
-    auto ca = ReadPem(options.tls_client_ca, "--tls-client-ca");
+    auto ca = ReadTextFile(options.tls_client_ca, "--tls-client-ca");
     if (!ca.ok()) return ca.status();
     ssl.pem_root_certs = *ca;
     ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
@@ -150,7 +150,7 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(
     r.host = endpoint.substr(0, endpoint.rfind(':'));
     r.port = std::atoi(endpoint.substr(endpoint.rfind(':') + 1).c_str());
     if (!options.register_token_file.empty()) {
-      auto token = ReadPem(options.register_token_file, "--register-token-file");
+      auto token = ReadTextFile(options.register_token_file, "--register-token-file");
       if (!token.ok()) return token.status();
       r.token = *token;
       while (!r.token.empty() && (r.token.back() == '\n' || r.token.back() == ' '))

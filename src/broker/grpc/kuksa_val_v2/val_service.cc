@@ -94,35 +94,49 @@ grpc::Status ValService::GetValues(grpc::ServerContext* ctx, const v2::GetValues
   return grpc::Status::OK;
 }
 
+namespace {
+
+// Subscribe and SubscribeById differ only in how a signal is named: by
+// path or by id, in the request and in the answer's map.
+template <typename Keys, typename Response>
+grpc::Status SubscribeAndStream(grpc::ServerContext& ctx, AuthorizedBroker& broker,
+                                const char* field, const Keys& keys, uint32_t buffer_size,
+                                const v2::Filter& filter, grpc::ServerWriter<Response>* writer) {
+  if (keys.empty()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, fmt::format("no {} given", field));
+  }
+  std::vector<const Signal*> signals;
+  std::unordered_map<SignalId, typename Keys::value_type> key_of;
+  for (const auto& key : keys) {
+    auto signal = broker.Find(key);
+    if (!signal.ok()) return ToGrpc(signal.status());
+    signals.push_back(*signal);
+    key_of[(*signal)->id] = key;
+  }
+  auto subscription = broker.Subscribe(signals, OptionsOf(buffer_size, filter));
+  if (!subscription.ok()) return ToGrpc(subscription.status());
+  Response message;
+  return PumpSubscription(ctx, broker, *subscription,
+                          std::chrono::milliseconds(filter.duration_ms()),
+                          [&](const Update& update) {
+                            message.Clear();
+                            auto& entries = *message.mutable_entries();
+                            for (const auto& [id, datapoint] : update.entries) {
+                              ToWire(datapoint, &entries[key_of[id]]);
+                            }
+                            return writer->Write(message);
+                          });
+}
+
+}  // namespace
+
 grpc::Status ValService::Subscribe(grpc::ServerContext* ctx, const v2::SubscribeRequest* req,
                                    grpc::ServerWriter<v2::SubscribeResponse>* writer) {
   auto access = CallerAccess(*ctx, tokens_);
   if (!access.ok()) return ToGrpc(access.status());
   AuthorizedBroker broker = broker_.Authorized(*access);
-  if (req->signal_paths().empty()) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no signal_paths given");
-  }
-  std::vector<const Signal*> signals;
-  std::unordered_map<SignalId, const std::string*> paths;
-  for (const std::string& path : req->signal_paths()) {
-    auto signal = broker.Find(path);
-    if (!signal.ok()) return ToGrpc(signal.status());
-    signals.push_back(*signal);
-    paths[(*signal)->id] = &(*signal)->spec.path;
-  }
-  auto subscription = broker.Subscribe(signals, OptionsOf(req->buffer_size(), req->filter()));
-  if (!subscription.ok()) return ToGrpc(subscription.status());
-  v2::SubscribeResponse message;
-  return PumpSubscription(*ctx, broker, *subscription,
-                          std::chrono::milliseconds(req->filter().duration_ms()),
-                          [&](const Update& update) {
-                            message.Clear();
-                            auto& entries = *message.mutable_entries();
-                            for (const auto& [id, datapoint] : update.entries) {
-                              ToWire(datapoint, &entries[*paths[id]]);
-                            }
-                            return writer->Write(message);
-                          });
+  return SubscribeAndStream(*ctx, broker, "signal_paths", req->signal_paths(), req->buffer_size(),
+                            req->filter(), writer);
 }
 
 grpc::Status ValService::SubscribeById(grpc::ServerContext* ctx,
@@ -131,28 +145,8 @@ grpc::Status ValService::SubscribeById(grpc::ServerContext* ctx,
   auto access = CallerAccess(*ctx, tokens_);
   if (!access.ok()) return ToGrpc(access.status());
   AuthorizedBroker broker = broker_.Authorized(*access);
-  if (req->signal_ids().empty()) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no signal_ids given");
-  }
-  std::vector<const Signal*> signals;
-  for (int32_t id : req->signal_ids()) {
-    auto signal = broker.Find(id);
-    if (!signal.ok()) return ToGrpc(signal.status());
-    signals.push_back(*signal);
-  }
-  auto subscription = broker.Subscribe(signals, OptionsOf(req->buffer_size(), req->filter()));
-  if (!subscription.ok()) return ToGrpc(subscription.status());
-  v2::SubscribeByIdResponse message;
-  return PumpSubscription(*ctx, broker, *subscription,
-                          std::chrono::milliseconds(req->filter().duration_ms()),
-                          [&](const Update& update) {
-                            message.Clear();
-                            auto& entries = *message.mutable_entries();
-                            for (const auto& [id, datapoint] : update.entries) {
-                              ToWire(datapoint, &entries[id]);
-                            }
-                            return writer->Write(message);
-                          });
+  return SubscribeAndStream(*ctx, broker, "signal_ids", req->signal_ids(), req->buffer_size(),
+                            req->filter(), writer);
 }
 
 grpc::Status ValService::Actuate(grpc::ServerContext* ctx, const v2::ActuateRequest* req,
