@@ -52,4 +52,64 @@ std::string RandomHexId(std::string_view prefix) {
   return std::string(prefix) + digits;
 }
 
+namespace {
+
+// Length of the valid UTF-8 sequence at `s[i]`, 0 when it is not one.
+size_t Utf8SequenceAt(std::string_view s, size_t i) {
+  auto c = static_cast<unsigned char>(s[i]);
+  size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
+  }
+  return n;
+}
+
+}  // namespace
+
+std::string Truncated(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  size_t cut = max_bytes;
+  // Back off continuation bytes so a character is never split.
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return StrCat(text.substr(0, cut), "… (", text.size() - cut, " bytes cut)");
+}
+
+bool NeedsEscape(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7F) return true;
+    size_t n = Utf8SequenceAt(text, i);
+    if (n == 0) return true;
+    i += n;
+  }
+  return false;
+}
+
+std::string EscapeControl(std::string_view text) {
+  if (!NeedsEscape(text)) return std::string(text);
+  std::string out;
+  out.reserve(text.size() + 16);
+  for (size_t i = 0; i < text.size();) {
+    auto c = static_cast<unsigned char>(text[i]);
+    size_t n = Utf8SequenceAt(text, i);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7F || n == 0) {
+      char buf[5];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+      n = 1;
+    } else {
+      out.append(text.substr(i, n));
+    }
+    i += n == 0 ? 1 : n;
+  }
+  return out;
+}
+
 }  // namespace pharos

@@ -17,4 +17,16 @@ std::string Sha256Hex(std::string_view data);
 // and that are not reused.
 std::string RandomHexId(std::string_view prefix);
 
+// `text` cut to at most `max_bytes` (on a UTF-8 character boundary) with
+// "… (N bytes cut)" appended when it was longer: how caller-supplied text
+// is echoed into messages, notifications and details, so no echo can
+// outgrow a receiver's limit.
+std::string Truncated(std::string_view text, size_t max_bytes);
+
+// Control characters (newline, NUL, ESC, …) and invalid UTF-8 bytes as
+// \n, \t, \xNN: one log line stays one line, whatever a caller sent.
+std::string EscapeControl(std::string_view text);
+// Whether EscapeControl would change `text`.
+bool NeedsEscape(std::string_view text);
+
 }  // namespace pharos

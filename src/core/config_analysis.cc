@@ -12,6 +12,7 @@ void ValidateAndPlan(Analysis& a, const AnalysisOptions& options) {
   vopts.interface_prefix = options.interface_prefix;
   vopts.reference_vehicle = options.reference_vehicle;
   vopts.preferred_addresses = options.preferred_addresses;
+  vopts.max_pods = options.max_pods;
   a.topology = model::Validate(a.document, vopts, a.findings);
   if (!a.findings.HasErrors() && a.document.vehicle.present) {
     plan::PlannerOptions popts;
@@ -25,7 +26,7 @@ void ValidateAndPlan(Analysis& a, const AnalysisOptions& options) {
 
 Analysis AnalyzeConfig(std::string_view yaml, const AnalysisOptions& options) {
   Analysis a;
-  model::ParsedConfig parsed = model::ParseConfig(yaml);
+  model::ParsedConfig parsed = model::ParseConfig(yaml, options.bounds);
   a.syntax_ok = parsed.syntax_ok;
   a.canonical_yaml = std::move(parsed.canonical_yaml);
   a.document = std::move(parsed.document);

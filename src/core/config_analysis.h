@@ -18,6 +18,8 @@ struct AnalysisOptions {
   std::string interface_prefix = "ph-";
   const model::Topology* reference_vehicle = nullptr;
   const model::PlannedAddresses* preferred_addresses = nullptr;
+  size_t max_pods = 8192;      // see model::ValidatorOptions
+  model::YamlBounds bounds{};  // checked before the text is loaded
 };
 
 struct Analysis {

@@ -43,7 +43,7 @@ ConfigController::ConfigController(store::ConfigStore& store, dataplane::Datapla
 
 absl::StatusOr<Analysis> ConfigController::AnalyzeStored(const store::ConfigVersion& version) {
   model::PlannedAddresses stored = model::PlannedAddressesFromJson(version.planned_addresses);
-  Analysis a = AnalyzeConfig(version.yaml, {options_.interface_prefix, nullptr, &stored});
+  Analysis a = AnalyzeConfig(version.yaml, AnalysisFor(nullptr, &stored));
   if (!a.plan) {
     return absl::FailedPreconditionError(
         StrCat("stored version ", version.id, " no longer validates: ", a.findings.ErrorSummary()));
@@ -73,8 +73,8 @@ absl::Status ConfigController::RecoverLocked() {
   current_plan_ = *a->plan;
   current_topology_ = a->topology;
   current_policy_ = a->document.policy;
-  TopologyChanged();
   current_yaml_ = (*current)->yaml;
+  TopologyChanged();
   current_declarative_ = std::move(*declarative);
   return absl::OkStatus();
 }
@@ -102,7 +102,7 @@ absl::StatusOr<Analysis> ConfigController::WithRuntimePods(const Analysis& decla
   }
   model::PlannedAddresses keep = model::PlannedAddressesOf(declarative.topology);
   Analysis merged =
-      AnalyzeDocument(std::move(document), {options_.interface_prefix, nullptr, &keep});
+      AnalyzeDocument(std::move(document), AnalysisFor(nullptr, &keep));
   if (!merged.valid() || !merged.plan) {
     return absl::FailedPreconditionError(
         StrCat("the pods requested at run time (RequestNetworkPod) do not fit this configuration: ",
@@ -134,14 +134,23 @@ absl::StatusOr<dataplane::ApplyResult> ConfigController::ApplyRuntimePodsLocked(
   return applied;
 }
 
-model::Topology ConfigController::CurrentTopology() {
-  std::lock_guard lock(mu_);
-  return current_topology_;
+ConfigController::Snapshot ConfigController::Current() const {
+  std::lock_guard lock(snapshot_mu_);
+  return snapshot_;
 }
 
+model::Topology ConfigController::CurrentTopology() { return *Current().topology; }
+
 std::optional<std::string> ConfigController::OwnerOf(Ipv4Address a) {
-  std::lock_guard lock(mu_);
-  return current_topology_.OwnerOf(a);
+  return Current().topology->OwnerOf(a);
+}
+
+AnalysisOptions ConfigController::AnalysisFor(const model::Topology* reference,
+                                              const model::PlannedAddresses* keep) const {
+  AnalysisOptions o{options_.interface_prefix, reference, keep};
+  o.max_pods = options_.max_pods;
+  o.bounds.max_bytes = options_.max_config_bytes;
+  return o;
 }
 
 void ConfigController::RecordEvents(const dataplane::ApplyResult& applied,
@@ -194,15 +203,15 @@ ChangeOutcome ConfigController::TeardownLocked() {
   current_plan_ = plan::Plan{};
   current_topology_ = model::Topology{};
   current_policy_ = model::SecurityPolicySpec{};
-  TopologyChanged();
   current_yaml_.clear();
+  TopologyChanged();
   current_declarative_.reset();
   return out;
 }
 
 Analysis ConfigController::Validate(std::string_view yaml) {
-  std::lock_guard lock(mu_);
-  return AnalyzeConfig(yaml, {options_.interface_prefix, &current_topology_});
+  Snapshot base = Current();
+  return AnalyzeConfig(yaml, AnalysisFor(base.topology.get(), nullptr));
 }
 
 // The public mutators: the work under the lock, then the observers told
@@ -230,19 +239,33 @@ absl::StatusOr<dataplane::ApplyResult> ConfigController::ApplyRuntimePods() {
   return Converging([&] { return ApplyRuntimePodsLocked(); });
 }
 ChangeOutcome ConfigController::Apply(std::string_view yaml, std::string_view source,
-                                      bool dry_run) {
-  return Converging([&] { return ApplyLocked(yaml, source, dry_run); });
+                                      bool dry_run, const Abandoned& abandoned) {
+  auto prepare = [&] { return PrepareApply(yaml, Current()); };
+  Prepared pre = prepare();
+  if (std::optional<ChangeOutcome> refused = Rejection(pre)) return *refused;  // no lock taken
+  return Converging([&] { return CommitLocked(std::move(pre), prepare, source, dry_run, abandoned); });
 }
-ChangeOutcome ConfigController::Update(std::string_view yaml, bool incremental) {
-  return Converging([&] { return UpdateLocked(yaml, incremental); });
+ChangeOutcome ConfigController::Update(std::string_view yaml, bool incremental,
+                                       const Abandoned& abandoned) {
+  if (!incremental) return Apply(yaml, "update", false, abandoned);
+  auto prepare = [&] { return PrepareUpdate(yaml, Current()); };
+  Prepared pre = prepare();
+  if (std::optional<ChangeOutcome> refused = Rejection(pre)) return *refused;
+  return Converging(
+      [&] { return CommitLocked(std::move(pre), prepare, "update", false, abandoned); });
 }
 ChangeOutcome ConfigController::Rollback(std::string_view target) {
   return Converging([&] { return RollbackLocked(target); });
 }
 
 void ConfigController::TopologyChanged() {
-  staged_ = Converged{++generation_, std::make_shared<const model::Topology>(current_topology_),
+  auto topology = std::make_shared<const model::Topology>(current_topology_);
+  staged_ = Converged{++generation_, topology,
                       std::make_shared<const model::SecurityPolicySpec>(current_policy_)};
+  Snapshot next{generation_, std::make_shared<const plan::Plan>(current_plan_), topology,
+                std::make_shared<const std::string>(current_yaml_)};
+  std::lock_guard lock(snapshot_mu_);
+  snapshot_ = std::move(next);
 }
 
 void ConfigController::Publish() {
@@ -256,22 +279,95 @@ void ConfigController::Publish() {
   if (next) converged_.Notify(*next);
 }
 
-ChangeOutcome ConfigController::ApplyLocked(std::string_view yaml, std::string_view source,
-                                            bool dry_run) {
-  model::PlannedAddresses keep = model::PlannedAddressesOf(current_topology_);
-  Analysis a = AnalyzeConfig(yaml, {options_.interface_prefix, &current_topology_, &keep});
+ConfigController::Prepared ConfigController::PrepareApply(std::string_view yaml,
+                                                          const Snapshot& base) const {
+  Prepared p;
+  p.generation = base.generation;
+  model::PlannedAddresses keep = model::PlannedAddressesOf(*base.topology);
+  p.analysis = AnalyzeConfig(yaml, AnalysisFor(base.topology.get(), &keep));
+  return p;
+}
+
+ConfigController::Prepared ConfigController::PrepareUpdate(std::string_view yaml,
+                                                           const Snapshot& base) const {
+  Prepared p;
+  p.generation = base.generation;
+  // Report problems of the update text itself with its own positions.
+  model::YamlBounds bounds;
+  bounds.max_bytes = options_.max_config_bytes;
+  model::ParsedConfig update = model::ParseConfig(yaml, bounds);
+  if (!update.syntax_ok) {
+    p.refused = Failure(absl::InvalidArgumentError(StrCat("update rejected, nothing changed: ",
+                                                          update.findings.ErrorSummary())),
+                        update.findings);
+    return p;
+  }
+  model::MergeResult merged = model::MergeConfigYaml(*base.yaml, yaml);
+  if (!merged.ok) {
+    p.refused = Failure(absl::InvalidArgumentError(StrCat("update rejected, nothing changed: ",
+                                                          merged.findings.ErrorSummary())),
+                        merged.findings);
+    return p;
+  }
+  p = PrepareApply(merged.yaml, base);
+  p.merge_findings = std::move(merged.findings);
+  p.merged = true;
+  return p;
+}
+
+namespace {
+
+// An update's outcome speaks of the merged document by path only, plus
+// what the merge itself found.
+void AddMergeFindings(const model::Findings& merge_findings, ChangeOutcome& out) {
+  DropPositions(out.findings);
+  for (const auto& f : merge_findings.items()) {
+    out.findings.Add(f.severity, f.path, f.mark, f.description, f.recommendation);
+  }
+}
+
+}  // namespace
+
+std::optional<ChangeOutcome> ConfigController::Rejection(const Prepared& p) {
+  if (p.refused) return p.refused;
+  const Analysis& a = p.analysis;
+  std::optional<ChangeOutcome> out;
   if (!a.syntax_ok || a.findings.HasErrors()) {
-    return Failure(absl::InvalidArgumentError(StrCat("configuration rejected, nothing changed: ",
-                                                     a.findings.ErrorSummary())),
-                   a.findings);
+    out = Failure(absl::InvalidArgumentError(StrCat("configuration rejected, nothing changed: ",
+                                                    a.findings.ErrorSummary())),
+                  a.findings);
+  } else if (!a.has_vehicle()) {
+    out = Failure(absl::InvalidArgumentError(
+                      "the document has no 'vehicle:' section; a configuration to apply "
+                      "describes the whole vehicle (security policies alone go through "
+                      "ConfigureSecurityPolicy)"),
+                  a.findings);
   }
-  if (!a.has_vehicle()) {
-    return Failure(absl::InvalidArgumentError(
-                       "the document has no 'vehicle:' section; a configuration to apply "
-                       "describes the whole vehicle (security policies alone go through "
-                       "ConfigureSecurityPolicy)"),
-                   a.findings);
+  if (out && p.merged) AddMergeFindings(p.merge_findings, *out);
+  return out;
+}
+
+ChangeOutcome ConfigController::CommitLocked(Prepared prepared,
+                                             const std::function<Prepared()>& redo,
+                                             std::string_view source, bool dry_run,
+                                             const Abandoned& abandoned) {
+  // Analysed against what was current then; a convergence since (another
+  // change, runtime pods, repair) means analysing again, now under the lock.
+  if (prepared.generation != generation_) prepared = redo();
+  if (std::optional<ChangeOutcome> refused = Rejection(prepared)) return *refused;
+  if (abandoned && abandoned()) {
+    return Failure(absl::DeadlineExceededError(
+                       "the caller went away (cancelled, or its deadline passed) before the "
+                       "change began; nothing changed"),
+                   prepared.analysis.findings);
   }
+  ChangeOutcome out = ApplyAnalyzedLocked(std::move(prepared.analysis), source, dry_run);
+  if (prepared.merged) AddMergeFindings(prepared.merge_findings, out);
+  return out;
+}
+
+ChangeOutcome ConfigController::ApplyAnalyzedLocked(Analysis a, std::string_view source,
+                                                    bool dry_run) {
   plan::PlanDiff diff = plan::DiffPlans(current_plan_, *a.plan);
   ChangeOutcome out;
   out.findings = a.findings;
@@ -350,32 +446,9 @@ ChangeOutcome ConfigController::Activate(const Analysis& a, std::optional<int64_
   current_plan_ = *effective->plan;
   current_topology_ = effective->topology;
   current_policy_ = effective->document.policy;
-  TopologyChanged();
   current_yaml_ = a.canonical_yaml;
+  TopologyChanged();
   current_declarative_ = a;
-  return out;
-}
-
-ChangeOutcome ConfigController::UpdateLocked(std::string_view yaml, bool incremental) {
-  if (!incremental) return ApplyLocked(yaml, "update", false);
-  // Report problems of the update text itself with its own positions.
-  model::ParsedConfig update = model::ParseConfig(yaml);
-  if (!update.syntax_ok) {
-    return Failure(absl::InvalidArgumentError(
-                       StrCat("update rejected, nothing changed: ", update.findings.ErrorSummary())),
-                   update.findings);
-  }
-  model::MergeResult merged = model::MergeConfigYaml(current_yaml_, yaml);
-  if (!merged.ok) {
-    return Failure(absl::InvalidArgumentError(
-                       StrCat("update rejected, nothing changed: ", merged.findings.ErrorSummary())),
-                   merged.findings);
-  }
-  ChangeOutcome out = ApplyLocked(merged.yaml, "update", false);
-  DropPositions(out.findings);
-  for (const auto& f : merged.findings.items()) {
-    out.findings.Add(f.severity, f.path, f.mark, f.description, f.recommendation);
-  }
   return out;
 }
 
@@ -429,17 +502,11 @@ ChangeOutcome ConfigController::RollbackLocked(std::string_view target) {
   return out;
 }
 
-plan::Plan ConfigController::CurrentPlan() {
-  std::lock_guard lock(mu_);
-  return current_plan_;
-}
+plan::Plan ConfigController::CurrentPlan() { return *Current().plan; }
 
 absl::StatusOr<std::vector<ComponentStatus>> ConfigController::Status(std::string_view filter) {
-  plan::Plan plan;
-  {
-    std::lock_guard lock(mu_);
-    plan = current_plan_;
-  }
+  std::shared_ptr<const plan::Plan> current = Current().plan;
+  const plan::Plan& plan = *current;
   absl::StatusOr<std::map<std::string, dataplane::ComponentObservation>> observed =
       backend_.Observe(plan);
   if (!observed.ok()) return observed.status();
@@ -466,13 +533,12 @@ absl::StatusOr<std::vector<ComponentStatus>> ConfigController::Status(std::strin
   return out;
 }
 
+// The store serialises its own statements: no wait for a change.
 absl::StatusOr<std::vector<store::ConfigVersion>> ConfigController::Versions() {
-  std::lock_guard lock(mu_);
   return store_.List();
 }
 
 absl::StatusOr<store::ConfigVersion> ConfigController::Version(std::string_view id) {
-  std::lock_guard lock(mu_);
   absl::StatusOr<std::optional<store::ConfigVersion>> v;
   if (id.empty()) {
     v = store_.Current();

@@ -19,6 +19,7 @@
 #include "core/config_analysis.h"
 #include "core/network_events.h"
 #include "dataplane/backend.h"
+#include "model/yaml_limits.h"
 #include "plan/plan_diff.h"
 #include "store/config_store.h"
 
@@ -26,7 +27,15 @@ namespace pharos::core {
 
 struct ControllerOptions {
   std::string interface_prefix = "ph-";
+  // Limits on what one document may ask for (docs/configuration.md).
+  size_t max_pods = 8192;
+  size_t max_config_bytes = model::kMaxConfigBytes;
 };
+
+// Asked between the phases of a long change (after the analysis, before
+// the dataplane is touched): true when the caller has gone (cancelled, or
+// its deadline passed), so the change is not started for nobody.
+using Abandoned = std::function<bool()>;
 
 // The result of a mutating call. `status` is the one error vocabulary:
 // InvalidArgument (the YAML), NotFound (a version), FailedPrecondition
@@ -108,11 +117,18 @@ class ConfigController {
   // without copying the topology (the registry asks per registration).
   std::optional<std::string> OwnerOf(Ipv4Address a);
 
+  // Validation, and the analysis part of Apply and Update, run without the
+  // change lock: a large document never makes status, versions or pod
+  // requests wait for it.
   Analysis Validate(std::string_view yaml);
   // Apply a complete configuration. `source` is recorded with the version
   // ("apply", "configure", "update"). `dry_run` validates and diffs only.
-  ChangeOutcome Apply(std::string_view yaml, std::string_view source, bool dry_run);
-  ChangeOutcome Update(std::string_view yaml, bool incremental);
+  ChangeOutcome Apply(std::string_view yaml, std::string_view source, bool dry_run,
+                      const Abandoned& abandoned = nullptr);
+  ChangeOutcome Update(std::string_view yaml, bool incremental,
+                       const Abandoned& abandoned = nullptr);
+  const std::string& interface_prefix() const { return options_.interface_prefix; }
+  size_t max_pods() const { return options_.max_pods; }
   // `target` empty: the newest version older than the current one.
   ChangeOutcome Rollback(std::string_view target);
 
@@ -134,9 +150,34 @@ class ConfigController {
   absl::StatusOr<size_t> RepairLocked();
   ChangeOutcome TeardownLocked();
   absl::StatusOr<dataplane::ApplyResult> ApplyRuntimePodsLocked();
-  ChangeOutcome UpdateLocked(std::string_view yaml, bool incremental);
+  // What is current, as readers see it without the change lock.
+  struct Snapshot {
+    uint64_t generation = 0;
+    std::shared_ptr<const plan::Plan> plan = std::make_shared<const plan::Plan>();
+    std::shared_ptr<const model::Topology> topology = std::make_shared<const model::Topology>();
+    std::shared_ptr<const std::string> yaml = std::make_shared<const std::string>();
+  };
+  Snapshot Current() const;
+  // A document analysed against a snapshot, ready to be committed.
+  struct Prepared {
+    uint64_t generation = 0;           // of the snapshot it was analysed against
+    std::optional<ChangeOutcome> refused;  // the text itself is refused
+    Analysis analysis;
+    model::Findings merge_findings;  // an incremental update's own
+    bool merged = false;
+  };
+  AnalysisOptions AnalysisFor(const model::Topology* reference,
+                              const model::PlannedAddresses* keep) const;
+  Prepared PrepareApply(std::string_view yaml, const Snapshot& base) const;
+  Prepared PrepareUpdate(std::string_view yaml, const Snapshot& base) const;
+  // The outcome when `prepared` must not be applied (invalid, no vehicle).
+  static std::optional<ChangeOutcome> Rejection(const Prepared& prepared);
+  // Under mu_: analysed again when a convergence happened since `prepared`
+  // was made (`redo`), then diffed, applied and stored.
+  ChangeOutcome CommitLocked(Prepared prepared, const std::function<Prepared()>& redo,
+                             std::string_view source, bool dry_run, const Abandoned& abandoned);
+  ChangeOutcome ApplyAnalyzedLocked(Analysis a, std::string_view source, bool dry_run);
   ChangeOutcome RollbackLocked(std::string_view target);
-  ChangeOutcome ApplyLocked(std::string_view yaml, std::string_view source, bool dry_run);
   ChangeOutcome Activate(const Analysis& analysis, std::optional<int64_t> existing_id,
                          std::string_view source);
   absl::StatusOr<Analysis> AnalyzeStored(const store::ConfigVersion& version);
@@ -145,16 +186,18 @@ class ConfigController {
   absl::StatusOr<Analysis> WithRuntimePods(const Analysis& declarative);
   absl::StatusOr<int64_t> ParseVersionId(std::string_view id);
 
-  std::mutex mu_;  // serialises changes; reads take it briefly
+  std::mutex mu_;  // serialises changes
   void RecordEvents(const dataplane::ApplyResult& applied, const std::string& kind);
 
   store::ConfigStore& store_;
   dataplane::DataplaneBackend& backend_;
   NetworkEventRecorder* events_;
   RuntimePodOverlay* overlay_;
-  // Stages what is now applied for the observers (mu_ held); Publish, with
-  // mu_ released, delivers it.
+  // Stages what is now applied for the observers and the readers' snapshot
+  // (mu_ held); Publish, with mu_ released, delivers it.
   void TopologyChanged();
+  mutable std::mutex snapshot_mu_;
+  Snapshot snapshot_;  // snapshot_mu_
   void Publish();
   ConvergedObservers converged_;
   uint64_t generation_ = 0;          // mu_

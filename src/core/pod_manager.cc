@@ -10,7 +10,9 @@
 #include "common/strings.h"
 #include "common/text.h"
 #include "model/config_parser.h"
+#include "model/validator.h"
 #include "model/yaml_limits.h"
+#include "model/yaml_reader.h"
 #include "netlink/netns.h"
 
 namespace pharos::core {
@@ -25,39 +27,105 @@ std::string FirstError(const model::Findings& findings) {
   return "invalid";
 }
 
-// `remove: true` anywhere at the top of the pod block: a delete intent.
-bool IsRemoval(const std::string& network_yaml) {
-  if (!model::CheckYamlExpansion(network_yaml).ok()) return false;  // the parser refuses it
+// `remove: true` at the top of the pod block (or of `pod:`) is a delete
+// intent; `remove: false` or none, a pod to set up. Anything else is
+// refused: `remove: 1` must not quietly become a new pod.
+absl::StatusOr<bool> IsRemoval(const std::string& network_yaml) {
+  if (!model::CheckYamlBounds(network_yaml, model::kRequestFieldBounds).ok()) {
+    return false;  // the parser refuses it, with the reason
+  }
   try {
     YAML::Node n = YAML::Load(network_yaml);
     if (n.IsMap() && n["pod"] && n["pod"].IsMap()) n = n["pod"];
-    return n.IsMap() && n["remove"] && n["remove"].IsScalar() && n["remove"].as<bool>(false);
+    if (!n.IsMap() || !n["remove"]) return false;
+    const YAML::Node remove = n["remove"];
+    if (remove.IsScalar() && (remove.Scalar() == "true" || remove.Scalar() == "false")) {
+      return remove.Scalar() == "true";
+    }
+    return absl::InvalidArgumentError(StrCat(
+        "network_yaml: remove must be true or false, not ",
+        remove.IsScalar() ? StrCat("'", EscapeControl(Truncated(remove.Scalar(), 32)), "'")
+                          : std::string(model::NodeTypeName(remove))));
   } catch (const std::exception&) {
-    return false;
+    return false;  // not YAML: the parser says where
   }
+}
+
+// The pod name as it may appear in messages: bounded, one line.
+std::string Shown(std::string_view text) { return EscapeControl(Truncated(text, 64)); }
+
+// The rules the YAML validator applies to a pod of the vehicle, applied
+// to a requested one before it is accepted (the answer is the refusal,
+// not a later ERROR completion).
+absl::Status CheckRequestedPod(const model::PodSpec& pod, const model::Topology& topo,
+                               const model::TopologyNode& host, const std::string& prefix,
+                               const NetnsJudge& netns_judge) {
+  model::Findings findings;
+  model::CheckPodFields(pod, findings);
+  model::CheckBridgeName(pod.bridge, prefix, findings);
+  if (findings.HasErrors()) {
+    return absl::InvalidArgumentError(StrCat("network_yaml: ", FirstError(findings)));
+  }
+  Ipv4Prefix subnet = pod.subnet.prefix->Normalized();
+  if (std::string why = model::UnusableSubnetReason(subnet); !why.empty()) {
+    return absl::InvalidArgumentError(
+        StrCat("network_yaml: networking.subnet ", subnet.ToString(), " ", why));
+  }
+  for (const auto& seg : topo.segments) {
+    if (!seg.prefix.Overlaps(subnet)) continue;
+    if (seg.kind == model::SegmentKind::kPodNet && seg.owner == host.name &&
+        seg.prefix.Normalized() == subnet) {
+      continue;  // an existing pod bridge of this VM: the pod joins it
+    }
+    return absl::InvalidArgumentError(StrCat(
+        "network_yaml: networking.subnet ", subnet.ToString(), " overlaps ",
+        model::SegmentKindName(seg.kind), " ", seg.prefix.ToString(), " (", seg.owner,
+        "); a pod subnet is its own bridge inside ", host.name, " or one of its pod subnets"));
+  }
+  if (pod.netns.present) {
+    std::string own = StrCat(prefix, pod.name.value);
+    if (std::string why = netns_judge(pod.netns.value, prefix, own);
+        !why.empty()) {
+      return absl::InvalidArgumentError(
+          StrCat("network_yaml: networking.netns ", Shown(pod.netns.value), " ", why));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// `text` as a YAML double-quoted scalar.
+std::string Quoted(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
 }
 
 // The pod block as it is merged into the vehicle (under its VM).
 std::string PodBlock(const model::PodSpec& pod, const std::string& name, const std::string& ip) {
-  std::string y = StrCat("            - name: \"", name, "\"\n");
+  std::string y = StrCat("            - name: ", Quoted(name), "\n");
   if (pod.k8s_namespace.present) {
-    StrAppend(&y, "              namespace: \"", pod.k8s_namespace.value, "\"\n");
+    StrAppend(&y, "              namespace: ", Quoted(pod.k8s_namespace.value), "\n");
   }
   StrAppend(&y, "              networking:\n                type: ",
-            pod.networking_type.present ? pod.networking_type.value : "cni",
+            Quoted(pod.networking_type.present ? pod.networking_type.value : "cni"),
             "\n                subnet: \"", pod.subnet.prefix->ToString(), "\"\n",
             "                ip: \"", ip, "\"\n");
   if (pod.interface.present) {
-    StrAppend(&y, "                interface: \"", pod.interface.value, "\"\n");
+    StrAppend(&y, "                interface: ", Quoted(pod.interface.value), "\n");
   }
-  if (pod.netns.present) StrAppend(&y, "                netns: \"", pod.netns.value, "\"\n");
+  if (pod.netns.present) StrAppend(&y, "                netns: ", Quoted(pod.netns.value), "\n");
   if (!pod.services.empty()) {
     StrAppend(&y, "              services:\n");
     for (const auto& s : pod.services) {
-      StrAppend(&y, "                - name: \"", s.name.value,
-                "\"\n                  port: ", s.port.number.value_or(0), "\n");
-      if (s.protocol.present) StrAppend(&y, "                  protocol: ", s.protocol.value, "\n");
-      if (s.kind.present) StrAppend(&y, "                  kind: ", s.kind.value, "\n");
+      StrAppend(&y, "                - name: ", Quoted(s.name.value),
+                "\n                  port: ", s.port.number.value_or(0), "\n");
+      if (s.protocol.present) {
+        StrAppend(&y, "                  protocol: ", Quoted(s.protocol.value), "\n");
+      }
+      if (s.kind.present) StrAppend(&y, "                  kind: ", Quoted(s.kind.value), "\n");
     }
   }
   return y;
@@ -95,14 +163,16 @@ const model::TopologyNode* FindHost(const model::Topology& topo, const model::No
 }  // namespace
 
 PodManager::PodManager(ConfigController& controller, RuntimePodTable& table, CompletionSink& sink,
-                       const Clock& clock, std::chrono::milliseconds setup_timeout)
+                       const Clock& clock, std::chrono::milliseconds setup_timeout,
+                       NetnsJudge netns_judge)
     : controller_(controller),
       mu_(table.mu()),
       pods_(table.rows()),
       held_(table.held()),
       sink_(sink),
       clock_(clock),
-      setup_timeout_(setup_timeout) {}
+      setup_timeout_(setup_timeout),
+      netns_judge_(std::move(netns_judge)) {}
 
 PodManager::~PodManager() { Stop(); }
 
@@ -163,6 +233,12 @@ PodRequestAnswer PodManager::Request(const std::string& node_yaml, const std::st
     return refuse(absl::InvalidArgumentError(StrCat("node_yaml: ", FirstError(node.findings))));
   }
   if (pod_name.empty()) return refuse(absl::InvalidArgumentError("pod_name is required"));
+  if (!model::IsValidName(pod_name)) {
+    return refuse(absl::InvalidArgumentError(
+        StrCat("pod_name '", Shown(pod_name), "' (", pod_name.size(),
+               " bytes) is not valid: use letters, digits, '-', '_' or '.', starting with a "
+               "letter or digit, at most 63")));
+  }
   std::string name = pod_name;
   model::Topology topo = controller_.CurrentTopology();
   if (topo.nodes.empty()) {
@@ -170,7 +246,9 @@ PodRequestAnswer PodManager::Request(const std::string& node_yaml, const std::st
         "no vehicle configuration is applied yet: pods need a VM to run on"));
   }
 
-  if (IsRemoval(network_yaml)) {
+  absl::StatusOr<bool> removal = IsRemoval(network_yaml);
+  if (!removal.ok()) return refuse(removal.status());
+  if (*removal) {
     std::lock_guard lock(mu_);
     absl::StatusOr<std::optional<store::RuntimePod>> existing = pods_.Get(name);
     if (!existing.ok()) return refuse(existing.status());
@@ -200,6 +278,15 @@ PodRequestAnswer PodManager::Request(const std::string& node_yaml, const std::st
     return refuse(absl::NotFoundError(
         StrCat("node_yaml names no VM of the applied configuration (name '", node.node.name, "'",
                node.node.ip ? StrCat(", address ", node.node.ip->ToString()) : "", ")")));
+  }
+  if (pod.name.value != name) {
+    return refuse(absl::InvalidArgumentError(
+        StrCat("network_yaml: name '", Shown(pod.name.value), "' differs from pod_name '", name,
+               "'; leave it out or give the same name")));
+  }
+  if (absl::Status bad = CheckRequestedPod(pod, topo, *host, controller_.interface_prefix(), netns_judge_);
+      !bad.ok()) {
+    return refuse(bad);
   }
   Ipv4Prefix subnet = pod.subnet.prefix->Normalized();
 
@@ -233,6 +320,30 @@ PodRequestAnswer PodManager::Request(const std::string& node_yaml, const std::st
     (void)Finish(again, Completion::kOk,
                  StrCat("pod ", name, " is already set up on ", host->name, " at ", mine->ip));
     return {absl::OkStatus(), again.request_id, "already set up; completion follows"};
+  }
+
+  if (mine && mine->state == "pending") {
+    // A different request for a pod still being set up: the worker holds
+    // the first one and would settle (or drop) this one in its place.
+    return refuse(absl::FailedPreconditionError(
+        StrCat("pod ", name, " has a request in flight (", mine->request_id,
+               ") with a different spec; request it again once that one has completed")));
+  }
+
+  if (!mine) {
+    size_t pods = leases->size();
+    for (const auto& n : topo.nodes) {
+      if (n.kind == model::NodeKind::kPod) ++pods;
+    }
+    // Runtime pods are in the topology too once set up: count each once.
+    for (const auto& l : *leases) {
+      if (topo.FindNode(l.name)) --pods;
+    }
+    if (pods >= controller_.max_pods()) {
+      return refuse(absl::ResourceExhaustedError(
+          StrCat("the vehicle has ", pods, " pods, the most pharosd takes (--max-pods ",
+                 controller_.max_pods(), "); remove one first")));
+    }
   }
 
   // Addresses in use on this subnet: the segment's gateway, every node of

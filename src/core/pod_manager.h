@@ -10,6 +10,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -21,6 +22,7 @@
 #include "common/clock.h"
 #include "core/config_controller.h"
 #include "core/runtime_pods.h"
+#include "netlink/netns.h"
 #include "store/pod_store.h"
 
 namespace pharos::core {
@@ -60,12 +62,20 @@ struct PodRequestOptions {
   std::string container_id;
 };
 
+// Why a runtime's namespace `path` may not be given to the pod whose own
+// namespace name is `own_name` ("" when it may); see
+// netlink::NetnsAttachRefusal, the real one.
+using NetnsJudge = std::function<std::string(const std::string& path,
+                                             const std::string& owned_prefix,
+                                             const std::string& own_name)>;
+
 class PodManager {
  public:
   // `table`: the pods' rows, which the controller reads as its overlay.
   // `setup_timeout`: a request not set up by then completes as TIMEOUT.
   PodManager(ConfigController& controller, RuntimePodTable& table, CompletionSink& sink,
-             const Clock& clock, std::chrono::milliseconds setup_timeout);
+             const Clock& clock, std::chrono::milliseconds setup_timeout,
+             NetnsJudge netns_judge = netlink::NetnsAttachRefusal);
   ~PodManager();
   // Releases the pods that can no longer exist (their VM left the
   // configuration, their runtime's namespace is gone), then starts the
@@ -102,6 +112,7 @@ class PodManager {
   CompletionSink& sink_;
   const Clock& clock_;
   std::chrono::milliseconds setup_timeout_;
+  NetnsJudge netns_judge_;
   std::condition_variable cv_;
   bool work_ = false;
   bool stop_ = false;

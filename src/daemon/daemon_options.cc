@@ -238,6 +238,16 @@ std::optional<int> ParseDaemonOptions(int argc, char** argv, DaemonOptions& o) {
   app.add_flag("--insecure-listen", o.insecure_listen,
                "allow --listen beyond loopback without TLS (anyone who reaches it can "
                "reconfigure the vehicle network)");
+  app.add_option("--max-pods", o.max_pods,
+                 "most pods a vehicle may have, runtime pods included; a document with more is "
+                 "refused")
+      ->check(CLI::Range(int64_t{1}, int64_t{1000000}))
+      ->capture_default_str();
+  app.add_option("--max-config-bytes", o.max_config_bytes,
+                 "largest configuration or policy document accepted (below gRPC's 4 MiB "
+                 "message limit)")
+      ->check(CLI::Range(int64_t{4096}, int64_t{4000000}))
+      ->capture_default_str();
   app.add_option("--node", o.node, "host mode: the name of the node this machine is");
   app.add_option("--interface-prefix", o.interface_prefix,
                  "prefix of every interface and namespace Pharos creates")

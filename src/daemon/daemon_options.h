@@ -22,6 +22,9 @@ struct DaemonOptions {
   int64_t outbox_capacity = 100000;
   int callback_max_backoff_seconds = 30;
   int pod_setup_timeout_seconds = 30;
+  // Limits on one configuration document (docs/configuration.md, Limits).
+  int64_t max_pods = 8192;
+  int64_t max_config_bytes = 2 * 1024 * 1024;
   // pharos-cni's way in: "auto" = /run/pharos/cni.sock when running as
   // root (an unprivileged pharosd, e.g. --dataplane=plan, has no CNI);
   // "none": off.

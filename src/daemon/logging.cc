@@ -7,6 +7,8 @@
 #include <chrono>
 #include <ctime>
 
+#include "common/text.h"
+
 namespace pharos {
 namespace {
 
@@ -30,7 +32,7 @@ void AppendJsonString(std::string_view s, spdlog::memory_buf_t& out) {
         out.append(std::string_view("\\t"));
         break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20) {
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
           fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<int>(c));
         } else {
           out.push_back(c);
@@ -62,6 +64,29 @@ class JsonFormatter final : public spdlog::formatter {
   }
 };
 
+// The text layout with every control character of the message escaped:
+// a pod name with a newline cannot forge a second log line, and a NUL
+// never reaches the journal.
+class EscapingFormatter final : public spdlog::formatter {
+ public:
+  EscapingFormatter() : inner_(std::make_unique<spdlog::pattern_formatter>(kPattern)) {}
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    std::string_view payload(msg.payload.data(), msg.payload.size());
+    if (!NeedsEscape(payload)) return inner_->format(msg, dest);
+    std::string escaped = EscapeControl(payload);
+    spdlog::details::log_msg copy = msg;
+    copy.payload = spdlog::string_view_t(escaped.data(), escaped.size());
+    inner_->format(copy, dest);
+  }
+  std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<EscapingFormatter>();
+  }
+
+ private:
+  static constexpr char kPattern[] = "%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v";
+  std::unique_ptr<spdlog::formatter> inner_;
+};
+
 }  // namespace
 
 bool ConfigureLogging(const std::string& level, const std::string& format) {
@@ -72,7 +97,7 @@ bool ConfigureLogging(const std::string& level, const std::string& format) {
   if (format == "json") {
     logger->set_formatter(std::make_unique<JsonFormatter>());
   } else {
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
+    logger->set_formatter(std::make_unique<EscapingFormatter>());
   }
   logger->set_level(lvl);
   spdlog::set_default_logger(logger);

@@ -2,6 +2,10 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
 #include "common/strings.h"
 #include "model/yaml_reader.h"
 
@@ -30,61 +34,117 @@ bool IsRemoval(const YAML::Node& item) {
          c[kRemoveKey].Scalar() == "true";
 }
 
-YAML::Node Merge(const YAML::Node& base, const YAML::Node& update, const std::string& path,
-                 Findings& f);
+// `remove:` is true or false; `remove: yes` or `remove: 1` must not be
+// kept as a key nobody reads (the item would stay).
+bool HasBadRemoval(const YAML::Node& item, const std::string& path, Findings& f) {
+  const YAML::Node& c = item;
+  if (!item.IsMap() || !c[kRemoveKey].IsDefined()) return false;
+  const YAML::Node r = c[kRemoveKey];
+  if (r.IsScalar() && (r.Scalar() == "true" || r.Scalar() == "false")) return false;
+  f.Error(StrCat(path, ".", kRemoveKey), MarkOf(r), "remove must be true or false");
+  return true;
+}
 
-YAML::Node MergeSequence(const YAML::Node& base, const YAML::Node& update, const std::string& path,
-                         Findings& f) {
+// The merged document is written straight to an emitter while both trees
+// are walked: nothing is copied or rebuilt (yaml-cpp merges node memories
+// on every insertion, which made building a merged tree quadratic).
+void EmitMerged(YAML::Emitter& out, const YAML::Node& base, const YAML::Node& update,
+                const std::string& path, Findings& f);
+
+void EmitMergedSequence(YAML::Emitter& out, const YAML::Node& base, const YAML::Node& update,
+                        const std::string& path, Findings& f) {
   for (const auto& item : update) {
-    if (ItemKey(item).empty()) return YAML::Clone(update);  // plain list: replace
+    if (ItemKey(item).empty()) {  // plain list: replace
+      out << update;
+      return;
+    }
   }
-  YAML::Node out(YAML::NodeType::Sequence);
-  std::vector<YAML::Node> items;
-  for (const auto& item : base) items.push_back(YAML::Clone(item));
+  // Items by key, in order: a base item, the update merged into it (or
+  // the new item), or nothing once removed. One hash lookup per update
+  // item (a search per item made 8,000 pods take 19 s).
+  struct Slot {
+    YAML::Node item;
+    std::optional<YAML::Node> change;
+    std::string path;
+    bool removed = false;
+  };
+  std::vector<Slot> slots;
+  std::unordered_map<std::string, size_t> index;
+  for (const auto& item : base) {
+    std::string key = ItemKey(item);
+    if (!key.empty()) index.emplace(key, slots.size());
+    slots.push_back({item, std::nullopt, "", false});
+  }
   for (size_t i = 0; i < update.size(); ++i) {
     const YAML::Node& u = update[i];
     std::string key = ItemKey(u);
     std::string item_path = StrCat(path, "[", i, "]");
-    auto match = std::find_if(items.begin(), items.end(),
-                              [&](const YAML::Node& b) { return ItemKey(b) == key; });
+    if (HasBadRemoval(u, item_path, f)) continue;
+    auto match = index.find(key);
     if (IsRemoval(u)) {
-      if (match == items.end()) {
+      if (match == index.end()) {
         f.Warning(item_path, MarkOf(u), StrCat("nothing to remove: no current entry with ", key));
       } else {
-        items.erase(match);
+        slots[match->second].removed = true;
+        index.erase(match);
       }
       continue;
     }
-    if (match == items.end()) {
-      items.push_back(YAML::Clone(u));
+    if (match == index.end()) {
+      index.emplace(key, slots.size());
+      slots.push_back({u, std::nullopt, item_path, false});
     } else {
-      *match = Merge(*match, u, item_path, f);
+      slots[match->second].change = u;
+      slots[match->second].path = item_path;
     }
   }
-  for (auto& item : items) out.push_back(item);
-  return out;
+  out << YAML::BeginSeq;
+  for (const Slot& slot : slots) {
+    if (slot.removed) continue;
+    if (slot.change) {
+      EmitMerged(out, slot.item, *slot.change, slot.path, f);
+    } else {
+      out << slot.item;
+    }
+  }
+  out << YAML::EndSeq;
 }
 
-YAML::Node Merge(const YAML::Node& base, const YAML::Node& update, const std::string& path,
-                 Findings& f) {
+void EmitMerged(YAML::Emitter& out, const YAML::Node& base, const YAML::Node& update,
+                const std::string& path, Findings& f) {
   if (base.IsMap() && update.IsMap()) {
-    YAML::Node out = YAML::Clone(base);
+    // Base keys in their order, merged where the update has them, then
+    // the update's new keys.
+    std::unordered_map<std::string, YAML::Node> changes;
+    std::vector<std::string> order;
     for (auto it = update.begin(); it != update.end(); ++it) {
+      if (changes.emplace(it->first.Scalar(), it->second).second) order.push_back(it->first.Scalar());
+    }
+    out << YAML::BeginMap;
+    for (auto it = base.begin(); it != base.end(); ++it) {
       std::string key = it->first.Scalar();
-      std::string child = path.empty() ? key : StrCat(path, ".", key);
-      const YAML::Node& const_out = out;
-      if (const_out[key].IsDefined()) {
-        out[key] = Merge(const_out[key], it->second, child, f);
-      } else {
-        out[key] = YAML::Clone(it->second);
+      out << YAML::Key << key << YAML::Value;
+      auto change = changes.find(key);
+      if (change == changes.end()) {
+        out << it->second;
+        continue;
+      }
+      EmitMerged(out, it->second, change->second, path.empty() ? key : StrCat(path, ".", key), f);
+      changes.erase(change);
+    }
+    for (const std::string& key : order) {
+      if (auto it = changes.find(key); it != changes.end()) {
+        out << YAML::Key << key << YAML::Value << it->second;
       }
     }
-    return out;
+    out << YAML::EndMap;
+    return;
   }
   if (base.IsSequence() && update.IsSequence()) {
-    return MergeSequence(base, update, path, f);
+    EmitMergedSequence(out, base, update, path, f);
+    return;
   }
-  return YAML::Clone(update);
+  out << update;
 }
 
 }  // namespace
@@ -102,8 +162,15 @@ MergeResult MergeConfigYaml(std::string_view base_yaml, std::string_view update_
       return result;
     }
     if (!base.IsMap()) base = YAML::Node(YAML::NodeType::Map);
-    result.yaml = EmitYaml(Merge(base, update, "", result.findings));
-    result.ok = true;
+    YAML::Emitter out;
+    EmitMerged(out, base, update, "", result.findings);
+    if (!out.good()) {
+      result.findings.Error("", {}, StrCat("could not write the merged document: ",
+                                           out.GetLastError()));
+      return result;
+    }
+    result.yaml = StrCat(out.c_str(), "\n");
+    result.ok = !result.findings.HasErrors();
   } catch (const YAML::Exception& e) {
     result.findings.Error("", Mark{e.mark.line + 1, e.mark.column + 1},
                           StrCat("not valid YAML: ", e.msg));

@@ -14,7 +14,7 @@ void ParsePod(const YAML::Node& node, const std::string& path, Findings& f, PodS
   pod.mark = MarkOf(node);
   if (!ExpectMap(node, path, f)) return;
   MapReader r(node, path, f);
-  pod.name = r.Text("name", Need::kRequired);
+  pod.name = r.Name("name", Need::kRequired);
   pod.k8s_namespace = r.Text("namespace");
   YAML::Node net = r.Map("networking", Need::kRequired);
   if (net.IsDefined()) {
@@ -23,7 +23,7 @@ void ParsePod(const YAML::Node& node, const std::string& path, Findings& f, PodS
     pod.subnet = n.Prefix("subnet", Need::kRequired);
     pod.ip = n.Address("ip");
     pod.gateway = n.Address("gateway");
-    pod.bridge = n.Text("bridge");
+    pod.bridge = n.Name("bridge");
     pod.interface = n.Text("interface");
     pod.netns = n.Text("netns");
     n.Finish();
@@ -34,7 +34,7 @@ void ParsePod(const YAML::Node& node, const std::string& path, Findings& f, PodS
     svc.mark = MarkOf(item);
     if (!ExpectMap(item, item_path, f)) return;
     MapReader s(item, item_path, f);
-    svc.name = s.Text("name", Need::kRequired);
+    svc.name = s.Name("name", Need::kRequired);
     svc.port = s.Int("port", 1, 65535, Need::kRequired);
     svc.protocol = s.Text("protocol");
     svc.kind = s.Text("kind");
@@ -49,11 +49,11 @@ void ParseVm(const YAML::Node& node, const std::string& path, Findings& f, VmSpe
   vm.mark = MarkOf(node);
   if (!ExpectMap(node, path, f)) return;
   MapReader r(node, path, f);
-  vm.name = r.Text("name", Need::kRequired);
+  vm.name = r.Name("name", Need::kRequired);
   vm.ip = r.Address("ip", Need::kRequired);
   vm.subnet = r.Prefix("subnet", Need::kRequired);
   vm.gateway = r.Address("gateway");
-  vm.bridge = r.Text("bridge");
+  vm.bridge = r.Name("bridge");
   r.List("pods", Need::kOptional, [&](const YAML::Node& item, const std::string& item_path) {
     ParsePod(item, item_path, f, vm.pods.emplace_back());
   });
@@ -65,7 +65,7 @@ void ParseSoc(const YAML::Node& node, const std::string& path, Findings& f, SocS
   soc.mark = MarkOf(node);
   if (!ExpectMap(node, path, f)) return;
   MapReader r(node, path, f);
-  soc.name = r.Text("name", Need::kRequired);
+  soc.name = r.Name("name", Need::kRequired);
   soc.ip = r.Address("ip", Need::kRequired);
   soc.subnet = r.Prefix("subnet", Need::kRequired);
   soc.gateway = r.Address("gateway");
@@ -94,7 +94,7 @@ void ParseNat(const YAML::Node& node, const std::string& path, Findings& f, NatS
   nat.mark = MarkOf(node);
   if (!ExpectMap(node, path, f)) return;
   MapReader r(node, path, f);
-  nat.name = r.Text("name", Need::kRequired);
+  nat.name = r.Name("name", Need::kRequired);
   nat.type = r.Text("type", Need::kRequired);
   nat.node = r.Text("node", Need::kRequired);
   nat.source = r.Prefix("source");
@@ -121,7 +121,7 @@ void ParseCloud(const YAML::Node& node, const std::string& path, Findings& f, Cl
     ep.mark = MarkOf(item);
     if (!ExpectMap(item, item_path, f)) return;
     MapReader e(item, item_path, f);
-    ep.name = e.Text("name", Need::kRequired);
+    ep.name = e.Name("name", Need::kRequired);
     ep.ip = e.Address("ip", Need::kRequired);
     e.Finish();
   });
@@ -134,7 +134,7 @@ void ParseVehicle(const YAML::Node& node, const std::string& path, Findings& f, 
   v.present = true;
   if (!ExpectMap(node, path, f)) return;
   MapReader r(node, path, f);
-  v.name = r.Text("name");
+  v.name = r.Name("name");
   r.List("socs", Need::kOptional, [&](const YAML::Node& item, const std::string& item_path) {
     ParseSoc(item, item_path, f, v.socs.emplace_back());
   });
@@ -216,7 +216,7 @@ void ParseRule(const YAML::Node& item, const std::string& item_path, Findings& f
   rule.mark = MarkOf(item);
   if (!ExpectMap(item, item_path, f)) return;
   MapReader rr(item, item_path, f);
-  rule.name = rr.Text("name", Need::kRequired);
+  rule.name = rr.Name("name", Need::kRequired);
   YAML::Node from = rr.Raw("from");
   if (from.IsDefined() && !from.IsNull()) {
     ParseSelector(from, rr.Child("from"), f, rule.from);
@@ -310,11 +310,11 @@ int SecondDocumentLine(std::string_view text) {
 // Loads exactly one YAML document; reports syntax errors with position.
 // (Not YAML::LoadAll: yaml-cpp 0.7's LoadAll never returns on some inputs,
 // e.g. a lone ",", which the fuzz target found.)
-bool LoadOne(std::string_view text, YAML::Node* out, Findings& f) {
-  if (absl::Status bounded = CheckYamlExpansion(text); !bounded.ok()) {
+bool LoadOne(std::string_view text, const YamlBounds& bounds, YAML::Node* out, Findings& f) {
+  if (absl::Status bounded = CheckYamlBounds(text, bounds); !bounded.ok()) {
     f.Error("", {}, std::string(bounded.message()),
-            "pharosd refuses documents this large before loading them (docs/configuration.md, "
-            "limits)");
+            "pharosd checks every document against its limits before loading it "
+            "(docs/configuration.md, \"Limits\")");
     return false;
   }
   if (int line = SecondDocumentLine(text)) {
@@ -341,10 +341,10 @@ bool LoadOne(std::string_view text, YAML::Node* out, Findings& f) {
 
 }  // namespace
 
-ParsedConfig ParseConfig(std::string_view yaml_text) {
+ParsedConfig ParseConfig(std::string_view yaml_text, const YamlBounds& bounds) {
   ParsedConfig result;
   YAML::Node root;
-  if (!LoadOne(yaml_text, &root, result.findings)) return result;
+  if (!LoadOne(yaml_text, bounds, &root, result.findings)) return result;
   result.syntax_ok = true;
   try {
     result.canonical_yaml = EmitYaml(root);
@@ -367,7 +367,9 @@ ParsedConfig ParseConfig(std::string_view yaml_text) {
           "", MarkOf(root), "the document has neither 'vehicle:' nor 'security_policy:'",
           "a vehicle configuration starts with 'vehicle:' (docs/configuration.md)");
     }
-    r.Finish();
+    // Unknown keys below are warnings; at the top they would be stored
+    // with the version for nothing (a typo of 'vehicle' among them).
+    r.Finish(MapReader::Unknown::kRefuse);
   } catch (const std::exception& e) {
     // yaml-cpp throws on pathological nodes (e.g. aliases cycles); the
     // answer is still a finding, never a crash.
@@ -379,7 +381,7 @@ ParsedConfig ParseConfig(std::string_view yaml_text) {
 ParsedNode ParseNodeYaml(std::string_view yaml_text) {
   ParsedNode result;
   YAML::Node root;
-  if (!LoadOne(yaml_text, &root, result.findings)) return result;
+  if (!LoadOne(yaml_text, kRequestFieldBounds, &root, result.findings)) return result;
   try {
     if (!ExpectMap(root, "", result.findings)) return result;
     MapReader r(root, "", result.findings);
@@ -396,7 +398,7 @@ ParsedNode ParseNodeYaml(std::string_view yaml_text) {
       YAML::Node meta = r.Map("metadata", Need::kRequired);
       if (meta.IsDefined()) {
         MapReader m(meta, "metadata", result.findings);
-        n.name = m.Text("name", Need::kRequired).value;
+        n.name = m.Name("name", Need::kRequired).value;
         m.Allow({"labels", "annotations", "namespace"});
         m.Finish();
       }
@@ -412,7 +414,7 @@ ParsedNode ParseNodeYaml(std::string_view yaml_text) {
         s.Finish();
       }
     } else {
-      n.name = r.Text("name").value;
+      n.name = r.Name("name").value;
       AddressField ip = r.Address("ip");
       n.ip = ip.address;
       n.role = r.Text("role").value;
@@ -433,7 +435,7 @@ ParsedNode ParseNodeYaml(std::string_view yaml_text) {
 ParsedPod ParsePodNetworkYaml(std::string_view yaml_text, std::string_view pod_name) {
   ParsedPod result;
   YAML::Node root;
-  if (!LoadOne(yaml_text, &root, result.findings)) return result;
+  if (!LoadOne(yaml_text, kRequestFieldBounds, &root, result.findings)) return result;
   try {
     if (!ExpectMap(root, "", result.findings)) return result;
     std::string path;
@@ -442,6 +444,7 @@ ParsedPod ParsePodNetworkYaml(std::string_view yaml_text, std::string_view pod_n
     if (const_root["pod"].IsDefined()) {
       pod = const_root["pod"];
       path = "pod";
+      if (!ExpectMap(pod, path, result.findings)) return result;
     }
     if (!const_root["name"].IsDefined() && pod.IsMap() && !pod_name.empty()) {
       pod["name"] = std::string(pod_name);  // name comes from pod_name

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "model/findings.h"
+#include "model/yaml_limits.h"
 #include "model/vehicle.h"
 
 namespace pharos::model {
@@ -18,7 +19,11 @@ struct ParsedConfig {
 
 // A vehicle configuration (`vehicle:`), a security policy
 // (`security_policy:`), or both in one document.
-ParsedConfig ParseConfig(std::string_view yaml_text);
+ParsedConfig ParseConfig(std::string_view yaml_text, const YamlBounds& bounds = {});
+
+// node_yaml and network_yaml of RequestNetworkPod describe one node and one
+// pod: a few hundred bytes. 64 KiB leaves room for many services.
+inline constexpr YamlBounds kRequestFieldBounds{64 * 1024, 20000, 16};
 
 struct ParsedNode {
   NodeSpec node;

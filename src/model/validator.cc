@@ -4,6 +4,7 @@
 #include <set>
 
 #include "common/strings.h"
+#include "common/text.h"
 
 namespace pharos::model {
 namespace {
@@ -11,6 +12,8 @@ namespace {
 std::string Where(const std::string& path, Mark mark) {
   return mark.line ? StrCat(path, " (line ", mark.line, ")") : path;
 }
+
+std::string Shown(std::string_view text) { return EscapeControl(Truncated(text, 64)); }
 
 class VehicleRules {
  public:
@@ -29,6 +32,8 @@ class VehicleRules {
     CheckDuplicateAddresses();
     CheckSharedAndOverlappingSubnets();
     CheckCapacity();
+    CheckSubnetRanges();
+    CheckCounts();
     CheckPods();
     CheckInterfaceNames();
     CheckRoutes();
@@ -44,13 +49,7 @@ class VehicleRules {
     std::map<std::string, Seen> seen;
     auto check = [&](const TextField& name, const std::string& what) {
       if (!name.present) return;
-      if (!IsValidName(name.value)) {
-        f_.Error(name.path, name.mark,
-                 StrCat(what, " name '", name.value,
-                        "' is not valid: use letters, digits, '-', '_' or "
-                        "'.', starting with a letter or digit, at most 63"),
-                 "rename it, e.g. 'perception-pod'");
-      }
+      CheckName(name, what, f_);
       if (name.value == kVehicleNode) {
         f_.Error(name.path, name.mark,
                  "'vehicle' is reserved for the vehicle's central gateway node",
@@ -222,73 +221,44 @@ class VehicleRules {
   void CheckPods() {
     for (const auto& soc : v_.socs) {
       for (const auto& vm : soc.vms) {
-        for (const auto& pod : vm.pods) {
-          const std::string& type = pod.networking_type.value;
-          if (pod.networking_type.present && type != "cni" && type != "static") {
-            f_.Error(
-                pod.networking_type.path, pod.networking_type.mark,
-                StrCat("networking.type '", type, "' is not supported; use 'cni' or 'static'"));
-          }
-          if (type == "static" && !pod.ip.present) {
-            f_.Error(pod.path + ".networking", pod.mark,
-                     "networking.type static needs networking.ip",
-                     "add 'ip:' or use type 'cni' to get an address from IPAM");
-          }
-          if (pod.name.present && !pod.k8s_namespace.present) {
-            f_.Info(pod.path, pod.mark,
-                    StrCat("pod ", pod.name.value,
-                           " has no namespace; namespace selectors of the "
-                           "security policy cannot match it"));
-          }
-          if (pod.interface.present && !IsValidInterfaceName(pod.interface.value)) {
-            f_.Error(pod.interface.path, pod.interface.mark,
-                     StrCat("interface name '", pod.interface.value,
-                            "' is not a valid Linux interface name (1-15 "
-                            "characters, no '/', ':' or spaces)"));
-          }
-          if (pod.netns.present && (pod.netns.value.empty() || pod.netns.value[0] != '/')) {
-            f_.Error(pod.netns.path, pod.netns.mark,
-                     StrCat("netns '", pod.netns.value,
-                            "' must be the absolute path of a network namespace"),
-                     "e.g. /run/netns/<name> or /proc/<pid>/ns/net");
-          }
-          for (const auto& svc : pod.services) {
-            if (svc.kind.present && svc.kind.value != "grpc" && svc.kind.value != "rest" &&
-                svc.kind.value != "someip" && svc.kind.value != "dds") {
-              f_.Error(svc.kind.path, svc.kind.mark,
-                       StrCat("service kind '", svc.kind.value,
-                              "' is not one of grpc, rest, someip, dds"));
-            }
-            if (svc.protocol.present && svc.protocol.value != "tcp" &&
-                svc.protocol.value != "udp") {
-              f_.Error(svc.protocol.path, svc.protocol.mark, "service protocol must be tcp or udp");
-            }
-          }
-        }
+        for (const auto& pod : vm.pods) CheckPodFields(pod, f_);
       }
     }
   }
 
-  void CheckInterfaceNames() {
-    const std::string& prefix = opts_.interface_prefix;
-    auto check = [&](const TextField& bridge) {
-      if (!bridge.present) return;
-      std::string full = prefix + bridge.value;
-      if (full.size() > kMaxInterfaceName) {
-        f_.Error(
-            bridge.path, bridge.mark,
-            StrCat("bridge name '", bridge.value, "' becomes '", full, "' (", full.size(),
-                   " characters) after the '", prefix, "' prefix; Linux allows at most 15"),
-            StrCat("shorten it to at most ", kMaxInterfaceName - prefix.size(), " characters"));
-      } else if (!IsValidInterfaceName(full)) {
-        f_.Error(bridge.path, bridge.mark,
-                 StrCat("bridge name '", bridge.value, "' is not a valid interface name"));
+  void CheckSubnetRanges() {
+    for (const auto& seg : topo_.segments) {
+      std::string why = UnusableSubnetReason(seg.prefix);
+      if (!why.empty()) {
+        f_.Error(seg.path, seg.mark, StrCat("subnet ", seg.prefix.ToString(), " ", why),
+                 "use a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)");
       }
+    }
+  }
+
+  void CheckCounts() {
+    size_t vms = 0, pods = 0;
+    for (const auto& soc : v_.socs) {
+      vms += soc.vms.size();
+      for (const auto& vm : soc.vms) pods += vm.pods.size();
+    }
+    auto limit = [&](size_t count, size_t max, const std::string& what, const char* how) {
+      if (count <= max) return;
+      f_.Error(v_.path.empty() ? "vehicle" : v_.path, v_.mark,
+               StrCat("the vehicle has ", count, " ", what, "; the limit is ", max), how);
     };
+    limit(v_.socs.size(), kMaxSocs, "SoCs", "split the vehicle (docs/configuration.md, Limits)");
+    limit(vms, kMaxVms, "VMs", "split the vehicle (docs/configuration.md, Limits)");
+    limit(pods, opts_.max_pods, "pods", "raise pharosd --max-pods if this is intended");
+    limit(v_.nat.size(), kMaxNatRules, "NAT rules", "merge rules (docs/configuration.md, Limits)");
+    limit(v_.routes.size(), kMaxRoutes, "routes", "merge routes (docs/configuration.md, Limits)");
+  }
+
+  void CheckInterfaceNames() {
     for (const auto& soc : v_.socs) {
       for (const auto& vm : soc.vms) {
-        check(vm.bridge);
-        for (const auto& pod : vm.pods) check(pod.bridge);
+        CheckBridgeName(vm.bridge, opts_.interface_prefix, f_);
+        for (const auto& pod : vm.pods) CheckBridgeName(pod.bridge, opts_.interface_prefix, f_);
       }
     }
   }
@@ -555,6 +525,112 @@ void CheckPolicy(const SecurityPolicySpec& p, const Topology* vehicle, Findings&
 }
 
 }  // namespace
+
+void CheckName(const TextField& name, std::string_view what, Findings& f) {
+  if (!name.present || IsValidName(name.value)) return;
+  f.Error(name.path, name.mark,
+          StrCat(what, " name '", Shown(name.value),
+                 "' is not valid: use letters, digits, '-', '_' or '.', starting with a letter or "
+                 "digit, at most 63"),
+          "rename it, e.g. 'perception-pod'");
+}
+
+void CheckBridgeName(const TextField& bridge, const std::string& prefix, Findings& f) {
+  if (!bridge.present) return;
+  std::string full = prefix + bridge.value;
+  if (!IsValidName(bridge.value)) {
+    // The name becomes an interface and appears in nft and ip commands:
+    // the component-name alphabet only.
+    f.Error(bridge.path, bridge.mark,
+            StrCat("bridge name '", Shown(bridge.value),
+                   "' is not valid: use letters, digits, '-', '_' or '.', starting with a letter "
+                   "or digit"));
+  } else if (full.size() > kMaxInterfaceName) {
+    f.Error(bridge.path, bridge.mark,
+            StrCat("bridge name '", bridge.value, "' becomes '", full, "' (", full.size(),
+                   " characters) after the '", prefix, "' prefix; Linux allows at most 15"),
+            StrCat("shorten it to at most ", kMaxInterfaceName - prefix.size(), " characters"));
+  }
+}
+
+std::string UnusableSubnetReason(const Ipv4Prefix& p) {
+  struct Reserved {
+    Ipv4Prefix range;
+    const char* what;
+  };
+  static constexpr Reserved kReserved[] = {
+      {Ipv4Prefix(Ipv4Address(0x00000000), 8), "'this network' (0.0.0.0/8)"},
+      {Ipv4Prefix(Ipv4Address(0x7F000000), 8), "loopback (127.0.0.0/8)"},
+      {Ipv4Prefix(Ipv4Address(0xA9FE0000), 16), "link-local (169.254.0.0/16)"},
+      {Ipv4Prefix(Ipv4Address(0xE0000000), 4), "multicast (224.0.0.0/4)"},
+      {Ipv4Prefix(Ipv4Address(0xF0000000), 4), "reserved (240.0.0.0/4 and the broadcast address)"},
+  };
+  if (p.length() == 0) return "is the default route, which no subnet of the vehicle can be";
+  for (const auto& r : kReserved) {
+    if (r.range.Overlaps(p)) return StrCat("is ", r.what, ", which no subnet of the vehicle can be");
+  }
+  if (p.length() < 8) {
+    return StrCat("is a /", p.length(),
+                  ": shorter than /8, it would claim a large part of the address space");
+  }
+  return "";
+}
+
+void CheckPodFields(const PodSpec& pod, Findings& f) {
+  const std::string& type = pod.networking_type.value;
+  if (pod.networking_type.present && type != "cni" && type != "static") {
+    f.Error(pod.networking_type.path, pod.networking_type.mark,
+            StrCat("networking.type '", Shown(type), "' is not supported; use 'cni' or 'static'"));
+  }
+  if (type == "static" && !pod.ip.present) {
+    f.Error(pod.path + ".networking", pod.mark, "networking.type static needs networking.ip",
+            "add 'ip:' or use type 'cni' to get an address from IPAM");
+  }
+  if (pod.name.present && !pod.k8s_namespace.present) {
+    f.Info(pod.path, pod.mark,
+           StrCat("pod ", Shown(pod.name.value),
+                  " has no namespace; namespace selectors of the security policy cannot match it"));
+  }
+  if (pod.k8s_namespace.present && !IsValidName(pod.k8s_namespace.value)) {
+    f.Error(pod.k8s_namespace.path, pod.k8s_namespace.mark,
+            StrCat("namespace '", Shown(pod.k8s_namespace.value),
+                   "' is not valid: use letters, digits, '-', '_' or '.', at most 63"));
+  }
+  if (pod.interface.present && !IsValidInterfaceName(pod.interface.value)) {
+    f.Error(pod.interface.path, pod.interface.mark,
+            StrCat("interface name '", Shown(pod.interface.value),
+                   "' is not a valid Linux interface name (1-15 characters, no '/', ':' or "
+                   "spaces)"));
+  } else if (pod.interface.present && pod.interface.value == "lo") {
+    f.Error(pod.interface.path, pod.interface.mark,
+            "interface name 'lo' is the pod's loopback device; choose another (default eth0)");
+  }
+  if (pod.netns.present && (pod.netns.value.empty() || pod.netns.value[0] != '/' ||
+                            pod.netns.value.size() > kMaxNetnsPath)) {
+    f.Error(pod.netns.path, pod.netns.mark,
+            StrCat("netns '", Shown(pod.netns.value),
+                   "' must be the absolute path of a network namespace (at most ", kMaxNetnsPath,
+                   " characters)"),
+            "e.g. /run/netns/<name> or /proc/<pid>/ns/net");
+  }
+  if (pod.services.size() > kMaxServicesPerPod) {
+    f.Error(pod.path + ".services", pod.mark,
+            StrCat("pod declares ", pod.services.size(), " services; the limit is ",
+                   kMaxServicesPerPod));
+  }
+  for (const auto& svc : pod.services) {
+    CheckName(svc.name, "service", f);
+    if (svc.kind.present && svc.kind.value != "grpc" && svc.kind.value != "rest" &&
+        svc.kind.value != "someip" && svc.kind.value != "dds") {
+      f.Error(svc.kind.path, svc.kind.mark,
+              StrCat("service kind '", Shown(svc.kind.value),
+                     "' is not one of grpc, rest, someip, dds"));
+    }
+    if (svc.protocol.present && svc.protocol.value != "tcp" && svc.protocol.value != "udp") {
+      f.Error(svc.protocol.path, svc.protocol.mark, "service protocol must be tcp or udp");
+    }
+  }
+}
 
 bool IsValidName(std::string_view name) {
   if (name.empty() || name.size() > 63) return false;

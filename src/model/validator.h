@@ -19,15 +19,38 @@ struct ValidatorOptions {
   const Topology* reference_vehicle = nullptr;
   // Planned pod addresses to keep (see BuildTopology).
   const PlannedAddresses* preferred_addresses = nullptr;
+  // Pods of the vehicle, runtime pods included (pharosd --max-pods).
+  size_t max_pods = 8192;
 };
 
 inline constexpr size_t kMaxInterfaceName = 15;  // IFNAMSIZ - 1
 inline constexpr size_t kMaxPrefixLength = 6;
+// Counts per vehicle (docs/configuration.md, "Limits"): far above any
+// vehicle, low enough that one document cannot make pharosd plan for
+// minutes. Pods have a flag, the others do not need one.
+inline constexpr size_t kMaxSocs = 256;
+inline constexpr size_t kMaxVms = 2048;
+inline constexpr size_t kMaxNatRules = 1024;
+inline constexpr size_t kMaxRoutes = 4096;
+inline constexpr size_t kMaxServicesPerPod = 64;
+inline constexpr size_t kMaxNetnsPath = 255;
 
 // Adds findings for `config` to `findings`; returns the vehicle topology
 // (empty when the document has no vehicle).
 Topology Validate(const ConfigDocument& config, const ValidatorOptions& options,
                   Findings& findings);
+
+// The rules one pod block must meet on its own (type, interface, netns,
+// namespace, services), for the vehicle's pods and for RequestNetworkPod.
+void CheckPodFields(const PodSpec& pod, Findings& findings);
+// `what` name '…' is not valid, unless IsValidName.
+void CheckName(const TextField& name, std::string_view what, Findings& findings);
+// A bridge name: the component-name alphabet, and short enough that
+// `prefix` + name is a Linux interface name.
+void CheckBridgeName(const TextField& bridge, const std::string& prefix, Findings& findings);
+// Why `subnet` cannot be a subnet of the vehicle (the default route,
+// loopback, multicast, link-local, reserved), "" when it can.
+std::string UnusableSubnetReason(const Ipv4Prefix& subnet);
 
 // A component or rule name: starts with a letter or digit, then letters,
 // digits, '-', '_' or '.', at most 63 characters.

@@ -1,8 +1,10 @@
 #include "model/yaml_reader.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "common/strings.h"
+#include "common/text.h"
 
 namespace pharos::model {
 namespace {
@@ -109,6 +111,23 @@ TextField MapReader::Text(const std::string& key, Need need) {
   return field;
 }
 
+TextField MapReader::Name(const std::string& key, Need need) {
+  TextField field = Text(key, need);
+  if (!field.present) return field;
+  const YAML::Node& node = node_;
+  std::string lower = field.value;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  static const std::set<std::string> kBooleans = {"true", "false", "yes", "no", "on", "off"};
+  if (node[key].Tag() == "?" && kBooleans.count(lower)) {
+    findings_.Error(field.path, field.mark,
+                    StrCat(field.path, " must be a name, but '", field.value,
+                           "' reads as a boolean"),
+                    StrCat("quote it (\"", field.value, "\") if it is meant as a name"));
+    field.present = false;
+  }
+  return field;
+}
+
 AddressField MapReader::Address(const std::string& key, Need need) {
   AddressField field;
   static_cast<TextField&>(field) = Text(key, need);
@@ -210,7 +229,7 @@ void MapReader::Allow(std::initializer_list<std::string> keys) {
   known_.insert(keys.begin(), keys.end());
 }
 
-void MapReader::Finish() {
+void MapReader::Finish(Unknown unknown) {
   std::set<std::string> seen;
   for (auto it = node_.begin(); it != node_.end(); ++it) {
     std::string key;
@@ -235,9 +254,18 @@ void MapReader::Finish() {
         best = k;
       }
     }
-    findings_.Warning(Child(key), MarkOf(it->first), StrCat("unknown key '", key, "' is ignored"),
-                      best.empty() ? "remove it, or check docs/configuration.md"
-                                   : StrCat("did you mean '", best, "'?"));
+    std::string shown = EscapeControl(Truncated(key, 64));
+    std::string hint = best.empty() ? "remove it, or check docs/configuration.md"
+                                    : StrCat("did you mean '", best, "'?");
+    if (unknown == Unknown::kRefuse) {
+      findings_.Error(Child(shown), MarkOf(it->first),
+                      StrCat("unknown key '", shown, "' in ",
+                             path_.empty() ? "the document" : path_),
+                      hint);
+    } else {
+      findings_.Warning(Child(shown), MarkOf(it->first),
+                        StrCat("unknown key '", shown, "' is ignored"), hint);
+    }
   }
 }
 

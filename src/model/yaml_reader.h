@@ -34,6 +34,9 @@ class MapReader {
   std::string Child(std::string_view key) const;
 
   TextField Text(const std::string& key, Need need = Need::kOptional);
+  // A name: text, but a plain `true`, `no` or `off` (which YAML readers
+  // take for booleans) is refused and must be quoted.
+  TextField Name(const std::string& key, Need need = Need::kOptional);
   AddressField Address(const std::string& key, Need need = Need::kOptional);
   PrefixField Prefix(const std::string& key, Need need = Need::kOptional);
   IntField Int(const std::string& key, int64_t min, int64_t max, Need need = Need::kOptional);
@@ -51,8 +54,9 @@ class MapReader {
 
   // Keys that are allowed but read elsewhere.
   void Allow(std::initializer_list<std::string> keys);
-  // Warn about every key that no accessor asked for.
-  void Finish();
+  // Warn about (or, with kRefuse, refuse) every key no accessor asked for.
+  enum class Unknown { kWarn, kRefuse };
+  void Finish(Unknown unknown = Unknown::kWarn);
 
  private:
   YAML::Node Lookup(const std::string& key, Need need);

@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 #include "common/strings.h"
 
@@ -155,6 +156,41 @@ uint64_t NetnsIdentity(const std::string& name) {
 }
 
 bool NamedNetnsExists(const std::string& name) { return IsNetworkNamespacePath(PathOf(name)); }
+
+namespace {
+
+struct FileId {
+  dev_t dev = 0;
+  ino_t ino = 0;
+  bool operator==(const FileId&) const = default;
+};
+
+std::optional<FileId> FileIdOf(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return std::nullopt;
+  return FileId{st.st_dev, st.st_ino};
+}
+
+}  // namespace
+
+std::string NetnsAttachRefusal(const std::string& path, const std::string& owned_prefix,
+                               const std::string& own_name) {
+  if (!IsNetworkNamespacePath(path)) return "is not a network namespace";
+  std::optional<FileId> id = FileIdOf(path);
+  if (!id) return "cannot be read";
+  if (id == FileIdOf("/proc/1/ns/net")) return "is the host's own network namespace";
+  if (id == FileIdOf("/proc/self/ns/net")) return "is pharosd's own network namespace";
+  absl::StatusOr<std::vector<std::string>> names = ListNamedNetns();
+  if (!names.ok()) return "";  // nothing named: nothing owned to collide with
+  for (const std::string& name : *names) {
+    if (name == own_name || !name.starts_with(owned_prefix)) continue;
+    if (id == FileIdOf(PathOf(name))) {
+      return StrCat("is the namespace of ", name.substr(owned_prefix.size()),
+                    ", which Pharos owns (", PathOf(name), ")");
+    }
+  }
+  return "";
+}
 
 absl::StatusOr<std::vector<std::string>> ListNamedNetns() {
   std::vector<std::string> names;

@@ -53,6 +53,14 @@ bool NamedNetnsExists(const std::string& name);
 // True when `path` is a namespace file (/proc/<pid>/ns/net, a bind mount).
 bool IsNetworkNamespacePath(const std::string& path);
 absl::StatusOr<std::vector<std::string>> ListNamedNetns();
+// Why a container runtime's namespace at `path` must not be handed to the
+// pod whose own namespace is named `own_name`: not a network namespace,
+// the host's (PID 1's) or this process's own, or one that a name starting
+// with `owned_prefix` already stands for (a SoC, VM or another pod). ""
+// when it may be attached. Compared by inode, so any path to the same
+// namespace is recognised.
+std::string NetnsAttachRefusal(const std::string& path, const std::string& owned_prefix,
+                               const std::string& own_name);
 // Tells namespaces of the same name apart (deleted and created again):
 // the inode of the namespace behind the name, 0 when there is none.
 uint64_t NetnsIdentity(const std::string& name);

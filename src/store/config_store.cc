@@ -25,6 +25,7 @@ absl::StatusOr<std::unique_ptr<ConfigStore>> ConfigStore::Open(
 
 absl::StatusOr<std::optional<ConfigVersion>> ConfigStore::QueryOne(
     std::string_view sql, int64_t id_arg, const std::string* text_arg) {
+  std::lock_guard lock(mu_);
   absl::StatusOr<Statement> st = db_->Prepare(sql);
   if (!st.ok()) return st.status();
   if (text_arg) {
@@ -64,6 +65,7 @@ absl::StatusOr<std::optional<ConfigVersion>> ConfigStore::PreviousOf(int64_t id)
 }
 
 absl::StatusOr<std::vector<ConfigVersion>> ConfigStore::List() {
+  std::lock_guard lock(mu_);
   absl::StatusOr<Statement> st = db_->Prepare(
       "SELECT id, content_hash, '', created_at, source, status, planned_addresses "
       "FROM config_versions "
@@ -102,6 +104,7 @@ absl::StatusOr<ConfigVersion> ConfigStore::AddAndActivate(const std::string& yam
                                                           const std::string& content_hash,
                                                           const std::string& source,
                                                           const std::string& planned_addresses) {
+  std::lock_guard lock(mu_);
   Transaction tx(*db_);
   if (!tx.status().ok()) return tx.status();
   std::string now = FormatIso8601Utc(clock_.Now());
@@ -119,6 +122,7 @@ absl::StatusOr<ConfigVersion> ConfigStore::AddAndActivate(const std::string& yam
 }
 
 absl::Status ConfigStore::Activate(int64_t id, const std::string& action) {
+  std::lock_guard lock(mu_);
   Transaction tx(*db_);
   if (!tx.status().ok()) return tx.status();
   if (absl::Status s = ActivateLocked(id, action); !s.ok()) return s;
@@ -126,6 +130,7 @@ absl::Status ConfigStore::Activate(int64_t id, const std::string& action) {
 }
 
 absl::Status ConfigStore::Deactivate() {
+  std::lock_guard lock(mu_);
   Transaction tx(*db_);
   if (!tx.status().ok()) return tx.status();
   if (absl::Status s = db_->Exec(

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -60,6 +61,9 @@ class ConfigStore {
                                                         const std::string* text_arg);
   absl::Status ActivateLocked(int64_t id, const std::string& action);
 
+  // One connection, used by the controller's changes and by readers
+  // (ListConfigVersions) that do not wait for a change to finish.
+  std::mutex mu_;
   std::unique_ptr<Database> db_;
   const Clock& clock_;
 };

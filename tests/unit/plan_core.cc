@@ -43,8 +43,11 @@ PlanCore::PlanCore() {
       std::make_unique<core::ServiceRegistry>(*services_db, *controller, clock, notifier.get());
   enforcer = std::make_unique<security::PolicyEnforcer>(*security_db, clock, nullptr, nullptr,
                                                         security::EnforcerOptions{});
-  pods = std::make_unique<core::PodManager>(*controller, *runtime_pods, *notifier, clock,
-                                            std::chrono::seconds(30));
+  // The tests' runtime namespace is their own (/proc/self/ns/net), which
+  // the real judge refuses: every path is fine here.
+  pods = std::make_unique<core::PodManager>(
+      *controller, *runtime_pods, *notifier, clock, std::chrono::seconds(30),
+      [](const std::string&, const std::string&, const std::string&) { return std::string(); });
   diagnostics =
       std::make_unique<core::Diagnostics>(*controller, backend, registry.get(), enforcer.get());
   network_events = std::make_unique<store::EventStore>(config->db(), clock);

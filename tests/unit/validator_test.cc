@@ -218,6 +218,58 @@ TEST(ValidatorTest, InterfaceNameTooLongAfterPrefix) {
   EXPECT_FALSE(Check(yaml).HasErrors());
 }
 
+TEST(ValidatorTest, BridgeNamesUseTheNameAlphabet) {
+  for (const char* bad : {"\"..\"", "\"br;ls\"", "\"a/b\""}) {
+    std::string yaml = Replace(SeedVehicleYaml(), "          subnet: \"10.2.0.0/24\"\n",
+                               std::string("          subnet: \"10.2.0.0/24\"\n          bridge: ") +
+                                   bad + "\n");
+    Findings f = Check(yaml);
+    EXPECT_TRUE(HasFinding(f, kE, "vehicle.socs[0].vms[0].bridge", "is not valid")) << bad << Dump(f);
+  }
+}
+
+TEST(ValidatorTest, SubnetsOutsideUsableRangesAreRefused) {
+  struct Case {
+    const char* subnet;
+    const char* why;
+  };
+  for (const Case& c : {Case{"224.0.0.0/4", "multicast"}, Case{"127.0.0.0/24", "loopback"},
+                        Case{"0.0.0.0/0", "default route"}, Case{"169.254.1.0/24", "link-local"},
+                        Case{"16.0.0.0/4", "shorter than /8"},
+                        Case{"240.0.0.0/24", "reserved"}}) {
+    Findings f = Check(Replace(SeedVehicleYaml(), "subnet: \"10.2.1.0/24\"",
+                               std::string("subnet: \"") + c.subnet + "\""));
+    EXPECT_TRUE(HasFinding(f, kE, "vehicle.socs[0].vms[0].pods[0].networking.subnet", c.why))
+        << c.subnet << Dump(f);
+  }
+  EXPECT_EQ(UnusableSubnetReason(*Ipv4Prefix::Parse("10.2.1.0/24")), "");
+  EXPECT_EQ(UnusableSubnetReason(*Ipv4Prefix::Parse("192.168.0.0/16")), "");
+}
+
+TEST(ValidatorTest, PodCountAboveTheLimitIsRefused) {
+  model::ParsedConfig parsed = model::ParseConfig(SeedVehicleYaml());
+  model::ValidatorOptions options;
+  options.max_pods = 1;  // the seed has two
+  Findings f;
+  Validate(parsed.document, options, f);
+  EXPECT_TRUE(HasFinding(f, kE, "vehicle", "the limit is 1")) << Dump(f);
+  options.max_pods = 2;
+  Findings ok;
+  Validate(parsed.document, options, ok);
+  EXPECT_FALSE(ok.HasErrors()) << Dump(ok);
+}
+
+TEST(ValidatorTest, PodFieldsCheckedOnTheirOwn) {
+  model::ParsedPod p = model::ParsePodNetworkYaml(
+      "name: p\nnamespace: \"a b\"\nnetworking: {subnet: \"10.2.1.0/24\", interface: lo}\n",
+      "p");
+  ASSERT_FALSE(p.findings.HasErrors()) << Dump(p.findings);
+  Findings f;
+  CheckPodFields(p.pod, f);
+  EXPECT_TRUE(HasFinding(f, kE, "namespace", "is not valid")) << Dump(f);
+  EXPECT_TRUE(HasFinding(f, kE, "networking.interface", "loopback")) << Dump(f);
+}
+
 TEST(ValidatorTest, EmptyVehicle) {
   Findings f = Check("vehicle:\n  name: empty\n");
   EXPECT_TRUE(HasFinding(f, kE, "vehicle.socs", "no SoCs")) << Dump(f);
