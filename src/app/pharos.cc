@@ -300,6 +300,12 @@ absl::StatusOr<CallbackStatus> AuthorizedPharos::GetCallbackStatus() {
     out.pending = *pending;
     out.dropped = *dropped;
     if (!oldest->empty()) out.oldest = oldest->front();
+    absl::StatusOr<int64_t> dead = p_.parts_.outbox.DeadLetteredCount();
+    absl::StatusOr<std::vector<store::OutboxEntry>> letters = p_.parts_.outbox.DeadLetters(20);
+    if (!dead.ok()) return dead.status();
+    if (!letters.ok()) return letters.status();
+    out.dead_lettered = *dead;
+    out.dead_letters = std::move(*letters);
     return out;
   });
 }

@@ -41,6 +41,8 @@ struct CallbackStatus {
   int64_t pending = 0;
   int64_t dropped = 0;
   std::optional<store::OutboxEntry> oldest;
+  int64_t dead_lettered = 0;
+  std::vector<store::OutboxEntry> dead_letters;  // newest first
 };
 
 struct SecurityStatus {

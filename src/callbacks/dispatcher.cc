@@ -114,6 +114,15 @@ class PullpiriClient : public CallbackClient {
   std::chrono::milliseconds timeout_;
 };
 
+// RESOURCE_EXHAUSTED (larger than the receiver takes) or INVALID_ARGUMENT
+// (it cannot read it), again after kRefusedAttempts tries: a limit of the
+// receiver, not a passing failure. Other failures are retried for ever.
+bool RefusedForGood(const grpc::Status& s, const store::OutboxEntry& entry) {
+  bool refusal = s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED ||
+                 s.error_code() == grpc::StatusCode::INVALID_ARGUMENT;
+  return refusal && entry.attempts + 1 >= kRefusedAttempts;
+}
+
 }  // namespace
 
 std::unique_ptr<CallbackClient> CreateCallbackClient(const DispatcherOptions& options) {
@@ -176,6 +185,17 @@ void Dispatcher::Run() {
         if (s.ok() || s.error_code() == grpc::StatusCode::DATA_LOSS || not_wanted) {
           if (!s.ok()) spdlog::error("callback {} dropped: {}", entry.kind, s.error_message());
           (void)outbox_.MarkDelivered(entry.id);
+          backoff_ = std::chrono::milliseconds(0);
+          continue;
+        }
+        if (RefusedForGood(s, entry)) {
+          // The receiver refuses this message itself (too large, malformed),
+          // every time: set it aside, kept and counted, so it does not hold
+          // back the ones behind it.
+          spdlog::error("callback {} for {} dead-lettered after {} attempts: {} ({})", entry.kind,
+                        entry.component, entry.attempts + 1, s.error_message(),
+                        static_cast<int>(s.error_code()));
+          (void)outbox_.DeadLetter(entry.id, s.error_message());
           backoff_ = std::chrono::milliseconds(0);
           continue;
         }

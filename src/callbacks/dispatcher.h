@@ -3,7 +3,9 @@
 // an entry only once Piccolo acknowledged it. A failed delivery is retried
 // with exponential backoff (doubling from 100 ms to a cap, ±20 % jitter)
 // without letting later entries overtake it. Survives restarts: whatever
-// is in the outbox when pharosd starts is delivered first.
+// is in the outbox when pharosd starts is delivered first. An entry the
+// receiver refuses as too large or malformed kRefusedAttempts times is
+// dead-lettered (kept, counted, shown by pharosctl callbacks status).
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -29,6 +31,8 @@ class CallbackClient {
   // (Pullpiri receives completions only): the entry is done, not sent.
   virtual grpc::Status Send(const store::OutboxEntry& entry, bool* skipped) = 0;
 };
+
+inline constexpr int kRefusedAttempts = 8;
 
 struct DispatcherOptions {
   std::string endpoint = "127.0.0.1:9090";  // spec §11.4.1

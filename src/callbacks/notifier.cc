@@ -1,6 +1,7 @@
 #include "callbacks/notifier.h"
 
 #include "common/strings.h"
+#include "common/text.h"
 #include "pharos/api/v1/piccolo_callback_service.pb.h"
 
 namespace pharos::callbacks {
@@ -12,6 +13,14 @@ std::pair<const char*, const char*> TransitionOf(const std::string& kind) {
   // drift-repaired, converged-on-start: something was missing, now it is up.
   return {"degraded", "up"};
 }
+
+// Every notification stays far below a receiver's default 4 MiB message
+// limit, whatever text it reports: details are cut with a marker.
+constexpr size_t kMaxDetailsBytes = 8 * 1024;
+constexpr size_t kMaxFieldBytes = 512;  // ids, names, addresses
+
+std::string Bounded(const std::string& text) { return Truncated(text, kMaxFieldBytes); }
+std::string BoundedDetails(const std::string& text) { return Truncated(text, kMaxDetailsBytes); }
 
 }  // namespace
 
@@ -42,11 +51,11 @@ absl::Status Notifier::Record(const std::string& component, const std::string& k
     if (!event.ok()) return event.status();
     api::v1::NetworkStatusChangeNotification n;
     auto [previous, current] = TransitionOf(kind);
-    n.set_component_id(component);
+    n.set_component_id(Bounded(component));
     n.set_previous_status(previous);
     n.set_current_status(current);
     n.set_timestamp(event->occurred_at);
-    n.set_details(kind + ": " + detail);
+    n.set_details(BoundedDetails(kind + ": " + detail));
     absl::StatusOr<int64_t> id =
         outbox_.Enqueue(kNetworkStatusChange, component, n.SerializeAsString());
     if (!id.ok()) return id.status();
@@ -62,18 +71,18 @@ absl::Status Notifier::CompleteAll(const std::vector<core::CompletionRecord>& ba
   return InTransaction([&]() -> absl::Status {
     for (const auto& c : batch) {
       api::v1::CompleteNetworkSettingRequest req;
-      req.set_request_id(c.request_id);
+      req.set_request_id(Bounded(c.request_id));
       req.set_status(c.result == core::Completion::kOk ? api::v1::CompleteNetworkSettingRequest::OK
                      : c.result == core::Completion::kTimeout
                          ? api::v1::CompleteNetworkSettingRequest::TIMEOUT
                          : api::v1::CompleteNetworkSettingRequest::ERROR);
-      req.set_details(c.details);
+      req.set_details(BoundedDetails(c.details));
       absl::StatusOr<int64_t> id =
-          outbox_.Enqueue(kCompleteNetworkSetting, c.pod, req.SerializeAsString());
+          outbox_.Enqueue(kCompleteNetworkSetting, Bounded(c.pod), req.SerializeAsString());
       if (!id.ok()) return id.status();
       absl::StatusOr<store::JournalEntry> watched = journal_.Append(
           {0, "", store::kJournalPodCompletion, c.pod, "",
-           api::v1::CompleteNetworkSettingRequest::Status_Name(req.status()), "", c.details});
+           api::v1::CompleteNetworkSettingRequest::Status_Name(req.status()), "", req.details()});
       if (!watched.ok()) return watched.status();
     }
     return absl::OkStatus();
@@ -84,17 +93,17 @@ absl::Status Notifier::ServiceStatusChanged(const std::string& service_id,
                                             const std::string& previous, const std::string& current,
                                             const std::string& details) {
   api::v1::ServiceStatusChangeNotification n;
-  n.set_service_id(service_id);
-  n.set_previous_status(previous);
-  n.set_current_status(current);
+  n.set_service_id(Bounded(service_id));
+  n.set_previous_status(Bounded(previous));
+  n.set_current_status(Bounded(current));
   n.set_timestamp(FormatIso8601Utc(clock_.Now()));
-  n.set_details(details);
+  n.set_details(BoundedDetails(details));
   return InTransaction([&]() -> absl::Status {
     absl::StatusOr<int64_t> id =
         outbox_.Enqueue(kServiceStatusChange, service_id, n.SerializeAsString());
     if (!id.ok()) return id.status();
     absl::StatusOr<store::JournalEntry> watched = journal_.Append(
-        {0, "", store::kJournalServiceHealth, service_id, previous, current, "", details});
+        {0, "", store::kJournalServiceHealth, service_id, previous, current, "", n.details()});
     if (!watched.ok()) return watched.status();
     return absl::OkStatus();
   });
@@ -111,12 +120,12 @@ absl::Status Notifier::Publish(const security::SecurityEvent& e) {
         e.severity == security::Severity::kCritical  ? api::v1::SecurityEventNotification::CRITICAL
         : e.severity == security::Severity::kWarning ? api::v1::SecurityEventNotification::WARNING
                                                      : api::v1::SecurityEventNotification::INFO);
-    n.set_event_type(e.event_type);
-    n.set_source(e.source);
-    n.set_destination(e.destination);
+    n.set_event_type(Bounded(e.event_type));
+    n.set_source(Bounded(e.source));
+    n.set_destination(Bounded(e.destination));
     n.set_timestamp(row->occurred_at);
-    n.set_details(StrCat("rule ", e.rule, ", ", e.packets, " packet", e.packets == 1 ? "" : "s",
-                         ": ", e.details));
+    n.set_details(BoundedDetails(StrCat("rule ", e.rule, ", ", e.packets, " packet",
+                                        e.packets == 1 ? "" : "s", ": ", e.details)));
     absl::StatusOr<int64_t> id = outbox_.Enqueue(kSecurityEvent, e.source, n.SerializeAsString());
     if (!id.ok()) return id.status();
     absl::StatusOr<store::JournalEntry> watched =

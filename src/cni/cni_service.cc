@@ -174,6 +174,10 @@ json CniService::Add(const Call& call) {
     }
   }
   std::string pod = PodName(call.args, call.container_id);
+  if (std::string why = pods_.NetnsRefusal(call.netns, pod); !why.empty()) {
+    return ErrorAnswer(kInvalidEnvironment, StrCat("CNI_NETNS ", call.netns, " ", why),
+                       "give the runtime's own namespace of this container");
+  }
   auto ip = call.args.find("IP");
   core::PodRequestAnswer answer = pods_.Request(
       NodeYaml(Text(call.config, "vm")), pod,

@@ -59,7 +59,7 @@ std::string Shown(std::string_view text) { return EscapeControl(Truncated(text, 
 // not a later ERROR completion).
 absl::Status CheckRequestedPod(const model::PodSpec& pod, const model::Topology& topo,
                                const model::TopologyNode& host, const std::string& prefix,
-                               const NetnsJudge& netns_judge) {
+                               const std::function<std::string(const std::string&)>& netns_refusal) {
   model::Findings findings;
   model::CheckPodFields(pod, findings);
   model::CheckBridgeName(pod.bridge, prefix, findings);
@@ -83,9 +83,7 @@ absl::Status CheckRequestedPod(const model::PodSpec& pod, const model::Topology&
         "); a pod subnet is its own bridge inside ", host.name, " or one of its pod subnets"));
   }
   if (pod.netns.present) {
-    std::string own = StrCat(prefix, pod.name.value);
-    if (std::string why = netns_judge(pod.netns.value, prefix, own);
-        !why.empty()) {
+    if (std::string why = netns_refusal(pod.netns.value); !why.empty()) {
       return absl::InvalidArgumentError(
           StrCat("network_yaml: networking.netns ", Shown(pod.netns.value), " ", why));
     }
@@ -284,7 +282,10 @@ PodRequestAnswer PodManager::Request(const std::string& node_yaml, const std::st
         StrCat("network_yaml: name '", Shown(pod.name.value), "' differs from pod_name '", name,
                "'; leave it out or give the same name")));
   }
-  if (absl::Status bad = CheckRequestedPod(pod, topo, *host, controller_.interface_prefix(), netns_judge_);
+  if (absl::Status bad = CheckRequestedPod(pod, topo, *host, controller_.interface_prefix(),
+                                          [&](const std::string& path) {
+                                            return NetnsRefusal(path, name);
+                                          });
       !bad.ok()) {
     return refuse(bad);
   }
@@ -409,6 +410,11 @@ PodRequestAnswer PodManager::Request(const std::string& node_yaml, const std::st
   return {absl::OkStatus(), row.request_id,
           StrCat("pod ", name, " accepted: ", ip, " on ", host->name,
                  "; CompleteNetworkSetting follows")};
+}
+
+std::string PodManager::NetnsRefusal(const std::string& path, const std::string& pod) const {
+  const std::string& prefix = controller_.interface_prefix();
+  return netns_judge_(path, prefix, StrCat(prefix, pod));
 }
 
 absl::StatusOr<std::vector<PodLease>> PodManager::Leases() {

@@ -89,6 +89,8 @@ class PodManager {
   // done; OK, or why it failed (DeadlineExceeded when `timeout` passes).
   absl::Status Await(const std::string& request_id, std::chrono::milliseconds timeout);
   absl::StatusOr<std::vector<PodLease>> Leases();
+  // Why the runtime's namespace `path` cannot be pod `pod`'s ("" if it can).
+  std::string NetnsRefusal(const std::string& path, const std::string& pod) const;
 
  private:
   void Run();

@@ -151,6 +151,13 @@ CREATE TABLE watch_journal (
   detail    TEXT NOT NULL
 );
 )sql"},
+      {9, "callback dead letters",
+       R"sql(
+-- A notification the receiver keeps refusing as too large or malformed
+-- is set aside (dead_at) after its retries, so it never blocks the ones
+-- behind it; it stays visible in pharosctl callbacks status.
+ALTER TABLE callback_outbox ADD COLUMN dead_at TEXT;
+)sql"},
   };
   return kMigrations;
 }

@@ -22,6 +22,7 @@ struct OutboxEntry {
   std::string created_at;
   int attempts = 0;
   std::string last_error;
+  std::string dead_at;  // set once dead-lettered
 };
 
 class OutboxStore {
@@ -39,6 +40,15 @@ class OutboxStore {
   absl::StatusOr<int64_t> PendingCount();
   // How many entries were dropped because the outbox was full, ever.
   absl::StatusOr<int64_t> DroppedCount();
+  // Sets the entry aside: no longer pending, kept (the newest
+  // kMaxDeadLetters) for operators to see, counted.
+  absl::Status DeadLetter(int64_t id, const std::string& error);
+  // The dead letters, newest first.
+  absl::StatusOr<std::vector<OutboxEntry>> DeadLetters(int limit);
+  // How many entries were dead-lettered, ever.
+  absl::StatusOr<int64_t> DeadLetteredCount();
+
+  static constexpr int64_t kMaxDeadLetters = 1000;
 
  private:
   Database& db_;

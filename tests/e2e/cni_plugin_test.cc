@@ -202,7 +202,8 @@ TEST_F(CniPluginTest, ErrorsComeBackInTheCniFormatWithTheRightCodes) {
       {"no subnet", no_subnet, ns, 7, "subnet"},
       {"no CNI_NETNS", config_, "", 4, "CNI_NETNS"},
       {"pharosd unreachable", no_daemon, ns, 11, "not reachable"},
-      {"not a namespace", config_, "../../etc/hostname", 102, "not a network namespace"},
+      // Refused before anything is leased, as CNI's "invalid environment".
+      {"not a namespace", config_, "../../etc/hostname", 4, "not a network namespace"},
   };
   for (const auto& c : cases) {
     PluginRun run = Plugin("ADD", "c0ffee" + std::to_string(c.code), c.netns, c.config);

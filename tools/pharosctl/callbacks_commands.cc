@@ -137,6 +137,16 @@ int CallbacksStatus(const Context& ctx) {
               << " attempt(s)" << (resp.last_error().empty() ? "" : ", last error: ")
               << resp.last_error() << "\n";
   }
+  std::cout << "dead:     " << resp.dead_lettered()
+            << " (refused by the receiver as too large or malformed, ever)\n";
+  if (resp.dead_letters_size() > 0) {
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& d : resp.dead_letters()) {
+      rows.push_back({std::to_string(d.id()), d.kind(), d.component(), d.dead_at(),
+                      std::to_string(d.attempts()), d.last_error()});
+    }
+    PrintTable({"ID", "KIND", "FOR", "DEAD SINCE", "ATTEMPTS", "LAST ERROR"}, rows);
+  }
   return kOk;
 }
 

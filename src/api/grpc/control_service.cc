@@ -86,6 +86,17 @@ grpc::Status ControlServiceImpl::GetCallbackStatus(grpc::ServerContext* ctx,
       resp->set_oldest_attempts(status->oldest->attempts);
       resp->set_last_error(status->oldest->last_error);
     }
+    resp->set_dead_lettered(status->dead_lettered);
+    for (const auto& e : status->dead_letters) {
+      ctl::DeadLetter* d = resp->add_dead_letters();
+      d->set_id(e.id);
+      d->set_kind(e.kind);
+      d->set_component(e.component);
+      d->set_created_at(e.created_at);
+      d->set_dead_at(e.dead_at);
+      d->set_attempts(e.attempts);
+      d->set_last_error(e.last_error);
+    }
     return grpc::Status::OK;
   });
 }
