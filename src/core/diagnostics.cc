@@ -207,6 +207,10 @@ absl::StatusOr<RouteAnswer> Diagnostics::RouteInfo(std::string_view source,
 
 absl::StatusOr<std::vector<ComponentMetrics>> Diagnostics::Metrics(std::string_view component,
                                                                    int duration_seconds) {
+  if (duration_seconds < 0) {
+    return absl::InvalidArgumentError(
+        StrCat("duration_seconds must be 0 (a snapshot) or more, not ", duration_seconds));
+  }
   if (duration_seconds > kMaxMetricsSeconds) {
     return absl::InvalidArgumentError(StrCat("duration_seconds is at most ", kMaxMetricsSeconds,
                                              " (got ", duration_seconds, ")"));

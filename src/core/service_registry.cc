@@ -59,6 +59,25 @@ std::string ServiceRegistry::LocationOf(const std::string& host) {
   return ip ? controller_.OwnerOf(*ip).value_or("") : "";
 }
 
+absl::Status CheckMetadata(const std::map<std::string, std::string>& metadata) {
+  if (metadata.size() > kMaxMetadataEntries) {
+    return absl::InvalidArgumentError(StrCat("metadata has ", metadata.size(),
+                                             " entries; the limit is ", kMaxMetadataEntries));
+  }
+  for (const auto& [key, value] : metadata) {
+    if (key.empty() || key.size() > kMaxMetadataKeyBytes || NeedsEscape(key)) {
+      return absl::InvalidArgumentError(
+          StrCat("metadata key '", EscapeControl(Truncated(key, 64)),
+                 "' must be 1-", kMaxMetadataKeyBytes, " printable characters"));
+    }
+    if (value.size() > kMaxMetadataValueBytes) {
+      return absl::InvalidArgumentError(StrCat("metadata '", key, "' is ", value.size(),
+                                               " bytes; the limit is ", kMaxMetadataValueBytes));
+    }
+  }
+  return absl::OkStatus();
+}
+
 void ServiceRegistry::Changed() {
   changes_.Notify();
 }
@@ -73,6 +92,7 @@ absl::StatusOr<std::string> ServiceRegistry::Register(
   if (port < 1 || port > 65535) {
     return absl::InvalidArgumentError(StrCat("port ", port, " is not in 1-65535"));
   }
+  if (absl::Status bad = CheckMetadata(metadata); !bad.ok()) return bad;
   std::string location = LocationOf(host);
   {
     std::lock_guard lock(mu_);

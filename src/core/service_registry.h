@@ -46,6 +46,14 @@ struct ServiceView {
   std::string k8s_namespace;  // of `record.location`, when it is a pod
 };
 
+// Bounds on a registration's metadata (docs/configuration.md, Limits):
+// KUKSA-style discovery needs a handful of entries, not thousands.
+inline constexpr size_t kMaxMetadataEntries = 64;
+inline constexpr size_t kMaxMetadataKeyBytes = 63;
+inline constexpr size_t kMaxMetadataValueBytes = 1024;
+// InvalidArgument naming the first bound `metadata` crosses.
+absl::Status CheckMetadata(const std::map<std::string, std::string>& metadata);
+
 class ServiceRegistry {
  public:
   // `db`: a connection of its own. `sink` may be null (nothing reported).

@@ -1,5 +1,7 @@
 #include "daemon/daemon.h"
 
+#include "api/grpc/decode_errors.h"
+
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <spdlog/spdlog.h>
@@ -350,6 +352,9 @@ absl::Status Daemon::StartParts() {
   builder.RegisterService(&pharos_service_);
   builder.RegisterService(&pullpiri_service_);
   builder.RegisterService(&control_service_);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(api::DecodeErrorInterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server_ = builder.BuildAndStart();
   if (!server_ || bound_port == 0) {
     return absl::UnavailableError(

@@ -248,6 +248,11 @@ std::optional<int> ParseDaemonOptions(int argc, char** argv, DaemonOptions& o) {
                  "message limit)")
       ->check(CLI::Range(int64_t{4096}, int64_t{4000000}))
       ->capture_default_str();
+  app.add_option("--shutdown-timeout-seconds", o.shutdown_timeout_seconds,
+                 "after SIGTERM, exit by then even if a call is still working (state is durable: "
+                 "the next start converges)")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
   app.add_option("--node", o.node, "host mode: the name of the node this machine is");
   app.add_option("--interface-prefix", o.interface_prefix,
                  "prefix of every interface and namespace Pharos creates")

@@ -25,6 +25,7 @@ struct DaemonOptions {
   // Limits on one configuration document (docs/configuration.md, Limits).
   int64_t max_pods = 8192;
   int64_t max_config_bytes = 2 * 1024 * 1024;
+  int shutdown_timeout_seconds = 15;  // after SIGTERM, exit by then whatever runs
   // pharos-cni's way in: "auto" = /run/pharos/cni.sock when running as
   // root (an unprivileged pharosd, e.g. --dataplane=plan, has no CNI);
   // "none": off.

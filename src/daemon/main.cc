@@ -3,9 +3,12 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "common/clock.h"
 #include "daemon/daemon.h"
@@ -53,6 +56,16 @@ int main(int argc, char** argv) {
   int received = 0;
   sigwait(&signals, &received);
   spdlog::info("signal {} received: shutting down", received);
+  // A call may be in the middle of long work that no deadline interrupts
+  // (a dataplane apply): past the bound, exit anyway. Nothing is lost:
+  // every acknowledged change is durable, and the next start converges.
+  std::thread([timeout = options.shutdown_timeout_seconds] {
+    std::this_thread::sleep_for(std::chrono::seconds(timeout));
+    spdlog::error("shutdown did not finish within {} s (--shutdown-timeout-seconds): exiting now",
+                  timeout);
+    spdlog::default_logger()->flush();
+    std::_Exit(1);
+  }).detach();
   (*daemon)->Shutdown();  // in-flight calls finish (5 s)
   daemon->reset();        // the parts stop, in reverse order
   return 0;

@@ -175,9 +175,9 @@ std::optional<FileId> FileIdOf(const std::string& path) {
 
 std::string NetnsAttachRefusal(const std::string& path, const std::string& owned_prefix,
                                const std::string& own_name) {
-  if (!IsNetworkNamespacePath(path)) return "is not a network namespace";
   std::optional<FileId> id = FileIdOf(path);
-  if (!id) return "cannot be read";
+  if (!id) return StrCat("cannot be read (", std::strerror(errno), ")");
+  if (!IsNetworkNamespacePath(path)) return "is not a network namespace";
   if (id == FileIdOf("/proc/1/ns/net")) return "is the host's own network namespace";
   if (id == FileIdOf("/proc/self/ns/net")) return "is pharosd's own network namespace";
   absl::StatusOr<std::vector<std::string>> names = ListNamedNetns();

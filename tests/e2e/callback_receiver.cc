@@ -4,8 +4,9 @@ namespace pharos::e2e {
 
 namespace v1 = pharos::api::v1;
 
-bool CallbackReceiver::Start(int port) {
+bool CallbackReceiver::Start(int port, int max_message_bytes) {
   grpc::ServerBuilder builder;
+  if (max_message_bytes > 0) builder.SetMaxReceiveMessageSize(max_message_bytes);
   builder.AddListeningPort("127.0.0.1:" + std::to_string(port), grpc::InsecureServerCredentials(),
                            &port_);
   builder.RegisterService(this);

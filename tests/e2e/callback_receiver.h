@@ -19,7 +19,9 @@ namespace pharos::e2e {
 class CallbackReceiver final : public pharos::api::v1::PiccoloCallbackService::Service {
  public:
   // Serves on 127.0.0.1:`port` (0: a free one); false when it cannot.
-  bool Start(int port = 0);
+  // `max_message_bytes` > 0: refuses larger messages (RESOURCE_EXHAUSTED),
+  // as a receiver with a lower limit than gRPC's 4 MiB would.
+  bool Start(int port = 0, int max_message_bytes = 0);
   void Stop();
   int port() const { return port_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
