@@ -13,6 +13,7 @@ namespace pharos::model {
 namespace {
 
 constexpr char kRemoveKey[] = "remove";
+constexpr size_t kMaxKeyBytes = 1024;
 
 // Identity of a list item for merging; empty when the item has none.
 std::string ItemKey(const YAML::Node& item) {
@@ -40,7 +41,10 @@ bool HasBadRemoval(const YAML::Node& item, const std::string& path, Findings& f)
   const YAML::Node& c = item;
   if (!item.IsMap() || !c[kRemoveKey].IsDefined()) return false;
   const YAML::Node r = c[kRemoveKey];
-  if (r.IsScalar() && (r.Scalar() == "true" || r.Scalar() == "false")) return false;
+  // A plain `true` or `false`: "true" in quotes is a string.
+  if (r.IsScalar() && r.Tag() == "?" && (r.Scalar() == "true" || r.Scalar() == "false")) {
+    return false;
+  }
   f.Error(StrCat(path, ".", kRemoveKey), MarkOf(r), "remove must be true or false");
   return true;
 }
@@ -118,7 +122,15 @@ void EmitMerged(YAML::Emitter& out, const YAML::Node& base, const YAML::Node& up
     std::unordered_map<std::string, YAML::Node> changes;
     std::vector<std::string> order;
     for (auto it = update.begin(); it != update.end(); ++it) {
-      if (changes.emplace(it->first.Scalar(), it->second).second) order.push_back(it->first.Scalar());
+      const std::string& key = it->first.Scalar();
+      if (key.size() > kMaxKeyBytes) {
+        // YAML allows implicit keys of at most 1,024 characters: written
+        // back, such a key would not load again.
+        f.Error(path, MarkOf(it->first),
+                StrCat("a key of ", key.size(), " bytes; keys are at most ", kMaxKeyBytes));
+        continue;
+      }
+      if (changes.emplace(key, it->second).second) order.push_back(key);
     }
     out << YAML::BeginMap;
     for (auto it = base.begin(); it != base.end(); ++it) {
@@ -147,6 +159,15 @@ void EmitMerged(YAML::Emitter& out, const YAML::Node& base, const YAML::Node& up
   out << update;
 }
 
+bool Reloads(const std::string& yaml) {
+  try {
+    (void)YAML::Load(yaml);
+    return true;
+  } catch (const YAML::Exception&) {
+    return false;
+  }
+}
+
 }  // namespace
 
 MergeResult MergeConfigYaml(std::string_view base_yaml, std::string_view update_yaml) {
@@ -171,6 +192,15 @@ MergeResult MergeConfigYaml(std::string_view base_yaml, std::string_view update_
     }
     result.yaml = StrCat(out.c_str(), "\n");
     result.ok = !result.findings.HasErrors();
+    if (result.ok && !Reloads(result.yaml)) {
+      // yaml-cpp's emitter cannot write every key it reads back (long or
+      // binary keys): say so here rather than as a syntax error at a line
+      // of a document the caller never wrote.
+      result.findings.Error("", {},
+                            "the merged document cannot be written as YAML that loads again (a "
+                            "key with control characters or invalid UTF-8?)");
+      result.ok = false;
+    }
   } catch (const YAML::Exception& e) {
     result.findings.Error("", Mark{e.mark.line + 1, e.mark.column + 1},
                           StrCat("not valid YAML: ", e.msg));

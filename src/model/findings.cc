@@ -4,6 +4,7 @@
 #include <tuple>
 
 #include "common/strings.h"
+#include "common/text.h"
 
 namespace pharos::model {
 
@@ -19,10 +20,20 @@ std::string_view SeverityName(Severity s) {
   return "ERROR";
 }
 
+namespace {
+
+// Findings quote the document (keys, values, the YAML library's own
+// messages): whatever it holds, a finding is one printable line.
+std::string Printable(std::string text) {
+  return NeedsEscape(text) ? EscapeControl(text) : std::move(text);
+}
+
+}  // namespace
+
 void Findings::Add(Severity severity, std::string path, Mark mark, std::string description,
                    std::string recommendation) {
-  items_.push_back(
-      Finding{severity, std::move(path), mark, std::move(description), std::move(recommendation)});
+  items_.push_back(Finding{severity, Printable(std::move(path)), mark,
+                           Printable(std::move(description)), Printable(std::move(recommendation))});
 }
 
 bool Findings::HasErrors() const { return Count(Severity::kError) > 0; }
