@@ -63,7 +63,7 @@ bool Emit(const nlohmann::json& j) {
 }
 
 int Usage() {
-  fprintf(stderr, "usage: pharos-dds-watch --interface IF [--netns NAME] [--domain ID]\n");
+  fprintf(stderr, "usage: pharos-dds-watch --interface IF [--netns NAME] [--domain ID] [--parent PID]\n");
   return 2;
 }
 
@@ -72,6 +72,7 @@ int Usage() {
 int main(int argc, char** argv) {
   std::string netns, interface;
   dds_domainid_t domain = 0;
+  pid_t parent = 0;  // pharosd: the watcher lives no longer than it
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     if (flag == "--netns")
@@ -80,11 +81,15 @@ int main(int argc, char** argv) {
       interface = argv[i + 1];
     else if (flag == "--domain")
       domain = static_cast<dds_domainid_t>(atoi(argv[i + 1]));
+    else if (flag == "--parent")
+      parent = static_cast<pid_t>(atoi(argv[i + 1]));
     else
       return Usage();
   }
   if (interface.empty() || interface.find_first_of("<>\"&") != std::string::npos) return Usage();
   prctl(PR_SET_PDEATHSIG, SIGTERM);
+  // pharosd may have died before the line above: then no signal comes.
+  if (parent > 0 && getppid() != parent) return 0;
   signal(SIGPIPE, SIG_DFL);
   if (!netns.empty()) {
     int fd = open(("/run/netns/" + netns).c_str(), O_RDONLY | O_CLOEXEC);
