@@ -101,8 +101,7 @@ absl::StatusOr<Analysis> ConfigController::WithRuntimePods(const Analysis& decla
     vm->pods.push_back(std::move(p.pod));
   }
   model::PlannedAddresses keep = model::PlannedAddressesOf(declarative.topology);
-  Analysis merged =
-      AnalyzeDocument(std::move(document), AnalysisFor(nullptr, &keep));
+  Analysis merged = AnalyzeDocument(std::move(document), AnalysisFor(nullptr, &keep));
   if (!merged.valid() || !merged.plan) {
     return absl::FailedPreconditionError(
         StrCat("the pods requested at run time (RequestNetworkPod) do not fit this configuration: ",
@@ -238,12 +237,13 @@ ChangeOutcome ConfigController::Teardown() {
 absl::StatusOr<dataplane::ApplyResult> ConfigController::ApplyRuntimePods() {
   return Converging([&] { return ApplyRuntimePodsLocked(); });
 }
-ChangeOutcome ConfigController::Apply(std::string_view yaml, std::string_view source,
-                                      bool dry_run, const Abandoned& abandoned) {
+ChangeOutcome ConfigController::Apply(std::string_view yaml, std::string_view source, bool dry_run,
+                                      const Abandoned& abandoned) {
   auto prepare = [&] { return PrepareApply(yaml, Current()); };
   Prepared pre = prepare();
   if (std::optional<ChangeOutcome> refused = Rejection(pre)) return *refused;  // no lock taken
-  return Converging([&] { return CommitLocked(std::move(pre), prepare, source, dry_run, abandoned); });
+  return Converging(
+      [&] { return CommitLocked(std::move(pre), prepare, source, dry_run, abandoned); });
 }
 ChangeOutcome ConfigController::Update(std::string_view yaml, bool incremental,
                                        const Abandoned& abandoned) {

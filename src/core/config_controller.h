@@ -160,7 +160,7 @@ class ConfigController {
   Snapshot Current() const;
   // A document analysed against a snapshot, ready to be committed.
   struct Prepared {
-    uint64_t generation = 0;           // of the snapshot it was analysed against
+    uint64_t generation = 0;               // of the snapshot it was analysed against
     std::optional<ChangeOutcome> refused;  // the text itself is refused
     Analysis analysis;
     model::Findings merge_findings;  // an incremental update's own

@@ -112,8 +112,9 @@ void DdsDiscovery::Spawn(const std::string& netns, const std::string& bridge) {
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
   std::string domain = std::to_string(options_.domain);
-  std::vector<std::string> args = {options_.watcher, "--interface", bridge, "--domain", domain,
-                                   "--parent", std::to_string(getpid())};
+  std::vector<std::string> args = {
+      options_.watcher, "--interface",           bridge, "--domain", domain,
+      "--parent",       std::to_string(getpid())};
   if (!netns.empty()) {
     args.push_back("--netns");
     args.push_back(netns);

@@ -136,9 +136,9 @@ PodRequestAnswer PodManager::Request(const std::string& node_yaml, const std::st
                                      const PodRequestOptions& options) {
   auto refuse = [](absl::Status s) { return PodRequestAnswer{s, "", std::string(s.message())}; };
   model::Topology topo = controller_.CurrentTopology();
-  absl::StatusOr<PodRequestIntent> intent = ReadPodRequest(
-      node_yaml, pod_name, network_yaml, topo, controller_.interface_prefix(),
-      [&](const std::string& path) { return NetnsRefusal(path, pod_name); });
+  absl::StatusOr<PodRequestIntent> intent =
+      ReadPodRequest(node_yaml, pod_name, network_yaml, topo, controller_.interface_prefix(),
+                     [&](const std::string& path) { return NetnsRefusal(path, pod_name); });
   if (!intent.ok()) return refuse(intent.status());
   const std::string& name = intent->name;
 

@@ -65,9 +65,8 @@ struct PodRequestOptions {
 // Why a runtime's namespace `path` may not be given to the pod whose own
 // namespace name is `own_name` ("" when it may); see
 // netlink::NetnsAttachRefusal, the real one.
-using NetnsJudge = std::function<std::string(const std::string& path,
-                                             const std::string& owned_prefix,
-                                             const std::string& own_name)>;
+using NetnsJudge = std::function<std::string(
+    const std::string& path, const std::string& owned_prefix, const std::string& own_name)>;
 
 class PodManager {
  public:

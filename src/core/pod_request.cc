@@ -38,10 +38,10 @@ absl::StatusOr<bool> IsRemoval(const std::string& network_yaml) {
         (remove.Scalar() == "true" || remove.Scalar() == "false")) {
       return remove.Scalar() == "true";
     }
-    return absl::InvalidArgumentError(StrCat(
-        "network_yaml: remove must be true or false, not ",
-        remove.IsScalar() ? StrCat("'", EscapeControl(Truncated(remove.Scalar(), 32)), "'")
-                          : std::string(model::NodeTypeName(remove))));
+    return absl::InvalidArgumentError(
+        StrCat("network_yaml: remove must be true or false, not ",
+               remove.IsScalar() ? StrCat("'", EscapeControl(Truncated(remove.Scalar(), 32)), "'")
+                                 : std::string(model::NodeTypeName(remove))));
   } catch (const std::exception&) {
     return false;  // not YAML: the parser says where
   }
@@ -53,9 +53,10 @@ std::string Shown(std::string_view text) { return EscapeControl(Truncated(text, 
 // The rules the YAML validator applies to a pod of the vehicle, applied
 // to a requested one before it is accepted (the answer is the refusal,
 // not a later ERROR completion).
-absl::Status CheckRequestedPod(const model::PodSpec& pod, const model::Topology& topo,
-                               const model::TopologyNode& host, const std::string& prefix,
-                               const std::function<std::string(const std::string&)>& netns_refusal) {
+absl::Status CheckRequestedPod(
+    const model::PodSpec& pod, const model::Topology& topo, const model::TopologyNode& host,
+    const std::string& prefix,
+    const std::function<std::string(const std::string&)>& netns_refusal) {
   model::Findings findings;
   model::CheckPodFields(pod, findings);
   model::CheckBridgeName(pod.bridge, prefix, findings);
@@ -149,9 +150,9 @@ absl::StatusOr<PodRequestIntent> ReadPodRequest(const std::string& node_yaml,
                "'", node.node.ip ? StrCat(", address ", node.node.ip->ToString()) : "", ")"));
   }
   if (pod.name.value != pod_name) {
-    return absl::InvalidArgumentError(
-        StrCat("network_yaml: name '", Shown(pod.name.value), "' differs from pod_name '",
-               pod_name, "'; leave it out or give the same name"));
+    return absl::InvalidArgumentError(StrCat("network_yaml: name '", Shown(pod.name.value),
+                                             "' differs from pod_name '", pod_name,
+                                             "'; leave it out or give the same name"));
   }
   if (absl::Status bad =
           CheckRequestedPod(pod, topo, *intent.host, interface_prefix, netns_refusal);

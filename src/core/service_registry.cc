@@ -61,14 +61,14 @@ std::string ServiceRegistry::LocationOf(const std::string& host) {
 
 absl::Status CheckMetadata(const std::map<std::string, std::string>& metadata) {
   if (metadata.size() > kMaxMetadataEntries) {
-    return absl::InvalidArgumentError(StrCat("metadata has ", metadata.size(),
-                                             " entries; the limit is ", kMaxMetadataEntries));
+    return absl::InvalidArgumentError(
+        StrCat("metadata has ", metadata.size(), " entries; the limit is ", kMaxMetadataEntries));
   }
   for (const auto& [key, value] : metadata) {
     if (key.empty() || key.size() > kMaxMetadataKeyBytes || NeedsEscape(key)) {
-      return absl::InvalidArgumentError(
-          StrCat("metadata key '", EscapeControl(Truncated(key, 64)),
-                 "' must be 1-", kMaxMetadataKeyBytes, " printable characters"));
+      return absl::InvalidArgumentError(StrCat("metadata key '", EscapeControl(Truncated(key, 64)),
+                                               "' must be 1-", kMaxMetadataKeyBytes,
+                                               " printable characters"));
     }
     if (value.size() > kMaxMetadataValueBytes) {
       return absl::InvalidArgumentError(StrCat("metadata '", key, "' is ", value.size(),

@@ -1,7 +1,5 @@
 #include "daemon/daemon.h"
 
-#include "api/grpc/decode_errors.h"
-
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <spdlog/spdlog.h>
@@ -10,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "api/grpc/decode_errors.h"
 #include "common/strings.h"
 #include "daemon/wiring.h"
 

@@ -186,8 +186,8 @@ MergeResult MergeConfigYaml(std::string_view base_yaml, std::string_view update_
     YAML::Emitter out;
     EmitMerged(out, base, update, "", result.findings);
     if (!out.good()) {
-      result.findings.Error("", {}, StrCat("could not write the merged document: ",
-                                           out.GetLastError()));
+      result.findings.Error("", {},
+                            StrCat("could not write the merged document: ", out.GetLastError()));
       return result;
     }
     result.yaml = StrCat(out.c_str(), "\n");

@@ -5,8 +5,8 @@
 #include <string_view>
 
 #include "model/findings.h"
-#include "model/yaml_limits.h"
 #include "model/vehicle.h"
+#include "model/yaml_limits.h"
 
 namespace pharos::model {
 

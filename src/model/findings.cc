@@ -33,7 +33,8 @@ std::string Printable(std::string text) {
 void Findings::Add(Severity severity, std::string path, Mark mark, std::string description,
                    std::string recommendation) {
   items_.push_back(Finding{severity, Printable(std::move(path)), mark,
-                           Printable(std::move(description)), Printable(std::move(recommendation))});
+                           Printable(std::move(description)),
+                           Printable(std::move(recommendation))});
 }
 
 bool Findings::HasErrors() const { return Count(Severity::kError) > 0; }

@@ -567,7 +567,8 @@ std::string UnusableSubnetReason(const Ipv4Prefix& p) {
   };
   if (p.length() == 0) return "is the default route, which no subnet of the vehicle can be";
   for (const auto& r : kReserved) {
-    if (r.range.Overlaps(p)) return StrCat("is ", r.what, ", which no subnet of the vehicle can be");
+    if (r.range.Overlaps(p))
+      return StrCat("is ", r.what, ", which no subnet of the vehicle can be");
   }
   if (p.length() < 8) {
     return StrCat("is a /", p.length(),

@@ -73,8 +73,8 @@ class BoundsChecker : public YAML::EventHandler {
   }
   void Open(const YAML::Mark& mark, YAML::anchor_t anchor) {
     if (static_cast<int>(stack_.size()) >= max_depth_) {
-      throw OutOfBounds{StrCat(AtLine(mark), "the document nests deeper than ", max_depth_,
-                               " levels")};
+      throw OutOfBounds{
+          StrCat(AtLine(mark), "the document nests deeper than ", max_depth_, " levels")};
     }
     Count(1);  // the collection itself; its parent learns its size on Close
     stack_.push_back({anchor, 1});

@@ -119,10 +119,10 @@ TextField MapReader::Name(const std::string& key, Need need) {
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   static const std::set<std::string> kBooleans = {"true", "false", "yes", "no", "on", "off"};
   if (node[key].Tag() == "?" && kBooleans.count(lower)) {
-    findings_.Error(field.path, field.mark,
-                    StrCat(field.path, " must be a name, but '", field.value,
-                           "' reads as a boolean"),
-                    StrCat("quote it (\"", field.value, "\") if it is meant as a name"));
+    findings_.Error(
+        field.path, field.mark,
+        StrCat(field.path, " must be a name, but '", field.value, "' reads as a boolean"),
+        StrCat("quote it (\"", field.value, "\") if it is meant as a name"));
     field.present = false;
   }
   return field;
@@ -258,10 +258,9 @@ void MapReader::Finish(Unknown unknown) {
     std::string hint = best.empty() ? "remove it, or check docs/configuration.md"
                                     : StrCat("did you mean '", best, "'?");
     if (unknown == Unknown::kRefuse) {
-      findings_.Error(Child(shown), MarkOf(it->first),
-                      StrCat("unknown key '", shown, "' in ",
-                             path_.empty() ? "the document" : path_),
-                      hint);
+      findings_.Error(
+          Child(shown), MarkOf(it->first),
+          StrCat("unknown key '", shown, "' in ", path_.empty() ? "the document" : path_), hint);
     } else {
       findings_.Warning(Child(shown), MarkOf(it->first),
                         StrCat("unknown key '", shown, "' is ignored"), hint);

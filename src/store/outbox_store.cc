@@ -22,11 +22,11 @@ absl::StatusOr<int64_t> OutboxStore::Enqueue(const std::string& kind,
   if (!pending.ok()) return pending.status();
   if (*pending >= capacity_) {
     // Full: the oldest goes, and the loss is counted where operators look.
-    if (absl::Status s = db_.Exec(
-            "DELETE FROM callback_outbox WHERE id = "
-            "(SELECT MIN(id) FROM callback_outbox WHERE dead_at IS NULL);"
-            "INSERT INTO state(key, value) VALUES('outbox_dropped', '1') "
-            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1;");
+    if (absl::Status s =
+            db_.Exec("DELETE FROM callback_outbox WHERE id = "
+                     "(SELECT MIN(id) FROM callback_outbox WHERE dead_at IS NULL);"
+                     "INSERT INTO state(key, value) VALUES('outbox_dropped', '1') "
+                     "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1;");
         !s.ok()) {
       return s;
     }
@@ -87,12 +87,12 @@ absl::Status OutboxStore::DeadLetter(int64_t id, const std::string& error) {
       !s.ok()) {
     return s;
   }
-  return db_.Exec(StrCat(
-      "INSERT INTO state(key, value) VALUES('outbox_dead_lettered', '1') "
-      "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1;"
-      "DELETE FROM callback_outbox WHERE dead_at IS NOT NULL AND id NOT IN "
-      "(SELECT id FROM callback_outbox WHERE dead_at IS NOT NULL ORDER BY id DESC LIMIT ",
-      kMaxDeadLetters, ");"));
+  return db_.Exec(
+      StrCat("INSERT INTO state(key, value) VALUES('outbox_dead_lettered', '1') "
+             "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1;"
+             "DELETE FROM callback_outbox WHERE dead_at IS NOT NULL AND id NOT IN "
+             "(SELECT id FROM callback_outbox WHERE dead_at IS NOT NULL ORDER BY id DESC LIMIT ",
+             kMaxDeadLetters, ");"));
 }
 
 absl::StatusOr<int64_t> OutboxStore::DeadLetteredCount() {

@@ -3,13 +3,12 @@
 // asserts the code, the message, a bounded time, and that nothing changed.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <fstream>
 #include <thread>
-
-#include <unistd.h>
 
 #include "e2e/twin_fixture.h"
 #include "google/rpc/status.pb.h"
@@ -63,8 +62,7 @@ class HostileInputTest : public ::testing::Test {
     return stub_->UpdateNetworkConfiguration(Ctx().get(), req, &resp);
   }
   grpc::Status Pod(const std::string& name, const std::string& network,
-                   v1::RequestNetworkPodResponse* resp,
-                   const std::string& node = "name: vm1\n") {
+                   v1::RequestNetworkPodResponse* resp, const std::string& node = "name: vm1\n") {
     v1::RequestNetworkPodRequest req;
     req.set_node_yaml(node);
     req.set_pod_name(name);
@@ -128,8 +126,7 @@ TEST_F(HostileInputTest, B_AHugeRequestIsRefusedWhileOthersAreServed) {
       auto start = steady_clock::now();
       v1::GetNetworkStatusResponse status;
       if (other->GetNetworkStatus(Ctx().get(), {}, &status).ok()) ++answered;
-      int64_t took =
-          std::chrono::duration_cast<milliseconds>(steady_clock::now() - start).count();
+      int64_t took = std::chrono::duration_cast<milliseconds>(steady_clock::now() - start).count();
       slowest_ms = std::max<int64_t>(slowest_ms, took);
       std::this_thread::sleep_for(milliseconds(5));
     }
@@ -249,16 +246,21 @@ TEST_F(HostileInputTest, E_TheHostsNamespaceIsNotAPodsNamespace) {
 // failed later.
 TEST_F(HostileInputTest, G_RequestNetworkPodIsValidatedAtOnce) {
   const std::string net = "networking: {subnet: \"10.2.1.0/24\"}\n";
-  const std::vector<std::string> names = {"..",        "../etc", "a/b",
-                                          "$(reboot)", "a\nb",   std::string("a\0b", 3),
-                                          std::string(64, 'a'), "p\xc3\xa9"};
+  const std::vector<std::string> names = {"..",
+                                          "../etc",
+                                          "a/b",
+                                          "$(reboot)",
+                                          "a\nb",
+                                          std::string("a\0b", 3),
+                                          std::string(64, 'a'),
+                                          "p\xc3\xa9"};
   for (const std::string& name : names) {
     ExpectPodRefused(name, net, "is not valid");
   }
   for (const char* iface : {"lo", "a/b", "\"\""}) {
-    ExpectPodRefused("web",
-                     std::string("networking: {subnet: \"10.2.1.0/24\", interface: ") + iface + "}\n",
-                     "interface");
+    ExpectPodRefused(
+        "web", std::string("networking: {subnet: \"10.2.1.0/24\", interface: ") + iface + "}\n",
+        "interface");
   }
   struct Subnet {
     const char* subnet;
@@ -341,10 +343,9 @@ using HostilePodTwinTest = SeedTwinTest;
 // E: a pod may not attach to a namespace Pharos owns (soc2's).
 TEST_F(HostilePodTwinTest, E_ANamespacePharosOwnsIsRefused) {
   v1::RequestNetworkPodResponse resp;
-  grpc::Status s = Request("web", kNodeYaml,
-                           "networking: {subnet: \"10.2.1.0/24\", netns: /run/netns/" + prefix_ +
-                               "soc2}\n",
-                           &resp);
+  grpc::Status s = Request(
+      "web", kNodeYaml,
+      "networking: {subnet: \"10.2.1.0/24\", netns: /run/netns/" + prefix_ + "soc2}\n", &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
   EXPECT_NE(s.error_message().find("which Pharos owns"), std::string::npos) << s.error_message();
   EXPECT_TRUE(LeaseIps().empty());
@@ -372,8 +373,8 @@ TEST_F(HostilePodTwinTest, F_AReRequestInFlightIsRefusedNotLost) {
   ASSERT_EQ(done.size(), 1u);
   EXPECT_EQ(done[0].request_id(), first.request_id());
   EXPECT_EQ(done[0].status(), v1::CompleteNetworkSettingRequest::OK) << done[0].details();
-  ASSERT_TRUE(Request("web", kNodeYaml,
-                      "namespace: other\nnetworking: {subnet: \"10.2.1.0/24\"}\n", &second)
+  ASSERT_TRUE(Request("web", kNodeYaml, "namespace: other\nnetworking: {subnet: \"10.2.1.0/24\"}\n",
+                      &second)
                   .ok());
   auto both = piccolo.WaitForCompletions(2, seconds(20));
   ASSERT_EQ(both.size(), 2u);

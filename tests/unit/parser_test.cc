@@ -1,11 +1,10 @@
-#include "model/config_parser.h"
-
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
 #include <chrono>
 
 #include "model/config_merge.h"
+#include "model/config_parser.h"
 #include "model/yaml_limits.h"
 #include "unit/test_support.h"
 
@@ -189,8 +188,10 @@ TEST(YamlLimitsTest, AnAliasBombIsRefusedAtOnceWithoutExpandingIt) {
 TEST(YamlLimitsTest, AliasesWithinTheLimitAndLargeLiteralDocumentsPass) {
   EXPECT_TRUE(CheckYamlBounds("a: &x [1, 2, 3]\nb: *x\nc: *x\n").ok());
   // map, a, [1 2 3] (4), b, [*x *x] (1 + 4 + 4): 16 nodes expanded.
-  EXPECT_TRUE(CheckYamlBounds("a: &x [1, 2, 3]\nb: [*x, *x]\n", {kMaxConfigBytes, 16, kMaxYamlDepth}).ok());
-  EXPECT_FALSE(CheckYamlBounds("a: &x [1, 2, 3]\nb: [*x, *x]\n", {kMaxConfigBytes, 15, kMaxYamlDepth}).ok());
+  EXPECT_TRUE(
+      CheckYamlBounds("a: &x [1, 2, 3]\nb: [*x, *x]\n", {kMaxConfigBytes, 16, kMaxYamlDepth}).ok());
+  EXPECT_FALSE(
+      CheckYamlBounds("a: &x [1, 2, 3]\nb: [*x, *x]\n", {kMaxConfigBytes, 15, kMaxYamlDepth}).ok());
   EXPECT_TRUE(CheckYamlBounds("not: [valid").ok());  // the loader reports the syntax
   std::string big = "vehicle:\n  name: big\n  socs:\n";
   for (int s = 0; s < 2000; ++s) {
@@ -233,8 +234,8 @@ TEST(YamlLimitsTest, AnOversizedDocumentIsRefusedBeforeItIsRead) {
             std::string::npos)
       << parsed.findings.items()[0].description;
   // The pod request's fields have their own, smaller bound.
-  std::string pod = "name: p\nnetworking: {subnet: \"10.2.1.0/24\"}\nx: \"" +
-                    std::string(70000, 'a') + "\"\n";
+  std::string pod =
+      "name: p\nnetworking: {subnet: \"10.2.1.0/24\"}\nx: \"" + std::string(70000, 'a') + "\"\n";
   ParsedPod p = ParsePodNetworkYaml(pod, "p");
   ASSERT_TRUE(p.findings.HasErrors());
   EXPECT_NE(p.findings.items()[0].description.find("the limit is 65536 bytes"), std::string::npos);
@@ -303,12 +304,13 @@ std::string VehicleWithPods(int from, int to) {
 }
 
 TEST(MergeTest, ItemsMergeByNameRemoveAndKeepTheirOrder) {
-  MergeResult m = MergeConfigYaml(VehicleWithPods(0, 3),
-                                  "vehicle:\n  socs:\n    - name: soc1\n      vms:\n"
-                                  "        - name: vm1\n          pods:\n"
-                                  "            - {name: p1, remove: true}\n"
-                                  "            - {name: p3, networking: {subnet: \"10.2.3.0/24\"}}\n"
-                                  "            - {name: p0, namespace: zero}\n");
+  MergeResult m =
+      MergeConfigYaml(VehicleWithPods(0, 3),
+                      "vehicle:\n  socs:\n    - name: soc1\n      vms:\n"
+                      "        - name: vm1\n          pods:\n"
+                      "            - {name: p1, remove: true}\n"
+                      "            - {name: p3, networking: {subnet: \"10.2.3.0/24\"}}\n"
+                      "            - {name: p0, namespace: zero}\n");
   ASSERT_TRUE(m.ok) << m.findings.ErrorSummary();
   size_t p0 = m.yaml.find("name: p0"), p2 = m.yaml.find("name: p2"), p3 = m.yaml.find("name: p3");
   EXPECT_EQ(m.yaml.find("name: p1"), std::string::npos) << m.yaml;

@@ -66,8 +66,8 @@ TEST_F(PodRequestTest, NamesFieldsAndSubnetsAreRefusedWithTheValidatorsRules) {
   ExpectRefused("p", "networking: {subnet: \"224.0.0.0/4\"}\n", kInvalid, "multicast");
   ExpectRefused("p", "networking: {subnet: \"10.2.0.0/24\"}\n", kInvalid, "overlaps");
   ExpectRefused("p", "networking: {subnet: \"10.2.0.0/16\"}\n", kInvalid, "overlaps");
-  ExpectRefused("p", "networking: {subnet: \"10.2.1.0/24\", netns: /run/netns/ph-soc2}\n",
-                kInvalid, "is the namespace of soc2");
+  ExpectRefused("p", "networking: {subnet: \"10.2.1.0/24\", netns: /run/netns/ph-soc2}\n", kInvalid,
+                "is the namespace of soc2");
   ExpectRefused("p", "networking: {subnet: \"10.2.1.0/24\", netns: relative}\n", kInvalid,
                 "absolute path");
   ExpectRefused("p", "pod: 5\n", kInvalid, "must be a mapping");

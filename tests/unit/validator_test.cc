@@ -220,11 +220,12 @@ TEST(ValidatorTest, InterfaceNameTooLongAfterPrefix) {
 
 TEST(ValidatorTest, BridgeNamesUseTheNameAlphabet) {
   for (const char* bad : {"\"..\"", "\"br;ls\"", "\"a/b\""}) {
-    std::string yaml = Replace(SeedVehicleYaml(), "          subnet: \"10.2.0.0/24\"\n",
-                               std::string("          subnet: \"10.2.0.0/24\"\n          bridge: ") +
-                                   bad + "\n");
+    std::string yaml =
+        Replace(SeedVehicleYaml(), "          subnet: \"10.2.0.0/24\"\n",
+                std::string("          subnet: \"10.2.0.0/24\"\n          bridge: ") + bad + "\n");
     Findings f = Check(yaml);
-    EXPECT_TRUE(HasFinding(f, kE, "vehicle.socs[0].vms[0].bridge", "is not valid")) << bad << Dump(f);
+    EXPECT_TRUE(HasFinding(f, kE, "vehicle.socs[0].vms[0].bridge", "is not valid"))
+        << bad << Dump(f);
   }
 }
 
@@ -235,8 +236,7 @@ TEST(ValidatorTest, SubnetsOutsideUsableRangesAreRefused) {
   };
   for (const Case& c : {Case{"224.0.0.0/4", "multicast"}, Case{"127.0.0.0/24", "loopback"},
                         Case{"0.0.0.0/0", "default route"}, Case{"169.254.1.0/24", "link-local"},
-                        Case{"16.0.0.0/4", "shorter than /8"},
-                        Case{"240.0.0.0/24", "reserved"}}) {
+                        Case{"16.0.0.0/4", "shorter than /8"}, Case{"240.0.0.0/24", "reserved"}}) {
     Findings f = Check(Replace(SeedVehicleYaml(), "subnet: \"10.2.1.0/24\"",
                                std::string("subnet: \"") + c.subnet + "\""));
     EXPECT_TRUE(HasFinding(f, kE, "vehicle.socs[0].vms[0].pods[0].networking.subnet", c.why))
@@ -261,8 +261,7 @@ TEST(ValidatorTest, PodCountAboveTheLimitIsRefused) {
 
 TEST(ValidatorTest, PodFieldsCheckedOnTheirOwn) {
   model::ParsedPod p = model::ParsePodNetworkYaml(
-      "name: p\nnamespace: \"a b\"\nnetworking: {subnet: \"10.2.1.0/24\", interface: lo}\n",
-      "p");
+      "name: p\nnamespace: \"a b\"\nnetworking: {subnet: \"10.2.1.0/24\", interface: lo}\n", "p");
   ASSERT_FALSE(p.findings.HasErrors()) << Dump(p.findings);
   Findings f;
   CheckPodFields(p.pod, f);

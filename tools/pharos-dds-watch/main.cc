@@ -63,7 +63,8 @@ bool Emit(const nlohmann::json& j) {
 }
 
 int Usage() {
-  fprintf(stderr, "usage: pharos-dds-watch --interface IF [--netns NAME] [--domain ID] [--parent PID]\n");
+  fprintf(stderr,
+          "usage: pharos-dds-watch --interface IF [--netns NAME] [--domain ID] [--parent PID]\n");
   return 2;
 }
 

@@ -31,7 +31,8 @@ void TruncateStrings(Message& m) {
   std::vector<const FieldDescriptor*> fields;
   r->ListFields(m, &fields);
   for (const FieldDescriptor* f : fields) {
-    if (f->cpp_type() == FieldDescriptor::CPPTYPE_STRING && f->type() != FieldDescriptor::TYPE_BYTES) {
+    if (f->cpp_type() == FieldDescriptor::CPPTYPE_STRING &&
+        f->type() != FieldDescriptor::TYPE_BYTES) {
       if (f->is_repeated()) {
         for (int i = 0; i < r->FieldSize(m, f); ++i) {
           r->SetRepeatedString(&m, f, i, Truncated(r->GetRepeatedString(m, f, i), kMaxFieldBytes));
@@ -41,7 +42,8 @@ void TruncateStrings(Message& m) {
       }
     } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
       if (f->is_repeated()) {
-        for (int i = 0; i < r->FieldSize(m, f); ++i) TruncateStrings(*r->MutableRepeatedMessage(&m, f, i));
+        for (int i = 0; i < r->FieldSize(m, f); ++i)
+          TruncateStrings(*r->MutableRepeatedMessage(&m, f, i));
       } else {
         TruncateStrings(*r->MutableMessage(&m, f));
       }
@@ -85,7 +87,8 @@ bool FitDetail(Message& m, size_t budget) {
   if (issues) {
     auto* note = static_cast<v1::ValidationIssue*>(r->AddMessage(&m, issues));
     note->set_severity("INFO");
-    note->set_description(StrCat(dropped, " more finding(s) not shown: error details are capped at ",
+    note->set_description(StrCat(dropped,
+                                 " more finding(s) not shown: error details are capped at ",
                                  kMaxDetailsBytes, " bytes"));
     note->set_recommendation("pharosctl validate --local FILE lists every finding");
   }
