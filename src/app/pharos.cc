@@ -95,8 +95,9 @@ Role RequiredRole(std::string_view use_case) {
   return it == Roles().end() ? Role::kAdmin : it->second;
 }
 
-AuthorizedPharos Pharos::Authorized(const auth::Permissions& permissions) {
-  return AuthorizedPharos(*this, permissions);
+AuthorizedPharos Pharos::Authorized(const auth::Permissions& permissions,
+                                    core::Abandoned abandoned) {
+  return AuthorizedPharos(*this, permissions, std::move(abandoned));
 }
 
 template <typename R, typename Work>
@@ -121,20 +122,20 @@ core::PodRequestAnswer AuthorizedPharos::RequestNetworkPod(const std::string& no
 
 core::ChangeOutcome AuthorizedPharos::ConfigureVehicleNetwork(std::string_view yaml, bool dry_run) {
   return Run<core::ChangeOutcome>("ConfigureVehicleNetwork", [&] {
-    return p_.parts_.controller.Apply(yaml, "configure", dry_run);
+    return p_.parts_.controller.Apply(yaml, "configure", dry_run, abandoned_);
   });
 }
 
 core::ChangeOutcome AuthorizedPharos::UpdateNetworkConfiguration(std::string_view yaml,
                                                                  bool incremental) {
   return Run<core::ChangeOutcome>("UpdateNetworkConfiguration",
-                                  [&] { return p_.parts_.controller.Update(yaml, incremental); });
+                                  [&] { return p_.parts_.controller.Update(yaml, incremental, abandoned_); });
 }
 
 core::ChangeOutcome AuthorizedPharos::ApplyConfiguration(std::string_view yaml,
                                                          bool validate_only) {
   return Run<core::ChangeOutcome>("ApplyConfiguration", [&] {
-    return p_.parts_.controller.Apply(yaml, "apply", validate_only);
+    return p_.parts_.controller.Apply(yaml, "apply", validate_only, abandoned_);
   });
 }
 

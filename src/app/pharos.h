@@ -102,8 +102,10 @@ class AuthorizedPharos;
 class Pharos {
  public:
   Pharos(Parts parts, AuditLog& audit) : parts_(std::move(parts)), audit_(audit) {}
-  // The use cases as `permissions` may call them.
-  AuthorizedPharos Authorized(const auth::Permissions& permissions);
+  // The use cases as `permissions` may call them. `abandoned` (optional)
+  // tells a long change whether its caller is still there.
+  AuthorizedPharos Authorized(const auth::Permissions& permissions,
+                              core::Abandoned abandoned = nullptr);
 
  private:
   friend class AuthorizedPharos;
@@ -168,7 +170,8 @@ class AuthorizedPharos {
 
  private:
   friend class Pharos;
-  AuthorizedPharos(Pharos& pharos, auth::Permissions who) : p_(pharos), who_(std::move(who)) {}
+  AuthorizedPharos(Pharos& pharos, auth::Permissions who, core::Abandoned abandoned)
+      : p_(pharos), who_(std::move(who)), abandoned_(std::move(abandoned)) {}
   // Checks the role of `use_case`, runs `work`, audits; R is a result type
   // that carries an absl::Status (see StatusOf/Refused in pharos.cc).
   template <typename R, typename Work>
@@ -176,6 +179,7 @@ class AuthorizedPharos {
 
   Pharos& p_;
   const auth::Permissions who_;
+  const core::Abandoned abandoned_;
 };
 
 }  // namespace pharos::app

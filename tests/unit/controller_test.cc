@@ -90,6 +90,26 @@ TEST_F(ControllerTest, DryRunChangesNothing) {
   EXPECT_FALSE(d.affected_components.empty());
 }
 
+TEST_F(ControllerTest, ACallerThatWentAwayChangesNothing) {
+  ASSERT_TRUE(controller_->Apply(SeedVehicleYaml(), "apply", false).status.ok());
+  int asked = 0;
+  auto gone = [&] {
+    ++asked;
+    return true;
+  };
+  ChangeOutcome a = controller_->Apply(WithExtraPod(), "apply", false, gone);
+  EXPECT_EQ(a.status.code(), absl::StatusCode::kDeadlineExceeded) << a.message;
+  ChangeOutcome u = controller_->Update(WithExtraPod(), true, gone);
+  EXPECT_EQ(u.status.code(), absl::StatusCode::kDeadlineExceeded) << u.message;
+  EXPECT_EQ(asked, 2);
+  EXPECT_EQ((*store_->Current())->id, 1);
+  EXPECT_EQ(backend_.apply_count(), 1u);
+  // A refusal is answered before the question is even asked.
+  ChangeOutcome bad = controller_->Apply("vehicle: [", "apply", false, gone);
+  EXPECT_EQ(bad.status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(asked, 2);
+}
+
 TEST_F(ControllerTest, BackendFailureStoresNothing) {
   backend_.fail_next = true;
   ChangeOutcome a = controller_->Apply(SeedVehicleYaml(), "apply", false);

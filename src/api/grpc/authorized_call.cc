@@ -22,4 +22,8 @@ auth::Credentials CredentialsOf(const grpc::ServerContext& ctx) {
   return c;
 }
 
+bool CallerGone(const grpc::ServerContext& ctx) {
+  return ctx.IsCancelled() || ctx.deadline() <= std::chrono::system_clock::now();
+}
+
 }  // namespace pharos::api

@@ -12,6 +12,8 @@
 namespace pharos::api {
 
 auth::Credentials CredentialsOf(const grpc::ServerContext& ctx);
+// The caller cancelled, or its deadline has passed: work for it is wasted.
+bool CallerGone(const grpc::ServerContext& ctx);
 
 // What every gRPC service of pharosd is built on.
 class AuthorizedServices {
@@ -21,8 +23,8 @@ class AuthorizedServices {
 
   template <typename Handler>
   grpc::Status Serve(grpc::ServerContext* ctx, Handler&& handler) const {
-    app::AuthorizedPharos view =
-        pharos_.Authorized(authenticator_.Authenticate(CredentialsOf(*ctx)));
+    app::AuthorizedPharos view = pharos_.Authorized(
+        authenticator_.Authenticate(CredentialsOf(*ctx)), [ctx] { return CallerGone(*ctx); });
     return handler(view);
   }
 
