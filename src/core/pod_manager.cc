@@ -202,17 +202,15 @@ PodRequestAnswer PodManager::Request(const std::string& node_yaml, const std::st
   }
 
   if (!mine) {
-    size_t pods = leases->size();
-    for (const auto& n : topo.nodes) {
-      if (n.kind == model::NodeKind::kPod) ++pods;
-    }
     // Runtime pods are in the topology too once set up: count each once.
-    for (const auto& l : *leases) {
-      if (topo.FindNode(l.name)) --pods;
+    std::set<std::string> pods;
+    for (const auto& n : topo.nodes) {
+      if (n.kind == model::NodeKind::kPod) pods.insert(n.name);
     }
-    if (pods >= controller_.max_pods()) {
+    for (const auto& l : *leases) pods.insert(l.name);
+    if (pods.size() >= controller_.max_pods()) {
       return refuse(absl::ResourceExhaustedError(
-          StrCat("the vehicle has ", pods, " pods, the most pharosd takes (--max-pods ",
+          StrCat("the vehicle has ", pods.size(), " pods, the most pharosd takes (--max-pods ",
                  controller_.max_pods(), "); remove one first")));
     }
   }

@@ -338,6 +338,39 @@ TEST_F(HostileInputTest, I_InvalidUtf8IsAClearInvalidArgument) {
   EXPECT_NE(s.error_message().find("UTF-8"), std::string::npos) << s.error_message();
 }
 
+// Counts: --max-pods bounds the vehicle, runtime pods included.
+TEST(HostileInputLimitsTest, MaxPodsBoundsDocumentsAndRequests) {
+  TempDir dir;
+  DaemonProcess daemon(dir.path(), {"--dataplane=plan", "--callback-endpoint=none", "--max-pods=2"});
+  ASSERT_TRUE(daemon.Start());
+  auto stub = v1::PharosService::NewStub(
+      grpc::CreateChannel(daemon.address(), grpc::InsecureChannelCredentials()));
+  auto ctx = [] {
+    auto c = std::make_unique<grpc::ClientContext>();
+    c->set_deadline(std::chrono::system_clock::now() + seconds(20));
+    return c;
+  };
+  v1::ApplyConfigurationRequest apply;
+  v1::ApplyConfigurationResponse applied;
+  apply.set_config_yaml(Replaced(Seed(), "            - name: control-pod\n",
+                                 "            - name: third-pod\n              networking: "
+                                 "{subnet: \"10.2.1.0/24\"}\n            - name: control-pod\n"));
+  grpc::Status s = stub->ApplyConfiguration(ctx().get(), apply, &applied);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("the limit is 2"), std::string::npos) << s.error_message();
+  apply.set_config_yaml(Seed());  // two pods: at the limit, fine
+  ASSERT_TRUE(stub->ApplyConfiguration(ctx().get(), apply, &applied).ok());
+  v1::RequestNetworkPodRequest pod;
+  pod.set_node_yaml("name: vm1\n");
+  pod.set_pod_name("web");
+  pod.set_network_yaml("networking: {subnet: \"10.2.1.0/24\"}\n");
+  v1::RequestNetworkPodResponse answer;
+  s = stub->RequestNetworkPod(ctx().get(), pod, &answer);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
+  EXPECT_NE(s.error_message().find("--max-pods 2"), std::string::npos) << s.error_message();
+  EXPECT_FALSE(answer.accepted());
+}
+
 using HostilePodTwinTest = SeedTwinTest;
 
 // E: a pod may not attach to a namespace Pharos owns (soc2's).
