@@ -75,6 +75,10 @@ std::string Truncated(std::string_view text, size_t max_bytes) {
   return StrCat(text.substr(0, cut), "… (", text.size() - cut, " bytes cut)");
 }
 
+std::string Shown(std::string_view text, size_t max_bytes) {
+  return EscapeControl(Truncated(text, max_bytes));
+}
+
 bool NeedsEscape(std::string_view text) {
   for (size_t i = 0; i < text.size();) {
     auto c = static_cast<unsigned char>(text[i]);

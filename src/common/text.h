@@ -26,6 +26,9 @@ std::string Truncated(std::string_view text, size_t max_bytes);
 // Control characters (newline, NUL, ESC, …) and invalid UTF-8 bytes as
 // \n, \t, \xNN: one log line stays one line, whatever a caller sent.
 std::string EscapeControl(std::string_view text);
+// A caller's value as it may be quoted in a message: cut to `max_bytes`,
+// on one printable line.
+std::string Shown(std::string_view text, size_t max_bytes = 64);
 // Whether EscapeControl would change `text`.
 bool NeedsEscape(std::string_view text);
 

@@ -40,15 +40,12 @@ absl::StatusOr<bool> IsRemoval(const std::string& network_yaml) {
     }
     return absl::InvalidArgumentError(
         StrCat("network_yaml: remove must be true or false, not ",
-               remove.IsScalar() ? StrCat("'", EscapeControl(Truncated(remove.Scalar(), 32)), "'")
+               remove.IsScalar() ? StrCat("'", Shown(remove.Scalar(), 32), "'")
                                  : std::string(model::NodeTypeName(remove))));
   } catch (const std::exception&) {
     return false;  // not YAML: the parser says where
   }
 }
-
-// The pod name as it may appear in messages: bounded, one line.
-std::string Shown(std::string_view text) { return EscapeControl(Truncated(text, 64)); }
 
 // The rules the YAML validator applies to a pod of the vehicle, applied
 // to a requested one before it is accepted (the answer is the refusal,

@@ -66,7 +66,7 @@ absl::Status CheckMetadata(const std::map<std::string, std::string>& metadata) {
   }
   for (const auto& [key, value] : metadata) {
     if (key.empty() || key.size() > kMaxMetadataKeyBytes || NeedsEscape(key)) {
-      return absl::InvalidArgumentError(StrCat("metadata key '", EscapeControl(Truncated(key, 64)),
+      return absl::InvalidArgumentError(StrCat("metadata key '", Shown(key),
                                                "' must be 1-", kMaxMetadataKeyBytes,
                                                " printable characters"));
     }

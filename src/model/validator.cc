@@ -13,8 +13,6 @@ std::string Where(const std::string& path, Mark mark) {
   return mark.line ? StrCat(path, " (line ", mark.line, ")") : path;
 }
 
-std::string Shown(std::string_view text) { return EscapeControl(Truncated(text, 64)); }
-
 class VehicleRules {
  public:
   VehicleRules(const VehicleSpec& v, const Topology& t, const ValidatorOptions& o, Findings& f)

@@ -254,7 +254,7 @@ void MapReader::Finish(Unknown unknown) {
         best = k;
       }
     }
-    std::string shown = EscapeControl(Truncated(key, 64));
+    std::string shown = Shown(key);
     std::string hint = best.empty() ? "remove it, or check docs/configuration.md"
                                     : StrCat("did you mean '", best, "'?");
     if (unknown == Unknown::kRefuse) {
