@@ -112,11 +112,13 @@ R AuthorizedPharos::Run(std::string_view use_case, Work&& work) {
   return result;
 }
 
-core::PodRequestAnswer AuthorizedPharos::RequestNetworkPod(const std::string& node_yaml,
-                                                           const std::string& pod_name,
-                                                           const std::string& network_yaml) {
+core::PodRequestAnswer AuthorizedPharos::RequestNetworkPod(const PodRequestReader& read) {
   return Run<core::PodRequestAnswer>("RequestNetworkPod", [&] {
-    return p_.parts_.pods.Request(node_yaml, pod_name, network_yaml);
+    absl::StatusOr<core::PodRequest> request = read();
+    if (!request.ok()) {
+      return core::PodRequestAnswer{request.status(), "", std::string(request.status().message())};
+    }
+    return p_.parts_.pods.Request(std::move(*request));
   });
 }
 

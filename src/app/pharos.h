@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -119,9 +120,11 @@ class Pharos {
 class AuthorizedPharos {
  public:
   // pharos.api.v1.PharosService
-  core::PodRequestAnswer RequestNetworkPod(const std::string& node_yaml,
-                                           const std::string& pod_name,
-                                           const std::string& network_yaml);
+  // `read` turns the caller's fields into the request; it runs only once
+  // the caller may ask (an unauthenticated caller learns nothing of why
+  // its text would be refused).
+  using PodRequestReader = std::function<absl::StatusOr<core::PodRequest>()>;
+  core::PodRequestAnswer RequestNetworkPod(const PodRequestReader& read);
   core::ChangeOutcome ConfigureVehicleNetwork(std::string_view yaml, bool dry_run);
   core::ChangeOutcome UpdateNetworkConfiguration(std::string_view yaml, bool incremental);
   core::ChangeOutcome ApplyConfiguration(std::string_view yaml, bool validate_only);

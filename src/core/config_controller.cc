@@ -73,6 +73,7 @@ absl::Status ConfigController::RecoverLocked() {
   current_plan_ = *a->plan;
   current_topology_ = a->topology;
   current_policy_ = a->document.policy;
+  current_pullpiri_ = a->document.pullpiri;
   current_yaml_ = (*current)->yaml;
   TopologyChanged();
   current_declarative_ = std::move(*declarative);
@@ -129,8 +130,13 @@ absl::StatusOr<dataplane::ApplyResult> ConfigController::ApplyRuntimePodsLocked(
   current_plan_ = *a->plan;
   current_topology_ = a->topology;
   current_policy_ = a->document.policy;
+  current_pullpiri_ = a->document.pullpiri;
   TopologyChanged();
   return applied;
+}
+
+std::shared_ptr<const model::PullpiriSpec> ConfigController::CurrentPullpiri() const {
+  return Current().pullpiri;
 }
 
 ConfigController::Snapshot ConfigController::Current() const {
@@ -202,6 +208,7 @@ ChangeOutcome ConfigController::TeardownLocked() {
   current_plan_ = plan::Plan{};
   current_topology_ = model::Topology{};
   current_policy_ = model::SecurityPolicySpec{};
+  current_pullpiri_ = model::PullpiriSpec{};
   current_yaml_.clear();
   TopologyChanged();
   current_declarative_.reset();
@@ -263,7 +270,8 @@ void ConfigController::TopologyChanged() {
   staged_ = Converged{++generation_, topology,
                       std::make_shared<const model::SecurityPolicySpec>(current_policy_)};
   Snapshot next{generation_, std::make_shared<const plan::Plan>(current_plan_), topology,
-                std::make_shared<const std::string>(current_yaml_)};
+                std::make_shared<const std::string>(current_yaml_),
+                std::make_shared<const model::PullpiriSpec>(current_pullpiri_)};
   std::lock_guard lock(snapshot_mu_);
   snapshot_ = std::move(next);
 }
@@ -446,6 +454,7 @@ ChangeOutcome ConfigController::Activate(const Analysis& a, std::optional<int64_
   current_plan_ = *effective->plan;
   current_topology_ = effective->topology;
   current_policy_ = effective->document.policy;
+  current_pullpiri_ = effective->document.pullpiri;
   current_yaml_ = a.canonical_yaml;
   TopologyChanged();
   current_declarative_ = a;

@@ -113,6 +113,8 @@ class ConfigController {
   absl::StatusOr<dataplane::ApplyResult> ApplyRuntimePods();
   // The topology of what is applied (configuration + runtime pods).
   model::Topology CurrentTopology();
+  // The current configuration's `pullpiri:` mapping (empty when none).
+  std::shared_ptr<const model::PullpiriSpec> CurrentPullpiri() const;
   // The component whose address `a` is (its own, or a gateway it holds),
   // without copying the topology (the registry asks per registration).
   std::optional<std::string> OwnerOf(Ipv4Address a);
@@ -156,6 +158,8 @@ class ConfigController {
     std::shared_ptr<const plan::Plan> plan = std::make_shared<const plan::Plan>();
     std::shared_ptr<const model::Topology> topology = std::make_shared<const model::Topology>();
     std::shared_ptr<const std::string> yaml = std::make_shared<const std::string>();
+    std::shared_ptr<const model::PullpiriSpec> pullpiri =
+        std::make_shared<const model::PullpiriSpec>();
   };
   Snapshot Current() const;
   // A document analysed against a snapshot, ready to be committed.
@@ -207,6 +211,7 @@ class ConfigController {
   plan::Plan current_plan_;  // plan of the current version (empty if none)
   model::Topology current_topology_;
   model::SecurityPolicySpec current_policy_;  // `security_policy:` of the current version
+  model::PullpiriSpec current_pullpiri_;      // its `pullpiri:` mapping
   std::string current_yaml_;
   // The analysis of the current configuration alone (without runtime
   // pods): what each runtime-pod change merges the pods into.

@@ -67,6 +67,22 @@ std::string NetnsOf(const store::RuntimePod& row) {
 
 constexpr size_t kMaxUncollectedResults = 1024;
 
+// A request's notes (what a front end changed or ignored), one per line
+// of the stored column.
+std::string JoinNotes(const std::vector<std::string>& notes) {
+  std::string out;
+  for (const auto& n : notes) StrAppend(&out, out.empty() ? "" : "\n", n);
+  return out;
+}
+
+// A completion's details with the request's notes after them.
+std::string WithNotes(std::string details, const store::RuntimePod& row) {
+  if (row.notes.empty()) return details;
+  std::string notes = row.notes;
+  std::replace(notes.begin(), notes.end(), '\n', ';');
+  return StrCat(details, " (", notes, ")");
+}
+
 }  // namespace
 
 PodManager::PodManager(ConfigController& controller, RuntimePodTable& table, CompletionSink& sink,
@@ -131,14 +147,28 @@ void PodManager::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+namespace {
+PodRequestAnswer Refusal(const absl::Status& s) {
+  return PodRequestAnswer{s, "", std::string(s.message())};
+}
+}  // namespace
+
 PodRequestAnswer PodManager::Request(const std::string& node_yaml, const std::string& pod_name,
                                      const std::string& network_yaml,
                                      const PodRequestOptions& options) {
-  auto refuse = [](absl::Status s) { return PodRequestAnswer{s, "", std::string(s.message())}; };
+  absl::StatusOr<PodRequest> request = ReadPodRequestText(node_yaml, pod_name, network_yaml);
+  if (!request.ok()) return Refusal(request.status());
+  return Request(std::move(*request), options);
+}
+
+PodRequestAnswer PodManager::Request(PodRequest request, const PodRequestOptions& options) {
+  const auto& refuse = Refusal;
   model::Topology topo = controller_.CurrentTopology();
+  std::string pod_name = request.name;
   absl::StatusOr<PodRequestIntent> intent =
-      ReadPodRequest(node_yaml, pod_name, network_yaml, topo, controller_.interface_prefix(),
-                     [&](const std::string& path) { return NetnsRefusal(path, pod_name); });
+      CheckPodRequest(std::move(request), topo, *controller_.CurrentPullpiri(),
+                      controller_.interface_prefix(),
+                      [&](const std::string& path) { return NetnsRefusal(path, pod_name); });
   if (!intent.ok()) return refuse(intent.status());
   const std::string& name = intent->name;
 
@@ -188,8 +218,11 @@ PodRequestAnswer PodManager::Request(const std::string& node_yaml, const std::st
     }
     store::RuntimePod again = *mine;
     again.request_id = RandomHexId("req-");
+    again.notes = JoinNotes(intent->notes);
     (void)Finish(again, Completion::kOk,
-                 StrCat("pod ", name, " is already set up on ", host->name, " at ", mine->ip));
+                 WithNotes(StrCat("pod ", name, " is already set up on ", host->name, " at ",
+                                  mine->ip),
+                           again));
     return {absl::OkStatus(), again.request_id, "already set up; completion follows"};
   }
 
@@ -272,6 +305,8 @@ PodRequestAnswer PodManager::Request(const std::string& node_yaml, const std::st
   row.deadline_at = FormatIso8601Utc(clock_.Now() + setup_timeout_);
   row.created_at = FormatIso8601Utc(clock_.Now());
   row.container_id = options.container_id;
+  row.origin = intent->origin;
+  row.notes = JoinNotes(intent->notes);
   if (absl::Status s = pods_.Put(row); !s.ok()) return refuse(s);
   work_ = true;
   cv_.notify_all();
@@ -291,7 +326,7 @@ absl::StatusOr<std::vector<PodLease>> PodManager::Leases() {
   if (!rows.ok()) return rows.status();
   std::vector<PodLease> out;
   for (const auto& r : *rows) {
-    out.push_back({r.name, r.vm, r.subnet, r.ip, r.state, r.container_id, NetnsOf(r)});
+    out.push_back({r.name, r.vm, r.subnet, r.ip, r.state, r.container_id, NetnsOf(r), r.origin});
   }
   std::sort(out.begin(), out.end(),
             [](const PodLease& a, const PodLease& b) { return a.pod < b.pod; });
@@ -428,7 +463,7 @@ bool PodManager::ProcessPending() {
     auto bad = failed.find(p.name);
     if (bad == failed.end() && now <= p.deadline_at) {
       outcomes.push_back(
-          {&p, {p.request_id, p.name, Completion::kOk, StrCat(where, " is set up")}});
+          {&p, {p.request_id, p.name, Completion::kOk, WithNotes(StrCat(where, " is set up"), p)}});
       ready.push_back(p.name);
       continue;
     }
@@ -436,8 +471,10 @@ bool PodManager::ProcessPending() {
     bool late = bad == failed.end();
     outcomes.push_back({&p,
                         {p.request_id, p.name, late ? Completion::kTimeout : Completion::kError,
-                         late ? StrCat(where, ": setup finished after its deadline ", p.deadline_at)
-                              : StrCat(where, ": ", bad->second.message())}});
+                         WithNotes(late ? StrCat(where, ": setup finished after its deadline ",
+                                                 p.deadline_at)
+                                        : StrCat(where, ": ", bad->second.message()),
+                                   p)}});
     gone.push_back(p.name);
     reapply = true;
   }

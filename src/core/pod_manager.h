@@ -21,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "common/clock.h"
 #include "core/config_controller.h"
+#include "core/pod_request.h"
 #include "core/runtime_pods.h"
 #include "netlink/netns.h"
 #include "store/pod_store.h"
@@ -54,6 +55,7 @@ struct PodLease {
   std::string pod, vm, subnet, ip, state;
   std::string container_id;  // pods added by pharos-cni
   std::string netns;         // the runtime's namespace, for attached pods
+  std::string origin;        // who asked, in words (e.g. a Pullpiri scenario)
 };
 
 struct PodRequestOptions {
@@ -82,6 +84,8 @@ class PodManager {
   void Start();
   void Stop();
 
+  PodRequestAnswer Request(PodRequest request, const PodRequestOptions& options = {});
+  // RequestNetworkPod's text fields, read (ReadPodRequestText) first.
   PodRequestAnswer Request(const std::string& node_yaml, const std::string& pod_name,
                            const std::string& network_yaml, const PodRequestOptions& options = {});
   // For requests made with a container id: blocks until the request is

@@ -8,6 +8,7 @@
 #include "model/validator.h"
 #include "model/yaml_limits.h"
 #include "model/yaml_reader.h"
+#include "plan/naming.h"
 
 namespace pharos::core {
 namespace {
@@ -19,6 +20,17 @@ std::string FirstError(const model::Findings& findings) {
     }
   }
   return "invalid";
+}
+
+absl::Status CheckPodName(const std::string& pod_name) {
+  if (pod_name.empty()) return absl::InvalidArgumentError("pod_name is required");
+  if (!model::IsValidName(pod_name)) {
+    return absl::InvalidArgumentError(
+        StrCat("pod_name '", Shown(pod_name), "' (", pod_name.size(),
+               " bytes) is not valid: use letters, digits, '-', '_' or '.', starting with a "
+               "letter or digit, at most 63"));
+  }
+  return absl::OkStatus();
 }
 
 // `remove: true` at the top of the pod block (or of `pod:`) is a delete
@@ -85,7 +97,7 @@ absl::Status CheckRequestedPod(
   return absl::OkStatus();
 }
 
-const model::TopologyNode* FindHost(const model::Topology& topo, const model::NodeSpec& node) {
+const model::TopologyNode* FindHost(const model::Topology& topo, const NodeRef& node) {
   for (const auto& n : topo.nodes) {
     if (n.kind != model::NodeKind::kVm) continue;
     if (!node.name.empty() && n.name == node.name) return &n;
@@ -100,52 +112,174 @@ const model::TopologyNode* FindHost(const model::Topology& topo, const model::No
   return nullptr;
 }
 
+// The pod bridge of `host` named `bridge`: as the YAML names it, or as
+// the kernel does (with the prefix; "podbrN" for unnamed ones).
+const model::Segment* FindPodBridge(const model::Topology& topo, const model::TopologyNode& host,
+                                    const std::string& bridge, const std::string& prefix) {
+  for (const auto& seg : topo.segments) {
+    if (seg.kind != model::SegmentKind::kPodNet || seg.owner != host.name) continue;
+    std::string base = seg.bridge.empty() ? StrCat("podbr", seg.index_in_owner) : seg.bridge;
+    if (bridge == base || bridge == plan::InterfaceName(prefix, base)) return &seg;
+  }
+  return nullptr;
+}
+
+std::string PodBridgesOf(const model::Topology& topo, const model::TopologyNode& host) {
+  std::string out;
+  for (const auto& seg : topo.segments) {
+    if (seg.kind != model::SegmentKind::kPodNet || seg.owner != host.name) continue;
+    StrAppend(&out, out.empty() ? "" : ", ",
+              seg.bridge.empty() ? StrCat("podbr", seg.index_in_owner) : seg.bridge, " (",
+              seg.prefix.ToString(), ")");
+  }
+  return out.empty() ? "none" : out;
+}
+
+model::PrefixField PrefixOf(const Ipv4Prefix& p, std::string path) {
+  model::PrefixField f;
+  f.value = p.ToString();
+  f.prefix = p;
+  f.path = std::move(path);
+  f.present = true;
+  return f;
+}
+
+model::TextField TextOf(std::string value, std::string path) {
+  model::TextField f;
+  f.value = std::move(value);
+  f.path = std::move(path);
+  f.present = true;
+  return f;
+}
+
+// A named network made a pod block: the subnet from the mapping, else the
+// bridge the artifact names, else the VM's first pod subnet.
+absl::Status ResolveClaim(PodRequest& request, const model::TopologyNode& host,
+                          const model::Topology& topo, const model::PullpiriSpec& mapping,
+                          const std::string& prefix) {
+  const NetworkClaim& claim = *request.network;
+  const model::PullpiriNetworkSpec* mapped = mapping.Find(claim.network);
+  std::string net = claim.network.empty() ? "the network" : StrCat("network '", claim.network, "'");
+  if (mapped && mapped->vm.present && mapped->vm.value != host.name) {
+    return absl::InvalidArgumentError(
+        StrCat(net, " is mapped to ", mapped->vm.value, " (", mapped->vm.path,
+               " of the configuration), but node_yaml names ", host.name));
+  }
+  const model::Segment* bridge = nullptr;
+  if (!claim.bridge.empty()) {
+    bridge = FindPodBridge(topo, host, claim.bridge, prefix);
+    if (!bridge) {
+      return absl::InvalidArgumentError(
+          StrCat("network_yaml: bridge '", Shown(claim.bridge), "' is not a pod bridge of ",
+                 host.name, "; its pod bridges: ", PodBridgesOf(topo, host)));
+    }
+  }
+  model::PodSpec& pod = request.pod;
+  pod = model::PodSpec{};
+  pod.path = "network_yaml";
+  pod.name = TextOf(request.name, "pod_name");
+  pod.networking_type = TextOf("cni", "network_yaml");
+  if (mapped && mapped->subnet.prefix) {
+    Ipv4Prefix subnet = mapped->subnet.prefix->Normalized();
+    if (bridge && bridge->prefix.Normalized() != subnet) {
+      return absl::InvalidArgumentError(
+          StrCat("network_yaml: bridge '", Shown(claim.bridge), "' is ", bridge->prefix.ToString(),
+                 ", but ", net, " is mapped to ", subnet.ToString(), " (", mapped->subnet.path,
+                 ")"));
+    }
+    pod.subnet = PrefixOf(subnet, mapped->subnet.path);
+  } else if (bridge) {
+    pod.subnet = PrefixOf(bridge->prefix.Normalized(), "network_yaml");
+  } else {
+    for (const auto& seg : topo.segments) {
+      if (seg.kind == model::SegmentKind::kPodNet && seg.owner == host.name) {
+        pod.subnet = PrefixOf(seg.prefix.Normalized(), "network_yaml");
+        break;
+      }
+    }
+  }
+  if (!pod.subnet.prefix) {
+    return absl::FailedPreconditionError(
+        StrCat(host.name, " has no pod subnet to give ", net,
+               ": map it to one in the configuration's pullpiri.networks (docs/pullpiri.md)"));
+  }
+  if (!claim.interface.empty()) pod.interface = TextOf(claim.interface, "network_yaml");
+  if (mapped) {
+    if (mapped->k8s_namespace.present) pod.k8s_namespace = mapped->k8s_namespace;
+    pod.services = mapped->services;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
-absl::StatusOr<PodRequestIntent> ReadPodRequest(const std::string& node_yaml,
-                                                const std::string& pod_name,
-                                                const std::string& network_yaml,
-                                                const model::Topology& topo,
-                                                const std::string& interface_prefix,
-                                                const NetnsRefusal& netns_refusal) {
+absl::StatusOr<NodeRef> ReadNodeRef(const std::string& node_yaml) {
   model::ParsedNode node = model::ParseNodeYaml(node_yaml);
   if (node.findings.HasErrors()) {
     return absl::InvalidArgumentError(StrCat("node_yaml: ", FirstError(node.findings)));
   }
-  if (pod_name.empty()) return absl::InvalidArgumentError("pod_name is required");
-  if (!model::IsValidName(pod_name)) {
-    return absl::InvalidArgumentError(
-        StrCat("pod_name '", Shown(pod_name), "' (", pod_name.size(),
-               " bytes) is not valid: use letters, digits, '-', '_' or '.', starting with a "
-               "letter or digit, at most 63"));
+  return NodeRef{node.node.name, node.node.ip};
+}
+
+absl::StatusOr<PodRequest> ReadPodRequestText(const std::string& node_yaml,
+                                              const std::string& pod_name,
+                                              const std::string& network_yaml) {
+  PodRequest request;
+  absl::StatusOr<NodeRef> node = ReadNodeRef(node_yaml);
+  if (!node.ok()) return node.status();
+  request.node = std::move(*node);
+  if (absl::Status bad = CheckPodName(pod_name); !bad.ok()) return bad;
+  request.name = pod_name;
+  absl::StatusOr<bool> removal = IsRemoval(network_yaml);
+  if (!removal.ok()) return removal.status();
+  if (*removal) {
+    request.removal = true;
+    return request;
   }
+  model::ParsedPod parsed = model::ParsePodNetworkYaml(network_yaml, pod_name);
+  if (parsed.findings.HasErrors()) {
+    return absl::InvalidArgumentError(StrCat("network_yaml: ", FirstError(parsed.findings)));
+  }
+  request.pod = std::move(parsed.pod);
+  if (!request.pod.subnet.prefix) {
+    return absl::InvalidArgumentError("network_yaml: networking.subnet is required");
+  }
+  return request;
+}
+
+absl::StatusOr<PodRequestIntent> CheckPodRequest(PodRequest request, const model::Topology& topo,
+                                                 const model::PullpiriSpec& mapping,
+                                                 const std::string& interface_prefix,
+                                                 const NetnsRefusal& netns_refusal) {
+  const std::string& pod_name = request.name;
+  if (absl::Status bad = CheckPodName(pod_name); !bad.ok()) return bad;
   if (topo.nodes.empty()) {
     return absl::FailedPreconditionError(
         "no vehicle configuration is applied yet: pods need a VM to run on");
   }
   PodRequestIntent intent;
   intent.name = pod_name;
-  absl::StatusOr<bool> removal = IsRemoval(network_yaml);
-  if (!removal.ok()) return removal.status();
-  if (*removal) {
+  intent.origin = std::move(request.origin);
+  intent.notes = std::move(request.notes);
+  if (request.removal) {
     intent.removal = true;
     return intent;
   }
-  model::ParsedPod parsed = model::ParsePodNetworkYaml(network_yaml, pod_name);
-  if (parsed.findings.HasErrors()) {
-    return absl::InvalidArgumentError(StrCat("network_yaml: ", FirstError(parsed.findings)));
-  }
-  intent.pod = std::move(parsed.pod);
-  const model::PodSpec& pod = intent.pod;
-  if (!pod.subnet.prefix) {
-    return absl::InvalidArgumentError("network_yaml: networking.subnet is required");
-  }
-  intent.host = FindHost(topo, node.node);
+  intent.host = FindHost(topo, request.node);
   if (!intent.host) {
     return absl::NotFoundError(
-        StrCat("node_yaml names no VM of the applied configuration (name '", Shown(node.node.name),
-               "'", node.node.ip ? StrCat(", address ", node.node.ip->ToString()) : "", ")"));
+        StrCat("node_yaml names no VM of the applied configuration (name '",
+               Shown(request.node.name), "'",
+               request.node.ip ? StrCat(", address ", request.node.ip->ToString()) : "", ")"));
   }
+  if (request.network) {
+    if (absl::Status s = ResolveClaim(request, *intent.host, topo, mapping, interface_prefix);
+        !s.ok()) {
+      return s;
+    }
+  }
+  intent.pod = std::move(request.pod);
+  const model::PodSpec& pod = intent.pod;
   if (pod.name.value != pod_name) {
     return absl::InvalidArgumentError(StrCat("network_yaml: name '", Shown(pod.name.value),
                                              "' differs from pod_name '", pod_name,
@@ -158,6 +292,18 @@ absl::StatusOr<PodRequestIntent> ReadPodRequest(const std::string& node_yaml,
   }
   intent.subnet = pod.subnet.prefix->Normalized();
   return intent;
+}
+
+absl::StatusOr<PodRequestIntent> ReadPodRequest(const std::string& node_yaml,
+                                                const std::string& pod_name,
+                                                const std::string& network_yaml,
+                                                const model::Topology& topo,
+                                                const std::string& interface_prefix,
+                                                const NetnsRefusal& netns_refusal) {
+  absl::StatusOr<PodRequest> request = ReadPodRequestText(node_yaml, pod_name, network_yaml);
+  if (!request.ok()) return request.status();
+  return CheckPodRequest(std::move(*request), topo, model::PullpiriSpec{}, interface_prefix,
+                         netns_refusal);
 }
 
 }  // namespace pharos::core

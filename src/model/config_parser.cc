@@ -9,6 +9,23 @@
 namespace pharos::model {
 namespace {
 
+// `services:` of a pod (or of a mapped Pullpiri network).
+void ParseServices(MapReader& r, Findings& f, std::vector<ServicePortSpec>& out) {
+  r.List("services", Need::kOptional, [&](const YAML::Node& item, const std::string& item_path) {
+    ServicePortSpec svc;
+    svc.path = item_path;
+    svc.mark = MarkOf(item);
+    if (!ExpectMap(item, item_path, f)) return;
+    MapReader s(item, item_path, f);
+    svc.name = s.Name("name", Need::kRequired);
+    svc.port = s.Int("port", 1, 65535, Need::kRequired);
+    svc.protocol = s.Text("protocol");
+    svc.kind = s.Text("kind");
+    s.Finish();
+    out.push_back(std::move(svc));
+  });
+}
+
 void ParsePod(const YAML::Node& node, const std::string& path, Findings& f, PodSpec& pod) {
   pod.path = path;
   pod.mark = MarkOf(node);
@@ -28,19 +45,7 @@ void ParsePod(const YAML::Node& node, const std::string& path, Findings& f, PodS
     pod.netns = n.Text("netns");
     n.Finish();
   }
-  r.List("services", Need::kOptional, [&](const YAML::Node& item, const std::string& item_path) {
-    ServicePortSpec svc;
-    svc.path = item_path;
-    svc.mark = MarkOf(item);
-    if (!ExpectMap(item, item_path, f)) return;
-    MapReader s(item, item_path, f);
-    svc.name = s.Name("name", Need::kRequired);
-    svc.port = s.Int("port", 1, 65535, Need::kRequired);
-    svc.protocol = s.Text("protocol");
-    svc.kind = s.Text("kind");
-    s.Finish();
-    pod.services.push_back(std::move(svc));
-  });
+  ParseServices(r, f, pod.services);
   r.Finish();
 }
 
@@ -287,6 +292,29 @@ void ParsePolicy(const YAML::Node& node, const std::string& path, Findings& f,
   r.Finish();
 }
 
+void ParsePullpiri(const YAML::Node& node, const std::string& path, Findings& f,
+                   PullpiriSpec& spec) {
+  spec.path = path;
+  spec.mark = MarkOf(node);
+  if (!ExpectMap(node, path, f)) return;
+  spec.present = true;
+  MapReader r(node, path, f);
+  r.List("networks", Need::kOptional, [&](const YAML::Node& item, const std::string& item_path) {
+    PullpiriNetworkSpec& net = spec.networks.emplace_back();
+    net.path = item_path;
+    net.mark = MarkOf(item);
+    if (!ExpectMap(item, item_path, f)) return;
+    MapReader n(item, item_path, f);
+    net.name = n.Name("name", Need::kRequired);
+    net.vm = n.Name("vm");
+    net.subnet = n.Prefix("subnet");
+    net.k8s_namespace = n.Text("namespace");
+    ParseServices(n, f, net.services);
+    n.Finish();
+  });
+  r.Finish();
+}
+
 // Line (1-based) of a "---" document marker that starts a second document,
 // or 0. A marker before any content just opens the first document.
 int SecondDocumentLine(std::string_view text) {
@@ -356,11 +384,15 @@ ParsedConfig ParseConfig(std::string_view yaml_text, const YamlBounds& bounds) {
     MapReader r(root, "", result.findings);
     YAML::Node vehicle = r.Raw("vehicle");
     YAML::Node policy = r.Raw("security_policy");
+    YAML::Node pullpiri = r.Raw("pullpiri");
     if (vehicle.IsDefined()) {
       ParseVehicle(vehicle, "vehicle", result.findings, result.document.vehicle);
     }
     if (policy.IsDefined()) {
       ParsePolicy(policy, "security_policy", result.findings, result.document.policy);
+    }
+    if (pullpiri.IsDefined() && !pullpiri.IsNull()) {
+      ParsePullpiri(pullpiri, "pullpiri", result.findings, result.document.pullpiri);
     }
     if (!vehicle.IsDefined() && !policy.IsDefined()) {
       result.findings.Error(

@@ -617,7 +617,11 @@ void CheckPodFields(const PodSpec& pod, Findings& f) {
             StrCat("pod declares ", pod.services.size(), " services; the limit is ",
                    kMaxServicesPerPod));
   }
-  for (const auto& svc : pod.services) {
+  CheckServices(pod.services, f);
+}
+
+void CheckServices(const std::vector<ServicePortSpec>& services, Findings& f) {
+  for (const auto& svc : services) {
     CheckName(svc.name, "service", f);
     if (svc.kind.present && svc.kind.value != "grpc" && svc.kind.value != "rest" &&
         svc.kind.value != "someip" && svc.kind.value != "dds") {
@@ -655,6 +659,58 @@ bool IsValidInterfacePrefix(std::string_view prefix) {
   return prefix.size() <= kMaxPrefixLength && IsValidInterfaceName(StrCat(prefix, "x"));
 }
 
+// The Pullpiri mapping: each network named once, on a VM of this vehicle,
+// with a subnet that can be a pod subnet there.
+void CheckPullpiri(const ConfigDocument& config, const Topology& topo, Findings& f) {
+  const PullpiriSpec& p = config.pullpiri;
+  if (!config.vehicle.present) {
+    f.Error(p.path, p.mark, "pullpiri: maps networks onto the vehicle, which this document lacks",
+            "send the pullpiri section with the vehicle configuration");
+    return;
+  }
+  std::set<std::string> seen;
+  for (const auto& net : p.networks) {
+    CheckName(net.name, "network", f);
+    if (net.name.present && !seen.insert(net.name.value).second) {
+      f.Error(net.name.path, net.name.mark,
+              StrCat("network '", Shown(net.name.value), "' is mapped twice"));
+    }
+    const TopologyNode* vm = net.vm.present ? topo.FindNode(net.vm.value) : nullptr;
+    if (net.vm.present && (!vm || vm->kind != NodeKind::kVm)) {
+      f.Error(net.vm.path, net.vm.mark,
+              StrCat("vm '", Shown(net.vm.value), "' is not a VM of this vehicle"));
+    }
+    if (net.k8s_namespace.present && !IsValidName(net.k8s_namespace.value)) {
+      f.Error(net.k8s_namespace.path, net.k8s_namespace.mark,
+              StrCat("namespace '", Shown(net.k8s_namespace.value),
+                     "' is not valid: use letters, digits, '-', '_' or '.', at most 63"));
+    }
+    if (net.services.size() > kMaxServicesPerPod) {
+      f.Error(net.path + ".services", net.mark,
+              StrCat("network declares ", net.services.size(), " services; the limit is ",
+                     kMaxServicesPerPod));
+    }
+    CheckServices(net.services, f);
+    if (!net.subnet.prefix) continue;
+    Ipv4Prefix subnet = net.subnet.prefix->Normalized();
+    if (std::string why = UnusableSubnetReason(subnet); !why.empty()) {
+      f.Error(net.subnet.path, net.subnet.mark, StrCat("subnet ", subnet.ToString(), " ", why));
+      continue;
+    }
+    for (const auto& seg : topo.segments) {
+      if (!seg.prefix.Overlaps(subnet)) continue;
+      bool pod_bridge_here = seg.kind == SegmentKind::kPodNet && seg.prefix.Normalized() == subnet &&
+                             (!vm || seg.owner == vm->name);
+      if (pod_bridge_here) continue;
+      f.Error(net.subnet.path, net.subnet.mark,
+              StrCat("subnet ", subnet.ToString(), " overlaps ", SegmentKindName(seg.kind), " ",
+                     seg.prefix.ToString(), " (", seg.owner, ")"),
+              "map the network to a pod subnet of its VM or to a free range");
+      break;
+    }
+  }
+}
+
 Topology Validate(const ConfigDocument& config, const ValidatorOptions& options,
                   Findings& findings) {
   if (!IsValidInterfacePrefix(options.interface_prefix)) {
@@ -671,6 +727,7 @@ Topology Validate(const ConfigDocument& config, const ValidatorOptions& options,
     const Topology* ref = config.vehicle.present ? &topo : options.reference_vehicle;
     CheckPolicy(config.policy, ref, findings);
   }
+  if (config.pullpiri.present) CheckPullpiri(config, topo, findings);
   return topo;
 }
 

@@ -43,6 +43,8 @@ Topology Validate(const ConfigDocument& config, const ValidatorOptions& options,
 // The rules one pod block must meet on its own (type, interface, netns,
 // namespace, services), for the vehicle's pods and for RequestNetworkPod.
 void CheckPodFields(const PodSpec& pod, Findings& findings);
+// Names, kinds and protocols of a pod's (or mapped network's) services.
+void CheckServices(const std::vector<ServicePortSpec>& services, Findings& findings);
 // `what` name '…' is not valid, unless IsValidName.
 void CheckName(const TextField& name, std::string_view what, Findings& findings);
 // A bridge name: the component-name alphabet, and short enough that

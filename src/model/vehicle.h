@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/ipv4.h"
@@ -188,10 +189,39 @@ struct SecurityPolicySpec {
   EmergencySpec emergency;
 };
 
-// One configuration document: a vehicle, a policy, or both.
+// Eclipse Pullpiri names networks (its Network artifact's metadata.name)
+// and leaves addressing to Pharos: this optional section says where each
+// named network goes (docs/pullpiri.md). Unmapped names get the defaults.
+struct PullpiriNetworkSpec {
+  std::string path;
+  Mark mark;
+  TextField name;           // the network's name in Pullpiri's artifacts
+  TextField vm;             // the VM it lives on (default: the scenario's node)
+  PrefixField subnet;       // its pod subnet (default: the VM's first)
+  TextField k8s_namespace;  // the pods' namespace, for policy selectors
+  std::vector<ServicePortSpec> services;  // what every pod of it offers
+};
+
+struct PullpiriSpec {
+  bool present = false;
+  std::string path;
+  Mark mark;
+  std::vector<PullpiriNetworkSpec> networks;
+  // The mapped network named `name`, or null.
+  const PullpiriNetworkSpec* Find(std::string_view name) const {
+    for (const auto& n : networks) {
+      if (n.name.value == name) return &n;
+    }
+    return nullptr;
+  }
+};
+
+// One configuration document: a vehicle, a policy, or both (and the
+// optional Pullpiri mapping).
 struct ConfigDocument {
   VehicleSpec vehicle;
   SecurityPolicySpec policy;
+  PullpiriSpec pullpiri;
 };
 
 // node_yaml of RequestNetworkPod: the spec's form ({name, ip, ...}) or

@@ -158,6 +158,14 @@ CREATE TABLE watch_journal (
 -- behind it; it stays visible in pharosctl callbacks status.
 ALTER TABLE callback_outbox ADD COLUMN dead_at TEXT;
 )sql"},
+      {10, "who asked for a runtime pod, and what its request's front end noted",
+       R"sql(
+-- origin: e.g. "Pullpiri scenario 'helloworld dds'" when the pod's name is
+-- mapped from an orchestrator's; notes: what the front end changed or
+-- ignored (unknown artifact fields), repeated in every completion.
+ALTER TABLE runtime_pods ADD COLUMN origin TEXT NOT NULL DEFAULT '';
+ALTER TABLE runtime_pods ADD COLUMN notes TEXT NOT NULL DEFAULT '';
+)sql"},
   };
   return kMigrations;
 }

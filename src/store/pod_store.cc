@@ -7,12 +7,13 @@ namespace {
 
 constexpr char kColumns[] =
     "name, soc, vm, subnet, ip, spec_yaml, request_id, state, deadline_at, created_at, "
-    "container_id";
+    "container_id, origin, notes";
 
 RuntimePod ReadRow(const Statement& st) {
   return {st.ColumnText(0), st.ColumnText(1), st.ColumnText(2), st.ColumnText(3),
           st.ColumnText(4), st.ColumnText(5), st.ColumnText(6), st.ColumnText(7),
-          st.ColumnText(8), st.ColumnText(9), st.ColumnText(10)};
+          st.ColumnText(8), st.ColumnText(9), st.ColumnText(10), st.ColumnText(11),
+          st.ColumnText(12)};
 }
 
 }  // namespace
@@ -20,7 +21,7 @@ RuntimePod ReadRow(const Statement& st) {
 absl::Status PodStore::Put(const RuntimePod& p) {
   absl::StatusOr<Statement> st =
       db_.Prepare(std::string("INSERT OR REPLACE INTO runtime_pods(") + kColumns +
-                  ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);");
+                  ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);");
   if (!st.ok()) return st.status();
   absl::Status s = st->Bind(1, p.name)
                        .Bind(2, p.soc)
@@ -33,6 +34,8 @@ absl::Status PodStore::Put(const RuntimePod& p) {
                        .Bind(9, p.deadline_at)
                        .Bind(10, p.created_at)
                        .Bind(11, p.container_id)
+                       .Bind(12, p.origin)
+                       .Bind(13, p.notes)
                        .Run();
   if (!s.ok() && s.message().find("UNIQUE") != std::string_view::npos) {
     return absl::AlreadyExistsError("address " + p.ip + " is leased to another pod");

@@ -22,6 +22,8 @@ struct RuntimePod {
   std::string deadline_at;
   std::string created_at;
   std::string container_id;  // set by pharos-cni; "" for gRPC requests
+  std::string origin;        // who asked, in words ("" for a plain request)
+  std::string notes;         // told in the completion's details, one per line
 };
 
 class PodStore {

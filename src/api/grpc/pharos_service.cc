@@ -8,6 +8,7 @@
 
 #include "api/grpc/conversions.h"
 #include "api/grpc/grpc_status.h"
+#include "api/pullpiri/launch_request.h"
 #include "common/strings.h"
 #include "common/text.h"
 
@@ -30,14 +31,21 @@ grpc::Status PharosServiceImpl::HandlePodRequest(grpc::ServerContext* ctx,
                                                  const std::string& network_yaml,
                                                  v1::RequestNetworkPodResponse* resp) {
   return core_.Serve(ctx, [&](app::AuthorizedPharos& pharos) -> grpc::Status {
-    core::PodRequestAnswer answer = pharos.RequestNetworkPod(node_yaml, pod_name, network_yaml);
+    core::PodRequestAnswer answer = pharos.RequestNetworkPod([&] {
+      // Pullpiri's Network artifact names a network; Pharos's pod block
+      // gives one (docs/pullpiri.md). Both services take both.
+      return pullpiri::IsNetworkArtifact(network_yaml)
+                 ? pullpiri::ReadLaunch(node_yaml, pod_name, network_yaml)
+                 : core::ReadPodRequestText(node_yaml, pod_name, network_yaml);
+    });
     resp->set_accepted(answer.status.ok());
     resp->set_request_id(answer.request_id);
     resp->set_message(answer.message);
     if (answer.status.ok()) {
-      spdlog::info("RequestNetworkPod {}: {} ({})", pod_name, answer.message, answer.request_id);
+      spdlog::info("RequestNetworkPod {}: {} ({})", Shown(pod_name), answer.message,
+                   answer.request_id);
     } else {
-      spdlog::warn("RequestNetworkPod {}: refused: {}", pod_name, answer.message);
+      spdlog::warn("RequestNetworkPod {}: refused: {}", Shown(pod_name), answer.message);
     }
     return ToGrpcStatus(answer.status, {resp});
   });
