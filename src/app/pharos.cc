@@ -21,6 +21,9 @@ const std::map<std::string_view, Role>& Roles() {
       {"GetRouteInfo", Role::kViewer},
       {"GetCloudFeedingStatus", Role::kViewer},
       {"RequestNetworkPod", Role::kOperator},
+      // pharos.api.v1.PharosNetworkManager (Pullpiri's resource manager)
+      {"SetupNetwork", Role::kOperator},
+      {"RemoveNetwork", Role::kOperator},
       {"RegisterService", Role::kOperator},
       {"DeregisterService", Role::kOperator},
       {"UpdateServiceEndpoint", Role::kOperator},
@@ -120,6 +123,17 @@ core::PodRequestAnswer AuthorizedPharos::RequestNetworkPod(const PodRequestReade
     }
     return p_.parts_.pods.Request(std::move(*request));
   });
+}
+
+absl::StatusOr<std::string> AuthorizedPharos::SetupNetwork(const std::string& name,
+                                                           const std::string& mode) {
+  return Run<absl::StatusOr<std::string>>(
+      "SetupNetwork", [&] { return p_.parts_.networks.Setup(name, mode); });
+}
+
+absl::StatusOr<std::string> AuthorizedPharos::RemoveNetwork(const std::string& name) {
+  return Run<absl::StatusOr<std::string>>("RemoveNetwork",
+                                          [&] { return p_.parts_.networks.Remove(name); });
 }
 
 core::ChangeOutcome AuthorizedPharos::ConfigureVehicleNetwork(std::string_view yaml, bool dry_run) {

@@ -21,6 +21,7 @@
 #include "auth/permissions.h"
 #include "core/config_controller.h"
 #include "core/diagnostics.h"
+#include "core/named_networks.h"
 #include "core/pod_manager.h"
 #include "core/service_registry.h"
 #include "plan/plan.h"
@@ -86,6 +87,7 @@ struct Parts {
   core::ConfigController& controller;
   core::Diagnostics& diagnostics;
   core::PodManager& pods;
+  core::NamedNetworks& networks;
   core::ServiceRegistry& services;
   security::PolicyEnforcer& security;
   const security::TlsIngress* ingress;  // null: pharosd runs no TLS ingress
@@ -125,6 +127,9 @@ class AuthorizedPharos {
   // its text would be refused).
   using PodRequestReader = std::function<absl::StatusOr<core::PodRequest>()>;
   core::PodRequestAnswer RequestNetworkPod(const PodRequestReader& read);
+  // pharos.api.v1.PharosNetworkManager: networks by name (what is done).
+  absl::StatusOr<std::string> SetupNetwork(const std::string& name, const std::string& mode);
+  absl::StatusOr<std::string> RemoveNetwork(const std::string& name);
   core::ChangeOutcome ConfigureVehicleNetwork(std::string_view yaml, bool dry_run);
   core::ChangeOutcome UpdateNetworkConfiguration(std::string_view yaml, bool incremental);
   core::ChangeOutcome ApplyConfiguration(std::string_view yaml, bool validate_only);

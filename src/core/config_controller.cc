@@ -83,16 +83,32 @@ absl::Status ConfigController::RecoverLocked() {
 absl::StatusOr<Analysis> ConfigController::WithRuntimePods(const Analysis& declarative) {
   if (!overlay_ || !declarative.plan) return declarative;
   std::vector<RuntimePodSpec> pods = overlay_->OverlayPods();
-  if (pods.empty()) return declarative;
+  std::vector<RuntimeNetworkSpec> networks = overlay_->OverlayNetworks();
+  if (pods.empty() && networks.empty()) return declarative;
   model::ConfigDocument document = declarative.document;
-  for (auto& p : pods) {
+  auto find_vm = [&](const std::string& soc_name, const std::string& vm_name) {
     model::VmSpec* vm = nullptr;
     for (auto& soc : document.vehicle.socs) {
-      if (soc.name.value != p.soc) continue;
+      if (soc.name.value != soc_name) continue;
       for (auto& v : soc.vms) {
-        if (v.name.value == p.vm) vm = &v;
+        if (v.name.value == vm_name) vm = &v;
       }
     }
+    return vm;
+  };
+  for (auto& n : networks) {
+    model::VmSpec* vm = find_vm(n.soc, n.vm);
+    if (!vm) {
+      return absl::FailedPreconditionError(
+          StrCat("runtime network ", n.network.name, ": VM ", n.vm, " on ", n.soc,
+                 " is not in this configuration; remove the network first"));
+    }
+    n.network.path = StrCat(vm->path, ".networks[", vm->pod_networks.size(), "]");
+    n.network.subnet.path = n.network.path;
+    vm->pod_networks.push_back(std::move(n.network));
+  }
+  for (auto& p : pods) {
+    model::VmSpec* vm = find_vm(p.soc, p.vm);
     if (!vm) {
       return absl::FailedPreconditionError(
           StrCat("runtime pod ", p.pod.name.value, ": VM ", p.vm, " on ", p.soc,

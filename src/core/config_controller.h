@@ -69,10 +69,18 @@ struct RuntimePodSpec {
 // The pods requested at run time, added to the configuration's parsed
 // document before every plan (no YAML re-parsed: a batch of pods costs a
 // validation and a plan, not a parse of the whole vehicle).
+// A network set up at run time by name, with the VM it lives on.
+struct RuntimeNetworkSpec {
+  std::string soc;
+  std::string vm;
+  model::PodNetworkSpec network;
+};
+
 class RuntimePodOverlay {
  public:
   virtual ~RuntimePodOverlay() = default;
   virtual std::vector<RuntimePodSpec> OverlayPods() = 0;
+  virtual std::vector<RuntimeNetworkSpec> OverlayNetworks() { return {}; }
 };
 
 // What is applied after a convergence (apply, update, rollback, runtime

@@ -38,6 +38,7 @@ std::string PodBlock(const model::PodSpec& pod, const std::string& name, const s
   if (pod.interface.present) {
     StrAppend(&y, "                interface: ", Quoted(pod.interface.value), "\n");
   }
+  if (pod.bridge.present) StrAppend(&y, "                bridge: ", Quoted(pod.bridge.value), "\n");
   if (pod.netns.present) StrAppend(&y, "                netns: ", Quoted(pod.netns.value), "\n");
   if (!pod.services.empty()) {
     StrAppend(&y, "              services:\n");
@@ -307,6 +308,7 @@ PodRequestAnswer PodManager::Request(PodRequest request, const PodRequestOptions
   row.container_id = options.container_id;
   row.origin = intent->origin;
   row.notes = JoinNotes(intent->notes);
+  row.network = intent->network;
   if (absl::Status s = pods_.Put(row); !s.ok()) return refuse(s);
   work_ = true;
   cv_.notify_all();

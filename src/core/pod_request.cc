@@ -152,8 +152,9 @@ model::TextField TextOf(std::string value, std::string path) {
   return f;
 }
 
-// A named network made a pod block: the subnet from the mapping, else the
-// bridge the artifact names, else the VM's first pod subnet.
+// A named network made a pod block: the bridge SetupNetwork built for it,
+// else the subnet the mapping gives, else the bridge the artifact names,
+// else the VM's first pod subnet.
 absl::Status ResolveClaim(PodRequest& request, const model::TopologyNode& host,
                           const model::Topology& topo, const model::PullpiriSpec& mapping,
                           const std::string& prefix) {
@@ -165,7 +166,20 @@ absl::Status ResolveClaim(PodRequest& request, const model::TopologyNode& host,
         StrCat(net, " is mapped to ", mapped->vm.value, " (", mapped->vm.path,
                " of the configuration), but node_yaml names ", host.name));
   }
-  const model::Segment* bridge = nullptr;
+  // A network set up by name (SetupNetwork) is where its pods go.
+  const model::Segment* named = nullptr;
+  for (const auto& seg : topo.segments) {
+    if (seg.kind == model::SegmentKind::kPodNet && !claim.network.empty() &&
+        seg.network == claim.network) {
+      named = &seg;
+    }
+  }
+  if (named && named->owner != host.name) {
+    return absl::InvalidArgumentError(
+        StrCat(net, " is set up on ", named->owner, " (SetupNetwork), but node_yaml names ",
+               host.name, ": a pod network is a bridge inside one VM"));
+  }
+  const model::Segment* bridge = named;
   if (!claim.bridge.empty()) {
     bridge = FindPodBridge(topo, host, claim.bridge, prefix);
     if (!bridge) {
@@ -173,13 +187,20 @@ absl::Status ResolveClaim(PodRequest& request, const model::TopologyNode& host,
           StrCat("network_yaml: bridge '", Shown(claim.bridge), "' is not a pod bridge of ",
                  host.name, "; its pod bridges: ", PodBridgesOf(topo, host)));
     }
+    if (named && bridge != named) {
+      return absl::InvalidArgumentError(
+          StrCat("network_yaml: bridge '", Shown(claim.bridge), "' is not the bridge of ", net,
+                 " (", named->prefix.ToString(), ", set up by SetupNetwork)"));
+    }
   }
   model::PodSpec& pod = request.pod;
   pod = model::PodSpec{};
   pod.path = "network_yaml";
   pod.name = TextOf(request.name, "pod_name");
   pod.networking_type = TextOf("cni", "network_yaml");
-  if (mapped && mapped->subnet.prefix) {
+  if (named) {
+    pod.subnet = PrefixOf(named->prefix.Normalized(), "network_yaml");
+  } else if (mapped && mapped->subnet.prefix) {
     Ipv4Prefix subnet = mapped->subnet.prefix->Normalized();
     if (bridge && bridge->prefix.Normalized() != subnet) {
       return absl::InvalidArgumentError(
@@ -203,6 +224,7 @@ absl::Status ResolveClaim(PodRequest& request, const model::TopologyNode& host,
         StrCat(host.name, " has no pod subnet to give ", net,
                ": map it to one in the configuration's pullpiri.networks (docs/pullpiri.md)"));
   }
+  if (bridge && !bridge->bridge.empty()) pod.bridge = TextOf(bridge->bridge, "network_yaml");
   if (!claim.interface.empty()) pod.interface = TextOf(claim.interface, "network_yaml");
   if (mapped) {
     if (mapped->k8s_namespace.present) pod.k8s_namespace = mapped->k8s_namespace;
@@ -277,6 +299,7 @@ absl::StatusOr<PodRequestIntent> CheckPodRequest(PodRequest request, const model
         !s.ok()) {
       return s;
     }
+    intent.network = request.network->network;
   }
   intent.pod = std::move(request.pod);
   const model::PodSpec& pod = intent.pod;

@@ -53,6 +53,7 @@ struct PodRequestIntent {
   Ipv4Prefix subnet;                          // normalised
   std::string origin;
   std::vector<std::string> notes;
+  std::string network;  // the named network it joins ("" for a pod block)
 };
 
 // Why a runtime's namespace at `path` may not be attached ("" if it may).

@@ -54,4 +54,24 @@ std::vector<RuntimePodSpec> RuntimePodTable::OverlayPods() {
   return out;
 }
 
+std::vector<RuntimeNetworkSpec> RuntimePodTable::OverlayNetworks() {
+  std::lock_guard lock(mu_);
+  absl::StatusOr<std::vector<store::RuntimeNetwork>> rows = networks_.List();
+  if (!rows.ok()) return {};
+  std::vector<RuntimeNetworkSpec> out;
+  for (const auto& r : *rows) {
+    std::optional<Ipv4Prefix> subnet = Ipv4Prefix::Parse(r.subnet);
+    if (!subnet) continue;
+    model::PodNetworkSpec net;
+    net.name = r.name;
+    net.subnet.value = r.subnet;
+    net.subnet.prefix = subnet;
+    net.subnet.present = true;
+    net.bridge.value = r.bridge;
+    net.bridge.present = !r.bridge.empty();
+    out.push_back({r.soc, r.vm, std::move(net)});
+  }
+  return out;
+}
+
 }  // namespace pharos::core

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/config_controller.h"
+#include "store/network_store.h"
 #include "store/pod_store.h"
 
 namespace pharos::core {
@@ -18,17 +19,20 @@ namespace pharos::core {
 class RuntimePodTable : public RuntimePodOverlay {
  public:
   // `db`: a connection of its own.
-  explicit RuntimePodTable(store::Database& db) : rows_(db) {}
+  explicit RuntimePodTable(store::Database& db) : rows_(db), networks_(db) {}
 
   // Every stored pod that is not being removed or held back, parsed once
   // per stored block.
   std::vector<RuntimePodSpec> OverlayPods() override;
+  // Every network set up at run time by name.
+  std::vector<RuntimeNetworkSpec> OverlayNetworks() override;
 
   // One lock for the rows, the parse cache and the held set; the pod
   // manager takes it for its own bookkeeping too (its requests read and
   // write the same rows the overlay reads).
   std::mutex& mu() { return mu_; }
-  store::PodStore& rows() { return rows_; }        // mu() held
+  store::PodStore& rows() { return rows_; }           // mu() held
+  store::NetworkStore& networks() { return networks_; }  // mu() held
   std::set<std::string>& held() { return held_; }  // mu() held: pods kept out of the overlay
 
  private:
@@ -38,6 +42,7 @@ class RuntimePodTable : public RuntimePodOverlay {
   };
   std::mutex mu_;
   store::PodStore rows_;
+  store::NetworkStore networks_;
   std::map<std::string, ParsedBlock> parsed_;  // by pod: stored blocks parse once
   std::set<std::string> held_;
 };

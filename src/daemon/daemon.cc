@@ -178,6 +178,7 @@ Daemon::Daemon(const DaemonOptions& options, const Clock& clock, DaemonResources
       on_services_changed_(registry_.changes().Subscribe([this] { enforcer_.Wake(); })),
       pods_(controller_, runtime_pods_, notifier_, clock_,
             std::chrono::seconds(options_.pod_setup_timeout_seconds)),
+      networks_(controller_, runtime_pods_, clock_),
       monitor_(r_.linux_backend ? std::make_unique<dataplane::NetlinkMonitor>(
                                       *r_.linux_backend, [this] { RepairDrift(); },
                                       dataplane::MonitorOptions{
@@ -193,6 +194,7 @@ Daemon::Daemon(const DaemonOptions& options, const Clock& clock, DaemonResources
       pharos_({controller_,
                diagnostics_,
                pods_,
+               networks_,
                registry_,
                enforcer_,
                ingress_.get(),
@@ -209,6 +211,7 @@ Daemon::Daemon(const DaemonOptions& options, const Clock& clock, DaemonResources
       authorized_(pharos_, authenticator_),
       pharos_service_(authorized_),
       pullpiri_service_(pharos_service_),
+      pullpiri_networks_(authorized_),
       control_service_(authorized_) {}
 
 plan::NodeNamespaces Daemon::NodeNamespaces() const {
@@ -350,6 +353,7 @@ absl::Status Daemon::StartParts() {
   }
   builder.RegisterService(&pharos_service_);
   builder.RegisterService(&pullpiri_service_);
+  builder.RegisterService(&pullpiri_networks_);
   builder.RegisterService(&control_service_);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(api::DecodeErrorInterceptorFactory());

@@ -22,6 +22,7 @@
 #include "api/grpc/authorized_call.h"
 #include "api/grpc/control_service.h"
 #include "api/grpc/pharos_service.h"
+#include "api/pullpiri/network_manager_service.h"
 #include "app/audit_log.h"
 #include "app/pharos.h"
 #include "auth/authenticator.h"
@@ -33,6 +34,7 @@
 #include "core/config_controller.h"
 #include "core/dds_discovery.h"
 #include "core/diagnostics.h"
+#include "core/named_networks.h"
 #include "core/pod_manager.h"
 #include "core/runtime_pods.h"
 #include "core/service_health.h"
@@ -132,6 +134,7 @@ class Daemon {
 
   // The sources of change: pods, drift repair, pharos-cni.
   core::PodManager pods_;
+  core::NamedNetworks networks_;
   std::unique_ptr<dataplane::NetlinkMonitor> monitor_;  // null in plan mode
   core::Diagnostics diagnostics_;
   cni::CniService cni_service_;
@@ -145,6 +148,7 @@ class Daemon {
   api::AuthorizedServices authorized_;
   api::PharosServiceImpl pharos_service_;
   api::PullpiriPodServiceImpl pullpiri_service_;
+  api::PullpiriNetworkManagerImpl pullpiri_networks_;
   api::ControlServiceImpl control_service_;
   std::unique_ptr<::grpc::Server> server_;
   std::string address_;

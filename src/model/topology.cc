@@ -178,6 +178,12 @@ class Builder {
               Attach(SegmentKind::kPodNet, vm.name.value, pod.subnet, pod.gateway, pod.bridge);
           SetUplink(topo_.nodes.back(), podnet, pod.ip);
         }
+        for (const auto& net : vm.pod_networks) {
+          Segment* podnet =
+              Attach(SegmentKind::kPodNet, vm.name.value, net.subnet, no_gateway, net.bridge);
+          // A network on a pod subnet the vehicle has anyway owns nothing.
+          if (podnet && net.bridge.present) podnet->network = net.name;
+        }
       }
     }
     if (v.cloud.present) {

@@ -36,6 +36,7 @@ struct Segment {
   std::string path;                  // where the subnet is first declared
   Mark mark;
   int index_in_owner = 0;  // 0, 1, ... per owner and kind
+  std::string network;     // the runtime network set up on it by name ("" for none)
 };
 
 // A service a pod declares (`services:` of its block), as the registry

@@ -58,6 +58,17 @@ struct PodSpec {
   std::vector<ServicePortSpec> services;
 };
 
+// A pod bridge without pods of its own yet: a network set up at run time
+// by name (Pullpiri's SetupNetwork). Never read from the YAML; the
+// controller adds the stored ones to the document it plans.
+struct PodNetworkSpec {
+  std::string path;
+  Mark mark;
+  std::string name;  // the network's
+  PrefixField subnet;
+  TextField bridge;  // its bridge (before prefixing)
+};
+
 struct VmSpec {
   std::string path;
   Mark mark;
@@ -67,6 +78,7 @@ struct VmSpec {
   AddressField gateway;  // SoC-side address on the VM bridge
   TextField bridge;      // VM bridge name in the SoC (before prefixing)
   std::vector<PodSpec> pods;
+  std::vector<PodNetworkSpec> pod_networks;  // runtime networks, after the pods
 };
 
 struct SocSpec {

@@ -165,6 +165,24 @@ ALTER TABLE callback_outbox ADD COLUMN dead_at TEXT;
 -- ignored (unknown artifact fields), repeated in every completion.
 ALTER TABLE runtime_pods ADD COLUMN origin TEXT NOT NULL DEFAULT '';
 ALTER TABLE runtime_pods ADD COLUMN notes TEXT NOT NULL DEFAULT '';
+-- network: the network the pod joined by name (a Pullpiri Network
+-- artifact's); RemoveNetwork refuses while a pod of it exists.
+ALTER TABLE runtime_pods ADD COLUMN network TEXT NOT NULL DEFAULT '';
+)sql"},
+      {11, "networks set up at run time by name",
+       R"sql(
+-- Pullpiri's SetupNetwork: a pod bridge on a VM before any pod joins it.
+-- bridge is '' when the network is a pod subnet the vehicle has anyway
+-- (nothing of its own to build or remove).
+CREATE TABLE runtime_networks (
+  name        TEXT PRIMARY KEY,
+  soc         TEXT NOT NULL,
+  vm          TEXT NOT NULL,
+  subnet      TEXT NOT NULL,
+  bridge      TEXT NOT NULL,
+  mode        TEXT NOT NULL,
+  created_at  TEXT NOT NULL
+);
 )sql"},
   };
   return kMigrations;

@@ -7,13 +7,13 @@ namespace {
 
 constexpr char kColumns[] =
     "name, soc, vm, subnet, ip, spec_yaml, request_id, state, deadline_at, created_at, "
-    "container_id, origin, notes";
+    "container_id, origin, notes, network";
 
 RuntimePod ReadRow(const Statement& st) {
   return {st.ColumnText(0), st.ColumnText(1), st.ColumnText(2), st.ColumnText(3),
           st.ColumnText(4), st.ColumnText(5), st.ColumnText(6), st.ColumnText(7),
           st.ColumnText(8), st.ColumnText(9), st.ColumnText(10), st.ColumnText(11),
-          st.ColumnText(12)};
+          st.ColumnText(12), st.ColumnText(13)};
 }
 
 }  // namespace
@@ -21,7 +21,7 @@ RuntimePod ReadRow(const Statement& st) {
 absl::Status PodStore::Put(const RuntimePod& p) {
   absl::StatusOr<Statement> st =
       db_.Prepare(std::string("INSERT OR REPLACE INTO runtime_pods(") + kColumns +
-                  ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);");
+                  ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);");
   if (!st.ok()) return st.status();
   absl::Status s = st->Bind(1, p.name)
                        .Bind(2, p.soc)
@@ -36,6 +36,7 @@ absl::Status PodStore::Put(const RuntimePod& p) {
                        .Bind(11, p.container_id)
                        .Bind(12, p.origin)
                        .Bind(13, p.notes)
+                       .Bind(14, p.network)
                        .Run();
   if (!s.ok() && s.message().find("UNIQUE") != std::string_view::npos) {
     return absl::AlreadyExistsError("address " + p.ip + " is leased to another pod");

@@ -45,6 +45,7 @@ PlanCore::PlanCore() {
                                                         security::EnforcerOptions{});
   // The tests' runtime namespace is their own (/proc/self/ns/net), which
   // the real judge refuses: every path is fine here.
+  networks = std::make_unique<core::NamedNetworks>(*controller, *runtime_pods, clock);
   pods = std::make_unique<core::PodManager>(
       *controller, *runtime_pods, *notifier, clock, std::chrono::seconds(30),
       [](const std::string&, const std::string&, const std::string&) { return std::string(); });
@@ -64,6 +65,7 @@ PlanCore::PlanCore() {
   pharos = std::make_unique<app::Pharos>(app::Parts{*controller,
                                                     *diagnostics,
                                                     *pods,
+                                                    *networks,
                                                     *registry,
                                                     *enforcer,
                                                     nullptr,

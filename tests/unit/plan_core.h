@@ -52,6 +52,7 @@ class PlanCore {
   std::unique_ptr<core::ServiceRegistry> registry;
   std::unique_ptr<security::PolicyEnforcer> enforcer;
   std::unique_ptr<core::PodManager> pods;
+  std::unique_ptr<core::NamedNetworks> networks;
   std::unique_ptr<core::Diagnostics> diagnostics;
   std::unique_ptr<store::EventStore> network_events;
   std::unique_ptr<store::SecurityEventStore> security_events;

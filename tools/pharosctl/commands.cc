@@ -357,6 +357,23 @@ int Versions(const Context& ctx) {
   return kOk;
 }
 
+namespace {
+// Pods whose name was mapped from an orchestrator's (a Pullpiri scenario):
+// which pod is which scenario. Best effort: the table above is the answer.
+void PrintRequestedBy(const Context& ctx) {
+  auto stub = ctl::PharosControlService::NewStub(ctx.Channel());
+  ctl::ListLeasesResponse leases;
+  if (!stub->ListLeases(CallContext().get(), {}, &leases).ok()) return;
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& l : leases.leases()) {
+    if (!l.origin().empty()) rows.push_back({l.pod(), l.state(), l.origin()});
+  }
+  if (rows.empty()) return;
+  std::cout << "\nrequested by an orchestrator:\n";
+  PrintTable({"POD", "STATE", "REQUESTED AS"}, rows);
+}
+}  // namespace
+
 int Status(const Context& ctx, const std::string& filter) {
   auto stub = v1::PharosService::NewStub(ctx.Channel());
   v1::GetNetworkStatusRequest req;
@@ -384,6 +401,7 @@ int Status(const Context& ctx, const std::string& filter) {
     rows.push_back({c.name(), c.type(), status, c.ip_address(), peers});
   }
   PrintTable({"NAME", "TYPE", "STATUS", "IP", "CONNECTED TO"}, rows);
+  PrintRequestedBy(ctx);
   return kOk;
 }
 

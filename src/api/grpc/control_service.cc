@@ -115,6 +115,7 @@ grpc::Status ControlServiceImpl::ListLeases(grpc::ServerContext* ctx, const ctl:
       out->set_state(l.state);
       out->set_container_id(l.container_id);
       out->set_netns(l.netns);
+      out->set_origin(l.origin);
     }
     return grpc::Status::OK;
   });

@@ -6,6 +6,7 @@
 
 #include "common/strings.h"
 #include "common/text.h"
+#include "core/named_networks.h"
 #include "model/config_parser.h"
 #include "model/validator.h"
 #include "model/yaml_limits.h"
@@ -146,24 +147,6 @@ std::string PodNameForScenario(std::string_view scenario) {
   return StrCat(stem, "-", hash);
 }
 
-std::string UnsupportedModeReason(std::string_view mode) {
-  if (mode.empty() || mode == "bridge") return "";
-  if (mode == "host") {
-    return "networkMode 'host' needs no network from Pharos: the scenario shares its node's own "
-           "namespace; supported: bridge";
-  }
-  if (mode == "macvlan" || mode == "ipvlan") {
-    return StrCat("networkMode '", mode,
-                  "' is not supported: it would put the pod on its VM's uplink, outside the VM's "
-                  "pod bridge, routes and security policy; supported: bridge");
-  }
-  if (mode == "overlay") {
-    return "networkMode 'overlay' is not supported: pods on different VMs reach each other "
-           "through the vehicle's routed backbone, not a tunnel; supported: bridge";
-  }
-  return StrCat("networkMode '", Shown(mode), "' is unknown; supported: bridge");
-}
-
 absl::StatusOr<core::PodRequest> ReadLaunch(const std::string& node_yaml,
                                             const std::string& scenario,
                                             const std::string& network_yaml) {
@@ -176,7 +159,7 @@ absl::StatusOr<core::PodRequest> ReadLaunch(const std::string& node_yaml,
   request.node = std::move(*node);
   absl::StatusOr<Artifact> artifact = ReadArtifact(network_yaml, request.notes);
   if (!artifact.ok()) return artifact.status();
-  if (std::string why = UnsupportedModeReason(artifact->mode); !why.empty()) {
+  if (std::string why = core::UnsupportedNetworkModeReason(artifact->mode); !why.empty()) {
     return absl::InvalidArgumentError(StrCat("network_yaml: spec.", why));
   }
   request.name = PodNameForScenario(scenario);

@@ -33,8 +33,4 @@ absl::StatusOr<core::PodRequest> ReadLaunch(const std::string& node_yaml,
                                             const std::string& scenario,
                                             const std::string& network_yaml);
 
-// Pullpiri's network modes (resourcemanager branch): "" when Pharos builds
-// `mode`, else why not, naming what is supported.
-std::string UnsupportedModeReason(std::string_view mode);
-
 }  // namespace pharos::api::pullpiri
