@@ -1,8 +1,8 @@
 // gRPC front end of pharos.api.v1.PharosNetworkManager, the service
 // Eclipse Pullpiri's resource manager (resourcemanager branch) calls to set
-// up and remove networks by name. Errors are gRPC statuses (with
-// success = false and the same message in the answer, for clients that
-// read only the fields).
+// up and remove networks by name. Errors are gRPC statuses with the
+// message; the answer (success = false, the same message) rides in the
+// status details, as every refusal of pharosd does.
 #pragma once
 
 #include "api/grpc/authorized_call.h"
