@@ -17,6 +17,7 @@
 #include "e2e/daemon_process.h"
 #include "e2e/generic_calls.h"
 #include "e2e/test_pki.h"
+#include "pharos/api/v1/pharos_network_manager.grpc.pb.h"
 #include "pharos/api/v1/pharos_network_service_connection.grpc.pb.h"
 #include "pharos/api/v1/pharos_service.grpc.pb.h"
 #include "pharos/ctl/v1/pharos_control.grpc.pb.h"
@@ -210,6 +211,8 @@ auth::Role ExpectedRole(const std::string& method) {
       {"Watch", auth::Role::kViewer},
       {"GetVersion", auth::Role::kViewer},
       {"RequestNetworkPod", auth::Role::kOperator},
+      {"SetupNetwork", auth::Role::kOperator},
+      {"RemoveNetwork", auth::Role::kOperator},
       {"RegisterService", auth::Role::kOperator},
       {"DeregisterService", auth::Role::kOperator},
       {"UpdateServiceEndpoint", auth::Role::kOperator},
@@ -229,6 +232,8 @@ TEST_F(ApiSecurityTest, EveryMethodOfEveryServedServiceRefusesACallerWithoutItsR
                                                 {auth::Role::kOperator, kOperator},
                                                 {auth::Role::kAdmin, kAdmin}};
   grpc::GenericStub generic(channel_);
+  // Linked in, so that the generated pool knows every service pharosd serves.
+  (void)pharos::api::v1::NetworkSetupRequest::descriptor();
   std::vector<std::string> services = ReflectedServices(channel_);
   int checked = 0;
   for (const std::string& name : services) {

@@ -1,6 +1,7 @@
 // Fuzzes RequestNetworkPod's request path before anything is stored: the
 // input is split at NUL bytes into node_yaml, pod_name and network_yaml,
-// read against the seed vehicle. The property: no crash, no hang, no
+// read against the seed vehicle (a Pullpiri Network artifact through the
+// Pullpiri reader). The property: no crash, no hang, no
 // sanitizer report; a refusal has a bounded, single-line message; an
 // accepted request names a VM and a usable subnet.
 #include <cstddef>
@@ -11,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "api/pullpiri/launch_request.h"
 #include "core/config_analysis.h"
 #include "core/pod_request.h"
 #include "model/validator.h"
@@ -41,9 +43,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     at = static_cast<int>(end) + 1;
     if (end >= in.size()) break;
   }
-  auto result = pharos::core::ReadPodRequest(
-      parts[0], parts[1], parts[2], SeedTopology(), "ph-",
-      [](const std::string& path) { return path.size() % 2 ? std::string("is odd") : ""; });
+  auto judge = [](const std::string& path) { return path.size() % 2 ? std::string("is odd") : ""; };
+  // Pullpiri's Network artifact takes its own reader, as in pharosd.
+  absl::StatusOr<pharos::core::PodRequestIntent> result =
+      pharos::api::pullpiri::IsNetworkArtifact(parts[2])
+          ? [&]() -> absl::StatusOr<pharos::core::PodRequestIntent> {
+              auto request = pharos::api::pullpiri::ReadLaunch(parts[0], parts[1], parts[2]);
+              if (!request.ok()) return request.status();
+              return pharos::core::CheckPodRequest(std::move(*request), SeedTopology(),
+                                                   pharos::model::PullpiriSpec{}, "ph-", judge);
+            }()
+          : pharos::core::ReadPodRequest(parts[0], parts[1], parts[2], SeedTopology(), "ph-",
+                                         judge);
   if (!result.ok()) {
     std::string message(result.status().message());
     if (message.empty() || message.size() > 4096) std::abort();
