@@ -10,6 +10,7 @@
 #include "api/pullpiri/launch_request.h"
 #include "core/named_networks.h"
 #include "core/pod_request.h"
+#include "unit/plan_core.h"
 #include "unit/test_support.h"
 
 namespace pharos {
@@ -264,6 +265,82 @@ TEST(PullpiriMapping, TheValidatorChecksEveryMappedNetwork) {
                 .findings.ErrorSummary()
                 .find("lacks"),
             std::string::npos);
+}
+
+}  // namespace
+}  // namespace pharos
+
+namespace pharos {
+namespace {
+
+// Networks by name over the plan dataplane: what SetupNetwork builds (in
+// the plan), that it survives a new pod manager, and when RemoveNetwork
+// refuses.
+class NamedNetworksTest : public ::testing::Test {
+ protected:
+  void Apply(const std::string& yaml) {
+    core::ChangeOutcome out = core_.controller->Apply(yaml, "apply", false);
+    ASSERT_TRUE(out.status.ok()) << out.message;
+  }
+  const model::Segment* SegmentOf(const std::string& network) {
+    topo_ = core_.controller->CurrentTopology();
+    for (const auto& s : topo_.segments) {
+      if (s.network == network) return &s;
+    }
+    return nullptr;
+  }
+  bool BridgePlanned(const std::string& name) {
+    for (const auto& b : core_.controller->CurrentPlan().bridges) {
+      if (b.name == name) return true;
+    }
+    return false;
+  }
+  testing::PlanCore core_;
+  model::Topology topo_;
+};
+
+TEST_F(NamedNetworksTest, AMappedNetworkGetsItsOwnBridgeAndADefaultOneOnlyAName) {
+  Apply(testing::SeedVehicleYaml() +
+        "pullpiri:\n  networks:\n    - name: nav-net\n      subnet: \"10.2.7.0/24\"\n");
+  absl::StatusOr<std::string> set_up = core_.networks->Setup("nav-net", "bridge");
+  ASSERT_TRUE(set_up.ok()) << set_up.status();
+  EXPECT_NE(set_up->find("bridge ph-nav-net"), std::string::npos) << *set_up;
+  const model::Segment* seg = SegmentOf("nav-net");
+  ASSERT_NE(seg, nullptr);
+  EXPECT_EQ(seg->owner, "vm1");
+  EXPECT_EQ(seg->prefix.ToString(), "10.2.7.0/24");
+  EXPECT_TRUE(BridgePlanned("ph-nav-net"));
+  EXPECT_NE(core_.networks->Setup("nav-net", "")->find("already set up"), std::string::npos);
+
+  // Unmapped: the first VM's first pod subnet, which exists anyway.
+  absl::StatusOr<std::string> shared = core_.networks->Setup("vd-network", "bridge");
+  ASSERT_TRUE(shared.ok()) << shared.status();
+  EXPECT_NE(shared->find("10.2.1.0/24, a pod subnet of the vehicle"), std::string::npos);
+  EXPECT_EQ(SegmentOf("vd-network"), nullptr) << "it owns nothing";
+  ASSERT_EQ(core_.networks->List()->size(), 2u);
+
+  // Re-applying the vehicle keeps them.
+  Apply(testing::SeedVehicleYaml() +
+        "pullpiri:\n  networks:\n    - name: nav-net\n      subnet: \"10.2.7.0/24\"\n"
+        "# a new version\n    - name: other\n");
+  EXPECT_TRUE(BridgePlanned("ph-nav-net"));
+
+  ASSERT_TRUE(core_.networks->Remove("vd-network").ok());
+  ASSERT_TRUE(core_.networks->Remove("nav-net").ok());
+  EXPECT_FALSE(BridgePlanned("ph-nav-net"));
+  EXPECT_EQ(core_.networks->Remove("nav-net").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(NamedNetworksTest, RefusalsSayWhyAndChangeNothing) {
+  EXPECT_EQ(core_.networks->Setup("nav-net", "bridge").status().code(),
+            absl::StatusCode::kFailedPrecondition);  // no vehicle yet
+  Apply(testing::SeedVehicleYaml());
+  EXPECT_EQ(core_.networks->Setup("a/b", "bridge").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  absl::StatusOr<std::string> overlay = core_.networks->Setup("mesh", "overlay");
+  EXPECT_EQ(overlay.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(overlay.status().message().find("supported: bridge"), std::string::npos);
+  EXPECT_TRUE(core_.networks->List()->empty());
 }
 
 }  // namespace
