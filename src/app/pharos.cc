@@ -127,8 +127,8 @@ core::PodRequestAnswer AuthorizedPharos::RequestNetworkPod(const PodRequestReade
 
 absl::StatusOr<std::string> AuthorizedPharos::SetupNetwork(const std::string& name,
                                                            const std::string& mode) {
-  return Run<absl::StatusOr<std::string>>(
-      "SetupNetwork", [&] { return p_.parts_.networks.Setup(name, mode); });
+  return Run<absl::StatusOr<std::string>>("SetupNetwork",
+                                          [&] { return p_.parts_.networks.Setup(name, mode); });
 }
 
 absl::StatusOr<std::string> AuthorizedPharos::RemoveNetwork(const std::string& name) {

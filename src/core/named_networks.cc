@@ -50,8 +50,7 @@ std::string UnsupportedNetworkModeReason(std::string_view mode) {
   return StrCat("networkMode '", Shown(mode), "' is unknown; supported: bridge");
 }
 
-absl::StatusOr<std::string> NamedNetworks::Setup(const std::string& name,
-                                                 const std::string& mode) {
+absl::StatusOr<std::string> NamedNetworks::Setup(const std::string& name, const std::string& mode) {
   if (std::string why = UnsupportedNetworkModeReason(mode); !why.empty()) {
     return absl::InvalidArgumentError(why);
   }

@@ -166,10 +166,9 @@ PodRequestAnswer PodManager::Request(PodRequest request, const PodRequestOptions
   const auto& refuse = Refusal;
   model::Topology topo = controller_.CurrentTopology();
   std::string pod_name = request.name;
-  absl::StatusOr<PodRequestIntent> intent =
-      CheckPodRequest(std::move(request), topo, *controller_.CurrentPullpiri(),
-                      controller_.interface_prefix(),
-                      [&](const std::string& path) { return NetnsRefusal(path, pod_name); });
+  absl::StatusOr<PodRequestIntent> intent = CheckPodRequest(
+      std::move(request), topo, *controller_.CurrentPullpiri(), controller_.interface_prefix(),
+      [&](const std::string& path) { return NetnsRefusal(path, pod_name); });
   if (!intent.ok()) return refuse(intent.status());
   const std::string& name = intent->name;
 
@@ -220,10 +219,10 @@ PodRequestAnswer PodManager::Request(PodRequest request, const PodRequestOptions
     store::RuntimePod again = *mine;
     again.request_id = RandomHexId("req-");
     again.notes = JoinNotes(intent->notes);
-    (void)Finish(again, Completion::kOk,
-                 WithNotes(StrCat("pod ", name, " is already set up on ", host->name, " at ",
-                                  mine->ip),
-                           again));
+    (void)Finish(
+        again, Completion::kOk,
+        WithNotes(StrCat("pod ", name, " is already set up on ", host->name, " at ", mine->ip),
+                  again));
     return {absl::OkStatus(), again.request_id, "already set up; completion follows"};
   }
 
@@ -471,12 +470,12 @@ bool PodManager::ProcessPending() {
     }
     // Failed or late: nothing of it stays.
     bool late = bad == failed.end();
-    outcomes.push_back({&p,
-                        {p.request_id, p.name, late ? Completion::kTimeout : Completion::kError,
-                         WithNotes(late ? StrCat(where, ": setup finished after its deadline ",
-                                                 p.deadline_at)
-                                        : StrCat(where, ": ", bad->second.message()),
-                                   p)}});
+    outcomes.push_back(
+        {&p,
+         {p.request_id, p.name, late ? Completion::kTimeout : Completion::kError,
+          WithNotes(late ? StrCat(where, ": setup finished after its deadline ", p.deadline_at)
+                         : StrCat(where, ": ", bad->second.message()),
+                    p)}});
     gone.push_back(p.name);
     reapply = true;
   }

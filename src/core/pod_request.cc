@@ -175,17 +175,17 @@ absl::Status ResolveClaim(PodRequest& request, const model::TopologyNode& host,
     }
   }
   if (named && named->owner != host.name) {
-    return absl::InvalidArgumentError(
-        StrCat(net, " is set up on ", named->owner, " (SetupNetwork), but node_yaml names ",
-               host.name, ": a pod network is a bridge inside one VM"));
+    return absl::InvalidArgumentError(StrCat(net, " is set up on ", named->owner,
+                                             " (SetupNetwork), but node_yaml names ", host.name,
+                                             ": a pod network is a bridge inside one VM"));
   }
   const model::Segment* bridge = named;
   if (!claim.bridge.empty()) {
     bridge = FindPodBridge(topo, host, claim.bridge, prefix);
     if (!bridge) {
-      return absl::InvalidArgumentError(
-          StrCat("network_yaml: bridge '", Shown(claim.bridge), "' is not a pod bridge of ",
-                 host.name, "; its pod bridges: ", PodBridgesOf(topo, host)));
+      return absl::InvalidArgumentError(StrCat("network_yaml: bridge '", Shown(claim.bridge),
+                                               "' is not a pod bridge of ", host.name,
+                                               "; its pod bridges: ", PodBridgesOf(topo, host)));
     }
     if (named && bridge != named) {
       return absl::InvalidArgumentError(
@@ -203,10 +203,9 @@ absl::Status ResolveClaim(PodRequest& request, const model::TopologyNode& host,
   } else if (mapped && mapped->subnet.prefix) {
     Ipv4Prefix subnet = mapped->subnet.prefix->Normalized();
     if (bridge && bridge->prefix.Normalized() != subnet) {
-      return absl::InvalidArgumentError(
-          StrCat("network_yaml: bridge '", Shown(claim.bridge), "' is ", bridge->prefix.ToString(),
-                 ", but ", net, " is mapped to ", subnet.ToString(), " (", mapped->subnet.path,
-                 ")"));
+      return absl::InvalidArgumentError(StrCat(
+          "network_yaml: bridge '", Shown(claim.bridge), "' is ", bridge->prefix.ToString(),
+          ", but ", net, " is mapped to ", subnet.ToString(), " (", mapped->subnet.path, ")"));
     }
     pod.subnet = PrefixOf(subnet, mapped->subnet.path);
   } else if (bridge) {
@@ -289,10 +288,9 @@ absl::StatusOr<PodRequestIntent> CheckPodRequest(PodRequest request, const model
   }
   intent.host = FindHost(topo, request.node);
   if (!intent.host) {
-    return absl::NotFoundError(
-        StrCat("node_yaml names no VM of the applied configuration (name '",
-               Shown(request.node.name), "'",
-               request.node.ip ? StrCat(", address ", request.node.ip->ToString()) : "", ")"));
+    return absl::NotFoundError(StrCat(
+        "node_yaml names no VM of the applied configuration (name '", Shown(request.node.name), "'",
+        request.node.ip ? StrCat(", address ", request.node.ip->ToString()) : "", ")"));
   }
   if (request.network) {
     if (absl::Status s = ResolveClaim(request, *intent.host, topo, mapping, interface_prefix);

@@ -31,7 +31,7 @@ class RuntimePodTable : public RuntimePodOverlay {
   // manager takes it for its own bookkeeping too (its requests read and
   // write the same rows the overlay reads).
   std::mutex& mu() { return mu_; }
-  store::PodStore& rows() { return rows_; }           // mu() held
+  store::PodStore& rows() { return rows_; }              // mu() held
   store::NetworkStore& networks() { return networks_; }  // mu() held
   std::set<std::string>& held() { return held_; }  // mu() held: pods kept out of the overlay
 

@@ -699,8 +699,8 @@ void CheckPullpiri(const ConfigDocument& config, const Topology& topo, Findings&
     }
     for (const auto& seg : topo.segments) {
       if (!seg.prefix.Overlaps(subnet)) continue;
-      bool pod_bridge_here = seg.kind == SegmentKind::kPodNet && seg.prefix.Normalized() == subnet &&
-                             (!vm || seg.owner == vm->name);
+      bool pod_bridge_here = seg.kind == SegmentKind::kPodNet &&
+                             seg.prefix.Normalized() == subnet && (!vm || seg.owner == vm->name);
       if (pod_bridge_here) continue;
       f.Error(net.subnet.path, net.subnet.mark,
               StrCat("subnet ", subnet.ToString(), " overlaps ", SegmentKindName(seg.kind), " ",

@@ -207,10 +207,10 @@ struct SecurityPolicySpec {
 struct PullpiriNetworkSpec {
   std::string path;
   Mark mark;
-  TextField name;           // the network's name in Pullpiri's artifacts
-  TextField vm;             // the VM it lives on (default: the scenario's node)
-  PrefixField subnet;       // its pod subnet (default: the VM's first)
-  TextField k8s_namespace;  // the pods' namespace, for policy selectors
+  TextField name;                         // the network's name in Pullpiri's artifacts
+  TextField vm;                           // the VM it lives on (default: the scenario's node)
+  PrefixField subnet;                     // its pod subnet (default: the VM's first)
+  TextField k8s_namespace;                // the pods' namespace, for policy selectors
   std::vector<ServicePortSpec> services;  // what every pod of it offers
 };
 

@@ -10,9 +10,9 @@ constexpr char kColumns[] =
     "container_id, origin, notes, network";
 
 RuntimePod ReadRow(const Statement& st) {
-  return {st.ColumnText(0), st.ColumnText(1), st.ColumnText(2), st.ColumnText(3),
-          st.ColumnText(4), st.ColumnText(5), st.ColumnText(6), st.ColumnText(7),
-          st.ColumnText(8), st.ColumnText(9), st.ColumnText(10), st.ColumnText(11),
+  return {st.ColumnText(0),  st.ColumnText(1), st.ColumnText(2),  st.ColumnText(3),
+          st.ColumnText(4),  st.ColumnText(5), st.ColumnText(6),  st.ColumnText(7),
+          st.ColumnText(8),  st.ColumnText(9), st.ColumnText(10), st.ColumnText(11),
           st.ColumnText(12), st.ColumnText(13)};
 }
 

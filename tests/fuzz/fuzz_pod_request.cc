@@ -47,14 +47,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Pullpiri's Network artifact takes its own reader, as in pharosd.
   absl::StatusOr<pharos::core::PodRequestIntent> result =
       pharos::api::pullpiri::IsNetworkArtifact(parts[2])
-          ? [&]() -> absl::StatusOr<pharos::core::PodRequestIntent> {
-              auto request = pharos::api::pullpiri::ReadLaunch(parts[0], parts[1], parts[2]);
-              if (!request.ok()) return request.status();
-              return pharos::core::CheckPodRequest(std::move(*request), SeedTopology(),
-                                                   pharos::model::PullpiriSpec{}, "ph-", judge);
-            }()
-          : pharos::core::ReadPodRequest(parts[0], parts[1], parts[2], SeedTopology(), "ph-",
-                                         judge);
+      ? [&]() -> absl::StatusOr<pharos::core::PodRequestIntent> {
+    auto request = pharos::api::pullpiri::ReadLaunch(parts[0], parts[1], parts[2]);
+    if (!request.ok()) return request.status();
+    return pharos::core::CheckPodRequest(std::move(*request), SeedTopology(),
+                                         pharos::model::PullpiriSpec{}, "ph-", judge);
+  }()
+      : pharos::core::ReadPodRequest(parts[0], parts[1], parts[2], SeedTopology(), "ph-", judge);
   if (!result.ok()) {
     std::string message(result.status().message());
     if (message.empty() || message.size() > 4096) std::abort();

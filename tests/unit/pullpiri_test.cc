@@ -240,8 +240,7 @@ TEST_F(PullpiriLaunchTest, AMappedScenarioNameIsToldInTheNotes) {
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->name, PodNameForScenario("hello world"));
   ASSERT_FALSE(r->notes.empty());
-  EXPECT_NE(r->notes[0].find("scenario 'hello world' is pod '" + r->name + "'"),
-            std::string::npos)
+  EXPECT_NE(r->notes[0].find("scenario 'hello world' is pod '" + r->name + "'"), std::string::npos)
       << r->notes[0];
 }
 
@@ -249,18 +248,19 @@ TEST(PullpiriMapping, TheValidatorChecksEveryMappedNetwork) {
   auto errors_of = [](const std::string& mapping) {
     return testing::Analyze(testing::SeedVehicleYaml() + mapping).findings.ErrorSummary(10);
   };
-  EXPECT_TRUE(testing::Analyze(testing::SeedVehicleYaml() +
-                               "pullpiri:\n  networks:\n    - name: a\n      subnet: \"10.2.7.0/24\"\n")
-                  .valid());
-  EXPECT_NE(errors_of("pullpiri:\n  networks:\n    - name: a\n      vm: vm9\n").find(
-                "vm 'vm9' is not a VM of this vehicle"),
+  EXPECT_TRUE(
+      testing::Analyze(testing::SeedVehicleYaml() +
+                       "pullpiri:\n  networks:\n    - name: a\n      subnet: \"10.2.7.0/24\"\n")
+          .valid());
+  EXPECT_NE(errors_of("pullpiri:\n  networks:\n    - name: a\n      vm: vm9\n")
+                .find("vm 'vm9' is not a VM of this vehicle"),
             std::string::npos);
   EXPECT_NE(errors_of("pullpiri:\n  networks:\n    - name: a\n      subnet: \"10.2.0.0/25\"\n")
                 .find("overlaps"),
             std::string::npos);
-  EXPECT_NE(errors_of("pullpiri:\n  networks:\n    - name: a\n    - name: a\n").find(
-                "mapped twice"),
-            std::string::npos);
+  EXPECT_NE(
+      errors_of("pullpiri:\n  networks:\n    - name: a\n    - name: a\n").find("mapped twice"),
+      std::string::npos);
   EXPECT_NE(testing::Analyze("security_policy: {default_action: allow}\npullpiri: {}\n")
                 .findings.ErrorSummary()
                 .find("lacks"),

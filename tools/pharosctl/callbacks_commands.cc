@@ -162,7 +162,7 @@ int Ipam(const Context& ctx) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& l : resp.leases()) {
     // Pods of container runtimes (pharos-cni) show their container id.
-    std::string origin = !l.origin().empty()       ? l.origin()
+    std::string origin = !l.origin().empty()        ? l.origin()
                          : l.container_id().empty() ? "RequestNetworkPod"
                                                     : "cni " + l.container_id().substr(0, 12);
     rows.push_back({l.pod(), l.vm(), l.subnet(), l.ip(), l.state(), origin});

@@ -77,8 +77,8 @@ absl::StatusOr<Artifact> ReadArtifact(const std::string& text, std::vector<std::
   model::MapReader r(root, "", f);
   model::TextField kind = r.Text("kind", model::Need::kRequired);
   if (kind.present && kind.value != "Network") {
-    return absl::InvalidArgumentError(StrCat("network_yaml: kind '", Shown(kind.value),
-                                             "' is not a Pullpiri Network artifact"));
+    return absl::InvalidArgumentError(
+        StrCat("network_yaml: kind '", Shown(kind.value), "' is not a Pullpiri Network artifact"));
   }
   r.Text("apiVersion");
   YAML::Node meta = r.Map("metadata", model::Need::kRequired);
@@ -163,8 +163,9 @@ absl::StatusOr<core::PodRequest> ReadLaunch(const std::string& node_yaml,
     return absl::InvalidArgumentError(StrCat("network_yaml: spec.", why));
   }
   request.name = PodNameForScenario(scenario);
-  request.origin = StrCat("Pullpiri scenario '", Shown(scenario), "'",
-                          artifact->network.empty() ? "" : StrCat(", network '", Shown(artifact->network), "'"));
+  request.origin =
+      StrCat("Pullpiri scenario '", Shown(scenario), "'",
+             artifact->network.empty() ? "" : StrCat(", network '", Shown(artifact->network), "'"));
   if (request.name != scenario) {
     request.notes.insert(request.notes.begin(),
                          StrCat("scenario '", Shown(scenario), "' is pod '", request.name,

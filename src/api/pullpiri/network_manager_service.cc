@@ -17,16 +17,17 @@ grpc::Status Answer(std::string_view rpc, const std::string& network,
   if (outcome.ok()) {
     spdlog::info("{} {}: {}", rpc, Shown(network), *outcome);
   } else {
-    spdlog::warn("{} {}: refused: {}", rpc, Shown(network), std::string(outcome.status().message()));
+    spdlog::warn("{} {}: refused: {}", rpc, Shown(network),
+                 std::string(outcome.status().message()));
   }
   return ToGrpcStatus(outcome.status(), {resp});
 }
 
 }  // namespace
 
-grpc::Status PullpiriNetworkManagerImpl::SetupNetwork(grpc::ServerContext* ctx,
-                                                      const pharos::api::v1::NetworkSetupRequest* req,
-                                                      pharos::api::v1::NetworkSetupResponse* resp) {
+grpc::Status PullpiriNetworkManagerImpl::SetupNetwork(
+    grpc::ServerContext* ctx, const pharos::api::v1::NetworkSetupRequest* req,
+    pharos::api::v1::NetworkSetupResponse* resp) {
   return core_.Serve(ctx, [&](app::AuthorizedPharos& pharos) {
     return Answer("SetupNetwork", req->network_name(),
                   pharos.SetupNetwork(req->network_name(), req->network_mode()), resp);

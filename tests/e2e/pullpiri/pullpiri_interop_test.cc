@@ -74,9 +74,9 @@ spec:
 // Pullpiri's action controller, as far as Pharos calls it.
 class ActionController final : public actioncontroller::ActionControllerConnection::Service {
  public:
-  grpc::Status CompleteNetworkSetting(grpc::ServerContext*,
-                                      const actioncontroller::CompleteNetworkSettingRequest* req,
-                                      actioncontroller::CompleteNetworkSettingResponse* resp) override {
+  grpc::Status CompleteNetworkSetting(
+      grpc::ServerContext*, const actioncontroller::CompleteNetworkSettingRequest* req,
+      actioncontroller::CompleteNetworkSettingResponse* resp) override {
     std::lock_guard lock(mu_);
     got_.push_back(*req);
     cv_.notify_all();
@@ -120,8 +120,9 @@ class PullpiriInteropTest : public ::testing::Test {
     size_t at = vehicle.find("                subnet: \"10.2.1.0/24\"");
     ASSERT_NE(at, std::string::npos);
     vehicle.insert(at, "                bridge: br0\n");
-    vehicle += "pullpiri:\n  networks:\n    - name: nav-net\n      subnet: \"10.2.7.0/24\"\n"
-               "      namespace: navigation\n";
+    vehicle +=
+        "pullpiri:\n  networks:\n    - name: nav-net\n      subnet: \"10.2.7.0/24\"\n"
+        "      namespace: navigation\n";
     std::ofstream(dir_.path() + "/vehicle.yaml") << vehicle;
     std::ofstream(dir_.path() + "/node.yaml") << kNodeArtifact;
     std::string out;
@@ -137,9 +138,8 @@ class PullpiriInteropTest : public ::testing::Test {
   }
 
   int Ctl(const std::string& args, std::string* out) {
-    return RunCommand(std::string(PHAROSCTL_BINARY) + " --server " + daemon_->address() + " " +
-                          args,
-                      out);
+    return RunCommand(
+        std::string(PHAROSCTL_BINARY) + " --server " + daemon_->address() + " " + args, out);
   }
   static std::unique_ptr<grpc::ClientContext> Ctx() {
     auto c = std::make_unique<grpc::ClientContext>();
@@ -317,8 +317,7 @@ TEST_F(PullpiriInteropTest, AScenarioNameNoPodCanCarryIsMappedVisibly) {
   auto got = action_controller_.WaitFor(1, seconds(15));
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].pod_status(), actioncontroller::READY) << got[0].details();
-  EXPECT_NE(got[0].details().find("scenario 'hello world' is pod 'hello-world-"),
-            std::string::npos)
+  EXPECT_NE(got[0].details().find("scenario 'hello world' is pod 'hello-world-"), std::string::npos)
       << got[0].details();
   std::string out;
   ASSERT_EQ(Ctl("status", &out), 0) << out;
