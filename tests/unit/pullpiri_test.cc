@@ -8,6 +8,7 @@
 #include <set>
 
 #include "api/pullpiri/launch_request.h"
+#include "e2e/pullpiri/artifacts.h"
 #include "core/named_networks.h"
 #include "core/pod_request.h"
 #include "unit/plan_core.h"
@@ -20,51 +21,7 @@ using api::pullpiri::IsNetworkArtifact;
 using api::pullpiri::PodNameForScenario;
 using api::pullpiri::ReadLaunch;
 
-// A Pullpiri Node artifact, as its nodeagent registers vm1.
-constexpr char kNode[] = R"(apiVersion: v1
-kind: Node
-metadata:
-  name: vm1-host
-spec:
-  hostname: vm1-host
-  ip_address: 10.2.0.10
-  role: sub
-)";
-
-// doc/architecture/package.md
-constexpr char kPackageDocShape[] = R"(apiVersion: v1
-kind: Network
-metadata:
-  label: null
-  name: vd-network
-spec:
-  dummy: network123
-)";
-// filtergateway tests: no spec at all
-constexpr char kNoSpecShape[] = R"(apiVersion: v1
-kind: Network
-metadata:
-  name: helloworld_dds1
-)";
-// nodeagent parser tests
-constexpr char kInterfacesShape[] = R"(apiVersion: v1
-kind: Network
-metadata:
-  name: test-network
-spec:
-  interfaces:
-    - name: eth0
-      bridge: br0
-)";
-// resourcemanager branch (ca221ef5)
-constexpr char kResourceManagerShape[] = R"(apiVersion: v1
-kind: Network
-metadata:
-  name: nav
-spec:
-  networkName: nav-net
-  networkMode: bridge
-)";
+using namespace testing::pullpiri;  // the artifacts
 
 // The seed vehicle with its pod bridge named br0 (as Pullpiri's artifacts
 // name it) and a mapping for two networks.
@@ -95,7 +52,7 @@ class PullpiriLaunchTest : public ::testing::Test {
  protected:
   absl::StatusOr<core::PodRequestIntent> Launch(const std::string& scenario,
                                                 const std::string& network,
-                                                const std::string& node = kNode) {
+                                                const std::string& node = kNodeArtifact) {
     absl::StatusOr<core::PodRequest> request = ReadLaunch(node, scenario, network);
     if (!request.ok()) return request.status();
     return core::CheckPodRequest(std::move(*request), analysis_.topology,

@@ -19,6 +19,7 @@
 
 #include "actioncontroller.grpc.pb.h"
 #include "e2e/daemon_process.h"
+#include "e2e/pullpiri/artifacts.h"
 #include "e2e/twin_support.h"
 #include "pharos_service.grpc.pb.h"  // Pullpiri's: package pharos.api.v1
 
@@ -28,48 +29,7 @@ namespace {
 namespace pp = ::pharos::api::v1;  // as Pullpiri generates it
 using std::chrono::seconds;
 
-// Pullpiri's Node artifact for vm1 (its nodeagent's registration).
-constexpr char kNodeArtifact[] = R"(apiVersion: v1
-kind: Node
-metadata:
-  name: hpc-vm1
-spec:
-  hostname: hpc-vm1
-  ip_address: 10.2.0.10
-  role: nodeagent
-)";
-
-// The three shapes of Pullpiri's docs and tests, and the resourcemanager's.
-constexpr char kPackageDocShape[] = R"(apiVersion: v1
-kind: Network
-metadata:
-  label: null
-  name: vd-network
-spec:
-  dummy: network123
-)";
-constexpr char kNoSpecShape[] = R"(apiVersion: v1
-kind: Network
-metadata:
-  name: helloworld_dds1
-)";
-constexpr char kInterfacesShape[] = R"(apiVersion: v1
-kind: Network
-metadata:
-  name: test-network
-spec:
-  interfaces:
-    - name: eth0
-      bridge: br0
-)";
-constexpr char kResourceManagerShape[] = R"(apiVersion: v1
-kind: Network
-metadata:
-  name: nav
-spec:
-  networkName: nav-net
-  networkMode: bridge
-)";
+using namespace testing::pullpiri;  // the artifacts
 
 // Pullpiri's action controller, as far as Pharos calls it.
 class ActionController final : public actioncontroller::ActionControllerConnection::Service {
