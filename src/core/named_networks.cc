@@ -4,6 +4,7 @@
 
 #include "common/strings.h"
 #include "common/text.h"
+#include "core/pod_request.h"
 #include "model/validator.h"
 #include "plan/naming.h"
 
@@ -31,24 +32,6 @@ std::string Described(const store::RuntimeNetwork& n, const std::string& prefix)
 }
 
 }  // namespace
-
-std::string UnsupportedNetworkModeReason(std::string_view mode) {
-  if (mode.empty() || mode == "bridge") return "";
-  if (mode == "host") {
-    return "networkMode 'host' needs no network from Pharos: the scenario shares its node's own "
-           "namespace; supported: bridge";
-  }
-  if (mode == "macvlan" || mode == "ipvlan") {
-    return StrCat("networkMode '", mode,
-                  "' is not supported: it would put the pod on its VM's uplink, outside the VM's "
-                  "pod bridge, routes and security policy; supported: bridge");
-  }
-  if (mode == "overlay") {
-    return "networkMode 'overlay' is not supported: pods on different VMs reach each other "
-           "through the vehicle's routed backbone, not a tunnel; supported: bridge";
-  }
-  return StrCat("networkMode '", Shown(mode), "' is unknown; supported: bridge");
-}
 
 absl::StatusOr<std::string> NamedNetworks::Setup(const std::string& name, const std::string& mode) {
   if (std::string why = UnsupportedNetworkModeReason(mode); !why.empty()) {

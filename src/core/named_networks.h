@@ -16,11 +16,6 @@
 
 namespace pharos::core {
 
-// "" when Pharos builds networks of `mode` (Pullpiri's vocabulary: bridge,
-// host, macvlan, ipvlan, overlay; "" means bridge), else why not, naming
-// what is supported.
-std::string UnsupportedNetworkModeReason(std::string_view mode);
-
 class NamedNetworks {
  public:
   NamedNetworks(ConfigController& controller, RuntimePodTable& table, const Clock& clock)

@@ -97,19 +97,31 @@ absl::Status CheckRequestedPod(
   return absl::OkStatus();
 }
 
-const model::TopologyNode* FindHost(const model::Topology& topo, const NodeRef& node) {
+const model::TopologyNode* VmNamed(const model::Topology& topo, const std::string& name) {
+  if (name.empty()) return nullptr;
+  const model::TopologyNode* n = topo.FindNode(name);
+  return n && n->kind == model::NodeKind::kVm ? n : nullptr;
+}
+
+const model::TopologyNode* VmAt(const model::Topology& topo, std::optional<Ipv4Address> ip) {
+  if (!ip) return nullptr;
   for (const auto& n : topo.nodes) {
-    if (n.kind != model::NodeKind::kVm) continue;
-    if (!node.name.empty() && n.name == node.name) return &n;
-    if (node.name.empty() && node.ip && n.ip == node.ip) return &n;
-  }
-  // Pullpiri names the node by hostname but gives its address too.
-  if (node.ip) {
-    for (const auto& n : topo.nodes) {
-      if (n.kind == model::NodeKind::kVm && n.ip == node.ip) return &n;
-    }
+    if (n.kind == model::NodeKind::kVm && n.ip == ip) return &n;
   }
   return nullptr;
+}
+
+// The spec's form names the VM (its address when the name is unknown);
+// Pullpiri's Node artifact names a host, so its address decides, then its
+// name, then its hostname.
+const model::TopologyNode* FindHost(const model::Topology& topo, const NodeRef& node) {
+  if (node.address_first) {
+    if (const model::TopologyNode* at = VmAt(topo, node.ip)) return at;
+    if (const model::TopologyNode* named = VmNamed(topo, node.name)) return named;
+    return VmNamed(topo, node.hostname);
+  }
+  if (const model::TopologyNode* named = VmNamed(topo, node.name)) return named;
+  return VmAt(topo, node.ip);
 }
 
 // The pod bridge of `host` named `bridge`: as the YAML names it, or as
@@ -234,12 +246,30 @@ absl::Status ResolveClaim(PodRequest& request, const model::TopologyNode& host,
 
 }  // namespace
 
+std::string UnsupportedNetworkModeReason(std::string_view mode) {
+  if (mode.empty() || mode == "bridge") return "";
+  if (mode == "host") {
+    return "networkMode 'host' needs no network from Pharos: the scenario shares its node's own "
+           "namespace; supported: bridge";
+  }
+  if (mode == "macvlan" || mode == "ipvlan") {
+    return StrCat("networkMode '", mode,
+                  "' is not supported: it would put the pod on its VM's uplink, outside the VM's "
+                  "pod bridge, routes and security policy; supported: bridge");
+  }
+  if (mode == "overlay") {
+    return "networkMode 'overlay' is not supported: pods on different VMs reach each other "
+           "through the vehicle's routed backbone, not a tunnel; supported: bridge";
+  }
+  return StrCat("networkMode '", Shown(mode), "' is unknown; supported: bridge");
+}
+
 absl::StatusOr<NodeRef> ReadNodeRef(const std::string& node_yaml) {
   model::ParsedNode node = model::ParseNodeYaml(node_yaml);
   if (node.findings.HasErrors()) {
     return absl::InvalidArgumentError(StrCat("node_yaml: ", FirstError(node.findings)));
   }
-  return NodeRef{node.node.name, node.node.ip};
+  return NodeRef{node.node.name, node.node.ip, node.node.hostname, node.node.pullpiri_artifact};
 }
 
 absl::StatusOr<PodRequest> ReadPodRequestText(const std::string& node_yaml,

@@ -11,6 +11,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -21,10 +22,12 @@
 namespace pharos::core {
 
 // The VM a request names: by name, by address, or both (Pullpiri's Node
-// artifact gives its hostname and address).
+// artifact gives its host's name, hostname and address).
 struct NodeRef {
   std::string name;
   std::optional<Ipv4Address> ip;
+  std::string hostname;
+  bool address_first = false;  // Pullpiri's: the address decides, then the names
 };
 
 // A network asked for by name, not by subnet: the vehicle's `pullpiri:`
@@ -55,6 +58,11 @@ struct PodRequestIntent {
   std::vector<std::string> notes;
   std::string network;  // the named network it joins ("" for a pod block)
 };
+
+// "" when Pharos builds networks of `mode` (Pullpiri's vocabulary: bridge,
+// host, macvlan, ipvlan, overlay; "" means bridge), else why not, naming
+// what is supported.
+std::string UnsupportedNetworkModeReason(std::string_view mode);
 
 // Why a runtime's namespace at `path` may not be attached ("" if it may).
 using NetnsRefusal = std::function<std::string(const std::string& path)>;

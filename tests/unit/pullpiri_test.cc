@@ -176,6 +176,20 @@ TEST_F(PullpiriLaunchTest, DocumentsThatAreNoNetworkArtifactAreRefusedClearly) {
             absl::StatusCode::kNotFound);
 }
 
+TEST_F(PullpiriLaunchTest, TheNodeArtifactsAddressDecidesThenItsNames) {
+  analysis_ = testing::Analyze(MappedVehicle());
+  auto host_of = [&](const std::string& node) {
+    absl::StatusOr<core::PodRequestIntent> r = Launch("s", kResourceManagerShape, node);
+    return r.ok() ? r->host->name : std::string(r.status().message());
+  };
+  // metadata.name says vm1, the address is vm2's: a host's name is no VM's.
+  EXPECT_EQ(host_of("kind: Node\nmetadata: {name: vm1}\nspec: {ip_address: 10.3.0.10}\n"), "vm2");
+  EXPECT_EQ(host_of("kind: Node\nmetadata: {name: vm1}\n"), "vm1");
+  EXPECT_EQ(host_of("kind: Node\nmetadata: {name: hpc}\nspec: {hostname: vm2}\n"), "vm2");
+  // The spec's own form: the name decides.
+  EXPECT_EQ(host_of("name: vm1\nip: \"10.3.0.10\"\n"), "vm1");
+}
+
 TEST(PullpiriScenarioNames, ValidNamesStayAndOthersMapDeterministically) {
   EXPECT_EQ(PodNameForScenario("helloworld_dds1"), "helloworld_dds1");
   EXPECT_EQ(PodNameForScenario("antipinch-enable"), "antipinch-enable");

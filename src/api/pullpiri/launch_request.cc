@@ -6,7 +6,6 @@
 
 #include "common/strings.h"
 #include "common/text.h"
-#include "core/named_networks.h"
 #include "model/config_parser.h"
 #include "model/validator.h"
 #include "model/yaml_limits.h"
