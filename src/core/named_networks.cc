@@ -37,6 +37,7 @@ absl::StatusOr<std::string> NamedNetworks::Setup(const std::string& name, const 
   if (std::string why = UnsupportedNetworkModeReason(mode); !why.empty()) {
     return absl::InvalidArgumentError(why);
   }
+  std::lock_guard changes(changes_mu_);
   if (!model::IsValidName(name)) {
     return absl::InvalidArgumentError(
         StrCat("network_name '", Shown(name),
@@ -119,6 +120,7 @@ absl::StatusOr<std::string> NamedNetworks::Setup(const std::string& name, const 
 }
 
 absl::StatusOr<std::string> NamedNetworks::Remove(const std::string& name) {
+  std::lock_guard changes(changes_mu_);
   store::RuntimeNetwork row;
   std::vector<std::string> users;
   {

@@ -5,6 +5,7 @@
 // and merged into every plan like the runtime pods.
 #pragma once
 
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,9 @@ class NamedNetworks {
   ConfigController& controller_;
   RuntimePodTable& table_;
   const Clock& clock_;
+  // One setup or removal at a time: each checks the topology, then writes
+  // its row and converges; two at once could both pass the overlap check.
+  std::mutex changes_mu_;
 };
 
 }  // namespace pharos::core

@@ -172,7 +172,7 @@ absl::Status ResolveClaim(PodRequest& request, const model::TopologyNode& host,
                           const std::string& prefix) {
   const NetworkClaim& claim = *request.network;
   const model::PullpiriNetworkSpec* mapped = mapping.Find(claim.network);
-  std::string net = claim.network.empty() ? "the network" : StrCat("network '", claim.network, "'");
+  std::string net = claim.network.empty() ? "the network" : StrCat("network '", Shown(claim.network), "'");
   if (mapped && mapped->vm.present && mapped->vm.value != host.name) {
     return absl::InvalidArgumentError(
         StrCat(net, " is mapped to ", mapped->vm.value, " (", mapped->vm.path,
