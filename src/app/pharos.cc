@@ -118,9 +118,7 @@ R AuthorizedPharos::Run(std::string_view use_case, Work&& work) {
 core::PodRequestAnswer AuthorizedPharos::RequestNetworkPod(const PodRequestReader& read) {
   return Run<core::PodRequestAnswer>("RequestNetworkPod", [&] {
     absl::StatusOr<core::PodRequest> request = read();
-    if (!request.ok()) {
-      return core::PodRequestAnswer{request.status(), "", std::string(request.status().message())};
-    }
+    if (!request.ok()) return core::PodRequestAnswer::Refused(request.status());
     return p_.parts_.pods.Request(std::move(*request));
   });
 }

@@ -18,16 +18,9 @@ const model::TopologyNode* FirstVm(const model::Topology& topo) {
   return nullptr;
 }
 
-const model::Segment* FirstPodSubnet(const model::Topology& topo, const std::string& vm) {
-  for (const auto& seg : topo.segments) {
-    if (seg.kind == model::SegmentKind::kPodNet && seg.owner == vm) return &seg;
-  }
-  return nullptr;
-}
-
 std::string Described(const store::RuntimeNetwork& n, const std::string& prefix) {
   return StrCat("network ", n.name, " on ", n.vm, ": ", n.subnet,
-                n.bridge.empty() ? StrCat(", a pod subnet of the vehicle")
+                n.bridge.empty() ? std::string(", a pod subnet of the vehicle")
                                  : StrCat(", bridge ", prefix, n.bridge));
 }
 
@@ -72,7 +65,7 @@ absl::StatusOr<std::string> NamedNetworks::Setup(const std::string& name, const 
   std::optional<Ipv4Prefix> subnet;
   if (mapped && mapped->subnet.prefix) {
     subnet = mapped->subnet.prefix->Normalized();
-  } else if (const model::Segment* first = FirstPodSubnet(topo, vm->name)) {
+  } else if (const model::Segment* first = topo.FirstPodSegmentOf(vm->name)) {
     subnet = first->prefix.Normalized();
   } else {
     return absl::FailedPreconditionError(

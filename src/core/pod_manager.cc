@@ -68,20 +68,16 @@ std::string NetnsOf(const store::RuntimePod& row) {
 
 constexpr size_t kMaxUncollectedResults = 1024;
 
-// A request's notes (what a front end changed or ignored), one per line
-// of the stored column.
+// A request's notes (what a front end changed or ignored) as stored and
+// as every completion's details end: one line, ';' between notes.
 std::string JoinNotes(const std::vector<std::string>& notes) {
   std::string out;
-  for (const auto& n : notes) StrAppend(&out, out.empty() ? "" : "\n", n);
+  for (const auto& n : notes) StrAppend(&out, out.empty() ? "" : ";", n);
   return out;
 }
 
-// A completion's details with the request's notes after them.
 std::string WithNotes(std::string details, const store::RuntimePod& row) {
-  if (row.notes.empty()) return details;
-  std::string notes = row.notes;
-  std::replace(notes.begin(), notes.end(), '\n', ';');
-  return StrCat(details, " (", notes, ")");
+  return row.notes.empty() ? details : StrCat(details, " (", row.notes, ")");
 }
 
 }  // namespace
@@ -148,22 +144,16 @@ void PodManager::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-namespace {
-PodRequestAnswer Refusal(const absl::Status& s) {
-  return PodRequestAnswer{s, "", std::string(s.message())};
-}
-}  // namespace
-
 PodRequestAnswer PodManager::Request(const std::string& node_yaml, const std::string& pod_name,
                                      const std::string& network_yaml,
                                      const PodRequestOptions& options) {
   absl::StatusOr<PodRequest> request = ReadPodRequestText(node_yaml, pod_name, network_yaml);
-  if (!request.ok()) return Refusal(request.status());
+  if (!request.ok()) return PodRequestAnswer::Refused(request.status());
   return Request(std::move(*request), options);
 }
 
 PodRequestAnswer PodManager::Request(PodRequest request, const PodRequestOptions& options) {
-  const auto& refuse = Refusal;
+  const auto& refuse = PodRequestAnswer::Refused;
   model::Topology topo = controller_.CurrentTopology();
   std::string pod_name = request.name;
   absl::StatusOr<PodRequestIntent> intent = CheckPodRequest(

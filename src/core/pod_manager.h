@@ -49,6 +49,10 @@ struct PodRequestAnswer {
   absl::Status status;  // InvalidArgument, NotFound, ResourceExhausted, FailedPrecondition
   std::string request_id;
   std::string message;
+  // A refused request: no id, the status's message.
+  static PodRequestAnswer Refused(const absl::Status& s) {
+    return {s, "", std::string(s.message())};
+  }
 };
 
 struct PodLease {

@@ -13,15 +13,6 @@
 namespace pharos::core {
 namespace {
 
-std::string FirstError(const model::Findings& findings) {
-  for (const auto& f : findings.items()) {
-    if (f.severity == model::Severity::kError) {
-      return f.path.empty() ? f.description : StrCat(f.path, ": ", f.description);
-    }
-  }
-  return "invalid";
-}
-
 absl::Status CheckPodName(const std::string& pod_name) {
   if (pod_name.empty()) return absl::InvalidArgumentError("pod_name is required");
   if (!model::IsValidName(pod_name)) {
@@ -70,7 +61,7 @@ absl::Status CheckRequestedPod(
   model::CheckPodFields(pod, findings);
   model::CheckBridgeName(pod.bridge, prefix, findings);
   if (findings.HasErrors()) {
-    return absl::InvalidArgumentError(StrCat("network_yaml: ", FirstError(findings)));
+    return absl::InvalidArgumentError(StrCat("network_yaml: ", findings.FirstError()));
   }
   Ipv4Prefix subnet = pod.subnet.prefix->Normalized();
   if (std::string why = model::UnusableSubnetReason(subnet); !why.empty()) {
@@ -124,13 +115,19 @@ const model::TopologyNode* FindHost(const model::Topology& topo, const NodeRef& 
   return VmAt(topo, node.ip);
 }
 
+// A pod bridge's name before the prefix: the YAML's, else the planner's
+// "podbrN" (plan::Planner names unnamed bridges so).
+std::string BridgeBase(const model::Segment& seg) {
+  return seg.bridge.empty() ? StrCat("podbr", seg.index_in_owner) : seg.bridge;
+}
+
 // The pod bridge of `host` named `bridge`: as the YAML names it, or as
 // the kernel does (with the prefix; "podbrN" for unnamed ones).
 const model::Segment* FindPodBridge(const model::Topology& topo, const model::TopologyNode& host,
                                     const std::string& bridge, const std::string& prefix) {
   for (const auto& seg : topo.segments) {
     if (seg.kind != model::SegmentKind::kPodNet || seg.owner != host.name) continue;
-    std::string base = seg.bridge.empty() ? StrCat("podbr", seg.index_in_owner) : seg.bridge;
+    std::string base = BridgeBase(seg);
     if (bridge == base || bridge == plan::InterfaceName(prefix, base)) return &seg;
   }
   return nullptr;
@@ -140,9 +137,7 @@ std::string PodBridgesOf(const model::Topology& topo, const model::TopologyNode&
   std::string out;
   for (const auto& seg : topo.segments) {
     if (seg.kind != model::SegmentKind::kPodNet || seg.owner != host.name) continue;
-    StrAppend(&out, out.empty() ? "" : ", ",
-              seg.bridge.empty() ? StrCat("podbr", seg.index_in_owner) : seg.bridge, " (",
-              seg.prefix.ToString(), ")");
+    StrAppend(&out, out.empty() ? "" : ", ", BridgeBase(seg), " (", seg.prefix.ToString(), ")");
   }
   return out.empty() ? "none" : out;
 }
@@ -222,13 +217,8 @@ absl::Status ResolveClaim(PodRequest& request, const model::TopologyNode& host,
     pod.subnet = PrefixOf(subnet, mapped->subnet.path);
   } else if (bridge) {
     pod.subnet = PrefixOf(bridge->prefix.Normalized(), "network_yaml");
-  } else {
-    for (const auto& seg : topo.segments) {
-      if (seg.kind == model::SegmentKind::kPodNet && seg.owner == host.name) {
-        pod.subnet = PrefixOf(seg.prefix.Normalized(), "network_yaml");
-        break;
-      }
-    }
+  } else if (const model::Segment* first = topo.FirstPodSegmentOf(host.name)) {
+    pod.subnet = PrefixOf(first->prefix.Normalized(), "network_yaml");
   }
   if (!pod.subnet.prefix) {
     return absl::FailedPreconditionError(
@@ -267,7 +257,7 @@ std::string UnsupportedNetworkModeReason(std::string_view mode) {
 absl::StatusOr<NodeRef> ReadNodeRef(const std::string& node_yaml) {
   model::ParsedNode node = model::ParseNodeYaml(node_yaml);
   if (node.findings.HasErrors()) {
-    return absl::InvalidArgumentError(StrCat("node_yaml: ", FirstError(node.findings)));
+    return absl::InvalidArgumentError(StrCat("node_yaml: ", node.findings.FirstError()));
   }
   return NodeRef{node.node.name, node.node.ip, node.node.hostname, node.node.pullpiri_artifact};
 }
@@ -289,7 +279,7 @@ absl::StatusOr<PodRequest> ReadPodRequestText(const std::string& node_yaml,
   }
   model::ParsedPod parsed = model::ParsePodNetworkYaml(network_yaml, pod_name);
   if (parsed.findings.HasErrors()) {
-    return absl::InvalidArgumentError(StrCat("network_yaml: ", FirstError(parsed.findings)));
+    return absl::InvalidArgumentError(StrCat("network_yaml: ", parsed.findings.FirstError()));
   }
   request.pod = std::move(parsed.pod);
   if (!request.pod.subnet.prefix) {

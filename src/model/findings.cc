@@ -59,6 +59,15 @@ std::string Findings::ErrorSummary(size_t max) const {
   return msg;
 }
 
+std::string Findings::FirstError() const {
+  for (const auto& f : items_) {
+    if (f.severity == Severity::kError) {
+      return f.path.empty() ? f.description : StrCat(f.path, ": ", f.description);
+    }
+  }
+  return "invalid";
+}
+
 void Findings::Append(const Findings& other) {
   items_.insert(items_.end(), other.items_.begin(), other.items_.end());
 }

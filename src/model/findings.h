@@ -48,6 +48,9 @@ class Findings {
   // "2 error(s): line 5, a.b: what; c: what": the first `max` errors, for
   // status messages (the full list goes into the response).
   std::string ErrorSummary(size_t max = 3) const;
+  // "path: what" of the first error ("invalid" when there is none): the
+  // one-line reason a request's text is refused.
+  std::string FirstError() const;
   const std::vector<Finding>& items() const { return items_; }
   void Append(const Findings& other);
   // Stable order: by position in the document, then path.

@@ -44,6 +44,13 @@ const TopologyNode* Topology::FindNode(std::string_view name) const {
   return nullptr;
 }
 
+const Segment* Topology::FirstPodSegmentOf(std::string_view vm) const {
+  for (const auto& s : segments) {
+    if (s.kind == SegmentKind::kPodNet && s.owner == vm) return &s;
+  }
+  return nullptr;
+}
+
 const Segment* Topology::FindSegment(std::string_view id) const {
   for (const auto& s : segments) {
     if (s.id == id) return &s;

@@ -72,6 +72,8 @@ struct Topology {
 
   const TopologyNode* FindNode(std::string_view name) const;
   const Segment* FindSegment(std::string_view id) const;
+  // The first pod subnet of VM `vm`, in the order of the YAML (null: none).
+  const Segment* FirstPodSegmentOf(std::string_view vm) const;
   // Segments (in order) where `node` is owner or member.
   std::vector<const Segment*> SegmentsOf(std::string_view node) const;
   // The node whose address (host or gateway) is `a`, if any.

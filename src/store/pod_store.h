@@ -23,7 +23,7 @@ struct RuntimePod {
   std::string created_at;
   std::string container_id;  // set by pharos-cni; "" for gRPC requests
   std::string origin;        // who asked, in words ("" for a plain request)
-  std::string notes;         // told in the completion's details, one per line
+  std::string notes;         // told in the completion's details, ';' between notes
   std::string network;       // the network it joined by name ("" for none)
 };
 

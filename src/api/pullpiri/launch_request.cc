@@ -29,15 +29,6 @@ bool Alnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-std::string FirstError(const model::Findings& findings) {
-  for (const auto& f : findings.items()) {
-    if (f.severity == model::Severity::kError) {
-      return f.path.empty() ? f.description : StrCat(f.path, ": ", f.description);
-    }
-  }
-  return "invalid";
-}
-
 // What Pharos does not read of the artifact, as notes (MapReader's
 // warnings: "unknown field ... ignored").
 void NotesFromWarnings(const model::Findings& findings, std::vector<std::string>& notes) {
@@ -71,7 +62,7 @@ absl::StatusOr<Artifact> ReadArtifact(const std::string& text, std::vector<std::
   model::Findings f;
   Artifact a;
   if (!model::ExpectMap(root, "", f)) {
-    return absl::InvalidArgumentError(StrCat("network_yaml: ", FirstError(f)));
+    return absl::InvalidArgumentError(StrCat("network_yaml: ", f.FirstError()));
   }
   model::MapReader r(root, "", f);
   model::TextField kind = r.Text("kind", model::Need::kRequired);
@@ -108,7 +99,7 @@ absl::StatusOr<Artifact> ReadArtifact(const std::string& text, std::vector<std::
     s.Finish();
   }
   r.Finish();
-  if (f.HasErrors()) return absl::InvalidArgumentError(StrCat("network_yaml: ", FirstError(f)));
+  if (f.HasErrors()) return absl::InvalidArgumentError(StrCat("network_yaml: ", f.FirstError()));
   NotesFromWarnings(f, notes);
   if (a.network.empty()) a.network = a.name;
   if (a.interfaces > 1) {
