@@ -27,6 +27,7 @@
 #include "core/pod_manager.h"
 #include "dataplane/linux_backend.h"
 #include "dataplane/netlink_kernel.h"
+#include "dataplane/timed_kernel.h"
 #include "store/config_store.h"
 
 namespace {
@@ -80,14 +81,121 @@ constexpr char kVehicle[] = R"(vehicle:
               networking: {type: cni, subnet: "10.3.0.0/16"}
 )";
 
+// soc1 with `existing` pods declared (plus the anchor): vm1 takes the
+// first 1,000 on 10.3.0.0/16, further VMs 1,000 each on their own /16 (a
+// Linux bridge has at most 1,024 ports).
+std::string VehicleWithPods(int existing) {
+  std::string y = kVehicle;
+  constexpr int kPerVm = 1000;
+  for (int vm = 1; vm == 1 || (vm - 1) * kPerVm < existing; ++vm) {
+    if (vm > 1) {
+      y += fmt::format(
+          "        - name: vm{0}\n          ip: \"10.2.0.{1}\"\n          subnet: "
+          "\"10.2.0.0/24\"\n          pods:\n",
+          vm, 9 + vm);
+    }
+    for (int i = (vm - 1) * kPerVm; i < std::min(existing, vm * kPerVm); ++i) {
+      int k = i % kPerVm;
+      y += fmt::format(
+          "            - name: e{}\n              networking: {{type: cni, subnet: "
+          "\"10.{}.0.0/16\", ip: \"10.{}.{}.{}\"}}\n",
+          i, 2 + vm, 2 + vm, 100 + k / 250, 2 + k % 250);
+    }
+  }
+  return y;
+}
+
+// One more pod's setup (RequestNetworkPod to its completion, one at a
+// time) on a vehicle that already has `existing` pods, with where the time
+// goes: the kernel calls (timed one by one) and the rest (validation,
+// planning, store, completion). The same code path as pharosd's.
+void PerPodOnVehicleOf(int existing, int index) {
+  std::string prefix = fmt::format("pv{}{}-", index, getpid() % 100);
+  std::filesystem::path dir = std::filesystem::temp_directory_path() / (prefix + "state");
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  pharos::SystemClock clock;
+  std::string db_path = (dir / "pharos.db").string();
+  auto store =
+      pharos::store::ConfigStore::Open(std::move(*pharos::store::Database::Open(db_path)), clock);
+  auto pods_db = pharos::store::Database::Open(db_path);
+  auto timed = std::make_unique<pharos::dataplane::TimedKernel>(
+      std::make_unique<pharos::dataplane::NetlinkKernel>());
+  pharos::dataplane::TimedKernel& kernel = *timed;
+  pharos::dataplane::LinuxBackend backend(std::move(timed),
+                                          {pharos::dataplane::DataplaneMode::kEmulated, "", prefix});
+  pharos::core::RuntimePodTable runtime_pods(**pods_db);
+  pharos::core::ControllerOptions options{prefix};
+  pharos::core::ConfigController controller(**store, backend, options, nullptr, &runtime_pods);
+  TimingSink sink;
+  pharos::core::PodManager pods(controller, runtime_pods, sink, clock, std::chrono::seconds(60));
+  auto t0 = Clock::now();
+  if (auto applied = controller.Apply(VehicleWithPods(existing), "bench", false);
+      !applied.status.ok()) {
+    fprintf(stderr, "the vehicle with %d pods did not apply: %s\n", existing,
+            std::string(applied.status.message()).substr(0, 400).c_str());
+    return;
+  }
+  double bring_up = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  pods.Start();
+  const std::string node = "name: vm1\n";
+  const std::string net = "networking: {type: cni, subnet: \"10.3.0.0/16\"}\n";
+  constexpr int kPods = 20;
+  std::vector<double> took;
+  kernel.Reset();
+  for (int i = 0; i < kPods; ++i) {
+    auto start = Clock::now();
+    pharos::core::PodRequestAnswer a = pods.Request(node, fmt::format("n{}", i), net);
+    if (!a.status.ok()) continue;
+    auto [end, ok] = sink.Wait(a.request_id);
+    if (ok) took.push_back(std::chrono::duration<double, std::milli>(end - start).count());
+  }
+  std::map<std::string, pharos::dataplane::KernelOpStats> ops = kernel.Stats();
+  pods.Stop();
+  (void)controller.Teardown();
+  std::filesystem::remove_all(dir);
+  if (took.empty()) {
+    printf("%-16d failed\n", existing);
+    return;
+  }
+  double total = 0, kernel_ms = 0;
+  for (double t : took) total += t;
+  std::string breakdown;
+  for (const auto& [op, st] : ops) {
+    double ms = std::chrono::duration<double, std::milli>(st.total).count() / took.size();
+    kernel_ms += ms;
+    if (ms >= 0.05) {
+      breakdown += fmt::format(" {} {:.1f}x {:.2f}ms;", op, double(st.calls) / took.size(), ms);
+    }
+  }
+  Percentiles p = Of(took);
+  printf("%-16d %9.2fms %9.2fms %9.2fms %9.2fms  (bring-up %.0f ms)  kernel per pod:%s\n",
+         existing, p.p50, p.p99, kernel_ms, total / took.size() - kernel_ms, bring_up,
+         breakdown.c_str());
+}
+
+void PrintFlatnessHeader() {
+  printf("\none more pod on a vehicle that already has N pods (serial, %s)\n",
+         "RequestNetworkPod to completion");
+  printf("%-16s %11s %11s %11s %11s\n", "existing pods", "p50", "p99", "kernel", "rest");
+}
+
 }  // namespace
 
-int main() {
+// No arguments: everything. `flat N...`: only the per-pod rows for those
+// vehicle sizes (for profiling one size under perf).
+int main(int argc, char** argv) {
   if (geteuid() != 0) {
     fprintf(stderr, "the pod lifecycle benchmark builds namespaces and needs root\n");
     return 0;
   }
+  if (argc > 1 && std::string(argv[1]) == "flat") {
+    PrintFlatnessHeader();
+    for (int i = 2; i < argc; ++i) PerPodOnVehicleOf(std::atoi(argv[i]), i);
+    return 0;
+  }
   std::string prefix = fmt::format("pl{}-", getpid() % 1000);
+  std::string runtime_prefix = fmt::format("pr{}-", getpid() % 1000);
   std::filesystem::path dir = std::filesystem::temp_directory_path() / (prefix + "state");
   std::filesystem::create_directories(dir);
   pharos::SystemClock clock;
@@ -153,7 +261,8 @@ int main() {
       auto run_plugin = [&](const std::string& plugin_path, const std::string& host,
                             const std::string& conf, std::vector<double>& into) {
         for (int i = 0; i < concurrency; ++i) {
-          std::string ns = fmt::format("{}c{}", prefix, cni_namespaces.size());
+          // Not under Pharos's own prefix: a runtime's namespace there is refused.
+          std::string ns = fmt::format("{}c{}", runtime_prefix, cni_namespaces.size());
           cni_namespaces.push_back(ns);
           threads.emplace_back([&, ns] {
             auto start = Clock::now();
@@ -183,6 +292,10 @@ int main() {
   cni_server.Stop();
   pods.Stop();
   (void)controller.Teardown();
+
+  PrintFlatnessHeader();
+  int index = 0;
+  for (int existing : {10, 500, 2000}) PerPodOnVehicleOf(existing, index++);
   for (const auto& ns : cni_namespaces) (void)pharos::netlink::DeleteNamedNetns(ns);
   (void)pharos::netlink::DeleteNamedNetns(cni_host);
   std::filesystem::remove_all(dir);
