@@ -50,7 +50,40 @@ std::optional<plan::Plan> LinuxBackend::Localize(const plan::Plan& desired) cons
   return PlanForHost(desired, plan::NamespaceName(options_.interface_prefix, options_.node));
 }
 
-std::set<std::string> LinuxBackend::ScopeFor(const std::map<std::string, uint64_t>& now) {
+namespace {
+
+// Whether `ns` must be observed for its links to children (see
+// NamespaceDigest): a link that changed, or one that went while its peer
+// namespace stays or was a runtime's, needs this side. A link that came is
+// made from its peer's side; one whose peer namespace went is deleted by
+// name (added to `unlink`).
+bool ChildLinksNeedParent(const std::string& ns, const NamespaceDigest& now,
+                          const NamespaceDigest& before,
+                          const std::map<std::string, NamespaceDigest>& all_now,
+                          const std::map<std::string, NamespaceDigest>& all_before,
+                          const std::map<std::string, std::string>& component_of_ns,
+                          std::vector<LinkRef>& unlink) {
+  for (const auto& [name, link] : now.children) {
+    auto was = before.children.find(name);
+    if (was != before.children.end() && !(was->second == link)) return true;
+  }
+  std::vector<LinkRef> gone;
+  for (const auto& [name, link] : before.children) {
+    if (now.children.count(name)) continue;
+    if (all_now.count(link.peer_netns)) return true;
+    auto peer = all_before.find(link.peer_netns);
+    if (peer == all_before.end() || peer->second.attached) return true;
+    auto component = component_of_ns.find(link.peer_netns);
+    gone.push_back({ns, name, component != component_of_ns.end() ? component->second : ns});
+  }
+  unlink.insert(unlink.end(), gone.begin(), gone.end());
+  return false;
+}
+
+}  // namespace
+
+std::set<std::string> LinuxBackend::ScopeFor(const std::map<std::string, NamespaceDigest>& now,
+                                             std::vector<LinkRef>& unlink) {
   std::set<std::string> scope = dirty_;
   if (!converged_once_) {
     // First apply since start: everything desired, and every namespace of
@@ -65,14 +98,19 @@ std::set<std::string> LinuxBackend::ScopeFor(const std::map<std::string, uint64_
     }
     return scope;
   }
-  const std::map<std::string, uint64_t>& before = converged_digests_;
+  const std::map<std::string, NamespaceDigest>& before = converged_digests_;
   for (const auto& [ns, digest] : now) {
     auto it = before.find(ns);
-    if (it == before.end() || it->second != digest) scope.insert(ns);
+    if (it == before.end() || it->second.own != digest.own ||
+        ChildLinksNeedParent(ns, digest, it->second, now, before, component_of_ns_, unlink)) {
+      scope.insert(ns);
+    }
   }
   for (const auto& [ns, slice] : before) {
     if (!now.count(ns)) scope.insert(ns);
   }
+  // A namespace in scope anyway (dirty) is converged as a whole.
+  std::erase_if(unlink, [&](const LinkRef& l) { return scope.count(l.netns) > 0; });
   return scope;
 }
 
@@ -84,13 +122,14 @@ absl::StatusOr<ApplyResult> LinuxBackend::Apply(const plan::Plan& desired) {
     return absl::InvalidArgumentError(StrCat(
         "host mode: node '", options_.node, "' (--node) is not in the configuration"));
   }
-  std::map<std::string, uint64_t> digests = DigestByNamespace(local);
-  std::set<std::string> scope = ScopeFor(digests);
+  std::map<std::string, NamespaceDigest> digests = DigestByNamespace(local);
+  std::vector<LinkRef> unlink;
+  std::set<std::string> scope = ScopeFor(digests, unlink);
   std::map<std::string, NamespaceSlice> slices = SliceByNamespace(local, &scope);
   for (const auto& [ns, slice] : slices) {
     if (slice.ns) component_of_ns_[ns] = slice.ns->component;
   }
-  absl::StatusOr<ReconcileReport> report = reconciler_.Converge(slices, scope, component_of_ns_);
+  absl::StatusOr<ReconcileReport> report = reconciler_.Converge(slices, scope, component_of_ns_, unlink);
   if (!report.ok()) {
     // What was half done is unknown: observe these again next time.
     dirty_.insert(scope.begin(), scope.end());

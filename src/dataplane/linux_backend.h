@@ -43,7 +43,10 @@ class LinuxBackend : public DataplaneBackend {
   // Host mode: the plan cut down to this node; emulated: nullopt (use the
   // plan as it is, no copy).
   std::optional<plan::Plan> Localize(const plan::Plan& desired) const;
-  std::set<std::string> ScopeFor(const std::map<std::string, uint64_t>& now);
+  // The namespaces to observe and converge, and the links of namespaces
+  // out of scope to delete by name.
+  std::set<std::string> ScopeFor(const std::map<std::string, NamespaceDigest>& now,
+                                 std::vector<LinkRef>& unlink);
 
   std::unique_ptr<Kernel> kernel_;
   BackendOptions options_;
@@ -53,7 +56,7 @@ class LinuxBackend : public DataplaneBackend {
   // (so the next Apply can tell which namespaces changed without keeping
   // or re-slicing the whole plan).
   bool converged_once_ = false;
-  std::map<std::string, uint64_t> converged_digests_;
+  std::map<std::string, NamespaceDigest> converged_digests_;
   std::map<std::string, std::string> component_of_ns_;  // namespaces converged, by component
   std::set<std::string> dirty_;
   ObserverList<> converged_;

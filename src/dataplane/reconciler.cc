@@ -59,14 +59,16 @@ class Digest {
 
 }  // namespace
 
-std::map<std::string, uint64_t> DigestByNamespace(const plan::Plan& plan) {
+std::map<std::string, NamespaceDigest> DigestByNamespace(const plan::Plan& plan) {
   std::map<std::string, Digest> d;
+  std::map<std::string, NamespaceDigest> out;
   for (const auto& o : plan.namespaces) {
     Digest& x = d[o.name];
     x.Add("ns");
     x.Add(o.component);
     x.Add(o.forwarding);
     x.Add(o.attach_to);
+    out[o.name].attached = !o.attach_to.empty();
   }
   for (const auto& o : plan.bridges) {
     Digest& x = d[o.netns];
@@ -75,15 +77,17 @@ std::map<std::string, uint64_t> DigestByNamespace(const plan::Plan& plan) {
     x.Add(o.component);
   }
   for (const auto& o : plan.veths) {
-    for (Digest* x : {&d[o.netns], &d[o.peer_netns]}) {
-      x->Add("veth");
-      x->Add(o.netns);
-      x->Add(o.name);
-      x->Add(o.master);
-      x->Add(o.peer_netns);
-      x->Add(o.peer);
-      x->Add(o.component);
-    }
+    Digest link;
+    link.Add("veth");
+    link.Add(o.netns);
+    link.Add(o.name);
+    link.Add(o.master);
+    link.Add(o.peer_netns);
+    link.Add(o.peer);
+    link.Add(o.component);
+    d[o.peer_netns].Add(link.value());
+    d[o.netns];  // the namespace exists in the digest even with nothing else
+    out[o.netns].children[o.name] = {link.value(), o.peer_netns};
   }
   for (const auto& o : plan.addresses) {
     Digest& x = d[o.netns];
@@ -125,8 +129,7 @@ std::map<std::string, uint64_t> DigestByNamespace(const plan::Plan& plan) {
     x.Add(o.out_device);
     x.Add(o.component);
   }
-  std::map<std::string, uint64_t> out;
-  for (const auto& [ns, digest] : d) out.emplace(ns, digest.value());
+  for (const auto& [ns, digest] : d) out[ns].own = digest.value();
   return out;
 }
 
@@ -343,6 +346,12 @@ class Pass {
     return absl::OkStatus();
   }
 
+  absl::Status Unlink(const LinkRef& link) {
+    if (auto s = kernel_.DeleteLink(link.netns, link.name); !s.ok()) return s;
+    Record(link.component, StrCat("remove link ", link.name, " from ", InNs(link.netns)));
+    return absl::OkStatus();
+  }
+
   void SetComponentNames(std::map<std::string, std::string> names) { names_ = std::move(names); }
 
  private:
@@ -479,7 +488,7 @@ absl::StatusOr<ReconcileReport> Reconciler::Converge(const plan::Plan& desired,
 
 absl::StatusOr<ReconcileReport> Reconciler::Converge(
     const std::map<std::string, NamespaceSlice>& slices, const std::set<std::string>& scope,
-    const std::map<std::string, std::string>& components) {
+    const std::map<std::string, std::string>& components, const std::vector<LinkRef>& unlink) {
   ReconcileReport report;
   Pass pass(kernel_, marker_, manage_namespaces_, slices, report);
   pass.SetComponentNames(components);
@@ -508,6 +517,9 @@ absl::StatusOr<ReconcileReport> Reconciler::Converge(
   }
   for (const auto& ns : live) {
     if (auto s = pass.RemoveExtraLinks(ns); !s.ok()) return s;
+  }
+  for (const auto& link : unlink) {
+    if (auto s = pass.Unlink(link); !s.ok()) return s;
   }
   for (const auto& ns : gone) {
     if (auto s = pass.RemoveNamespace(ns); !s.ok()) return s;

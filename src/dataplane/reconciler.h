@@ -34,13 +34,42 @@ std::map<std::string, NamespaceSlice> SliceByNamespace(
     const plan::Plan& plan, const std::set<std::string>* only = nullptr);
 // A digest of each namespace's slice: equal digests, equal slices (up to
 // hash collisions, which cost a missed repair until the next change).
-// Cheaper than slicing when only a few namespaces changed.
-std::map<std::string, uint64_t> DigestByNamespace(const plan::Plan& plan);
+// Cheaper than slicing when only a few namespaces changed. In two parts:
+// `own` covers everything but the veths made from this side (a VM's links
+// to its pods, a bridge owner's to its members), which are in `children`,
+// one digest each; every veth is in its peer namespace's `own` too. So a
+// pod that comes or goes changes its VM's `children` only, and the VM need
+// not be observed for it (LinuxBackend's scope): the pair is made and
+// checked from the pod's side, and dies with the pod's namespace.
+struct ChildLinkDigest {
+  uint64_t digest = 0;
+  std::string peer_netns;
+  bool operator==(const ChildLinkDigest&) const = default;
+};
+struct NamespaceDigest {
+  uint64_t own = 0;
+  std::map<std::string, ChildLinkDigest> children;  // by the veth's name here
+  // A runtime's namespace (attach_to): removing its name leaves its links.
+  bool attached = false;
+  bool operator==(const NamespaceDigest&) const = default;
+};
+std::map<std::string, NamespaceDigest> DigestByNamespace(const plan::Plan& plan);
 
 struct ReconcileReport {
   std::vector<std::string> actions;            // "create bridge ph-bb0 in ph-vehicle"
   std::set<std::string> changed_components;    // components an action touched
   std::map<std::string, std::vector<std::string>> actions_by_component;
+};
+
+// A veth end in a namespace out of scope whose pair is no longer desired
+// (a removed pod's link in its VM): deleted by name, without observing
+// that namespace. Namespace deletion would take it too, but only once the
+// last reference to the namespace is gone, which is later and not ours.
+struct LinkRef {
+  std::string netns;
+  std::string name;
+  std::string component;
+  bool operator==(const LinkRef&) const = default;
 };
 
 class Reconciler {
@@ -58,9 +87,12 @@ class Reconciler {
                                            const std::set<std::string>& scope,
                                            const plan::Plan* previous = nullptr);
   // The same with the slices of `desired` already computed.
+  // `unlink`: links to delete by name (see LinkRef), before the scoped
+  // namespaces that are no longer desired are removed.
   absl::StatusOr<ReconcileReport> Converge(const std::map<std::string, NamespaceSlice>& slices,
                                            const std::set<std::string>& scope,
-                                           const std::map<std::string, std::string>& components);
+                                           const std::map<std::string, std::string>& components,
+                                           const std::vector<LinkRef>& unlink = {});
 
  private:
   Kernel& kernel_;

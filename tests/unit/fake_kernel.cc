@@ -39,11 +39,20 @@ absl::Status FakeKernel::MarkNamespace(const std::string& ns, const std::string&
 
 absl::Status FakeKernel::DeleteNamespace(const std::string& ns) {
   calls.push_back(StrCat("DeleteNamespace ", ns));
+  // As the kernel does: a veth with an end in the namespace goes with it,
+  // both ends.
+  if (FakeNs* n = Find(ns)) {
+    for (const auto& [name, l] : n->links) {
+      if (l.peer.empty()) continue;
+      if (FakeNs* p = Find(l.peer_ns)) p->links.erase(l.peer);
+    }
+  }
   namespaces.erase(ns);
   return absl::OkStatus();
 }
 
 absl::StatusOr<dataplane::ObservedNamespace> FakeKernel::Observe(const std::string& ns) {
+  calls.push_back(StrCat("Observe ", ns));
   FakeNs* n = Find(ns);
   if (!n) return absl::NotFoundError(ns);
   dataplane::ObservedNamespace o;

@@ -83,13 +83,21 @@ TEST_F(LinuxBackendTest, AddingAPodTouchesOnlyThatPodAndItsBridge) {
     EXPECT_NE(call.find("plann"), std::string::npos)
         << "unrelated change: " << call;
   }
-  // And removing it again removes its namespace and the VM-side link.
+  // The pair is made from the pod's side: its VM (with every other pod's
+  // link) is not observed, so a pod costs the same on a VM of 1,000 pods.
+  EXPECT_EQ(Calls("Observe ph-vm1"), 0u);
+  EXPECT_EQ(Calls("Observe ph-planning-pod"), 1u);
+  ASSERT_TRUE(kernel_->namespaces.at("ph-vm1").links.count("ph-planning-pod"));
+  // And removing it again removes its namespace and the VM-side end,
+  // without a look at the VM.
   kernel_->calls.clear();
   r = backend_->Apply(SeedPlan());
   ASSERT_TRUE(r.ok());
   EXPECT_FALSE(kernel_->namespaces.count("ph-planning-pod"));
   EXPECT_EQ(Calls("DeleteNamespace"), 1u);
-  EXPECT_EQ(Calls("DeleteLink ph-vm1"), 1u);
+  EXPECT_EQ(Calls("DeleteLink ph-vm1 ph-planning-pod"), 1u);  // by name, at once
+  EXPECT_EQ(Calls("Observe ph-vm1"), 0u);
+  EXPECT_FALSE(kernel_->namespaces.at("ph-vm1").links.count("ph-planning-pod"));
 }
 
 TEST_F(LinuxBackendTest, ForeignNamespaceWithOurNameIsRefusedAndLeftAlone) {
