@@ -7,6 +7,7 @@
 
 #include "common/strings.h"
 #include "common/text.h"
+#include "core/runtime_pod_planner.h"
 #include "model/config_merge.h"
 
 namespace pharos::core {
@@ -57,7 +58,9 @@ absl::Status ConfigController::RecoverLocked() {
   if (!current->has_value()) return absl::OkStatus();
   absl::StatusOr<Analysis> declarative = AnalyzeStored(**current);
   if (!declarative.ok()) return declarative.status();
-  absl::StatusOr<Analysis> a = WithRuntimePods(*declarative);
+  RuntimeParts parts = ReadOverlay();
+  AppliedRuntime merged = AppliedRuntimeOf(parts);
+  absl::StatusOr<Analysis> a = WithRuntimePods(*declarative, std::move(parts));
   absl::StatusOr<dataplane::ApplyResult> applied =
       a.ok() ? backend_.Apply(*a->plan) : absl::StatusOr<dataplane::ApplyResult>(a.status());
   if (!applied.ok() && overlay_) {
@@ -66,6 +69,7 @@ absl::Status ConfigController::RecoverLocked() {
     // manager releases such pods when it starts.
     spdlog::warn("runtime pods left out on start: {}", std::string(applied.status().message()));
     a = *declarative;
+    merged = {};
     applied = backend_.Apply(*a->plan);
   }
   if (!applied.ok()) return applied.status();
@@ -77,14 +81,30 @@ absl::Status ConfigController::RecoverLocked() {
   current_yaml_ = (*current)->yaml;
   TopologyChanged();
   current_declarative_ = std::move(*declarative);
+  applied_runtime_ = std::move(merged);
   return absl::OkStatus();
 }
 
-absl::StatusOr<Analysis> ConfigController::WithRuntimePods(const Analysis& declarative) {
-  if (!overlay_ || !declarative.plan) return declarative;
-  std::vector<RuntimePodSpec> pods = overlay_->OverlayPods();
-  std::vector<RuntimeNetworkSpec> networks = overlay_->OverlayNetworks();
-  if (pods.empty() && networks.empty()) return declarative;
+ConfigController::RuntimeParts ConfigController::ReadOverlay() {
+  if (!overlay_) return {};
+  return {overlay_->OverlayPods(), overlay_->OverlayNetworks()};
+}
+
+ConfigController::AppliedRuntime ConfigController::AppliedRuntimeOf(const RuntimeParts& parts) {
+  AppliedRuntime out;
+  for (const auto& p : parts.pods) out.pods[p.pod.name.value] = RuntimePodFingerprint(p);
+  for (const auto& n : parts.networks) {
+    StrAppend(&out.networks, n.soc, "/", n.vm, "/", n.network.name, "/", n.network.subnet.value,
+              "/", n.network.bridge.present, n.network.bridge.value, "\n");
+  }
+  return out;
+}
+
+absl::StatusOr<Analysis> ConfigController::WithRuntimePods(const Analysis& declarative,
+                                                           RuntimeParts parts) {
+  std::vector<RuntimePodSpec>& pods = parts.pods;
+  std::vector<RuntimeNetworkSpec>& networks = parts.networks;
+  if (!declarative.plan || (pods.empty() && networks.empty())) return declarative;
   model::ConfigDocument document = declarative.document;
   auto find_vm = [&](const std::string& soc_name, const std::string& vm_name) {
     model::VmSpec* vm = nullptr;
@@ -136,7 +156,10 @@ absl::StatusOr<dataplane::ApplyResult> ConfigController::ApplyRuntimePodsLocked(
     return absl::FailedPreconditionError(
         "no vehicle configuration is applied yet: pods need a VM to run on");
   }
-  absl::StatusOr<Analysis> a = WithRuntimePods(*current_declarative_);
+  RuntimeParts parts = ReadOverlay();
+  if (auto done = ApplyRuntimePodsIncrementally(parts)) return std::move(*done);
+  AppliedRuntime merged = AppliedRuntimeOf(parts);
+  absl::StatusOr<Analysis> a = WithRuntimePods(*current_declarative_, std::move(parts));
   if (!a.ok()) return a.status();
   absl::StatusOr<dataplane::ApplyResult> applied = backend_.Apply(*a->plan);
   if (!applied.ok()) {
@@ -147,6 +170,34 @@ absl::StatusOr<dataplane::ApplyResult> ConfigController::ApplyRuntimePodsLocked(
   current_topology_ = a->topology;
   current_policy_ = a->document.policy;
   current_pullpiri_ = a->document.pullpiri;
+  applied_runtime_ = std::move(merged);
+  TopologyChanged();
+  return applied;
+}
+
+std::optional<absl::StatusOr<dataplane::ApplyResult>>
+ConfigController::ApplyRuntimePodsIncrementally(const RuntimeParts& parts) {
+  AppliedRuntime wanted = AppliedRuntimeOf(parts);
+  if (wanted.networks != applied_runtime_.networks) return std::nullopt;
+  RuntimePodChange change = DiffRuntimePods(applied_runtime_.pods, parts.pods);
+  if (change.empty()) return dataplane::ApplyResult{};
+  // Copies: readers hold the applied ones, and a failed apply goes back.
+  model::Topology topology = current_topology_;
+  plan::Plan plan = current_plan_;
+  IncrementalPodOptions options{options_.interface_prefix, options_.max_pods,
+                                &current_declarative_->topology};
+  absl::StatusOr<bool> planned = PlanRuntimePodChange(current_declarative_->document.vehicle,
+                                                      change, options, topology, plan);
+  if (!planned.ok()) return planned.status();
+  if (!*planned) return std::nullopt;
+  absl::StatusOr<dataplane::ApplyResult> applied = backend_.Apply(plan);
+  if (!applied.ok()) {
+    (void)backend_.Apply(current_plan_);  // back to what was there
+    return applied.status();
+  }
+  current_plan_ = std::move(plan);
+  current_topology_ = std::move(topology);
+  applied_runtime_ = std::move(wanted);
   TopologyChanged();
   return applied;
 }
@@ -228,6 +279,7 @@ ChangeOutcome ConfigController::TeardownLocked() {
   current_yaml_.clear();
   TopologyChanged();
   current_declarative_.reset();
+  applied_runtime_ = {};
   return out;
 }
 
@@ -436,7 +488,9 @@ ChangeOutcome ConfigController::Activate(const Analysis& a, std::optional<int64_
   // Dataplane first, then the store: a version is acknowledged only once
   // it is both applied and durable. A crash in between leaves the old
   // version current, and start-up converges the dataplane back to it.
-  absl::StatusOr<Analysis> effective = WithRuntimePods(a);
+  RuntimeParts parts = ReadOverlay();
+  AppliedRuntime merged = AppliedRuntimeOf(parts);
+  absl::StatusOr<Analysis> effective = WithRuntimePods(a, std::move(parts));
   if (!effective.ok()) return Failure(effective.status());
   absl::StatusOr<dataplane::ApplyResult> applied = backend_.Apply(*effective->plan);
   if (!applied.ok()) {
@@ -474,6 +528,7 @@ ChangeOutcome ConfigController::Activate(const Analysis& a, std::optional<int64_
   current_yaml_ = a.canonical_yaml;
   TopologyChanged();
   current_declarative_ = a;
+  applied_runtime_ = std::move(merged);
   return out;
 }
 

@@ -18,6 +18,7 @@
 #include "common/observers.h"
 #include "core/config_analysis.h"
 #include "core/network_events.h"
+#include "core/runtime_pod_overlay.h"
 #include "dataplane/backend.h"
 #include "model/yaml_limits.h"
 #include "plan/plan_diff.h"
@@ -60,29 +61,6 @@ struct ComponentStatus {
 };
 
 // A pod requested at run time, parsed, with the VM it goes under.
-struct RuntimePodSpec {
-  std::string soc;
-  std::string vm;
-  model::PodSpec pod;
-};
-
-// The pods requested at run time, added to the configuration's parsed
-// document before every plan (no YAML re-parsed: a batch of pods costs a
-// validation and a plan, not a parse of the whole vehicle).
-// A network set up at run time by name, with the VM it lives on.
-struct RuntimeNetworkSpec {
-  std::string soc;
-  std::string vm;
-  model::PodNetworkSpec network;
-};
-
-class RuntimePodOverlay {
- public:
-  virtual ~RuntimePodOverlay() = default;
-  virtual std::vector<RuntimePodSpec> OverlayPods() = 0;
-  virtual std::vector<RuntimeNetworkSpec> OverlayNetworks() { return {}; }
-};
-
 // What is applied after a convergence (apply, update, rollback, runtime
 // pods, recovery, repair, teardown). Immutable: every observer shares it.
 struct Converged {
@@ -193,9 +171,26 @@ class ConfigController {
   ChangeOutcome Activate(const Analysis& analysis, std::optional<int64_t> existing_id,
                          std::string_view source);
   absl::StatusOr<Analysis> AnalyzeStored(const store::ConfigVersion& version);
+  // The pods and networks requested at run time (none without an overlay).
+  struct RuntimeParts {
+    std::vector<RuntimePodSpec> pods;
+    std::vector<RuntimeNetworkSpec> networks;
+  };
+  RuntimeParts ReadOverlay();
+  // Which runtime pods and networks a plan holds.
+  struct AppliedRuntime {
+    AppliedRuntimePods pods;  // by name, their fingerprints
+    std::string networks;     // fingerprint of the networks
+  };
+  static AppliedRuntime AppliedRuntimeOf(const RuntimeParts& parts);
   // `declarative` with the runtime pods merged into its plan and topology
-  // (hash, canonical YAML and findings stay those of the configuration).
-  absl::StatusOr<Analysis> WithRuntimePods(const Analysis& declarative);
+  // (hash, canonical YAML and findings stay those of the configuration):
+  // planned in full.
+  absl::StatusOr<Analysis> WithRuntimePods(const Analysis& declarative, RuntimeParts parts);
+  // The runtime pods' change planned incrementally on the applied plan;
+  // nullopt when that change needs the full plan (runtime_pod_planner.h).
+  std::optional<absl::StatusOr<dataplane::ApplyResult>> ApplyRuntimePodsIncrementally(
+      const RuntimeParts& parts);
   absl::StatusOr<int64_t> ParseVersionId(std::string_view id);
 
   std::mutex mu_;  // serialises changes
@@ -224,6 +219,7 @@ class ConfigController {
   // The analysis of the current configuration alone (without runtime
   // pods): what each runtime-pod change merges the pods into.
   std::optional<Analysis> current_declarative_;
+  AppliedRuntime applied_runtime_;  // what current_plan_ holds of them
 };
 
 }  // namespace pharos::core

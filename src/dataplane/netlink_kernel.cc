@@ -17,6 +17,8 @@
 namespace pharos::dataplane {
 namespace {
 
+constexpr const char* kIpv6DisableSysctls[] = {"/proc/sys/net/ipv6/conf/all/disable_ipv6",
+                                               "/proc/sys/net/ipv6/conf/default/disable_ipv6"};
 constexpr char kForwardingSysctl[] = "/proc/sys/net/ipv4/ip_forward";
 
 std::string Where(const std::string& ns) { return ns.empty() ? "host namespace" : ns; }
@@ -113,6 +115,17 @@ absl::Status NetlinkKernel::CreateNamespace(const std::string& ns, const std::st
   Forget(ns);  // a socket cached for a namespace removed behind our back
   // Marked before it is named: a crash never leaves an unmarked namespace.
   auto mark_inside = [&]() -> absl::Status {
+    // The vehicle is planned in IPv4. With IPv6 on, every new link sends
+    // router solicitations, MLD reports and DAD probes that a pod bridge
+    // floods to every other pod: measured, a pod bridge of 1,000 ports
+    // spent most of a pod's setup on that (docs/benchmarks.md). A runtime's
+    // namespace (attach_to) is the runtime's to configure.
+    if (attach_to.empty()) {
+      for (const char* path : kIpv6DisableSysctls) {
+        std::ofstream out(path);
+        out << "1\n";
+      }
+    }
     absl::StatusOr<std::unique_ptr<netlink::Socket>> socket = netlink::Socket::Open();
     if (!socket.ok()) return socket.status();
     netlink::Request up = netlink::SetLink(1, std::nullopt, true, marker);  // lo is ifindex 1

@@ -168,19 +168,7 @@ class Builder {
         SetUplink(topo_.nodes.back(), vmnet, vm.ip);
         for (const auto& pod : vm.pods) {
           if (!pod.name.present) continue;
-          TopologyNode& pn =
-              AddNode(NodeKind::kPod, pod.name.value, vm.name.value, pod.path, pod.mark);
-          pn.interface = pod.interface.present ? pod.interface.value : "eth0";
-          pn.k8s_namespace = pod.k8s_namespace.value;
-          pn.netns = pod.netns.value;
-          for (const auto& svc : pod.services) {
-            std::string transport = svc.protocol.present ? svc.protocol.value : "tcp";
-            std::string kind = svc.kind.present     ? svc.kind.value
-                               : transport == "udp" ? "someip"
-                                                    : "grpc";
-            pn.services.push_back(
-                {svc.name.value, static_cast<int>(svc.port.number.value_or(0)), transport, kind});
-          }
+          topo_.nodes.push_back(PodNodeOf(pod, vm.name.value));
           Segment* podnet =
               Attach(SegmentKind::kPodNet, vm.name.value, pod.subnet, pod.gateway, pod.bridge);
           SetUplink(topo_.nodes.back(), podnet, pod.ip);
@@ -262,6 +250,27 @@ Topology BuildTopology(const VehicleSpec& vehicle, Findings& findings,
   Builder b(findings, preferred);
   b.Build(vehicle);
   return b.Take();
+}
+
+TopologyNode PodNodeOf(const PodSpec& pod, const std::string& vm) {
+  TopologyNode pn;
+  pn.name = pod.name.value;
+  pn.kind = NodeKind::kPod;
+  pn.parent = vm;
+  pn.path = pod.path;
+  pn.mark = pod.mark;
+  pn.interface = pod.interface.present ? pod.interface.value : "eth0";
+  pn.k8s_namespace = pod.k8s_namespace.value;
+  pn.netns = pod.netns.value;
+  for (const auto& svc : pod.services) {
+    std::string transport = svc.protocol.present ? svc.protocol.value : "tcp";
+    std::string kind = svc.kind.present     ? svc.kind.value
+                       : transport == "udp" ? "someip"
+                                            : "grpc";
+    pn.services.push_back(
+        {svc.name.value, static_cast<int>(svc.port.number.value_or(0)), transport, kind});
+  }
+  return pn;
 }
 
 PlannedAddresses PlannedAddressesOf(const Topology& topology) {

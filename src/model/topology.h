@@ -92,6 +92,10 @@ Topology BuildTopology(const VehicleSpec& vehicle, Findings& findings,
 
 // The addresses the plan assigned (cni pods without a static ip).
 PlannedAddresses PlannedAddressesOf(const Topology& topology);
+
+// The node pod `pod` of VM `vm` is, as BuildTopology makes it, without its
+// uplink (segment and address are the caller's).
+TopologyNode PodNodeOf(const PodSpec& pod, const std::string& vm);
 std::string PlannedAddressesToJson(const PlannedAddresses& addresses);
 PlannedAddresses PlannedAddressesFromJson(const std::string& json);
 

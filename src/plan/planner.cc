@@ -28,7 +28,7 @@ class Planner {
 
   Plan Build() {
     plan_.interface_prefix = prefix_;
-    for (const auto& seg : topo_.segments) bridge_of_[seg.id] = BridgeName(seg);
+    NameBridges();
     for (const auto& node : topo_.nodes) PlanNode(node);
     for (const auto& seg : topo_.segments) PlanBridge(seg);
     for (const auto& node : topo_.nodes) PlanDerivedRoutes(node);
@@ -40,7 +40,28 @@ class Planner {
     return std::move(plan_);
   }
 
+  Plan BuildPod(const TopologyNode& pod) {
+    plan_.interface_prefix = prefix_;
+    if (const Segment* up = topo_.FindSegment(pod.uplink_segment)) {
+      bridge_of_[up->id] = BridgeName(*up);
+    }
+    PlanNode(pod);
+    PlanDerivedRoutes(pod);
+    for (size_t i = 0; i < v_.routes.size(); ++i) PlanConfiguredRoute(v_.routes[i], i, &pod);
+    Sort();
+    return std::move(plan_);
+  }
+
+  std::string BridgeComponent(const Segment& seg) {
+    if (!bridge_of_.count(seg.id)) bridge_of_[seg.id] = BridgeName(seg);
+    return StrCat(seg.owner, "/", bridge_of_.at(seg.id));
+  }
+
  private:
+  void NameBridges() {
+    for (const auto& seg : topo_.segments) bridge_of_[seg.id] = BridgeName(seg);
+  }
+
   std::string Ns(const std::string& node) const { return NamespaceName(prefix_, node); }
 
   std::string BridgeName(const Segment& seg) const {
@@ -56,10 +77,6 @@ class Planner {
         return InterfaceName(prefix_, StrCat("cloud", seg.index_in_owner));
     }
     return prefix_ + "br";
-  }
-
-  std::string BridgeComponent(const Segment& seg) const {
-    return StrCat(seg.owner, "/", bridge_of_.at(seg.id));
   }
 
   // Name of `node`'s own end of its uplink veth.
@@ -150,7 +167,9 @@ class Planner {
     }
   }
 
-  void PlanConfiguredRoute(const model::RouteSpec& r, size_t index) {
+  // `only`: plan the route for that node alone (and report nothing).
+  void PlanConfiguredRoute(const model::RouteSpec& r, size_t index,
+                           const TopologyNode* only = nullptr) {
     if (!r.to.prefix || !r.gateway.address) return;
     Ipv4Prefix from = r.from.prefix.value_or(Ipv4Prefix());
     Ipv4Prefix to = *r.to.prefix;
@@ -162,6 +181,7 @@ class Planner {
     std::vector<const TopologyNode*> targets;
     std::vector<std::string> skipped;
     for (const auto& node : topo_.nodes) {
+      if (only && node.name != only->name) continue;
       if (r.node.present ? node.name != r.node.value : !AttachedTo(node.name, from))
         continue;
       if (gw_owner && *gw_owner == node.name) {
@@ -200,6 +220,7 @@ class Planner {
                                node->name});
       }
     }
+    if (only) return;
     if (added == 0) {
       f_.Info(r.path, r.mark,
               StrCat("route to ", r.to.value, " via ", r.gateway.value,
@@ -337,6 +358,19 @@ class Planner {
 Plan BuildPlan(const model::VehicleSpec& vehicle, const Topology& topology,
                const PlannerOptions& options, model::Findings& findings) {
   return Planner(vehicle, topology, options, findings).Build();
+}
+
+Plan PlanPodObjects(const model::VehicleSpec& vehicle, const Topology& topology,
+                    const TopologyNode& pod, const PlannerOptions& options) {
+  model::Findings unused;
+  return Planner(vehicle, topology, options, unused).BuildPod(pod);
+}
+
+std::string BridgeComponentOf(const Segment& segment, const std::string& interface_prefix) {
+  Topology none;
+  model::VehicleSpec no_vehicle;
+  model::Findings unused;
+  return Planner(no_vehicle, none, {interface_prefix}, unused).BridgeComponent(segment);
 }
 
 }  // namespace pharos::plan
