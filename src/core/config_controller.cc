@@ -157,8 +157,8 @@ absl::StatusOr<dataplane::ApplyResult> ConfigController::ApplyRuntimePodsLocked(
         "no vehicle configuration is applied yet: pods need a VM to run on");
   }
   RuntimeParts parts = ReadOverlay();
-  if (auto done = ApplyRuntimePodsIncrementally(parts)) return std::move(*done);
   AppliedRuntime merged = AppliedRuntimeOf(parts);
+  if (auto done = ApplyRuntimePodsIncrementally(parts, merged)) return std::move(*done);
   absl::StatusOr<Analysis> a = WithRuntimePods(*current_declarative_, std::move(parts));
   if (!a.ok()) return a.status();
   absl::StatusOr<dataplane::ApplyResult> applied = backend_.Apply(*a->plan);
@@ -176,8 +176,8 @@ absl::StatusOr<dataplane::ApplyResult> ConfigController::ApplyRuntimePodsLocked(
 }
 
 std::optional<absl::StatusOr<dataplane::ApplyResult>>
-ConfigController::ApplyRuntimePodsIncrementally(const RuntimeParts& parts) {
-  AppliedRuntime wanted = AppliedRuntimeOf(parts);
+ConfigController::ApplyRuntimePodsIncrementally(const RuntimeParts& parts,
+                                                const AppliedRuntime& wanted) {
   if (wanted.networks != applied_runtime_.networks) return std::nullopt;
   RuntimePodChange change = DiffRuntimePods(applied_runtime_.pods, parts.pods);
   if (change.empty()) return dataplane::ApplyResult{};
@@ -197,7 +197,7 @@ ConfigController::ApplyRuntimePodsIncrementally(const RuntimeParts& parts) {
   }
   current_plan_ = std::move(plan);
   current_topology_ = std::move(topology);
-  applied_runtime_ = std::move(wanted);
+  applied_runtime_ = wanted;
   TopologyChanged();
   return applied;
 }

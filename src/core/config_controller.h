@@ -189,8 +189,9 @@ class ConfigController {
   absl::StatusOr<Analysis> WithRuntimePods(const Analysis& declarative, RuntimeParts parts);
   // The runtime pods' change planned incrementally on the applied plan;
   // nullopt when that change needs the full plan (runtime_pod_planner.h).
+  // `wanted`: AppliedRuntimeOf(parts), computed once by the caller.
   std::optional<absl::StatusOr<dataplane::ApplyResult>> ApplyRuntimePodsIncrementally(
-      const RuntimeParts& parts);
+      const RuntimeParts& parts, const AppliedRuntime& wanted);
   absl::StatusOr<int64_t> ParseVersionId(std::string_view id);
 
   std::mutex mu_;  // serialises changes
