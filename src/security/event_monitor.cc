@@ -37,10 +37,13 @@ void EventMonitor::Stop() {
 void EventMonitor::SetNamespaces(std::set<std::string> namespaces) {
   {
     std::lock_guard lock(mu_);
-    if (namespaces == wanted_) return;
     wanted_ = std::move(namespaces);
     changed_ = true;
   }
+  // Woken even when the names are the same: one may be a namespace just
+  // rebuilt (the enforcer calls after every table it applies), whose
+  // reader is reopened now rather than on the next tick, when its first
+  // denied packets would be gone.
   uint64_t one = 1;
   (void)!write(wake_fd_, &one, sizeof(one));
 }
