@@ -57,12 +57,14 @@ class Kernel {
   // Links are created up; a veth's first end enslaved to `master` ("" =
   // none). One message each: no separate configuration round trips.
   virtual absl::Status CreateBridge(const std::string& ns, const std::string& name) = 0;
-  virtual absl::Status CreateVeth(const std::string& ns, const std::string& name,
-                                  const std::string& master, const std::string& peer_ns,
-                                  const std::string& peer) = 0;
+  // `v.name` in `v.netns`, its peer (with `v.peer_mac` when set) in
+  // `v.peer_netns`.
+  virtual absl::Status CreateVeth(const plan::VethObject& v) = 0;
   // Master ("" = none), admin up, and the owner alias.
   virtual absl::Status ConfigureLink(const std::string& ns, const std::string& name,
                                      const std::string& master, bool up) = 0;
+  virtual absl::Status SetLinkMac(const std::string& ns, const std::string& name,
+                                  const MacAddress& mac) = 0;
   virtual absl::Status DeleteLink(const std::string& ns, const std::string& name) = 0;
 
   virtual absl::Status AddAddress(const std::string& ns, const plan::AddressObject& a) = 0;

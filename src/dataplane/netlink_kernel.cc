@@ -238,9 +238,12 @@ absl::Status NetlinkKernel::CreateBridge(const std::string& ns, const std::strin
   });
 }
 
-absl::Status NetlinkKernel::CreateVeth(const std::string& ns, const std::string& name,
-                                       const std::string& master, const std::string& peer_ns,
-                                       const std::string& peer) {
+absl::Status NetlinkKernel::CreateVeth(const plan::VethObject& v) {
+  const std::string& ns = v.netns;
+  const std::string& name = v.name;
+  const std::string& master = v.master;
+  const std::string& peer_ns = v.peer_netns;
+  const std::string& peer = v.peer;
   absl::StatusOr<netlink::UniqueFd> peer_fd = netlink::OpenNetns(peer_ns);
   if (!peer_fd.ok()) return peer_fd.status();
   std::lock_guard lock(mu_);
@@ -252,7 +255,8 @@ absl::Status NetlinkKernel::CreateVeth(const std::string& ns, const std::string&
     if (!m.ok()) return m.status();
     master_index = m->index;
   }
-  netlink::Request r = netlink::NewVeth(name, peer, peer_fd->get(), master_index, /*up=*/true);
+  netlink::Request r =
+      netlink::NewVeth(name, peer, peer_fd->get(), master_index, /*up=*/true, v.peer_mac);
   if (absl::Status s = (*socket)->Execute(r); !s.ok()) {
     return Annotate(s, ns, StrCat("create veth ", name, " <-> ", Where(peer_ns), ":", peer));
   }
@@ -275,6 +279,16 @@ absl::Status NetlinkKernel::ConfigureLink(const std::string& ns, const std::stri
     }
     netlink::Request r = netlink::SetLink(*index, master_index, up, kOwnerAlias);
     return Annotate(socket.Execute(r), ns, StrCat("configure ", name));
+  });
+}
+
+absl::Status NetlinkKernel::SetLinkMac(const std::string& ns, const std::string& name,
+                                       const MacAddress& mac) {
+  return WithSocket(ns, [&](netlink::Socket& socket) -> absl::Status {
+    absl::StatusOr<int> index = IndexOf(socket, ns, name);
+    if (!index.ok()) return index.status();
+    netlink::Request r = netlink::SetLinkMac(*index, mac);
+    return Annotate(socket.Execute(r), ns, StrCat("set ", name, "'s MAC to ", mac.ToString()));
   });
 }
 

@@ -24,9 +24,9 @@ class NetlinkKernel : public Kernel {
   absl::StatusOr<ObservedNamespace> Observe(const std::string& ns) override;
   absl::Status SetForwarding(const std::string& ns, bool enabled) override;
   absl::Status CreateBridge(const std::string& ns, const std::string& name) override;
-  absl::Status CreateVeth(const std::string& ns, const std::string& name,
-                          const std::string& master, const std::string& peer_ns,
-                          const std::string& peer) override;
+  absl::Status CreateVeth(const plan::VethObject& v) override;
+  absl::Status SetLinkMac(const std::string& ns, const std::string& name,
+                          const MacAddress& mac) override;
   absl::Status ConfigureLink(const std::string& ns, const std::string& name,
                              const std::string& master, bool up) override;
   absl::Status DeleteLink(const std::string& ns, const std::string& name) override;

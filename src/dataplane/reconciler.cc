@@ -85,6 +85,7 @@ std::map<std::string, NamespaceDigest> DigestByNamespace(const plan::Plan& plan)
     link.Add(o.peer_netns);
     link.Add(o.peer);
     link.Add(o.component);
+    link.Add(o.peer_mac ? o.peer_mac->ToString() : "");
     d[o.peer_netns].Add(link.value());
     d[o.netns];  // the namespace exists in the digest even with nothing else
     out[o.netns].children[o.name] = {link.value(), o.peer_netns};
@@ -415,9 +416,7 @@ class Pass {
     if (!paired) {
       if (auto s = RemoveEnd(v.netns, here, a, v.name); !s.ok()) return s;
       if (auto s = RemoveEnd(v.peer_netns, there, b, v.peer); !s.ok()) return s;
-      if (auto s = kernel_.CreateVeth(v.netns, v.name, v.master, v.peer_netns, v.peer); !s.ok()) {
-        return s;
-      }
+      if (auto s = kernel_.CreateVeth(v); !s.ok()) return s;
       Record(v.component, StrCat("create veth ", v.name, " in ", InNs(v.netns), " <-> ", v.peer,
                                  " in ", InNs(v.peer_netns)));
       recreated_.insert({v.netns, v.name});
@@ -445,6 +444,13 @@ class Pass {
       if (created || !b->admin_up || MissingAlias(*b) || b->master != 0) {
         if (auto s = kernel_.ConfigureLink(v.peer_netns, v.peer, "", true); !s.ok()) return s;
         if (!created) Record(v.component, StrCat("set ", v.peer, " up in ", InNs(v.peer_netns)));
+      }
+      // A pod whose address changed takes the MAC of its new address: the
+      // old one will be derived again for the next pod given that address.
+      if (!created && v.peer_mac && b->mac != v.peer_mac->ToString()) {
+        if (auto s = kernel_.SetLinkMac(v.peer_netns, v.peer, *v.peer_mac); !s.ok()) return s;
+        Record(v.component, StrCat("set ", v.peer, "'s MAC to ", v.peer_mac->ToString(), " in ",
+                                   InNs(v.peer_netns)));
       }
     }
     return absl::OkStatus();

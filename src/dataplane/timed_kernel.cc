@@ -47,8 +47,13 @@ absl::Status TimedKernel::CreateBridge(const std::string& ns, const std::string&
   return Timed("CreateBridge", [&] { return inner_->CreateBridge(ns, name); });
 }
 
-absl::Status TimedKernel::CreateVeth(const std::string& ns, const std::string& name, const std::string& master, const std::string& peer_ns, const std::string& peer) {
-  return Timed("CreateVeth", [&] { return inner_->CreateVeth(ns, name, master, peer_ns, peer); });
+absl::Status TimedKernel::CreateVeth(const plan::VethObject& v) {
+  return Timed("CreateVeth", [&] { return inner_->CreateVeth(v); });
+}
+
+absl::Status TimedKernel::SetLinkMac(const std::string& ns, const std::string& name,
+                                     const MacAddress& mac) {
+  return Timed("SetLinkMac", [&] { return inner_->SetLinkMac(ns, name, mac); });
 }
 
 absl::Status TimedKernel::ConfigureLink(const std::string& ns, const std::string& name, const std::string& master, bool up) {

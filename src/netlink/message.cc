@@ -89,7 +89,7 @@ Request NewBridge(std::string_view name, bool up) {
 }
 
 Request NewVeth(std::string_view name, std::string_view peer, int peer_netns_fd,
-                int master_index, bool up) {
+                int master_index, bool up, const std::optional<MacAddress>& peer_mac) {
   Request r = NewLinkWithName(name, up);
   if (master_index > 0) r.PutU32(IFLA_MASTER, static_cast<uint32_t>(master_index));
   nlattr* info = r.BeginNest(IFLA_LINKINFO);
@@ -104,6 +104,7 @@ Request NewVeth(std::string_view name, std::string_view peer, int peer_netns_fd,
   peer_ifi->ifi_family = AF_UNSPEC;
   r.PutString(IFLA_IFNAME, peer);
   if (peer_netns_fd >= 0) r.PutU32(IFLA_NET_NS_FD, static_cast<uint32_t>(peer_netns_fd));
+  if (peer_mac) mnl_attr_put(r.header(), IFLA_ADDRESS, peer_mac->bytes.size(), peer_mac->bytes.data());
   r.EndNest(peer_info);
   r.EndNest(data);
   r.EndNest(info);
@@ -142,6 +143,15 @@ Request SetLink(int ifindex, std::optional<int> master_index, bool up,
   ifi->ifi_flags = up ? IFF_UP : 0;
   if (master_index) r.PutU32(IFLA_MASTER, static_cast<uint32_t>(*master_index));
   if (alias) r.PutString(IFLA_IFALIAS, *alias);
+  return r;
+}
+
+Request SetLinkMac(int ifindex, const MacAddress& mac) {
+  Request r(RTM_NEWLINK, NLM_F_ACK);
+  auto* ifi = r.PutFamilyHeader<ifinfomsg>();
+  ifi->ifi_family = AF_UNSPEC;
+  ifi->ifi_index = ifindex;
+  mnl_attr_put(r.header(), IFLA_ADDRESS, mac.bytes.size(), mac.bytes.data());
   return r;
 }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/ipv4.h"
+#include "common/mac_address.h"
 
 namespace pharos::netlink {
 
@@ -57,8 +58,12 @@ Request NewBridge(std::string_view name, bool up = false);
 // in the namespace behind `peer_netns_fd` (-1: same namespace); `up`:
 // `name` comes up at creation (the kernel cannot open the peer before the
 // pair is joined: bring it up with SetLinkUpByName).
+// `peer_mac`: the peer's address (nullopt: the kernel picks one).
 Request NewVeth(std::string_view name, std::string_view peer, int peer_netns_fd,
-                int master_index = 0, bool up = false);
+                int master_index = 0, bool up = false,
+                const std::optional<MacAddress>& peer_mac = std::nullopt);
+// Sets a link's MAC address (a veth takes it while up).
+Request SetLinkMac(int ifindex, const MacAddress& mac);
 // Sets master (0: none, std::nullopt: unchanged), admin state and alias.
 Request SetLink(int ifindex, std::optional<int> master_index, bool up,
                 std::optional<std::string_view> alias);

@@ -65,7 +65,8 @@ std::string FormatPlanText(const Plan& plan) {
     for (const auto& v : plan.veths) {
       if (v.netns != ns.name) continue;
       StrAppend(&out, "  veth ", v.name, v.master.empty() ? "" : " master ",
-                      v.master, " <-> ", v.peer_netns, ":", v.peer, "\n");
+                      v.master, " <-> ", v.peer_netns, ":", v.peer,
+                      v.peer_mac ? StrCat(" mac ", v.peer_mac->ToString()) : "", "\n");
     }
     for (const auto& a : plan.addresses) {
       if (a.netns != ns.name) continue;
@@ -111,6 +112,7 @@ std::string FormatPlanJson(const Plan& plan, int indent) {
                           {"peer_netns", o.peer_netns},
                           {"peer", o.peer},
                           {"component", o.component}});
+    if (o.peer_mac) j["veths"].back()["peer_mac"] = o.peer_mac->ToString();
   }
   j["addresses"] = json::array();
   for (const auto& o : plan.addresses) {

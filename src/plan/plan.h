@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/ipv4.h"
+#include "common/mac_address.h"
 
 namespace pharos::plan {
 
@@ -38,6 +39,8 @@ struct VethObject {
   std::string peer_netns;
   std::string peer;
   std::string component;  // the child node the pair connects
+  // The peer's MAC (pods: derived from their address); nullopt: the kernel's.
+  std::optional<MacAddress> peer_mac;
   bool operator==(const VethObject&) const = default;
 };
 

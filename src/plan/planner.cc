@@ -101,8 +101,10 @@ class Planner {
     const Segment* up = topo_.FindSegment(node.uplink_segment);
     if (up && node.ip) {
       std::string uplink = UplinkName(node);
+      std::optional<MacAddress> mac;
+      if (node.kind == NodeKind::kPod) mac = MacAddress::DerivedFrom(*node.ip);
       plan_.veths.push_back({Ns(up->owner), InterfaceName(prefix_, node.name),
-                             bridge_of_.at(up->id), Ns(node.name), uplink, node.name});
+                             bridge_of_.at(up->id), Ns(node.name), uplink, node.name, mac});
       plan_.addresses.push_back(
           {Ns(node.name), uplink, *node.ip, up->prefix.length(), node.name});
       info.connected_to.push_back(BridgeComponent(*up));

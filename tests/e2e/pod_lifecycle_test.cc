@@ -189,6 +189,49 @@ TEST_F(PodLifecycleTest, TwoHundredConcurrentRequestsGetDistinctReachableAddress
   piccolo.Stop();
 }
 
+// Issue 14 item 5, as podman users met it: the lowest free address goes
+// at once to a new pod while its neighbours still cache the old pod's MAC.
+// A pod's MAC is derived from its address, so the cached one is right.
+TEST_F(PodLifecycleTest, AnAddressGivenAgainIsReachableAtOnce) {
+  CallbackReceiver piccolo;
+  ASSERT_TRUE(piccolo.Start(port_));
+  constexpr int kPods = 20;
+  v1::RequestNetworkPodResponse resp;
+  for (int i = 0; i < kPods; ++i) {
+    ASSERT_TRUE(Request("old" + std::to_string(i), kNodeYaml, kPodNetwork, &resp).ok());
+  }
+  ASSERT_EQ(piccolo.WaitForCompletions(kPods, seconds(30)).size(), static_cast<size_t>(kPods));
+  std::set<std::string> freed;
+  for (const auto& [pod, ip] : LeaseIps()) {
+    if (pod.rfind("old", 0) != 0) continue;
+    freed.insert(ip);
+    ASSERT_TRUE(Ping("perception-pod", ip)) << pod;  // now in perception's neighbour cache
+  }
+  ASSERT_EQ(freed.size(), static_cast<size_t>(kPods));
+  for (int i = 0; i < kPods; ++i) {
+    ASSERT_TRUE(Request("old" + std::to_string(i), kNodeYaml, "remove: true\n", &resp).ok());
+  }
+  ASSERT_EQ(piccolo.WaitForCompletions(2 * kPods, seconds(30)).size(), 2u * kPods);
+  for (int i = 0; i < kPods; ++i) {
+    ASSERT_TRUE(Request("new" + std::to_string(i), kNodeYaml, kPodNetwork, &resp).ok());
+  }
+  auto all = piccolo.WaitForCompletions(3 * kPods, seconds(30));
+  ASSERT_EQ(all.size(), 3u * kPods);
+  for (const auto& c : all) EXPECT_EQ(c.status(), v1::CompleteNetworkSettingRequest::OK);
+  std::set<std::string> given;
+  for (const auto& [pod, ip] : LeaseIps()) {
+    if (pod.rfind("new", 0) == 0) given.insert(ip);
+  }
+  ASSERT_EQ(given, freed) << "the freed addresses were not handed out again: nothing tested";
+  std::vector<std::string> late;
+  for (const auto& ip : given) {
+    if (!Ping("perception-pod", ip)) late.push_back(ip);  // one echo, one second
+  }
+  EXPECT_TRUE(late.empty()) << late.size() << " of " << kPods
+                            << " new pods did not answer within 1 s, e.g. " << late.front();
+  piccolo.Stop();
+}
+
 TEST_F(PodLifecycleTest, BadRequestsAreRefusedAndLeaveNothingBehind) {
   auto names_before = NamespacesWithPrefix(prefix_);
   struct Case {

@@ -65,6 +65,7 @@ absl::StatusOr<dataplane::ObservedNamespace> FakeKernel::Observe(const std::stri
     link.admin_up = l.up;
     link.carrier = l.up;
     link.alias = l.alias;
+    link.mac = l.mac;
     if (!l.master.empty()) link.master = n->links[l.master].index;
     if (!l.peer.empty()) {
       FakeNs* p = Find(l.peer_ns);
@@ -95,16 +96,22 @@ absl::Status FakeKernel::CreateBridge(const std::string& ns, const std::string& 
   return absl::OkStatus();
 }
 
-absl::Status FakeKernel::CreateVeth(const std::string& ns, const std::string& name,
-                                    const std::string& master, const std::string& peer_ns,
-                                    const std::string& peer) {
-  calls.push_back(StrCat("CreateVeth ", ns, " ", name));
-  FakeNs* a = Find(ns);
-  FakeNs* b = Find(peer_ns);
+absl::Status FakeKernel::CreateVeth(const plan::VethObject& v) {
+  calls.push_back(StrCat("CreateVeth ", v.netns, " ", v.name));
+  FakeNs* a = Find(v.netns);
+  FakeNs* b = Find(v.peer_netns);
   if (!a || !b) return absl::NotFoundError("namespace");
-  if (a->links.count(name) || b->links.count(peer)) return absl::AlreadyExistsError(name);
-  a->links[name] = {next_index_++, "veth", master, peer_ns, peer, "", true};
-  b->links[peer] = {next_index_++, "veth", "", ns, name, "", true};
+  if (a->links.count(v.name) || b->links.count(v.peer)) return absl::AlreadyExistsError(v.name);
+  a->links[v.name] = {next_index_++, "veth", v.master, v.peer_netns, v.peer, "", true};
+  b->links[v.peer] = {next_index_++, "veth", "", v.netns, v.name, "", true};
+  if (v.peer_mac) b->links[v.peer].mac = v.peer_mac->ToString();
+  return absl::OkStatus();
+}
+
+absl::Status FakeKernel::SetLinkMac(const std::string& ns, const std::string& name,
+                                    const MacAddress& mac) {
+  calls.push_back(StrCat("SetLinkMac ", ns, " ", name, " ", mac.ToString()));
+  Find(ns)->links.at(name).mac = mac.ToString();
   return absl::OkStatus();
 }
 

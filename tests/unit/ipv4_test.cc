@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/mac_address.h"
 #include "common/text.h"
 
 namespace pharos {
@@ -25,6 +26,18 @@ TEST(Ipv4AddressTest, RejectsMalformedWithReason) {
   EXPECT_FALSE(Ipv4Address::Parse("10.2.x.1", &why));
   EXPECT_FALSE(Ipv4Address::Parse("", &why));
   EXPECT_FALSE(Ipv4Address::Parse("1.2.3.4.", &why));
+}
+
+TEST(MacAddressTest, DerivedFromAnAddressIsLocalUnicastAndRoundTrips) {
+  MacAddress mac = MacAddress::DerivedFrom(*Ipv4Address::Parse("10.2.1.5"));
+  EXPECT_EQ(mac.ToString(), "02:50:0a:02:01:05");
+  EXPECT_EQ(mac.bytes[0] & 0x01, 0) << "multicast";
+  EXPECT_EQ(mac.bytes[0] & 0x02, 0x02) << "not locally administered";
+  EXPECT_NE(MacAddress::DerivedFrom(*Ipv4Address::Parse("10.2.1.6")), mac);
+  EXPECT_EQ(MacAddress::Parse("02:50:0A:02:01:05"), mac);
+  EXPECT_FALSE(MacAddress::Parse("02:50:0a:02:01"));
+  EXPECT_FALSE(MacAddress::Parse("02-50-0a-02-01-05"));
+  EXPECT_FALSE(MacAddress::Parse("02:50:0a:02:01:0g"));
 }
 
 TEST(Ipv4PrefixTest, ContainsOverlapsAndHosts) {

@@ -65,6 +65,21 @@ TEST(PlannerTest, SeedVehicleAddressesAndGateways) {
   EXPECT_TRUE(HasAddress(p, "ph-control-pod", "eth0", "10.2.1.3/24"));
 }
 
+TEST(PlannerTest, PodInterfacesHaveTheMacOfTheirAddressOthersTheKernels) {
+  Plan p = SeedPlan();
+  for (const auto& v : p.veths) {
+    if (v.peer_netns == "ph-perception-pod") {
+      ASSERT_TRUE(v.peer_mac);
+      EXPECT_EQ(v.peer_mac->ToString(), "02:50:0a:02:01:02");  // 10.2.1.2
+    } else if (v.peer_netns == "ph-control-pod") {
+      ASSERT_TRUE(v.peer_mac);
+      EXPECT_EQ(v.peer_mac->ToString(), "02:50:0a:02:01:03");
+    } else {
+      EXPECT_FALSE(v.peer_mac) << v.peer_netns << " is not a pod";
+    }
+  }
+}
+
 TEST(PlannerTest, DerivedAndConfiguredRoutes) {
   Plan p = SeedPlan();
   const RouteObject* r = FindRoute(p, "ph-soc1", "10.2.1.0/24");

@@ -132,6 +132,21 @@ TEST_F(LinuxBackendTest, DriftIsRepairedOnlyWhereMarkedDirty) {
   EXPECT_TRUE(r->changed_components.count("vm1/ph-podbr0"));
 }
 
+TEST_F(LinuxBackendTest, APodsInterfaceGetsTheMacOfItsAddressAndKeepsItRepaired) {
+  ASSERT_TRUE(backend_->Apply(SeedPlan()).ok());
+  auto& eth0 = kernel_->namespaces.at("ph-control-pod").links.at("eth0");
+  EXPECT_EQ(eth0.mac, "02:50:0a:02:01:03");
+  EXPECT_EQ(kernel_->namespaces.at("ph-vm1").links.at("ph-control-pod").mac, "")
+      << "the VM's end keeps the kernel's MAC";
+  eth0.mac = "02:11:22:33:44:55";  // e.g. a pod created before, with a random one
+  backend_->MarkDirty({"ph-control-pod"});
+  kernel_->calls.clear();
+  ASSERT_TRUE(backend_->Apply(SeedPlan()).ok());
+  EXPECT_EQ(Calls("SetLinkMac ph-control-pod eth0 02:50:0a:02:01:03"), 1u);
+  EXPECT_EQ(Calls("CreateVeth"), 0u) << "the link is kept, only its MAC changes";
+  EXPECT_EQ(eth0.mac, "02:50:0a:02:01:03");
+}
+
 TEST_F(LinuxBackendTest, TeardownRemovesEveryNamespace) {
   ASSERT_TRUE(backend_->Apply(SeedPlan()).ok());
   ASSERT_TRUE(backend_->Teardown().ok());
