@@ -1,7 +1,6 @@
 #include "core/pod_manager.h"
 
 #include <spdlog/spdlog.h>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <map>
@@ -10,61 +9,11 @@
 #include "common/strings.h"
 #include "common/text.h"
 #include "core/pod_request.h"
+#include "core/runtime_pod_rows.h"
 #include "netlink/netns.h"
 
 namespace pharos::core {
 namespace {
-
-// `text` as a YAML double-quoted scalar.
-std::string Quoted(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
-// The pod block as it is merged into the vehicle (under its VM).
-std::string PodBlock(const model::PodSpec& pod, const std::string& name, const std::string& ip) {
-  std::string y = StrCat("            - name: ", Quoted(name), "\n");
-  if (pod.k8s_namespace.present) {
-    StrAppend(&y, "              namespace: ", Quoted(pod.k8s_namespace.value), "\n");
-  }
-  StrAppend(&y, "              networking:\n                type: ",
-            Quoted(pod.networking_type.present ? pod.networking_type.value : "cni"),
-            "\n                subnet: \"", pod.subnet.prefix->ToString(), "\"\n",
-            "                ip: \"", ip, "\"\n");
-  if (pod.interface.present) {
-    StrAppend(&y, "                interface: ", Quoted(pod.interface.value), "\n");
-  }
-  if (pod.bridge.present) StrAppend(&y, "                bridge: ", Quoted(pod.bridge.value), "\n");
-  if (pod.netns.present) StrAppend(&y, "                netns: ", Quoted(pod.netns.value), "\n");
-  if (!pod.services.empty()) {
-    StrAppend(&y, "              services:\n");
-    for (const auto& s : pod.services) {
-      StrAppend(&y, "                - name: ", Quoted(s.name.value),
-                "\n                  port: ", s.port.number.value_or(0), "\n");
-      if (s.protocol.present) {
-        StrAppend(&y, "                  protocol: ", Quoted(s.protocol.value), "\n");
-      }
-      if (s.kind.present) StrAppend(&y, "                  kind: ", Quoted(s.kind.value), "\n");
-    }
-  }
-  return y;
-}
-
-// The runtime's namespace a stored pod block attaches to ("" for none).
-std::string NetnsOf(const store::RuntimePod& row) {
-  try {
-    YAML::Node block = YAML::Load(row.spec_yaml);
-    if (block.IsSequence() && block.size() == 1 && block[0]["networking"]["netns"]) {
-      return block[0]["networking"]["netns"].as<std::string>();
-    }
-  } catch (const std::exception&) {
-  }
-  return "";
-}
 
 constexpr size_t kMaxUncollectedResults = 1024;
 
@@ -97,9 +46,27 @@ PodManager::PodManager(ConfigController& controller, RuntimePodTable& table, Com
 PodManager::~PodManager() { Stop(); }
 
 void PodManager::Start() {
+  UpgradeStoredRows();
   CollectGarbage();
   work_ = true;  // whatever was pending before a restart
   thread_ = std::thread([this] { Run(); });
+}
+
+void PodManager::UpgradeStoredRows() {
+  std::lock_guard lock(mu_);
+  absl::StatusOr<std::vector<store::RuntimePod>> rows = pods_.List();
+  if (!rows.ok()) return;
+  for (store::RuntimePod r : *rows) {
+    if (r.legacy_spec_yaml.empty()) continue;
+    std::optional<model::PodSpec> pod = PodSpecOf(r);
+    if (!pod) continue;  // logged; kept as it is, for a person to look at
+    r.spec = StoredSpecOf(*pod);
+    r.legacy_spec_yaml.clear();
+    if (absl::Status s = pods_.Put(r); !s.ok()) {
+      spdlog::error("runtime pod {}: cannot rewrite its row as typed: {}", r.name,
+                    std::string(s.message()));
+    }
+  }
 }
 
 void PodManager::CollectGarbage() {
@@ -112,7 +79,7 @@ void PodManager::CollectGarbage() {
     if (!rows.ok()) return;
     for (const auto& r : *rows) {
       const model::TopologyNode* vm = topo.FindNode(r.vm);
-      std::string netns = NetnsOf(r);
+      std::string netns = r.spec.netns.value_or("");
       std::string why;
       if (!vm || vm->kind != model::NodeKind::kVm) {
         why = StrCat("its VM ", r.vm, " is no longer in the configuration");
@@ -170,7 +137,7 @@ PodRequestAnswer PodManager::Request(PodRequest request, const PodRequestOptions
       return refuse(absl::NotFoundError(StrCat("no pod '", name, "' was requested at run time")));
     }
     store::RuntimePod p = **existing;
-    p.state = "removing";
+    p.state = store::PodState::kRemoving;
     p.request_id = RandomHexId("req-");
     if (absl::Status s = pods_.Put(p); !s.ok()) return refuse(s);
     work_ = true;
@@ -193,17 +160,17 @@ PodRequestAnswer PodManager::Request(PodRequest request, const PodRequestOptions
     return refuse(absl::InvalidArgumentError(
         StrCat("pod_name '", name, "' is already a component of the vehicle configuration")));
   }
-  if (mine && mine->state == "removing") {
+  if (mine && mine->state == store::PodState::kRemoving) {
     return refuse(absl::FailedPreconditionError(
         StrCat("pod ", name, " is being removed (", mine->request_id,
                "); request it again once that removal has completed")));
   }
   if (mine && mine->vm == host->name && mine->subnet == subnet.ToString() &&
       (!pod.ip.address || pod.ip.address->ToString() == mine->ip) &&
-      mine->spec_yaml == PodBlock(pod, name, mine->ip) &&
+      mine->spec == StoredSpecOf(pod) && mine->legacy_spec_yaml.empty() &&
       mine->container_id == options.container_id) {
     // The same pod again: nothing to do but say so.
-    if (mine->state == "pending") {
+    if (mine->state == store::PodState::kPending) {
       return {absl::OkStatus(), mine->request_id, "already being set up (same request id)"};
     }
     store::RuntimePod again = *mine;
@@ -216,7 +183,7 @@ PodRequestAnswer PodManager::Request(PodRequest request, const PodRequestOptions
     return {absl::OkStatus(), again.request_id, "already set up; completion follows"};
   }
 
-  if (mine && mine->state == "pending") {
+  if (mine && mine->state == store::PodState::kPending) {
     // A different request for a pod still being set up: the worker holds
     // the first one and would settle (or drop) this one in its place.
     return refuse(absl::FailedPreconditionError(
@@ -289,9 +256,9 @@ PodRequestAnswer PodManager::Request(PodRequest request, const PodRequestOptions
   row.vm = host->name;
   row.subnet = subnet.ToString();
   row.ip = ip;
-  row.spec_yaml = PodBlock(pod, name, ip);
+  row.spec = StoredSpecOf(pod);
   row.request_id = RandomHexId("req-");
-  row.state = "pending";
+  row.state = store::PodState::kPending;
   row.deadline_at = FormatIso8601Utc(clock_.Now() + setup_timeout_);
   row.created_at = FormatIso8601Utc(clock_.Now());
   row.container_id = options.container_id;
@@ -317,7 +284,8 @@ absl::StatusOr<std::vector<PodLease>> PodManager::Leases() {
   if (!rows.ok()) return rows.status();
   std::vector<PodLease> out;
   for (const auto& r : *rows) {
-    out.push_back({r.name, r.vm, r.subnet, r.ip, r.state, r.container_id, NetnsOf(r), r.origin});
+    out.push_back({r.name, r.vm, r.subnet, r.ip, r.state, r.container_id,
+                   r.spec.netns.value_or(""), r.origin});
   }
   std::sort(out.begin(), out.end(),
             [](const PodLease& a, const PodLease& b) { return a.pod < b.pod; });
@@ -432,8 +400,8 @@ bool PodManager::ProcessPending() {
       return false;
     }
     for (const auto& r : *rows) {
-      if (r.state == "pending") pending.push_back(r);
-      if (r.state == "removing") removing.push_back(r);
+      if (r.state == store::PodState::kPending) pending.push_back(r);
+      if (r.state == store::PodState::kRemoving) removing.push_back(r);
     }
   }
   if (pending.empty() && removing.empty()) return true;

@@ -56,7 +56,8 @@ struct PodRequestAnswer {
 };
 
 struct PodLease {
-  std::string pod, vm, subnet, ip, state;
+  std::string pod, vm, subnet, ip;
+  store::PodState state = store::PodState::kPending;
   std::string container_id;  // pods added by pharos-cni
   std::string netns;         // the runtime's namespace, for attached pods
   std::string origin;        // who asked, in words (e.g. a Pullpiri scenario)
@@ -103,6 +104,8 @@ class PodManager {
   void Run();
   // False when the batch's outcome could not be stored (retry later).
   bool ProcessPending();
+  // Rows written before pods were typed (a YAML block) become typed rows.
+  void UpgradeStoredRows();
   void CollectGarbage();
   // Applies with every runtime pod; when that fails and several are new,
   // finds out which ones fail by adding them one at a time. Returns the

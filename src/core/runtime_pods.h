@@ -21,8 +21,7 @@ class RuntimePodTable : public RuntimePodOverlay {
   // `db`: a connection of its own.
   explicit RuntimePodTable(store::Database& db) : rows_(db), networks_(db) {}
 
-  // Every stored pod that is not being removed or held back, parsed once
-  // per stored block.
+  // Every stored pod that is not being removed or held back.
   std::vector<RuntimePodSpec> OverlayPods() override;
   // Every network set up at run time by name.
   std::vector<RuntimeNetworkSpec> OverlayNetworks() override;
@@ -36,14 +35,9 @@ class RuntimePodTable : public RuntimePodOverlay {
   std::set<std::string>& held() { return held_; }  // mu() held: pods kept out of the overlay
 
  private:
-  struct ParsedBlock {
-    std::string yaml;
-    model::PodSpec pod;
-  };
   std::mutex mu_;
   store::PodStore rows_;
   store::NetworkStore networks_;
-  std::map<std::string, ParsedBlock> parsed_;  // by pod: stored blocks parse once
   std::set<std::string> held_;
 };
 

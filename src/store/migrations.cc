@@ -184,6 +184,21 @@ CREATE TABLE runtime_networks (
   created_at  TEXT NOT NULL
 );
 )sql"},
+      {12, "runtime pods as typed rows",
+       R"sql(
+-- A pod's fields in columns (NULL: not given) instead of a YAML block.
+-- services: a JSON array of {"name", "port", "protocol"?, "kind"?}.
+-- spec_version: 0 for rows written before (their spec_yaml is the pod
+-- block; pharosd reads it and rewrites the row as version 1 on start),
+-- 1 for typed rows (spec_yaml '').
+ALTER TABLE runtime_pods ADD COLUMN spec_version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runtime_pods ADD COLUMN k8s_namespace TEXT;
+ALTER TABLE runtime_pods ADD COLUMN networking_type TEXT;
+ALTER TABLE runtime_pods ADD COLUMN interface TEXT;
+ALTER TABLE runtime_pods ADD COLUMN bridge TEXT;
+ALTER TABLE runtime_pods ADD COLUMN netns TEXT;
+ALTER TABLE runtime_pods ADD COLUMN services TEXT NOT NULL DEFAULT '[]';
+)sql"},
   };
   return kMigrations;
 }

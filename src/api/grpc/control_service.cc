@@ -112,7 +112,7 @@ grpc::Status ControlServiceImpl::ListLeases(grpc::ServerContext* ctx, const ctl:
       out->set_vm(l.vm);
       out->set_subnet(l.subnet);
       out->set_ip(l.ip);
-      out->set_state(l.state);
+      out->set_state(std::string(store::PodStateName(l.state)));
       out->set_container_id(l.container_id);
       out->set_netns(l.netns);
       out->set_origin(l.origin);
