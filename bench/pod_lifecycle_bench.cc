@@ -140,7 +140,7 @@ void PerPodOnVehicleOf(int existing, int index) {
   pods.Start();
   const std::string node = "name: vm1\n";
   const std::string net = "networking: {type: cni, subnet: \"10.3.0.0/16\"}\n";
-  constexpr int kPods = 20;
+  const int kPods = getenv("PHAROS_BENCH_PODS") ? atoi(getenv("PHAROS_BENCH_PODS")) : 20;
   std::vector<double> took;
   kernel.Reset();
   for (int i = 0; i < kPods; ++i) {

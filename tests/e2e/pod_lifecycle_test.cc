@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -148,6 +149,89 @@ TEST_F(PodLifecycleTest, CompletionsSurviveAnOutageAndKillNine) {
   }
   EXPECT_EQ(order, ids);
   EXPECT_TRUE(Ping("perception-pod", LeaseIps()["p19"]));
+  piccolo.Stop();
+}
+
+// kill -9 in the middle of a burst of 50 requests: after the restart every
+// accepted pod is set up or reported failed, no address is leased twice,
+// and no namespace or veth is left that no pod explains.
+TEST_F(PodLifecycleTest, AKillNineDuringABurstLeavesEveryPodAccountedFor) {
+  CallbackReceiver piccolo;
+  ASSERT_TRUE(piccolo.Start(port_));
+  constexpr int kPods = 50;
+  std::mutex mu;
+  std::set<std::string> accepted_ids;
+  std::atomic<int> accepted{0};
+  std::vector<std::thread> clients;
+  std::shared_ptr<grpc::Channel> channel = channel_;
+  for (int t = 0; t < 5; ++t) {
+    clients.emplace_back([&, t] {
+      auto stub = v1::PharosService::NewStub(channel);
+      for (int i = t; i < kPods; i += 5) {
+        v1::RequestNetworkPodRequest req;
+        req.set_node_yaml(kNodeYaml);
+        req.set_pod_name("b" + std::to_string(i));
+        req.set_network_yaml(kPodNetwork);
+        v1::RequestNetworkPodResponse resp;
+        if (stub->RequestNetworkPod(Ctx().get(), req, &resp).ok() && resp.accepted()) {
+          std::lock_guard lock(mu);
+          accepted_ids.insert(resp.request_id());
+          ++accepted;
+        }
+      }
+    });
+  }
+  while (accepted.load() < 15) std::this_thread::sleep_for(milliseconds(1));
+  daemon_->Kill9();
+  for (auto& c : clients) c.join();
+  ASSERT_LT(accepted.load(), kPods) << "the kill came after the burst: nothing tested";
+  StartDaemon();
+
+  // Every accepted request is answered: set up, or failed with a reason.
+  std::set<std::string> answered;
+  for (int i = 0; i < 200 && !std::includes(answered.begin(), answered.end(),
+                                            accepted_ids.begin(), accepted_ids.end());
+       ++i) {
+    for (const auto& c : piccolo.WaitForCompletions(accepted_ids.size(), milliseconds(100))) {
+      answered.insert(c.request_id());
+    }
+  }
+  EXPECT_TRUE(std::includes(answered.begin(), answered.end(), accepted_ids.begin(),
+                            accepted_ids.end()))
+      << answered.size() << " of " << accepted_ids.size() << " accepted requests answered";
+  // Nothing stays pending, no address twice.
+  ctl::ListLeasesResponse leases;
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(ctl_->ListLeases(Ctx().get(), {}, &leases).ok());
+    bool settled = std::all_of(leases.leases().begin(), leases.leases().end(),
+                               [](const auto& l) { return l.state() == "ready"; });
+    if (settled) break;
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  std::set<std::string> ips, pods;
+  for (const auto& l : leases.leases()) {
+    EXPECT_EQ(l.state(), "ready") << l.pod();
+    EXPECT_TRUE(ips.insert(l.ip()).second) << l.ip() << " is leased twice";
+    pods.insert(l.pod());
+  }
+  EXPECT_GE(pods.size(), static_cast<size_t>(accepted.load()));
+  // Namespaces: the vehicle's own and one per lease, nothing else.
+  std::set<std::string> expected;
+  for (const char* n : {"vehicle", "soc1", "soc2", "vm1", "perception-pod", "control-pod"}) {
+    expected.insert(prefix_ + n);
+  }
+  for (const auto& p : pods) expected.insert(prefix_ + p);
+  auto names = NamespacesWithPrefix(prefix_);
+  EXPECT_EQ(std::set<std::string>(names.begin(), names.end()), expected);
+  // Veths on the pod bridge: one per pod of vm1 (the seed's two and the leases).
+  std::string out;
+  ASSERT_EQ(RunCommand("ip -n " + prefix_ + "vm1 -o link show master " + prefix_ + "podbr0",
+                       &out),
+            0)
+      << out;
+  EXPECT_EQ(static_cast<size_t>(std::count(out.begin(), out.end(), '\n')), pods.size() + 2)
+      << out;
+  for (const auto& ip : ips) EXPECT_TRUE(Ping("perception-pod", ip)) << ip;
   piccolo.Stop();
 }
 
