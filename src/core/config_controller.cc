@@ -186,11 +186,12 @@ ConfigController::ApplyRuntimePodsIncrementally(const RuntimeParts& parts,
   plan::Plan plan = current_plan_;
   IncrementalPodOptions options{options_.interface_prefix, options_.max_pods,
                                 &current_declarative_->topology};
+  std::set<std::string> touched;
   absl::StatusOr<bool> planned = PlanRuntimePodChange(current_declarative_->document.vehicle,
-                                                      change, options, topology, plan);
+                                                      change, options, topology, plan, &touched);
   if (!planned.ok()) return planned.status();
   if (!*planned) return std::nullopt;
-  absl::StatusOr<dataplane::ApplyResult> applied = backend_.Apply(plan);
+  absl::StatusOr<dataplane::ApplyResult> applied = backend_.ApplyChange(plan, touched);
   if (!applied.ok()) {
     (void)backend_.Apply(current_plan_);  // back to what was there
     return applied.status();

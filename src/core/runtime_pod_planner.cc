@@ -1,6 +1,7 @@
 #include "core/runtime_pod_planner.h"
 
 #include <algorithm>
+#include <type_traits>
 #include <set>
 
 #include "common/strings.h"
@@ -44,9 +45,32 @@ void InsertSorted(std::vector<T>& into, std::vector<T>& from) {
   }
 }
 
+// Erases `component`'s objects, noting the namespaces they were in.
 template <typename T>
-void EraseComponent(std::vector<T>& objects, const std::string& component) {
-  std::erase_if(objects, [&](const T& o) { return o.component == component; });
+void EraseComponent(std::vector<T>& objects, const std::string& component,
+                    std::set<std::string>& touched) {
+  std::erase_if(objects, [&](const T& o) {
+    if (o.component != component) return false;
+    if constexpr (std::is_same_v<T, plan::NamespaceObject>) {
+      touched.insert(o.name);
+    } else {
+      touched.insert(o.netns);
+      if constexpr (std::is_same_v<T, plan::VethObject>) touched.insert(o.peer_netns);
+    }
+    return true;
+  });
+}
+
+// The namespaces `objects` (one pod's) live in.
+void NoteNamespaces(const plan::Plan& objects, std::set<std::string>& touched) {
+  for (const auto& o : objects.namespaces) touched.insert(o.name);
+  for (const auto& o : objects.veths) {
+    touched.insert(o.netns);
+    touched.insert(o.peer_netns);
+  }
+  for (const auto& o : objects.addresses) touched.insert(o.netns);
+  for (const auto& o : objects.routes) touched.insert(o.netns);
+  for (const auto& o : objects.rules) touched.insert(o.netns);
 }
 
 // What a change already claims while its pods are checked one by one.
@@ -144,7 +168,9 @@ RuntimePodChange DiffRuntimePods(const AppliedRuntimePods& applied,
 absl::StatusOr<bool> PlanRuntimePodChange(const model::VehicleSpec& vehicle,
                                           const RuntimePodChange& change,
                                           const IncrementalPodOptions& options,
-                                          Topology& topology, plan::Plan& plan) {
+                                          Topology& topology, plan::Plan& plan,
+                                          std::set<std::string>* touched_out) {
+  std::set<std::string> touched;
   const std::string& prefix = options.interface_prefix;
   // First everything that decides between this path and the full one, and
   // every invariant: nothing is touched until the whole change fits.
@@ -201,11 +227,11 @@ absl::StatusOr<bool> PlanRuntimePodChange(const model::VehicleSpec& vehicle,
     }
     size_t index = static_cast<size_t>(n - topology.nodes.data());
     topology.nodes.erase(topology.nodes.begin() + static_cast<std::ptrdiff_t>(index));
-    EraseComponent(plan.namespaces, name);
-    EraseComponent(plan.veths, name);
-    EraseComponent(plan.addresses, name);
-    EraseComponent(plan.routes, name);
-    EraseComponent(plan.rules, name);
+    EraseComponent(plan.namespaces, name, touched);
+    EraseComponent(plan.veths, name, touched);
+    EraseComponent(plan.addresses, name, touched);
+    EraseComponent(plan.routes, name, touched);
+    EraseComponent(plan.rules, name, touched);
     std::erase_if(plan.components, [&](const plan::ComponentInfo& c) { return c.name == name; });
   }
   for (const RuntimePodSpec* want : change.added) {
@@ -220,6 +246,7 @@ absl::StatusOr<bool> PlanRuntimePodChange(const model::VehicleSpec& vehicle,
     auto where = topology.nodes.insert(topology.nodes.begin() + static_cast<std::ptrdiff_t>(at),
                                        std::move(node));
     plan::Plan objects = plan::PlanPodObjects(vehicle, topology, *where, {prefix});
+    NoteNamespaces(objects, touched);
     auto pos = static_cast<std::ptrdiff_t>(at);
     plan.namespaces.insert(plan.namespaces.begin() + pos, objects.namespaces.begin(),
                            objects.namespaces.end());
@@ -234,6 +261,7 @@ absl::StatusOr<bool> PlanRuntimePodChange(const model::VehicleSpec& vehicle,
       if (c.name == bridge) c.connected_to.push_back(where->name);
     }
   }
+  if (touched_out) *touched_out = std::move(touched);
   return true;
 }
 

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -45,13 +46,15 @@ struct IncrementalPodOptions {
 // Linux bridges take at most this many ports (BR_MAX_PORTS).
 inline constexpr size_t kMaxBridgePorts = 1024;
 
-// Applies `change` to `topology` and `plan` (the applied ones). true: done;
+// Applies `change` to `topology` and `plan` (the applied ones). true: done,
+// and `touched` (optional) holds every namespace whose objects changed;
 // false: not a change this planner makes (nothing was touched: plan in
 // full); an error: a pod breaks an invariant of the vehicle (nothing was
 // touched), FailedPrecondition naming the pod and why.
 absl::StatusOr<bool> PlanRuntimePodChange(const model::VehicleSpec& vehicle,
                                           const RuntimePodChange& change,
                                           const IncrementalPodOptions& options,
-                                          model::Topology& topology, plan::Plan& plan);
+                                          model::Topology& topology, plan::Plan& plan,
+                                          std::set<std::string>* touched = nullptr);
 
 }  // namespace pharos::core

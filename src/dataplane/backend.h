@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <memory>
 #include <set>
 #include <optional>
@@ -54,6 +55,15 @@ class DataplaneBackend {
   // Converges the dataplane to `desired`. Must be idempotent: applying the
   // same plan twice changes nothing the second time.
   virtual absl::StatusOr<ApplyResult> Apply(const plan::Plan& desired) = 0;
+  // The same, told that `desired` differs from the plan of the last
+  // successful Apply only in objects of the `touched` namespaces (a runtime
+  // pod came or went): a backend may look at those alone, so the cost does
+  // not grow with the vehicle. By default, Apply.
+  virtual absl::StatusOr<ApplyResult> ApplyChange(const plan::Plan& desired,
+                                                  const std::set<std::string>& touched) {
+    (void)touched;
+    return Apply(desired);
+  }
 
   // The observed status of each component of `desired`, by component name.
   virtual absl::StatusOr<std::map<std::string, ComponentObservation>> Observe(

@@ -59,7 +59,7 @@ namespace {
 // name (added to `unlink`).
 bool ChildLinksNeedParent(const std::string& ns, const NamespaceDigest& now,
                           const NamespaceDigest& before,
-                          const std::map<std::string, NamespaceDigest>& all_now,
+                          const std::function<bool(const std::string&)>& exists_now,
                           const std::map<std::string, NamespaceDigest>& all_before,
                           const std::map<std::string, std::string>& component_of_ns,
                           std::vector<LinkRef>& unlink) {
@@ -70,7 +70,7 @@ bool ChildLinksNeedParent(const std::string& ns, const NamespaceDigest& now,
   std::vector<LinkRef> gone;
   for (const auto& [name, link] : before.children) {
     if (now.children.count(name)) continue;
-    if (all_now.count(link.peer_netns)) return true;
+    if (exists_now(link.peer_netns)) return true;
     auto peer = all_before.find(link.peer_netns);
     if (peer == all_before.end() || peer->second.attached) return true;
     auto component = component_of_ns.find(link.peer_netns);
@@ -98,15 +98,11 @@ std::set<std::string> LinuxBackend::ScopeFor(const std::map<std::string, Namespa
     }
     return scope;
   }
-  const std::map<std::string, NamespaceDigest>& before = converged_digests_;
+  auto exists_now = [&now](const std::string& ns) { return now.count(ns) > 0; };
   for (const auto& [ns, digest] : now) {
-    auto it = before.find(ns);
-    if (it == before.end() || it->second.own != digest.own ||
-        ChildLinksNeedParent(ns, digest, it->second, now, before, component_of_ns_, unlink)) {
-      scope.insert(ns);
-    }
+    if (NeedsConverging(ns, &digest, exists_now, unlink)) scope.insert(ns);
   }
-  for (const auto& [ns, slice] : before) {
+  for (const auto& [ns, slice] : converged_digests_) {
     if (!now.count(ns)) scope.insert(ns);
   }
   // A namespace in scope anyway (dirty) is converged as a whole.
@@ -114,8 +110,22 @@ std::set<std::string> LinuxBackend::ScopeFor(const std::map<std::string, Namespa
   return scope;
 }
 
+bool LinuxBackend::NeedsConverging(const std::string& ns, const NamespaceDigest* now,
+                                   const std::function<bool(const std::string&)>& exists_now,
+                                   std::vector<LinkRef>& unlink) const {
+  auto before = converged_digests_.find(ns);
+  if (!now || before == converged_digests_.end()) return true;  // comes or goes
+  return before->second.own != now->own ||
+         ChildLinksNeedParent(ns, *now, before->second, exists_now, converged_digests_,
+                              component_of_ns_, unlink);
+}
+
 absl::StatusOr<ApplyResult> LinuxBackend::Apply(const plan::Plan& desired) {
   std::lock_guard lock(mu_);
+  return ApplyLocked(desired);
+}
+
+absl::StatusOr<ApplyResult> LinuxBackend::ApplyLocked(const plan::Plan& desired) {
   std::optional<plan::Plan> host_plan = Localize(desired);
   const plan::Plan& local = host_plan ? *host_plan : desired;
   if (options_.mode == DataplaneMode::kHost && local.namespaces.empty() && !desired.namespaces.empty()) {
@@ -125,11 +135,40 @@ absl::StatusOr<ApplyResult> LinuxBackend::Apply(const plan::Plan& desired) {
   std::map<std::string, NamespaceDigest> digests = DigestByNamespace(local);
   std::vector<LinkRef> unlink;
   std::set<std::string> scope = ScopeFor(digests, unlink);
+  return ConvergeScope(local, std::move(scope), std::move(unlink), std::move(digests), nullptr);
+}
+
+absl::StatusOr<ApplyResult> LinuxBackend::ApplyChange(const plan::Plan& desired,
+                                                      const std::set<std::string>& touched) {
+  std::lock_guard lock(mu_);
+  if (!converged_once_ || options_.mode == DataplaneMode::kHost) return ApplyLocked(desired);
+  std::map<std::string, NamespaceDigest> fresh = DigestByNamespace(desired, &touched);
+  auto exists_now = [&](const std::string& ns) {
+    return touched.count(ns) ? fresh.count(ns) > 0 : converged_digests_.count(ns) > 0;
+  };
+  std::vector<LinkRef> unlink;
+  std::set<std::string> scope = dirty_;
+  for (const auto& ns : touched) {
+    auto now = fresh.find(ns);
+    bool known = converged_digests_.count(ns) > 0;
+    if (now == fresh.end() && !known) continue;  // neither before nor now
+    if (NeedsConverging(ns, now == fresh.end() ? nullptr : &now->second, exists_now, unlink)) {
+      scope.insert(ns);
+    }
+  }
+  std::erase_if(unlink, [&](const LinkRef& l) { return scope.count(l.netns) > 0; });
+  return ConvergeScope(desired, std::move(scope), std::move(unlink), std::move(fresh), &touched);
+}
+
+absl::StatusOr<ApplyResult> LinuxBackend::ConvergeScope(
+    const plan::Plan& local, std::set<std::string> scope, std::vector<LinkRef> unlink,
+    std::map<std::string, NamespaceDigest> digests, const std::set<std::string>* recorded) {
   std::map<std::string, NamespaceSlice> slices = SliceByNamespace(local, &scope);
   for (const auto& [ns, slice] : slices) {
     if (slice.ns) component_of_ns_[ns] = slice.ns->component;
   }
-  absl::StatusOr<ReconcileReport> report = reconciler_.Converge(slices, scope, component_of_ns_, unlink);
+  absl::StatusOr<ReconcileReport> report =
+      reconciler_.Converge(slices, scope, component_of_ns_, unlink);
   if (!report.ok()) {
     // What was half done is unknown: observe these again next time.
     dirty_.insert(scope.begin(), scope.end());
@@ -137,10 +176,22 @@ absl::StatusOr<ApplyResult> LinuxBackend::Apply(const plan::Plan& desired) {
   }
   for (const auto& ns : scope) dirty_.erase(ns);
   converged_once_ = true;
-  converged_digests_ = std::move(digests);
-  // Names are kept only for what may still be removed later.
-  std::erase_if(component_of_ns_,
-                [&](const auto& entry) { return !converged_digests_.count(entry.first); });
+  if (recorded) {
+    for (const auto& ns : *recorded) {
+      auto now = digests.find(ns);
+      if (now != digests.end()) {
+        converged_digests_[ns] = std::move(now->second);
+      } else {
+        converged_digests_.erase(ns);
+        component_of_ns_.erase(ns);
+      }
+    }
+  } else {
+    converged_digests_ = std::move(digests);
+    // Names are kept only for what may still be removed later.
+    std::erase_if(component_of_ns_,
+                  [&](const auto& entry) { return !converged_digests_.count(entry.first); });
+  }
   converged_.Notify();
   return ApplyResult{std::move(report->changed_components), std::move(report->actions),
                      std::move(report->actions_by_component)};

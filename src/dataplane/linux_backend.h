@@ -24,6 +24,10 @@ class LinuxBackend : public DataplaneBackend {
 
   DataplaneMode mode() const override { return options_.mode; }
   absl::StatusOr<ApplyResult> Apply(const plan::Plan& desired) override;
+  // Digests and scope for the touched namespaces only (emulated mode, after
+  // a first Apply; otherwise Apply).
+  absl::StatusOr<ApplyResult> ApplyChange(const plan::Plan& desired,
+                                          const std::set<std::string>& touched) override;
   absl::StatusOr<std::map<std::string, ComponentObservation>> Observe(
       const plan::Plan& desired) override;
   absl::Status Teardown() override;
@@ -40,6 +44,7 @@ class LinuxBackend : public DataplaneBackend {
   std::string LocalNamespace(const std::string& planned_ns) const override;
 
  private:
+  absl::StatusOr<ApplyResult> ApplyLocked(const plan::Plan& desired);  // mu_ held
   // Host mode: the plan cut down to this node; emulated: nullopt (use the
   // plan as it is, no copy).
   std::optional<plan::Plan> Localize(const plan::Plan& desired) const;
@@ -47,6 +52,17 @@ class LinuxBackend : public DataplaneBackend {
   // out of scope to delete by name.
   std::set<std::string> ScopeFor(const std::map<std::string, NamespaceDigest>& now,
                                  std::vector<LinkRef>& unlink);
+  // Whether `ns` must be in scope, given its digest now (nullptr: gone)
+  // and whether a namespace exists in the new plan.
+  bool NeedsConverging(const std::string& ns, const NamespaceDigest* now,
+                       const std::function<bool(const std::string&)>& exists_now,
+                       std::vector<LinkRef>& unlink) const;
+  // Converges `slices` of `scope`; on success records `digests` (for the
+  // namespaces in `recorded`, or all when nullptr) as converged.
+  absl::StatusOr<ApplyResult> ConvergeScope(const plan::Plan& local, std::set<std::string> scope,
+                                            std::vector<LinkRef> unlink,
+                                            std::map<std::string, NamespaceDigest> digests,
+                                            const std::set<std::string>* recorded);
 
   std::unique_ptr<Kernel> kernel_;
   BackendOptions options_;

@@ -17,8 +17,10 @@
 namespace pharos::dataplane {
 namespace {
 
-constexpr const char* kIpv6DisableSysctls[] = {"/proc/sys/net/ipv6/conf/all/disable_ipv6",
-                                               "/proc/sys/net/ipv6/conf/default/disable_ipv6"};
+// "default" only: every link made later inherits it. ("all" would also
+// reach the loopback, whose ::1 floods nothing, and each path walk through
+// /proc/sys/net costs more the more namespaces the machine has.)
+constexpr char kIpv6DisableSysctl[] = "/proc/sys/net/ipv6/conf/default/disable_ipv6";
 constexpr char kForwardingSysctl[] = "/proc/sys/net/ipv4/ip_forward";
 
 std::string Where(const std::string& ns) { return ns.empty() ? "host namespace" : ns; }
@@ -121,10 +123,8 @@ absl::Status NetlinkKernel::CreateNamespace(const std::string& ns, const std::st
     // spent most of a pod's setup on that (docs/benchmarks.md). A runtime's
     // namespace (attach_to) is the runtime's to configure.
     if (attach_to.empty()) {
-      for (const char* path : kIpv6DisableSysctls) {
-        std::ofstream out(path);
-        out << "1\n";
-      }
+      std::ofstream out(kIpv6DisableSysctl);
+      out << "1\n";
     }
     absl::StatusOr<std::unique_ptr<netlink::Socket>> socket = netlink::Socket::Open();
     if (!socket.ok()) return socket.status();

@@ -59,10 +59,13 @@ class Digest {
 
 }  // namespace
 
-std::map<std::string, NamespaceDigest> DigestByNamespace(const plan::Plan& plan) {
+std::map<std::string, NamespaceDigest> DigestByNamespace(const plan::Plan& plan,
+                                                         const std::set<std::string>* only) {
   std::map<std::string, Digest> d;
   std::map<std::string, NamespaceDigest> out;
+  auto wanted = [only](const std::string& ns) { return !only || only->count(ns) > 0; };
   for (const auto& o : plan.namespaces) {
+    if (!wanted(o.name)) continue;
     Digest& x = d[o.name];
     x.Add("ns");
     x.Add(o.component);
@@ -71,12 +74,14 @@ std::map<std::string, NamespaceDigest> DigestByNamespace(const plan::Plan& plan)
     out[o.name].attached = !o.attach_to.empty();
   }
   for (const auto& o : plan.bridges) {
+    if (!wanted(o.netns)) continue;
     Digest& x = d[o.netns];
     x.Add("br");
     x.Add(o.name);
     x.Add(o.component);
   }
   for (const auto& o : plan.veths) {
+    if (!wanted(o.netns) && !wanted(o.peer_netns)) continue;
     Digest link;
     link.Add("veth");
     link.Add(o.netns);
@@ -86,11 +91,13 @@ std::map<std::string, NamespaceDigest> DigestByNamespace(const plan::Plan& plan)
     link.Add(o.peer);
     link.Add(o.component);
     link.Add(o.peer_mac ? o.peer_mac->ToString() : "");
-    d[o.peer_netns].Add(link.value());
+    if (wanted(o.peer_netns)) d[o.peer_netns].Add(link.value());
+    if (!wanted(o.netns)) continue;
     d[o.netns];  // the namespace exists in the digest even with nothing else
     out[o.netns].children[o.name] = {link.value(), o.peer_netns};
   }
   for (const auto& o : plan.addresses) {
+    if (!wanted(o.netns)) continue;
     Digest& x = d[o.netns];
     x.Add("addr");
     x.Add(o.ifname);
@@ -99,6 +106,7 @@ std::map<std::string, NamespaceDigest> DigestByNamespace(const plan::Plan& plan)
     x.Add(o.component);
   }
   for (const auto& o : plan.routes) {
+    if (!wanted(o.netns)) continue;
     Digest& x = d[o.netns];
     x.Add("route");
     x.Add(o.destination.ToString());
@@ -109,6 +117,7 @@ std::map<std::string, NamespaceDigest> DigestByNamespace(const plan::Plan& plan)
     x.Add(o.component);
   }
   for (const auto& o : plan.rules) {
+    if (!wanted(o.netns)) continue;
     Digest& x = d[o.netns];
     x.Add("rule");
     x.Add(o.source.ToString());
@@ -117,6 +126,7 @@ std::map<std::string, NamespaceDigest> DigestByNamespace(const plan::Plan& plan)
     x.Add(o.priority);
   }
   for (const auto& o : plan.nats) {
+    if (!wanted(o.netns)) continue;
     Digest& x = d[o.netns];
     x.Add("nat");
     x.Add(o.name);

@@ -53,7 +53,9 @@ struct NamespaceDigest {
   bool attached = false;
   bool operator==(const NamespaceDigest&) const = default;
 };
-std::map<std::string, NamespaceDigest> DigestByNamespace(const plan::Plan& plan);
+// `only` (optional): digest just these namespaces.
+std::map<std::string, NamespaceDigest> DigestByNamespace(
+    const plan::Plan& plan, const std::set<std::string>* only = nullptr);
 
 struct ReconcileReport {
   std::vector<std::string> actions;            // "create bridge ph-bb0 in ph-vehicle"

@@ -100,6 +100,39 @@ TEST_F(LinuxBackendTest, AddingAPodTouchesOnlyThatPodAndItsBridge) {
   EXPECT_FALSE(kernel_->namespaces.at("ph-vm1").links.count("ph-planning-pod"));
 }
 
+// ApplyChange (the incremental pod path): told which namespaces changed,
+// the backend does the same as Apply, and remembers what it converged so
+// that a full Apply afterwards finds nothing to do.
+TEST_F(LinuxBackendTest, AChangeToldByNamespaceConvergesAsAFullApplyWould) {
+  ASSERT_TRUE(backend_->Apply(SeedPlan()).ok());
+  plan::Plan with_pod = *Analyze(SeedWithPlanningPod(true)).plan;
+  const std::set<std::string> touched{"ph-planning-pod", "ph-vm1"};
+  kernel_->calls.clear();
+  absl::StatusOr<ApplyResult> r = backend_->ApplyChange(with_pod, touched);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->changed_components, (std::set<std::string>{"planning-pod"}));
+  EXPECT_EQ(Calls("Observe ph-vm1"), 0u);
+  ASSERT_TRUE(kernel_->namespaces.count("ph-planning-pod"));
+  ASSERT_TRUE(kernel_->namespaces.at("ph-vm1").links.count("ph-planning-pod"));
+  kernel_->calls.clear();
+  absl::StatusOr<ApplyResult> again = backend_->Apply(with_pod);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->actions.empty()) << again->actions.front();
+  EXPECT_EQ(Calls("Observe"), 0u) << "the digests ApplyChange kept are not the full ones";
+
+  kernel_->calls.clear();
+  r = backend_->ApplyChange(SeedPlan(), touched);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(kernel_->namespaces.count("ph-planning-pod"));
+  EXPECT_EQ(Calls("DeleteLink ph-vm1 ph-planning-pod"), 1u);
+  EXPECT_EQ(Calls("Observe ph-vm1"), 0u);
+  kernel_->calls.clear();
+  again = backend_->Apply(SeedPlan());
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->actions.empty());
+  EXPECT_EQ(Calls("Observe"), 0u);
+}
+
 TEST_F(LinuxBackendTest, ForeignNamespaceWithOurNameIsRefusedAndLeftAlone) {
   kernel_->namespaces["ph-soc2"].marker = "someone-else";
   kernel_->namespaces["ph-soc2"].links["eth9"] = {50, "veth", "", "", "", "", true};

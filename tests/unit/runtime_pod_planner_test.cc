@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "dataplane/reconciler.h"
+
 #include "core/config_analysis.h"
 #include "unit/test_support.h"
 
@@ -64,7 +66,30 @@ class RuntimePodPlannerTest : public ::testing::Test {
     RuntimePodChange change = DiffRuntimePods(applied, wanted);
     IncrementalPodOptions o;
     o.declarative = &seed_.topology;
-    return PlanRuntimePodChange(seed_.document.vehicle, change, o, topology_, plan_);
+    plan::Plan before = plan_;
+    absl::StatusOr<bool> done =
+        PlanRuntimePodChange(seed_.document.vehicle, change, o, topology_, plan_, &touched_);
+    if (done.ok() && *done) ExpectTouchedCovers(before);
+    return done;
+  }
+
+  // Every namespace whose objects differ is in `touched_` (the backend
+  // looks at those alone), and nothing more than the change's pods' and
+  // their VMs'.
+  void ExpectTouchedCovers(const plan::Plan& before) {
+    auto was = dataplane::DigestByNamespace(before);
+    auto now = dataplane::DigestByNamespace(plan_);
+    std::set<std::string> differ;
+    for (const auto& [ns, d] : now) {
+      if (!was.count(ns) || !(was.at(ns) == d)) differ.insert(ns);
+    }
+    for (const auto& [ns, d] : was) {
+      if (!now.count(ns)) differ.insert(ns);
+    }
+    for (const auto& ns : differ) EXPECT_TRUE(touched_.count(ns)) << ns << " changed, untold";
+    for (const auto& ns : touched_) {
+      EXPECT_TRUE(ns == "ph-vm1" || differ.count(ns)) << ns << " told, unchanged";
+    }
   }
 
   static AppliedRuntimePods AppliedOf(const std::vector<RuntimePodSpec>& pods) {
@@ -87,6 +112,7 @@ class RuntimePodPlannerTest : public ::testing::Test {
   Analysis seed_ = pharos::testing::Analyze(pharos::testing::SeedVehicleYaml());
   model::Topology topology_ = seed_.topology;
   plan::Plan plan_ = *seed_.plan;
+  std::set<std::string> touched_;
 };
 
 TEST_F(RuntimePodPlannerTest, AddingPodsGivesTheFullPlan) {
