@@ -153,7 +153,7 @@ json CniService::Status() {
     return ErrorAnswer(kPluginNotAvailable,
                        "pharosd runs with --dataplane=plan: it builds nothing");
   }
-  if (controller_.CurrentTopology().nodes.empty()) {
+  if (controller_.TopologySnapshot()->nodes.empty()) {
     return ErrorAnswer(kPluginNotAvailable, "no vehicle configuration is applied yet");
   }
   return {{"code", 0}};
@@ -192,7 +192,8 @@ json CniService::Add(const Call& call) {
 }
 
 json CniService::Result(const Call& call, const std::string& pod) {
-  model::Topology topo = controller_.CurrentTopology();
+  std::shared_ptr<const model::Topology> applied = controller_.TopologySnapshot();
+  const model::Topology& topo = *applied;
   const model::TopologyNode* node = topo.FindNode(pod);
   const model::Segment* seg = node ? topo.FindSegment(node->uplink_segment) : nullptr;
   json result = {{"cniVersion", call.version}};

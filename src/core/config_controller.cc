@@ -74,8 +74,8 @@ absl::Status ConfigController::RecoverLocked() {
   }
   if (!applied.ok()) return applied.status();
   RecordEvents(*applied, "converged-on-start");
-  current_plan_ = *a->plan;
-  current_topology_ = a->topology;
+  current_plan_ = std::make_shared<const plan::Plan>(*a->plan);
+  current_topology_ = std::make_shared<const model::Topology>(a->topology);
   current_policy_ = a->document.policy;
   current_pullpiri_ = a->document.pullpiri;
   current_yaml_ = (*current)->yaml;
@@ -163,11 +163,11 @@ absl::StatusOr<dataplane::ApplyResult> ConfigController::ApplyRuntimePodsLocked(
   if (!a.ok()) return a.status();
   absl::StatusOr<dataplane::ApplyResult> applied = backend_.Apply(*a->plan);
   if (!applied.ok()) {
-    (void)backend_.Apply(current_plan_);  // back to what was there
+    (void)backend_.Apply(*current_plan_);  // back to what was there
     return applied.status();
   }
-  current_plan_ = *a->plan;
-  current_topology_ = a->topology;
+  current_plan_ = std::make_shared<const plan::Plan>(std::move(*a->plan));
+  current_topology_ = std::make_shared<const model::Topology>(std::move(a->topology));
   current_policy_ = a->document.policy;
   current_pullpiri_ = a->document.pullpiri;
   applied_runtime_ = std::move(merged);
@@ -181,23 +181,24 @@ ConfigController::ApplyRuntimePodsIncrementally(const RuntimeParts& parts,
   if (wanted.networks != applied_runtime_.networks) return std::nullopt;
   RuntimePodChange change = DiffRuntimePods(applied_runtime_.pods, parts.pods);
   if (change.empty()) return dataplane::ApplyResult{};
-  // Copies: readers hold the applied ones, and a failed apply goes back.
-  model::Topology topology = current_topology_;
-  plan::Plan plan = current_plan_;
+  // Copies: readers hold the applied ones (the snapshot shares them), and
+  // a failed apply goes back.
+  model::Topology topology = *current_topology_;
+  plan::Plan plan = *current_plan_;
   IncrementalPodOptions options{options_.interface_prefix, options_.max_pods,
                                 &current_declarative_->topology};
-  std::set<std::string> touched;
+  plan::ChangedParts touched;
   absl::StatusOr<bool> planned = PlanRuntimePodChange(current_declarative_->document.vehicle,
                                                       change, options, topology, plan, &touched);
   if (!planned.ok()) return planned.status();
   if (!*planned) return std::nullopt;
   absl::StatusOr<dataplane::ApplyResult> applied = backend_.ApplyChange(plan, touched);
   if (!applied.ok()) {
-    (void)backend_.Apply(current_plan_);  // back to what was there
+    (void)backend_.Apply(*current_plan_);  // back to what was there
     return applied.status();
   }
-  current_plan_ = std::move(plan);
-  current_topology_ = std::move(topology);
+  current_plan_ = std::make_shared<const plan::Plan>(std::move(plan));
+  current_topology_ = std::make_shared<const model::Topology>(std::move(topology));
   applied_runtime_ = wanted;
   TopologyChanged();
   return applied;
@@ -213,6 +214,10 @@ ConfigController::Snapshot ConfigController::Current() const {
 }
 
 model::Topology ConfigController::CurrentTopology() { return *Current().topology; }
+
+std::shared_ptr<const model::Topology> ConfigController::TopologySnapshot() const {
+  return Current().topology;
+}
 
 std::optional<std::string> ConfigController::OwnerOf(Ipv4Address a) {
   return Current().topology->OwnerOf(a);
@@ -244,7 +249,7 @@ void ConfigController::RecordEvents(const dataplane::ApplyResult& applied,
 }
 
 absl::StatusOr<size_t> ConfigController::RepairLocked() {
-  absl::StatusOr<dataplane::ApplyResult> applied = backend_.Apply(current_plan_);
+  absl::StatusOr<dataplane::ApplyResult> applied = backend_.Apply(*current_plan_);
   if (!applied.ok()) return applied.status();
   RecordEvents(*applied, "drift-repaired");
   // A rebuilt namespace lacks what others keep there (the policy table, the
@@ -267,14 +272,14 @@ ChangeOutcome ConfigController::TeardownLocked() {
     return out;
   }
   RecordEvents(*applied, "teardown");
-  out.changed = !applied->actions.empty() || !current_plan_.namespaces.empty();
+  out.changed = !applied->actions.empty() || !current_plan_->namespaces.empty();
   out.affected_components.assign(applied->changed_components.begin(),
                                  applied->changed_components.end());
   out.message = StrCat("torn down: ", applied->actions.size(),
                        " kernel change(s); no version is "
                        "current (the versions are kept: pharosctl rollback VERSION restores one)");
-  current_plan_ = plan::Plan{};
-  current_topology_ = model::Topology{};
+  current_plan_ = std::make_shared<const plan::Plan>();
+  current_topology_ = std::make_shared<const model::Topology>();
   current_policy_ = model::SecurityPolicySpec{};
   current_pullpiri_ = model::PullpiriSpec{};
   current_yaml_.clear();
@@ -335,10 +340,10 @@ ChangeOutcome ConfigController::Rollback(std::string_view target) {
 }
 
 void ConfigController::TopologyChanged() {
-  auto topology = std::make_shared<const model::Topology>(current_topology_);
-  staged_ = Converged{++generation_, topology,
+  // Shared, not copied: what is applied never changes in place.
+  staged_ = Converged{++generation_, current_topology_,
                       std::make_shared<const model::SecurityPolicySpec>(current_policy_)};
-  Snapshot next{generation_, std::make_shared<const plan::Plan>(current_plan_), topology,
+  Snapshot next{generation_, current_plan_, current_topology_,
                 std::make_shared<const std::string>(current_yaml_),
                 std::make_shared<const model::PullpiriSpec>(current_pullpiri_)};
   std::lock_guard lock(snapshot_mu_);
@@ -445,7 +450,7 @@ ChangeOutcome ConfigController::CommitLocked(Prepared prepared,
 
 ChangeOutcome ConfigController::ApplyAnalyzedLocked(Analysis a, std::string_view source,
                                                     bool dry_run) {
-  plan::PlanDiff diff = plan::DiffPlans(current_plan_, *a.plan);
+  plan::PlanDiff diff = plan::DiffPlans(*current_plan_, *a.plan);
   ChangeOutcome out;
   out.findings = a.findings;
   out.affected_components.assign(diff.affected_components.begin(), diff.affected_components.end());
@@ -476,7 +481,7 @@ ChangeOutcome ConfigController::ApplyAnalyzedLocked(Analysis a, std::string_view
     if (!stored.ok()) return Failure(stored.status(), a.findings);
     a = std::move(*stored);
     out.affected_components.clear();
-    for (const auto& c : plan::DiffPlans(current_plan_, *a.plan).affected_components)
+    for (const auto& c : plan::DiffPlans(*current_plan_, *a.plan).affected_components)
       out.affected_components.push_back(c);
   }
   ChangeOutcome activated = Activate(a, existing_id, source);
@@ -495,7 +500,7 @@ ChangeOutcome ConfigController::Activate(const Analysis& a, std::optional<int64_
   if (!effective.ok()) return Failure(effective.status());
   absl::StatusOr<dataplane::ApplyResult> applied = backend_.Apply(*effective->plan);
   if (!applied.ok()) {
-    absl::Status restore = backend_.Apply(current_plan_).status();
+    absl::Status restore = backend_.Apply(*current_plan_).status();
     return Failure(absl::UnavailableError(StrCat(
         "dataplane (", dataplane::ModeName(backend_.mode()), ") failed to apply: ", applied.status().message(),
         restore.ok() ? "; previous configuration restored"
@@ -522,8 +527,8 @@ ChangeOutcome ConfigController::Activate(const Analysis& a, std::optional<int64_
         StrCat("configuration applied as version ", v->id, " (", dataplane::ModeName(backend_.mode()), " dataplane)");
   }
   out.changed = true;
-  current_plan_ = *effective->plan;
-  current_topology_ = effective->topology;
+  current_plan_ = std::make_shared<const plan::Plan>(*effective->plan);
+  current_topology_ = std::make_shared<const model::Topology>(effective->topology);
   current_policy_ = effective->document.policy;
   current_pullpiri_ = effective->document.pullpiri;
   current_yaml_ = a.canonical_yaml;

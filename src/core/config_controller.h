@@ -99,6 +99,8 @@ class ConfigController {
   absl::StatusOr<dataplane::ApplyResult> ApplyRuntimePods();
   // The topology of what is applied (configuration + runtime pods).
   model::Topology CurrentTopology();
+  // The same without a copy (what readers on a hot path take).
+  std::shared_ptr<const model::Topology> TopologySnapshot() const;
   // The current configuration's `pullpiri:` mapping (empty when none).
   std::shared_ptr<const model::PullpiriSpec> CurrentPullpiri() const;
   // The component whose address `a` is (its own, or a gateway it holds),
@@ -212,8 +214,11 @@ class ConfigController {
   std::optional<Converged> staged_;  // mu_: not yet delivered
   std::mutex publish_mu_;            // one delivery at a time, in generation order
   ControllerOptions options_;
-  plan::Plan current_plan_;  // plan of the current version (empty if none)
-  model::Topology current_topology_;
+  // Plan and topology of the current version (empty if none), shared with
+  // the snapshot: replaced, never changed in place.
+  std::shared_ptr<const plan::Plan> current_plan_ = std::make_shared<const plan::Plan>();
+  std::shared_ptr<const model::Topology> current_topology_ =
+      std::make_shared<const model::Topology>();
   model::SecurityPolicySpec current_policy_;  // `security_policy:` of the current version
   model::PullpiriSpec current_pullpiri_;      // its `pullpiri:` mapping
   std::string current_yaml_;

@@ -121,7 +121,8 @@ PodRequestAnswer PodManager::Request(const std::string& node_yaml, const std::st
 
 PodRequestAnswer PodManager::Request(PodRequest request, const PodRequestOptions& options) {
   const auto& refuse = PodRequestAnswer::Refused;
-  model::Topology topo = controller_.CurrentTopology();
+  std::shared_ptr<const model::Topology> applied = controller_.TopologySnapshot();
+  const model::Topology& topo = *applied;
   std::string pod_name = request.name;
   absl::StatusOr<PodRequestIntent> intent = CheckPodRequest(
       std::move(request), topo, *controller_.CurrentPullpiri(), controller_.interface_prefix(),

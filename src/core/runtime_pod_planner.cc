@@ -45,32 +45,38 @@ void InsertSorted(std::vector<T>& into, std::vector<T>& from) {
   }
 }
 
-// Erases `component`'s objects, noting the namespaces they were in.
+// Notes where `o` lives: a veth is its child's namespace and one link of
+// its parent's; anything else its namespace.
+template <typename T>
+void Note(const T& o, plan::ChangedParts& touched) {
+  if constexpr (std::is_same_v<T, plan::NamespaceObject>) {
+    touched.namespaces.insert(o.name);
+  } else if constexpr (std::is_same_v<T, plan::VethObject>) {
+    touched.namespaces.insert(o.peer_netns);
+    touched.child_links.insert({o.netns, o.name});
+  } else {
+    touched.namespaces.insert(o.netns);
+  }
+}
+
+// Erases `component`'s objects, noting where they were.
 template <typename T>
 void EraseComponent(std::vector<T>& objects, const std::string& component,
-                    std::set<std::string>& touched) {
+                    plan::ChangedParts& touched) {
   std::erase_if(objects, [&](const T& o) {
     if (o.component != component) return false;
-    if constexpr (std::is_same_v<T, plan::NamespaceObject>) {
-      touched.insert(o.name);
-    } else {
-      touched.insert(o.netns);
-      if constexpr (std::is_same_v<T, plan::VethObject>) touched.insert(o.peer_netns);
-    }
+    Note(o, touched);
     return true;
   });
 }
 
-// The namespaces `objects` (one pod's) live in.
-void NoteNamespaces(const plan::Plan& objects, std::set<std::string>& touched) {
-  for (const auto& o : objects.namespaces) touched.insert(o.name);
-  for (const auto& o : objects.veths) {
-    touched.insert(o.netns);
-    touched.insert(o.peer_netns);
-  }
-  for (const auto& o : objects.addresses) touched.insert(o.netns);
-  for (const auto& o : objects.routes) touched.insert(o.netns);
-  for (const auto& o : objects.rules) touched.insert(o.netns);
+// Where `objects` (one pod's) live.
+void NoteAll(const plan::Plan& objects, plan::ChangedParts& touched) {
+  for (const auto& o : objects.namespaces) Note(o, touched);
+  for (const auto& o : objects.veths) Note(o, touched);
+  for (const auto& o : objects.addresses) Note(o, touched);
+  for (const auto& o : objects.routes) Note(o, touched);
+  for (const auto& o : objects.rules) Note(o, touched);
 }
 
 // What a change already claims while its pods are checked one by one.
@@ -169,8 +175,8 @@ absl::StatusOr<bool> PlanRuntimePodChange(const model::VehicleSpec& vehicle,
                                           const RuntimePodChange& change,
                                           const IncrementalPodOptions& options,
                                           Topology& topology, plan::Plan& plan,
-                                          std::set<std::string>* touched_out) {
-  std::set<std::string> touched;
+                                          plan::ChangedParts* touched_out) {
+  plan::ChangedParts touched;
   const std::string& prefix = options.interface_prefix;
   // First everything that decides between this path and the full one, and
   // every invariant: nothing is touched until the whole change fits.
@@ -246,7 +252,7 @@ absl::StatusOr<bool> PlanRuntimePodChange(const model::VehicleSpec& vehicle,
     auto where = topology.nodes.insert(topology.nodes.begin() + static_cast<std::ptrdiff_t>(at),
                                        std::move(node));
     plan::Plan objects = plan::PlanPodObjects(vehicle, topology, *where, {prefix});
-    NoteNamespaces(objects, touched);
+    NoteAll(objects, touched);
     auto pos = static_cast<std::ptrdiff_t>(at);
     plan.namespaces.insert(plan.namespaces.begin() + pos, objects.namespaces.begin(),
                            objects.namespaces.end());

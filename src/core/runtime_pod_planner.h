@@ -47,7 +47,7 @@ struct IncrementalPodOptions {
 inline constexpr size_t kMaxBridgePorts = 1024;
 
 // Applies `change` to `topology` and `plan` (the applied ones). true: done,
-// and `touched` (optional) holds every namespace whose objects changed;
+// and `touched` (optional) says what of the plan changed;
 // false: not a change this planner makes (nothing was touched: plan in
 // full); an error: a pod breaks an invariant of the vehicle (nothing was
 // touched), FailedPrecondition naming the pod and why.
@@ -55,6 +55,6 @@ absl::StatusOr<bool> PlanRuntimePodChange(const model::VehicleSpec& vehicle,
                                           const RuntimePodChange& change,
                                           const IncrementalPodOptions& options,
                                           model::Topology& topology, plan::Plan& plan,
-                                          std::set<std::string>* touched = nullptr);
+                                          plan::ChangedParts* touched = nullptr);
 
 }  // namespace pharos::core

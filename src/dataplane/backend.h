@@ -56,11 +56,11 @@ class DataplaneBackend {
   // same plan twice changes nothing the second time.
   virtual absl::StatusOr<ApplyResult> Apply(const plan::Plan& desired) = 0;
   // The same, told that `desired` differs from the plan of the last
-  // successful Apply only in objects of the `touched` namespaces (a runtime
-  // pod came or went): a backend may look at those alone, so the cost does
-  // not grow with the vehicle. By default, Apply.
+  // successful Apply only in the `touched` parts (a runtime pod came or
+  // went): a backend may look at those alone, so the cost does not grow
+  // with the vehicle. By default, Apply.
   virtual absl::StatusOr<ApplyResult> ApplyChange(const plan::Plan& desired,
-                                                  const std::set<std::string>& touched) {
+                                                  const plan::ChangedParts& touched) {
     (void)touched;
     return Apply(desired);
   }

@@ -135,34 +135,94 @@ absl::StatusOr<ApplyResult> LinuxBackend::ApplyLocked(const plan::Plan& desired)
   std::map<std::string, NamespaceDigest> digests = DigestByNamespace(local);
   std::vector<LinkRef> unlink;
   std::set<std::string> scope = ScopeFor(digests, unlink);
-  return ConvergeScope(local, std::move(scope), std::move(unlink), std::move(digests), nullptr);
+  return ConvergeScope(local, std::move(scope), std::move(unlink), [&] {
+    converged_digests_ = std::move(digests);
+    // Names are kept only for what may still be removed later.
+    std::erase_if(component_of_ns_,
+                  [&](const auto& entry) { return !converged_digests_.count(entry.first); });
+  });
 }
 
 absl::StatusOr<ApplyResult> LinuxBackend::ApplyChange(const plan::Plan& desired,
-                                                      const std::set<std::string>& touched) {
+                                                      const plan::ChangedParts& touched) {
   std::lock_guard lock(mu_);
   if (!converged_once_ || options_.mode == DataplaneMode::kHost) return ApplyLocked(desired);
-  std::map<std::string, NamespaceDigest> fresh = DigestByNamespace(desired, &touched);
+  const std::set<std::string>& namespaces = touched.namespaces;
+  std::map<std::string, NamespaceDigest> fresh = DigestByNamespace(desired, &namespaces);
   auto exists_now = [&](const std::string& ns) {
-    return touched.count(ns) ? fresh.count(ns) > 0 : converged_digests_.count(ns) > 0;
+    return namespaces.count(ns) ? fresh.count(ns) > 0 : converged_digests_.count(ns) > 0;
   };
   std::vector<LinkRef> unlink;
   std::set<std::string> scope = dirty_;
-  for (const auto& ns : touched) {
+  for (const auto& ns : namespaces) {
     auto now = fresh.find(ns);
-    bool known = converged_digests_.count(ns) > 0;
-    if (now == fresh.end() && !known) continue;  // neither before nor now
+    if (now == fresh.end() && !converged_digests_.count(ns)) continue;  // neither before nor now
     if (NeedsConverging(ns, now == fresh.end() ? nullptr : &now->second, exists_now, unlink)) {
       scope.insert(ns);
     }
   }
+  // A parent's links to its children, one by one (its other objects did not
+  // change): as ChildLinksNeedParent decides for a whole namespace.
+  std::map<std::pair<std::string, std::string>, ChildLinkDigest> links_now;
+  if (!touched.child_links.empty()) {
+    for (const auto& v : desired.veths) {
+      if (touched.child_links.count({v.netns, v.name})) {
+        links_now[{v.netns, v.name}] = ChildLinkDigestOf(v);
+      }
+    }
+  }
+  for (const auto& key : touched.child_links) {
+    const auto& [ns, name] = key;
+    auto parent = converged_digests_.find(ns);
+    const ChildLinkDigest* before = nullptr;
+    if (parent != converged_digests_.end()) {
+      auto it = parent->second.children.find(name);
+      if (it != parent->second.children.end()) before = &it->second;
+    }
+    auto now = links_now.find(key);
+    if (now != links_now.end()) {
+      if (before && !(*before == now->second)) scope.insert(ns);  // changed: this side
+      continue;                                                  // came: the child's side
+    }
+    if (!before) continue;
+    auto peer = converged_digests_.find(before->peer_netns);
+    if (exists_now(before->peer_netns) || peer == converged_digests_.end() ||
+        peer->second.attached) {
+      scope.insert(ns);
+      continue;
+    }
+    auto component = component_of_ns_.find(before->peer_netns);
+    unlink.push_back({ns, name, component != component_of_ns_.end() ? component->second : ns});
+  }
   std::erase_if(unlink, [&](const LinkRef& l) { return scope.count(l.netns) > 0; });
-  return ConvergeScope(desired, std::move(scope), std::move(unlink), std::move(fresh), &touched);
+  auto record = [&] {
+    for (const auto& ns : namespaces) {
+      auto now = fresh.find(ns);
+      if (now != fresh.end()) {
+        converged_digests_[ns] = std::move(now->second);  // children included
+      } else {
+        converged_digests_.erase(ns);
+        component_of_ns_.erase(ns);
+      }
+    }
+    for (const auto& key : touched.child_links) {
+      auto parent = converged_digests_.find(key.first);
+      if (parent == converged_digests_.end()) continue;
+      auto now = links_now.find(key);
+      if (now != links_now.end()) {
+        parent->second.children[key.second] = now->second;
+      } else {
+        parent->second.children.erase(key.second);
+      }
+    }
+  };
+  return ConvergeScope(desired, std::move(scope), std::move(unlink), record);
 }
 
-absl::StatusOr<ApplyResult> LinuxBackend::ConvergeScope(
-    const plan::Plan& local, std::set<std::string> scope, std::vector<LinkRef> unlink,
-    std::map<std::string, NamespaceDigest> digests, const std::set<std::string>* recorded) {
+absl::StatusOr<ApplyResult> LinuxBackend::ConvergeScope(const plan::Plan& local,
+                                                        std::set<std::string> scope,
+                                                        std::vector<LinkRef> unlink,
+                                                        const std::function<void()>& record) {
   std::map<std::string, NamespaceSlice> slices = SliceByNamespace(local, &scope);
   for (const auto& [ns, slice] : slices) {
     if (slice.ns) component_of_ns_[ns] = slice.ns->component;
@@ -176,22 +236,7 @@ absl::StatusOr<ApplyResult> LinuxBackend::ConvergeScope(
   }
   for (const auto& ns : scope) dirty_.erase(ns);
   converged_once_ = true;
-  if (recorded) {
-    for (const auto& ns : *recorded) {
-      auto now = digests.find(ns);
-      if (now != digests.end()) {
-        converged_digests_[ns] = std::move(now->second);
-      } else {
-        converged_digests_.erase(ns);
-        component_of_ns_.erase(ns);
-      }
-    }
-  } else {
-    converged_digests_ = std::move(digests);
-    // Names are kept only for what may still be removed later.
-    std::erase_if(component_of_ns_,
-                  [&](const auto& entry) { return !converged_digests_.count(entry.first); });
-  }
+  record();
   converged_.Notify();
   return ApplyResult{std::move(report->changed_components), std::move(report->actions),
                      std::move(report->actions_by_component)};

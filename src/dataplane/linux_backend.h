@@ -24,10 +24,10 @@ class LinuxBackend : public DataplaneBackend {
 
   DataplaneMode mode() const override { return options_.mode; }
   absl::StatusOr<ApplyResult> Apply(const plan::Plan& desired) override;
-  // Digests and scope for the touched namespaces only (emulated mode, after
-  // a first Apply; otherwise Apply).
+  // Digests and scope for the touched parts only (emulated mode, after a
+  // first Apply; otherwise Apply).
   absl::StatusOr<ApplyResult> ApplyChange(const plan::Plan& desired,
-                                          const std::set<std::string>& touched) override;
+                                          const plan::ChangedParts& touched) override;
   absl::StatusOr<std::map<std::string, ComponentObservation>> Observe(
       const plan::Plan& desired) override;
   absl::Status Teardown() override;
@@ -57,12 +57,10 @@ class LinuxBackend : public DataplaneBackend {
   bool NeedsConverging(const std::string& ns, const NamespaceDigest* now,
                        const std::function<bool(const std::string&)>& exists_now,
                        std::vector<LinkRef>& unlink) const;
-  // Converges `slices` of `scope`; on success records `digests` (for the
-  // namespaces in `recorded`, or all when nullptr) as converged.
+  // Converges `scope`; on success `record` notes what converged.
   absl::StatusOr<ApplyResult> ConvergeScope(const plan::Plan& local, std::set<std::string> scope,
                                             std::vector<LinkRef> unlink,
-                                            std::map<std::string, NamespaceDigest> digests,
-                                            const std::set<std::string>* recorded);
+                                            const std::function<void()>& record);
 
   std::unique_ptr<Kernel> kernel_;
   BackendOptions options_;

@@ -59,6 +59,19 @@ class Digest {
 
 }  // namespace
 
+ChildLinkDigest ChildLinkDigestOf(const plan::VethObject& o) {
+  Digest link;
+  link.Add("veth");
+  link.Add(o.netns);
+  link.Add(o.name);
+  link.Add(o.master);
+  link.Add(o.peer_netns);
+  link.Add(o.peer);
+  link.Add(o.component);
+  link.Add(o.peer_mac ? o.peer_mac->ToString() : "");
+  return {link.value(), o.peer_netns};
+}
+
 std::map<std::string, NamespaceDigest> DigestByNamespace(const plan::Plan& plan,
                                                          const std::set<std::string>* only) {
   std::map<std::string, Digest> d;
@@ -82,19 +95,11 @@ std::map<std::string, NamespaceDigest> DigestByNamespace(const plan::Plan& plan,
   }
   for (const auto& o : plan.veths) {
     if (!wanted(o.netns) && !wanted(o.peer_netns)) continue;
-    Digest link;
-    link.Add("veth");
-    link.Add(o.netns);
-    link.Add(o.name);
-    link.Add(o.master);
-    link.Add(o.peer_netns);
-    link.Add(o.peer);
-    link.Add(o.component);
-    link.Add(o.peer_mac ? o.peer_mac->ToString() : "");
-    if (wanted(o.peer_netns)) d[o.peer_netns].Add(link.value());
+    ChildLinkDigest link = ChildLinkDigestOf(o);
+    if (wanted(o.peer_netns)) d[o.peer_netns].Add(link.digest);
     if (!wanted(o.netns)) continue;
     d[o.netns];  // the namespace exists in the digest even with nothing else
-    out[o.netns].children[o.name] = {link.value(), o.peer_netns};
+    out[o.netns].children[o.name] = std::move(link);
   }
   for (const auto& o : plan.addresses) {
     if (!wanted(o.netns)) continue;

@@ -53,6 +53,7 @@ struct NamespaceDigest {
   bool attached = false;
   bool operator==(const NamespaceDigest&) const = default;
 };
+ChildLinkDigest ChildLinkDigestOf(const plan::VethObject& veth);
 // `only` (optional): digest just these namespaces.
 std::map<std::string, NamespaceDigest> DigestByNamespace(
     const plan::Plan& plan, const std::set<std::string>* only = nullptr);

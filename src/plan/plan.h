@@ -5,6 +5,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -117,6 +118,15 @@ struct Plan {
     return namespaces.size() + bridges.size() + veths.size() + addresses.size() +
            routes.size() + rules.size() + nats.size();
   }
+};
+
+// What an incremental change to a plan touched: the namespaces whose own
+// objects changed, and the links a parent namespace holds to a child (a
+// VM's veth to a pod: made and checked from the child's side) that came,
+// went or changed, by (namespace, link name).
+struct ChangedParts {
+  std::set<std::string> namespaces;
+  std::set<std::pair<std::string, std::string>> child_links;
 };
 
 // Stable identity of each object (what the reconciler and diff match on).

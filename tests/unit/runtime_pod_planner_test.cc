@@ -73,23 +73,39 @@ class RuntimePodPlannerTest : public ::testing::Test {
     return done;
   }
 
-  // Every namespace whose objects differ is in `touched_` (the backend
-  // looks at those alone), and nothing more than the change's pods' and
-  // their VMs'.
+  // Every namespace whose own objects differ is in `touched_.namespaces`,
+  // every parent's link to a child that differs in `touched_.child_links`
+  // (the backend looks at those alone), and nothing unchanged is told.
   void ExpectTouchedCovers(const plan::Plan& before) {
     auto was = dataplane::DigestByNamespace(before);
     auto now = dataplane::DigestByNamespace(plan_);
     std::set<std::string> differ;
+    std::set<std::pair<std::string, std::string>> links;
+    auto compare_links = [&](const dataplane::NamespaceDigest* a,
+                             const dataplane::NamespaceDigest* b, const std::string& ns) {
+      for (const auto* d : {a, b}) {
+        if (!d) continue;
+        for (const auto& [name, link] : d->children) {
+          const auto* other = d == a ? b : a;
+          auto it = other ? other->children.find(name) : decltype(d->children.end()){};
+          if (!other || it == other->children.end() || !(it->second == link)) {
+            links.insert({ns, name});
+          }
+        }
+      }
+    };
     for (const auto& [ns, d] : now) {
-      if (!was.count(ns) || !(was.at(ns) == d)) differ.insert(ns);
+      auto old = was.find(ns);
+      if (old == was.end() || old->second.own != d.own) differ.insert(ns);
+      compare_links(old == was.end() ? nullptr : &old->second, &d, ns);
     }
     for (const auto& [ns, d] : was) {
-      if (!now.count(ns)) differ.insert(ns);
+      if (now.count(ns)) continue;
+      differ.insert(ns);
+      compare_links(&d, nullptr, ns);
     }
-    for (const auto& ns : differ) EXPECT_TRUE(touched_.count(ns)) << ns << " changed, untold";
-    for (const auto& ns : touched_) {
-      EXPECT_TRUE(ns == "ph-vm1" || differ.count(ns)) << ns << " told, unchanged";
-    }
+    EXPECT_EQ(touched_.namespaces, differ);
+    EXPECT_EQ(touched_.child_links, links);
   }
 
   static AppliedRuntimePods AppliedOf(const std::vector<RuntimePodSpec>& pods) {
@@ -112,7 +128,7 @@ class RuntimePodPlannerTest : public ::testing::Test {
   Analysis seed_ = pharos::testing::Analyze(pharos::testing::SeedVehicleYaml());
   model::Topology topology_ = seed_.topology;
   plan::Plan plan_ = *seed_.plan;
-  std::set<std::string> touched_;
+  plan::ChangedParts touched_;
 };
 
 TEST_F(RuntimePodPlannerTest, AddingPodsGivesTheFullPlan) {
