@@ -5,13 +5,13 @@
 // (amortised), whatever the number of leases.
 //
 // A freed address is handed out again only when no fresh one is left, and
-// then the one freed longest ago: a new pod on a just-freed address gets a
-// new MAC while its neighbours still cache the old one (`ip neigh`), and
-// stays unreachable until their entries expire. Reusing late gives those
-// entries the most time; the pod also announces itself (gratuitous ARP).
+// then the one freed longest ago (as host-local does): whatever a peer
+// still remembers of the old holder (connections, caches) has the most
+// time to go. Neighbour caches are no problem either way: a pod's MAC is
+// derived from its address (docs/architecture.md, "Pod interfaces").
 //
-// Not yet wired into PodManager, which still allocates by a scan (issue 14
-// moves it here).
+// Not yet wired into PodManager, which still hands out the lowest free
+// address by a scan of the leases (issue 14 moves it here).
 #pragma once
 
 #include <cstdint>
