@@ -236,7 +236,8 @@ json CniService::Check(const Call& call) {
                        StrCat("pharosd set nothing up for container ", call.container_id));
   }
   if (lease->state != store::PodState::kReady) {
-    return ErrorAnswer(kTryAgainLater, StrCat("pod ", lease->pod, " is ", store::PodStateName(lease->state)));
+    return ErrorAnswer(kTryAgainLater,
+                       StrCat("pod ", lease->pod, " is ", store::PodStateName(lease->state)));
   }
   std::string want = StrCat(lease->ip, "/", Ipv4Prefix::Parse(lease->subnet)->length());
   const json& prev = call.config.value("prevResult", json::object());

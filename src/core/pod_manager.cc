@@ -285,8 +285,8 @@ absl::StatusOr<std::vector<PodLease>> PodManager::Leases() {
   if (!rows.ok()) return rows.status();
   std::vector<PodLease> out;
   for (const auto& r : *rows) {
-    out.push_back({r.name, r.vm, r.subnet, r.ip, r.state, r.container_id,
-                   r.spec.netns.value_or(""), r.origin});
+    out.push_back({r.name, r.vm, r.subnet, r.ip, r.state, r.container_id, r.spec.netns.value_or(""),
+                   r.origin});
   }
   std::sort(out.begin(), out.end(),
             [](const PodLease& a, const PodLease& b) { return a.pod < b.pod; });

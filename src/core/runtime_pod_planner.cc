@@ -1,8 +1,8 @@
 #include "core/runtime_pod_planner.h"
 
 #include <algorithm>
-#include <type_traits>
 #include <set>
+#include <type_traits>
 
 #include "common/strings.h"
 #include "model/validator.h"
@@ -173,9 +173,8 @@ RuntimePodChange DiffRuntimePods(const AppliedRuntimePods& applied,
 
 absl::StatusOr<bool> PlanRuntimePodChange(const model::VehicleSpec& vehicle,
                                           const RuntimePodChange& change,
-                                          const IncrementalPodOptions& options,
-                                          Topology& topology, plan::Plan& plan,
-                                          plan::ChangedParts* touched_out) {
+                                          const IncrementalPodOptions& options, Topology& topology,
+                                          plan::Plan& plan, plan::ChangedParts* touched_out) {
   plan::ChangedParts touched;
   const std::string& prefix = options.interface_prefix;
   // First everything that decides between this path and the full one, and

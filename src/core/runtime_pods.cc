@@ -19,7 +19,8 @@ std::vector<RuntimePodSpec> RuntimePodTable::OverlayPods() {
   out.reserve(rows->size());
   for (const auto& r : *rows) {
     if (r.state == store::PodState::kRemoving || held_.count(r.name)) continue;
-    if (std::optional<model::PodSpec> pod = PodSpecOf(r)) out.push_back({r.soc, r.vm, std::move(*pod)});
+    if (std::optional<model::PodSpec> pod = PodSpecOf(r))
+      out.push_back({r.soc, r.vm, std::move(*pod)});
   }
   return out;
 }

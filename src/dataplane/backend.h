@@ -5,10 +5,9 @@
 #pragma once
 
 #include <map>
-#include <set>
 #include <memory>
-#include <set>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>

@@ -182,7 +182,7 @@ absl::StatusOr<ApplyResult> LinuxBackend::ApplyChange(const plan::Plan& desired,
     auto now = links_now.find(key);
     if (now != links_now.end()) {
       if (before && !(*before == now->second)) scope.insert(ns);  // changed: this side
-      continue;                                                  // came: the child's side
+      continue;                                                   // came: the child's side
     }
     if (!before) continue;
     auto peer = converged_digests_.find(before->peer_netns);

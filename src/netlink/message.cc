@@ -88,8 +88,8 @@ Request NewBridge(std::string_view name, bool up) {
   return r;
 }
 
-Request NewVeth(std::string_view name, std::string_view peer, int peer_netns_fd,
-                int master_index, bool up, const std::optional<MacAddress>& peer_mac) {
+Request NewVeth(std::string_view name, std::string_view peer, int peer_netns_fd, int master_index,
+                bool up, const std::optional<MacAddress>& peer_mac) {
   Request r = NewLinkWithName(name, up);
   if (master_index > 0) r.PutU32(IFLA_MASTER, static_cast<uint32_t>(master_index));
   nlattr* info = r.BeginNest(IFLA_LINKINFO);
@@ -104,7 +104,8 @@ Request NewVeth(std::string_view name, std::string_view peer, int peer_netns_fd,
   peer_ifi->ifi_family = AF_UNSPEC;
   r.PutString(IFLA_IFNAME, peer);
   if (peer_netns_fd >= 0) r.PutU32(IFLA_NET_NS_FD, static_cast<uint32_t>(peer_netns_fd));
-  if (peer_mac) mnl_attr_put(r.header(), IFLA_ADDRESS, peer_mac->bytes.size(), peer_mac->bytes.data());
+  if (peer_mac)
+    mnl_attr_put(r.header(), IFLA_ADDRESS, peer_mac->bytes.size(), peer_mac->bytes.data());
   r.EndNest(peer_info);
   r.EndNest(data);
   r.EndNest(info);

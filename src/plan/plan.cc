@@ -64,9 +64,9 @@ std::string FormatPlanText(const Plan& plan) {
     }
     for (const auto& v : plan.veths) {
       if (v.netns != ns.name) continue;
-      StrAppend(&out, "  veth ", v.name, v.master.empty() ? "" : " master ",
-                      v.master, " <-> ", v.peer_netns, ":", v.peer,
-                      v.peer_mac ? StrCat(" mac ", v.peer_mac->ToString()) : "", "\n");
+      StrAppend(&out, "  veth ", v.name, v.master.empty() ? "" : " master ", v.master, " <-> ",
+                v.peer_netns, ":", v.peer,
+                v.peer_mac ? StrCat(" mac ", v.peer_mac->ToString()) : "", "\n");
     }
     for (const auto& a : plan.addresses) {
       if (a.netns != ns.name) continue;

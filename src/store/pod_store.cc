@@ -41,7 +41,7 @@ std::string ServicesJson(const std::vector<StoredService>& services) {
 }
 
 absl::StatusOr<std::vector<StoredService>> ParseServices(const std::string& text,
-                                                          const std::string& pod) {
+                                                         const std::string& pod) {
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   auto bad = [&pod] {
     return absl::DataLossError("runtime pod " + pod + ": its stored services are not readable");
@@ -62,12 +62,13 @@ absl::StatusOr<std::vector<StoredService>> ParseServices(const std::string& text
 }
 
 absl::StatusOr<RuntimePod> ReadRow(const Statement& st) {
-  RuntimePod p{st.ColumnText(0), st.ColumnText(1), st.ColumnText(2), st.ColumnText(3),
-               st.ColumnText(4), {},               st.ColumnText(5)};
+  RuntimePod p{st.ColumnText(0), st.ColumnText(1), st.ColumnText(2),
+               st.ColumnText(3), st.ColumnText(4), {},
+               st.ColumnText(5)};
   std::optional<PodState> state = ParsePodState(st.ColumnText(6));
   if (!state) {
-    return absl::DataLossError("runtime pod " + p.name + ": unknown state '" +
-                               st.ColumnText(6) + "'");
+    return absl::DataLossError("runtime pod " + p.name + ": unknown state '" + st.ColumnText(6) +
+                               "'");
   }
   p.state = *state;
   p.deadline_at = st.ColumnText(7);

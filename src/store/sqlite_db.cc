@@ -27,8 +27,8 @@ Statement& Statement::Bind(int index, int64_t value) {
 
 Statement& Statement::Bind(int index, std::string_view value) {
   // An empty view may have no data at all, which SQLite would bind as NULL.
-  sqlite3_bind_text(stmt_, index, value.data() ? value.data() : "",
-                    static_cast<int>(value.size()), SQLITE_TRANSIENT);
+  sqlite3_bind_text(stmt_, index, value.data() ? value.data() : "", static_cast<int>(value.size()),
+                    SQLITE_TRANSIENT);
   return *this;
 }
 

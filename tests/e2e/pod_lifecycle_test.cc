@@ -189,15 +189,15 @@ TEST_F(PodLifecycleTest, AKillNineDuringABurstLeavesEveryPodAccountedFor) {
 
   // Every accepted request is answered: set up, or failed with a reason.
   std::set<std::string> answered;
-  for (int i = 0; i < 200 && !std::includes(answered.begin(), answered.end(),
-                                            accepted_ids.begin(), accepted_ids.end());
+  for (int i = 0; i < 200 && !std::includes(answered.begin(), answered.end(), accepted_ids.begin(),
+                                            accepted_ids.end());
        ++i) {
     for (const auto& c : piccolo.WaitForCompletions(accepted_ids.size(), milliseconds(100))) {
       answered.insert(c.request_id());
     }
   }
-  EXPECT_TRUE(std::includes(answered.begin(), answered.end(), accepted_ids.begin(),
-                            accepted_ids.end()))
+  EXPECT_TRUE(
+      std::includes(answered.begin(), answered.end(), accepted_ids.begin(), accepted_ids.end()))
       << answered.size() << " of " << accepted_ids.size() << " accepted requests answered";
   // Nothing stays pending, no address twice.
   ctl::ListLeasesResponse leases;
@@ -225,12 +225,10 @@ TEST_F(PodLifecycleTest, AKillNineDuringABurstLeavesEveryPodAccountedFor) {
   EXPECT_EQ(std::set<std::string>(names.begin(), names.end()), expected);
   // Veths on the pod bridge: one per pod of vm1 (the seed's two and the leases).
   std::string out;
-  ASSERT_EQ(RunCommand("ip -n " + prefix_ + "vm1 -o link show master " + prefix_ + "podbr0",
-                       &out),
+  ASSERT_EQ(RunCommand("ip -n " + prefix_ + "vm1 -o link show master " + prefix_ + "podbr0", &out),
             0)
       << out;
-  EXPECT_EQ(static_cast<size_t>(std::count(out.begin(), out.end(), '\n')), pods.size() + 2)
-      << out;
+  EXPECT_EQ(static_cast<size_t>(std::count(out.begin(), out.end(), '\n')), pods.size() + 2) << out;
   for (const auto& ip : ips) EXPECT_TRUE(Ping("perception-pod", ip)) << ip;
   piccolo.Stop();
 }

@@ -6,9 +6,8 @@
 
 #include <gtest/gtest.h>
 
-#include "dataplane/reconciler.h"
-
 #include "core/config_analysis.h"
+#include "dataplane/reconciler.h"
 #include "unit/test_support.h"
 
 namespace pharos::core {

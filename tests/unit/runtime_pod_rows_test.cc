@@ -45,10 +45,10 @@ class RuntimePodRowsTest : public ::testing::Test {
   // points at its fields.
   static std::string Seen(const model::PodSpec& p) {
     std::string out = RuntimePodFingerprint({"soc1", "vm1", p});
-    for (const model::TextField* f : {&p.name, &p.k8s_namespace, &p.networking_type,
-                                      static_cast<const model::TextField*>(&p.subnet),
-                                      static_cast<const model::TextField*>(&p.ip), &p.bridge,
-                                      &p.interface, &p.netns}) {
+    for (const model::TextField* f :
+         {&p.name, &p.k8s_namespace, &p.networking_type,
+          static_cast<const model::TextField*>(&p.subnet),
+          static_cast<const model::TextField*>(&p.ip), &p.bridge, &p.interface, &p.netns}) {
       out += "\n" + f->path + "=" + (f->present ? "given:" + f->value : "absent");
     }
     for (const auto& s : p.services) {
