@@ -68,7 +68,6 @@ ChildLinkDigest ChildLinkDigestOf(const plan::VethObject& o) {
   link.Add(o.peer_netns);
   link.Add(o.peer);
   link.Add(o.component);
-  link.Add(o.peer_mac ? o.peer_mac->ToString() : "");
   return {link.value(), o.peer_netns};
 }
 
@@ -96,7 +95,13 @@ std::map<std::string, NamespaceDigest> DigestByNamespace(const plan::Plan& plan,
   for (const auto& o : plan.veths) {
     if (!wanted(o.netns) && !wanted(o.peer_netns)) continue;
     ChildLinkDigest link = ChildLinkDigestOf(o);
-    if (wanted(o.peer_netns)) d[o.peer_netns].Add(link.digest);
+    if (wanted(o.peer_netns)) {
+      // The peer's MAC is set and checked from the peer's side: a pod
+      // given a new address does not make its VM observed.
+      Digest& peer = d[o.peer_netns];
+      peer.Add(link.digest);
+      peer.Add(o.peer_mac ? o.peer_mac->ToString() : "");
+    }
     if (!wanted(o.netns)) continue;
     d[o.netns];  // the namespace exists in the digest even with nothing else
     out[o.netns].children[o.name] = std::move(link);

@@ -136,6 +136,21 @@ TEST_F(LinuxBackendTest, AChangeToldByNamespaceConvergesAsAFullApplyWould) {
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->actions.empty()) << again->actions.front();
   EXPECT_EQ(Calls("Observe"), 0u) << "the digests ApplyChange kept are not the full ones";
+
+  // Given a new address, the pod takes its new MAC from its own side; its
+  // VM is not observed for that.
+  plan::Plan moved = with_pod;
+  Ipv4Address to = *Ipv4Address::Parse("10.2.1.77");
+  for (auto& a : moved.addresses) {
+    if (a.component == "planning-pod") a.address = to;
+  }
+  for (auto& v : moved.veths) {
+    if (v.component == "planning-pod") v.peer_mac = MacAddress::DerivedFrom(to);
+  }
+  kernel_->calls.clear();
+  ASSERT_TRUE(backend_->ApplyChange(moved, touched).ok());
+  EXPECT_EQ(Calls("Observe ph-vm1"), 0u);
+  EXPECT_EQ(Calls("SetLinkMac ph-planning-pod eth0 02:50:0a:02:01:4d"), 1u);
 }
 
 TEST_F(LinuxBackendTest, ForeignNamespaceWithOurNameIsRefusedAndLeftAlone) {
