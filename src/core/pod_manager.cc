@@ -141,6 +141,14 @@ PodRequestAnswer PodManager::Request(PodRequest request, const PodRequestOptions
     p.state = store::PodState::kRemoving;
     p.request_id = RandomHexId("req-");
     if (absl::Status s = pods_.Put(p); !s.ok()) return refuse(s);
+    if ((*existing)->state == store::PodState::kPending) {
+      // The request still being set up is overtaken: it is answered (before
+      // the removal), not left without a completion.
+      (void)Finish(**existing, Completion::kError,
+                   WithNotes(StrCat("pod ", name, " was removed (", p.request_id,
+                                    ") before it was set up"),
+                             **existing));
+    }
     work_ = true;
     cv_.notify_all();
     return {absl::OkStatus(), p.request_id, StrCat("removal of pod ", name, " accepted")};
