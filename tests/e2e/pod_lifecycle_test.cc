@@ -314,6 +314,104 @@ TEST_F(PodLifecycleTest, AnAddressGivenAgainIsReachableAtOnce) {
   piccolo.Stop();
 }
 
+// A vehicle of 2,000 declared pods on three VMs (a Linux bridge takes at
+// most 1,024 ports), each VM's pods on its own /16.
+std::string VehicleOf2000Pods() {
+  std::string y =
+      "vehicle:\n  name: big\n  socs:\n    - name: soc1\n      ip: \"10.1.0.2\"\n"
+      "      subnet: \"10.1.0.0/24\"\n      vms:\n";
+  const int per_vm[] = {700, 700, 600};
+  int n = 0;
+  for (int vm = 1; vm <= 3; ++vm) {
+    y += "        - name: vm" + std::to_string(vm) + "\n          ip: \"10.2.0." +
+         std::to_string(9 + vm) + "\"\n          subnet: \"10.2.0.0/24\"\n          pods:\n";
+    for (int k = 0; k < per_vm[vm - 1]; ++k, ++n) {
+      y += "            - name: e" + std::to_string(n) +
+           "\n              networking: {type: cni, subnet: \"10." + std::to_string(2 + vm) +
+           ".0.0/16\", ip: \"10." + std::to_string(2 + vm) + "." + std::to_string(100 + k / 250) +
+           "." + std::to_string(2 + k % 250) + "\"}\n";
+    }
+  }
+  return y;
+}
+
+// Issue 14: 200 runtime pods come and go on a vehicle of 2,000: every
+// address distinct and answering ICMP from its VM, and nothing left after.
+TEST_F(PodLifecycleTest, TwoHundredPodsComeAndGoOnAVehicleOfTwoThousand) {
+  CallbackReceiver piccolo;
+  ASSERT_TRUE(piccolo.Start(port_));
+  {
+    v1::ApplyConfigurationRequest req;
+    req.set_config_yaml(VehicleOf2000Pods());
+    v1::ApplyConfigurationResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + seconds(180));
+    grpc::Status s = stub_->ApplyConfiguration(&ctx, req, &resp);
+    ASSERT_TRUE(s.ok() && resp.success()) << s.error_message() << resp.message();
+  }
+  constexpr int kPods = 200;
+  auto vm_of = [](int i) { return i % 2 == 0 ? std::string("vm1") : std::string("vm2"); };
+  auto ask = [&](int from, int step, const std::string& network_of_removal) {
+    auto stub = v1::PharosService::NewStub(channel_);
+    for (int i = from; i < kPods; i += step) {
+      v1::RequestNetworkPodRequest req;
+      req.set_node_yaml("name: " + vm_of(i) + "\n");
+      req.set_pod_name("r" + std::to_string(i));
+      req.set_network_yaml(!network_of_removal.empty()
+                               ? network_of_removal
+                               : "networking: {type: cni, subnet: \"10." +
+                                     std::to_string(i % 2 == 0 ? 3 : 4) + ".0.0/16\"}\n");
+      v1::RequestNetworkPodResponse resp;
+      grpc::Status s = stub->RequestNetworkPod(Ctx().get(), req, &resp);
+      EXPECT_TRUE(s.ok() && resp.accepted()) << req.pod_name() << ": " << s.error_message();
+    }
+  };
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 8; ++t) clients.emplace_back(ask, t, 8, "");
+  for (auto& c : clients) c.join();
+  auto added = piccolo.WaitForCompletions(kPods, seconds(120));
+  ASSERT_EQ(added.size(), static_cast<size_t>(kPods));
+  for (const auto& c : added) {
+    EXPECT_EQ(c.status(), v1::CompleteNetworkSettingRequest::OK) << c.details();
+  }
+  std::map<std::string, std::string> ips = LeaseIps();
+  ASSERT_EQ(ips.size(), static_cast<size_t>(kPods));
+  std::set<std::string> distinct;
+  int unreachable = 0;
+  for (const auto& [pod, ip] : ips) {
+    distinct.insert(ip);
+    int i = std::stoi(pod.substr(1));
+    if (!Ping(vm_of(i), ip)) ++unreachable;
+  }
+  EXPECT_EQ(distinct.size(), static_cast<size_t>(kPods));
+  EXPECT_EQ(unreachable, 0);
+
+  clients.clear();
+  for (int t = 0; t < 8; ++t) clients.emplace_back(ask, t, 8, "remove: true\n");
+  for (auto& c : clients) c.join();
+  auto all = piccolo.WaitForCompletions(2 * kPods, seconds(120));
+  ASSERT_EQ(all.size(), 2u * kPods);
+  for (const auto& c : all) {
+    EXPECT_EQ(c.status(), v1::CompleteNetworkSettingRequest::OK) << c.details();
+  }
+  EXPECT_TRUE(LeaseIps().empty());
+  for (const auto& ns : NamespacesWithPrefix(prefix_)) {
+    EXPECT_NE(ns.rfind(prefix_ + "r", 0), 0u) << ns << " is left";
+  }
+  // The VMs' pod bridges have their declared pods' ports and no more.
+  const int declared[] = {700, 700};
+  for (int vm = 1; vm <= 2; ++vm) {
+    std::string out;
+    ASSERT_EQ(RunCommand("ip -n " + prefix_ + "vm" + std::to_string(vm) + " -o link show master " +
+                             prefix_ + "podbr0",
+                         &out),
+              0)
+        << out;
+    EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), declared[vm - 1]) << "vm" << vm;
+  }
+  piccolo.Stop();
+}
+
 TEST_F(PodLifecycleTest, BadRequestsAreRefusedAndLeaveNothingBehind) {
   auto names_before = NamespacesWithPrefix(prefix_);
   struct Case {
