@@ -144,10 +144,10 @@ PodRequestAnswer PodManager::Request(PodRequest request, const PodRequestOptions
     if ((*existing)->state == store::PodState::kPending) {
       // The request still being set up is overtaken: it is answered (before
       // the removal), not left without a completion.
-      (void)Finish(**existing, Completion::kError,
-                   WithNotes(StrCat("pod ", name, " was removed (", p.request_id,
-                                    ") before it was set up"),
-                             **existing));
+      (void)Finish(
+          **existing, Completion::kError,
+          WithNotes(StrCat("pod ", name, " was removed (", p.request_id, ") before it was set up"),
+                    **existing));
     }
     work_ = true;
     cv_.notify_all();

@@ -42,14 +42,18 @@ class PodmanTest : public SeedTwinTest {
            "default_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"]\n"
            "[network]\n"
            "network_backend = \"cni\"\n"
-           "cni_plugin_dirs = [\"" << d << "/bin\"]\n"
-           "network_config_dir = \"" << d << "/net.d\"\n";
+           "cni_plugin_dirs = [\""
+        << d
+        << "/bin\"]\n"
+           "network_config_dir = \""
+        << d << "/net.d\"\n";
     std::ofstream(d + "/net.d/vehicle.conflist")
         << R"({"cniVersion": "1.0.0", "name": "vehicle", "plugins": [{"type": "pharos-cni", )"
         << R"("vm": "vm1", "subnet": "10.2.1.0/24", "socket": ")" << dir_.path()
         << R"(/cni.sock"}]})";
     podman_ = "CONTAINERS_CONF=" + d + "/containers.conf podman --root " + d + "/storage" +
-              " --runroot " + d + "/run --storage-driver vfs --runtime runc --cgroup-manager cgroupfs";
+              " --runroot " + d +
+              "/run --storage-driver vfs --runtime runc --cgroup-manager cgroupfs";
     rootfs_ = d + "/rootfs";
     if (int rc = Run("run --rm --network none --rootfs " + rootfs_ + " /bin/sh -c true", &out);
         rc != 0) {
@@ -68,8 +72,9 @@ class PodmanTest : public SeedTwinTest {
   }
   // A container on the vehicle network, by name (pharos-cni's pod name).
   int Start(const std::string& name, std::string* out) {
-    return Run("run -d --name " + name + " --network vehicle --rootfs " + rootfs_ + " /bin/sleep 600",
-               out);
+    return Run(
+        "run -d --name " + name + " --network vehicle --rootfs " + rootfs_ + " /bin/sleep 600",
+        out);
   }
 
   std::string podman_, rootfs_;
