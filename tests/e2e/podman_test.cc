@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <thread>
 
 #include "e2e/twin_fixture.h"
 
@@ -64,6 +65,20 @@ class PodmanTest : public SeedTwinTest {
     if (!podman_.empty()) {
       std::string out;
       Run("rm -a -f -t 0", &out);  // their namespaces and pharos-cni DELs with them
+      // conmon outlives `podman rm` a moment and still writes into podman's
+      // directories: wait for every process of ours to go, then remove
+      // them here (the fixture's directory removal must find them gone).
+      // ("[c]onmon": the shell running pgrep must not match itself.)
+      std::string ours = "pgrep -f '[c]onmon.*" + dir_.path() + "/podman'";
+      for (int i = 0; i < 100 && RunCommand(ours, &out) == 0; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+      for (int i = 0; i < 20; ++i) {
+        std::error_code ec;
+        std::filesystem::remove_all(dir_.path() + "/podman", ec);
+        if (!ec) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
     }
     SeedTwinTest::TearDown();
   }
