@@ -457,6 +457,21 @@ bool PodManager::ProcessPending() {
   }
   {
     std::lock_guard lock(mu_);
+    // A request overtaken while the batch converged (a removal of a pod
+    // still being set up) was answered when it was overtaken, and its row
+    // now belongs to the newer request: neither is touched here.
+    std::set<std::string> overtaken;
+    for (const auto& [row, record] : outcomes) {
+      absl::StatusOr<std::optional<store::RuntimePod>> now = pods_.Get(row->name);
+      if (now.ok() && now->has_value() && (*now)->request_id != row->request_id) {
+        overtaken.insert(row->name);
+      }
+    }
+    if (!overtaken.empty()) {
+      std::erase_if(outcomes, [&](const auto& o) { return overtaken.count(o.first->name) > 0; });
+      std::erase_if(ready, [&](const std::string& n) { return overtaken.count(n) > 0; });
+      std::erase_if(gone, [&](const std::string& n) { return overtaken.count(n) > 0; });
+    }
     std::vector<CompletionRecord> to_piccolo;
     for (const auto& [row, record] : outcomes) {
       if (row->container_id.empty()) to_piccolo.push_back(record);

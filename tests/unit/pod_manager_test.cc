@@ -9,6 +9,8 @@
 
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
+#include <thread>
 
 #include "dataplane/plan_backend.h"
 #include "store/config_store.h"
@@ -26,7 +28,9 @@ constexpr char kNet[] = "networking:\n  type: cni\n  subnet: \"10.2.1.0/24\"\n";
 class RefusingBackend : public dataplane::PlanBackend {
  public:
   std::set<std::string> refused;
+  std::function<void()> on_apply;  // called first, e.g. to hold a convergence
   absl::StatusOr<dataplane::ApplyResult> Apply(const plan::Plan& desired) override {
+    if (on_apply) on_apply();
     for (const auto& ns : desired.namespaces) {
       if (refused.count(ns.component)) {
         return absl::InternalError("injected: " + ns.component + " cannot be built");
@@ -148,6 +152,40 @@ TEST_F(PodManagerTest, RemovingAPodStillBeingSetUpAnswersBothRequests) {
   EXPECT_EQ(all[1].request_id, removed);
   EXPECT_EQ(all[1].result, Completion::kOk) << all[1].details;
   EXPECT_TRUE(manager_->Leases()->empty());
+}
+
+TEST_F(PodManagerTest, ARemovalArrivingWhileThePodConvergesIsNotUndone) {
+  manager_->Start();
+  std::mutex gate;
+  std::condition_variable cv;
+  bool converging = false, release = false;
+  backend_.on_apply = [&] {
+    std::unique_lock lock(gate);
+    converging = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+  };
+  std::string added = Ask("p1");
+  {
+    std::unique_lock lock(gate);
+    ASSERT_TRUE(cv.wait_for(lock, seconds(10), [&] { return converging; }));
+  }
+  std::string removed = Ask("p1", "remove: true\n");  // while p1 converges
+  {
+    std::lock_guard lock(gate);
+    release = true;
+  }
+  cv.notify_all();
+  auto all = sink_.WaitFor(2);
+  ASSERT_GE(all.size(), 2u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // nothing more comes
+  all = sink_.WaitFor(0);
+  ASSERT_EQ(all.size(), 2u) << "a request answered twice";
+  EXPECT_EQ(all[0].request_id, added);
+  EXPECT_EQ(all[0].result, Completion::kError);
+  EXPECT_EQ(all[1].request_id, removed);
+  EXPECT_EQ(all[1].result, Completion::kOk) << all[1].details;
+  EXPECT_TRUE(manager_->Leases()->empty()) << "the removal was undone by the setup's outcome";
 }
 
 TEST_F(PodManagerTest, RowsLeftPendingByACrashAreSetUpByTheNextStart) {
