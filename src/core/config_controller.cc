@@ -79,6 +79,7 @@ absl::Status ConfigController::RecoverLocked() {
   current_policy_ = a->document.policy;
   current_pullpiri_ = a->document.pullpiri;
   current_yaml_ = (*current)->yaml;
+  declared_topology_ = std::make_shared<const model::Topology>(declarative->topology);
   TopologyChanged();
   current_declarative_ = std::move(*declarative);
   applied_runtime_ = std::move(merged);
@@ -219,6 +220,10 @@ std::shared_ptr<const model::Topology> ConfigController::TopologySnapshot() cons
   return Current().topology;
 }
 
+std::shared_ptr<const model::Topology> ConfigController::DeclaredTopologySnapshot() const {
+  return Current().declared_topology;
+}
+
 std::optional<std::string> ConfigController::OwnerOf(Ipv4Address a) {
   return Current().topology->OwnerOf(a);
 }
@@ -283,6 +288,7 @@ ChangeOutcome ConfigController::TeardownLocked() {
   current_policy_ = model::SecurityPolicySpec{};
   current_pullpiri_ = model::PullpiriSpec{};
   current_yaml_.clear();
+  declared_topology_ = std::make_shared<const model::Topology>();
   TopologyChanged();
   current_declarative_.reset();
   applied_runtime_ = {};
@@ -343,7 +349,7 @@ void ConfigController::TopologyChanged() {
   // Shared, not copied: what is applied never changes in place.
   staged_ = Converged{++generation_, current_topology_,
                       std::make_shared<const model::SecurityPolicySpec>(current_policy_)};
-  Snapshot next{generation_, current_plan_, current_topology_,
+  Snapshot next{generation_, current_plan_, current_topology_, declared_topology_,
                 std::make_shared<const std::string>(current_yaml_),
                 std::make_shared<const model::PullpiriSpec>(current_pullpiri_)};
   std::lock_guard lock(snapshot_mu_);
@@ -532,6 +538,7 @@ ChangeOutcome ConfigController::Activate(const Analysis& a, std::optional<int64_
   current_policy_ = effective->document.policy;
   current_pullpiri_ = effective->document.pullpiri;
   current_yaml_ = a.canonical_yaml;
+  declared_topology_ = std::make_shared<const model::Topology>(a.topology);
   TopologyChanged();
   current_declarative_ = a;
   applied_runtime_ = std::move(merged);

@@ -101,6 +101,9 @@ class ConfigController {
   model::Topology CurrentTopology();
   // The same without a copy (what readers on a hot path take).
   std::shared_ptr<const model::Topology> TopologySnapshot() const;
+  // The same for the configuration alone, without runtime pods: replaced
+  // only when the configuration changes (a version, a rollback, teardown).
+  std::shared_ptr<const model::Topology> DeclaredTopologySnapshot() const;
   // The current configuration's `pullpiri:` mapping (empty when none).
   std::shared_ptr<const model::PullpiriSpec> CurrentPullpiri() const;
   // The component whose address `a` is (its own, or a gateway it holds),
@@ -145,6 +148,8 @@ class ConfigController {
     uint64_t generation = 0;
     std::shared_ptr<const plan::Plan> plan = std::make_shared<const plan::Plan>();
     std::shared_ptr<const model::Topology> topology = std::make_shared<const model::Topology>();
+    std::shared_ptr<const model::Topology> declared_topology =
+        std::make_shared<const model::Topology>();
     std::shared_ptr<const std::string> yaml = std::make_shared<const std::string>();
     std::shared_ptr<const model::PullpiriSpec> pullpiri =
         std::make_shared<const model::PullpiriSpec>();
@@ -217,6 +222,8 @@ class ConfigController {
   // Plan and topology of the current version (empty if none), shared with
   // the snapshot: replaced, never changed in place.
   std::shared_ptr<const plan::Plan> current_plan_ = std::make_shared<const plan::Plan>();
+  std::shared_ptr<const model::Topology> declared_topology_ =
+      std::make_shared<const model::Topology>();  // of current_declarative_
   std::shared_ptr<const model::Topology> current_topology_ =
       std::make_shared<const model::Topology>();
   model::SecurityPolicySpec current_policy_;  // `security_policy:` of the current version

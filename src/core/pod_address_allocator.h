@@ -10,8 +10,7 @@
 // time to go. Neighbour caches are no problem either way: a pod's MAC is
 // derived from its address (docs/architecture.md, "Pod interfaces").
 //
-// Not yet wired into PodManager, which still hands out the lowest free
-// address by a scan of the leases (issue 14 moves it here).
+// The pod manager uses it through PodLeaseIndex (pod_lease_index.h).
 #pragma once
 
 #include <cstdint>

@@ -38,6 +38,7 @@ PodManager::PodManager(ConfigController& controller, RuntimePodTable& table, Com
       mu_(table.mu()),
       pods_(table.rows()),
       held_(table.held()),
+      leases_(table.rows()),
       sink_(sink),
       clock_(clock),
       setup_timeout_(setup_timeout),
@@ -91,7 +92,7 @@ void PodManager::CollectGarbage() {
         continue;
       }
       spdlog::warn("released pod {} ({} on {}): {}", r.name, r.ip, r.subnet, why);
-      (void)pods_.Remove(r.name);
+      if (pods_.Remove(r.name).ok()) leases_.Release(r.subnet, r.ip);
       changed = true;
     }
   }
@@ -158,12 +159,9 @@ PodRequestAnswer PodManager::Request(PodRequest request, const PodRequestOptions
   Ipv4Prefix subnet = intent->subnet;
 
   std::lock_guard lock(mu_);
-  absl::StatusOr<std::vector<store::RuntimePod>> leases = pods_.List();
-  if (!leases.ok()) return refuse(leases.status());
-  const store::RuntimePod* mine = nullptr;
-  for (const auto& l : *leases) {
-    if (l.name == name) mine = &l;
-  }
+  absl::StatusOr<std::optional<store::RuntimePod>> stored = pods_.Get(name);
+  if (!stored.ok()) return refuse(stored.status());
+  const store::RuntimePod* mine = stored->has_value() ? &**stored : nullptr;
   const model::TopologyNode* same_name = topo.FindNode(name);
   if (same_name && !mine) {
     return refuse(absl::InvalidArgumentError(
@@ -200,65 +198,35 @@ PodRequestAnswer PodManager::Request(PodRequest request, const PodRequestOptions
                ") with a different spec; request it again once that one has completed")));
   }
 
+  leases_.Follow(controller_.DeclaredTopologySnapshot());
   if (!mine) {
-    // Runtime pods are in the topology too once set up: count each once.
-    std::set<std::string> pods;
-    for (const auto& n : topo.nodes) {
-      if (n.kind == model::NodeKind::kPod) pods.insert(n.name);
-    }
-    for (const auto& l : *leases) pods.insert(l.name);
-    if (pods.size() >= controller_.max_pods()) {
+    absl::StatusOr<size_t> leased = pods_.Count();
+    if (!leased.ok()) return refuse(leased.status());
+    size_t pods = leases_.DeclaredPods() + *leased;
+    if (pods >= controller_.max_pods()) {
       return refuse(absl::ResourceExhaustedError(
-          StrCat("the vehicle has ", pods.size(), " pods, the most pharosd takes (--max-pods ",
+          StrCat("the vehicle has ", pods, " pods, the most pharosd takes (--max-pods ",
                  controller_.max_pods(), "); remove one first")));
     }
   }
 
-  // Addresses in use on this subnet: the segment's gateway, every node of
-  // the applied vehicle, every lease (but this pod's own, if it moves).
-  std::set<uint32_t> used;
-  for (const auto& seg : topo.segments) {
-    if (seg.prefix.Overlaps(subnet)) used.insert(seg.gateway.value());
-  }
-  std::map<uint32_t, std::string> owner;
-  for (const auto& n : topo.nodes) {
-    if (n.ip && n.name != name) owner[n.ip->value()] = n.name;
-  }
-  for (const auto& l : *leases) {
-    if (l.name == name) continue;
-    if (auto ip = Ipv4Address::Parse(l.ip)) owner[ip->value()] = l.name;
-  }
-  bool has_gateway = used.size() > 0;
-  if (!has_gateway)
-    used.insert(subnet.Host(0)->value());  // a new bridge: its first host is the gateway
-  std::string ip;
-  if (pod.ip.address) {
-    Ipv4Address want = *pod.ip.address;
-    if (!subnet.Contains(want) || subnet.IsNetworkOrBroadcast(want)) {
-      return refuse(absl::InvalidArgumentError(StrCat(
-          "network_yaml: ip ", want.ToString(), " is not a host address of ", subnet.ToString())));
-    }
-    if (used.count(want.value())) {
+  // A pod asked for again elsewhere keeps its address where it can.
+  std::optional<Ipv4Address> wanted = pod.ip.address;
+  bool same_subnet = mine && mine->subnet == subnet.ToString();
+  if (!wanted && same_subnet) wanted = Ipv4Address::Parse(mine->ip);
+  absl::StatusOr<Ipv4Address> leased = leases_.Lease(subnet, topo, name, wanted);
+  if (!leased.ok()) {
+    if (absl::IsInvalidArgument(leased.status())) {
       return refuse(absl::InvalidArgumentError(
-          StrCat("network_yaml: ip ", want.ToString(), " is the subnet's gateway")));
+          StrCat("network_yaml: ", leased.status().message())));
     }
-    if (auto it = owner.find(want.value()); it != owner.end()) {
-      return refuse(absl::InvalidArgumentError(
-          StrCat("network_yaml: ip ", want.ToString(), " is in use by ", it->second)));
-    }
-    ip = want.ToString();
-  } else {
-    for (uint64_t n = 0; n < subnet.HostCount() && ip.empty(); ++n) {
-      std::optional<Ipv4Address> a = subnet.Host(n);
-      if (a && !used.count(a->value()) && !owner.count(a->value())) ip = a->ToString();
-    }
-    if (ip.empty()) {
+    if (absl::IsResourceExhausted(leased.status())) {
       return refuse(absl::ResourceExhaustedError(
-          StrCat("subnet ", subnet.ToString(), " has no free address left for pod ", name,
-                 " (every host address is a gateway, a node or a lease; see "
-                 "pharosctl ipam)")));
+          StrCat(leased.status().message(), "; see pharosctl ipam")));
     }
+    return refuse(leased.status());
   }
+  std::string ip = leased->ToString();
   store::RuntimePod row;
   row.name = name;
   row.soc = host->parent;
@@ -274,7 +242,11 @@ PodRequestAnswer PodManager::Request(PodRequest request, const PodRequestOptions
   row.origin = intent->origin;
   row.notes = JoinNotes(intent->notes);
   row.network = intent->network;
-  if (absl::Status s = pods_.Put(row); !s.ok()) return refuse(s);
+  if (absl::Status s = pods_.Put(row); !s.ok()) {
+    if (!mine || mine->ip != ip || !same_subnet) leases_.Release(row.subnet, ip);
+    return refuse(s);
+  }
+  if (mine && (!same_subnet || mine->ip != ip)) leases_.Release(mine->subnet, mine->ip);
   work_ = true;
   cv_.notify_all();
   return {absl::OkStatus(), row.request_id,
@@ -483,6 +455,11 @@ bool PodManager::ProcessPending() {
     }
     if (absl::Status s = pods_.Settle(ready, gone); !s.ok()) {
       spdlog::error("runtime pods: {}", std::string(s.message()));
+    } else {
+      std::set<std::string> released(gone.begin(), gone.end());
+      for (const auto& [row, record] : outcomes) {
+        if (released.count(row->name)) leases_.Release(row->subnet, row->ip);
+      }
     }
     for (const auto& [row, record] : outcomes) {
       if (!row->container_id.empty()) Answer(record);

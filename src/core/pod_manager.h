@@ -21,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "common/clock.h"
 #include "core/config_controller.h"
+#include "core/pod_lease_index.h"
 #include "core/pod_request.h"
 #include "core/runtime_pods.h"
 #include "netlink/netns.h"
@@ -121,6 +122,7 @@ class PodManager {
   std::mutex& mu_;  // the table's: pods_, held_ and the request bookkeeping
   store::PodStore& pods_;
   std::set<std::string>& held_;  // pending pods kept out of the overlay while isolating
+  PodLeaseIndex leases_;         // mu_
   CompletionSink& sink_;
   const Clock& clock_;
   std::chrono::milliseconds setup_timeout_;

@@ -205,4 +205,17 @@ absl::StatusOr<std::vector<RuntimePod>> PodStore::List() {
   return out;
 }
 
+absl::StatusOr<size_t> PodStore::Count() {
+  absl::StatusOr<Statement> st = db_.Prepare("SELECT COUNT(*) FROM runtime_pods;");
+  if (!st.ok()) return st.status();
+  size_t n = 0;
+  if (absl::Status s = st->ForEachRow([&](const Statement& r) {
+        n = static_cast<size_t>(r.ColumnInt(0));
+      });
+      !s.ok()) {
+    return s;
+  }
+  return n;
+}
+
 }  // namespace pharos::store

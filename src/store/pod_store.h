@@ -69,6 +69,7 @@ class PodStore {
   // In request order (the last request for a pod counts): completions
   // follow it.
   absl::StatusOr<std::vector<RuntimePod>> List();
+  absl::StatusOr<size_t> Count();
 
  private:
   Database& db_;

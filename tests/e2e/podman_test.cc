@@ -86,10 +86,11 @@ class PodmanTest : public SeedTwinTest {
     return RunCommand(podman_ + " " + args + " 2>&1", out);
   }
   // A container on the vehicle network, by name (pharos-cni's pod name).
-  int Start(const std::string& name, std::string* out) {
-    return Run(
-        "run -d --name " + name + " --network vehicle --rootfs " + rootfs_ + " /bin/sleep 600",
-        out);
+  // `ip`: the address to ask for (podman's --ip, CNI_ARGS IP=), "" for any.
+  int Start(const std::string& name, std::string* out, const std::string& ip = "") {
+    return Run("run -d --name " + name + " --network vehicle" + (ip.empty() ? "" : " --ip " + ip) +
+                   " --rootfs " + rootfs_ + " /bin/sleep 600",
+               out);
   }
 
   std::string podman_, rootfs_;
@@ -115,8 +116,10 @@ TEST_F(PodmanTest, ContainersJoinTheVehicleAndAnAddressGivenAgainAnswersAtOnce) 
   for (int i = 0; i < kContainers; ++i) names += " old" + std::to_string(i);
   ASSERT_EQ(Run("rm -f -t 0" + names, &out), 0) << out;
   EXPECT_TRUE(LeaseIps().empty()) << "podman rm did not release the addresses (CNI DEL)";
-  for (int i = 0; i < kContainers; ++i) {
-    ASSERT_EQ(Start("new" + std::to_string(i), &out), 0) << out;
+  // Fresh addresses go first; containers asking for the old ones get them.
+  int k = 0;
+  for (const auto& ip : first) {
+    ASSERT_EQ(Start("new" + std::to_string(k++), &out, ip), 0) << out;
   }
   std::set<std::string> again;
   for (const auto& [pod, ip] : LeaseIps()) again.insert(ip);

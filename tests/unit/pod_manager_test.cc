@@ -200,7 +200,60 @@ TEST_F(PodManagerTest, RowsLeftPendingByACrashAreSetUpByTheNextStart) {
   auto done = ByRequest(sink_.WaitFor(3));
   ASSERT_EQ(done.size(), 3u);
   for (const auto& id : ids) EXPECT_EQ(done[id].result, Completion::kOk) << id;
-  for (const auto& l : *manager_->Leases()) EXPECT_EQ(l.state, store::PodState::kReady);
+  auto after = manager_->Leases();
+  ASSERT_TRUE(after.ok());
+  for (const auto& l : *after) EXPECT_EQ(l.state, store::PodState::kReady);
+}
+
+// Addresses come from the lease index (issue 14): never one of a node of
+// the vehicle or of another lease, fresh ones before freed ones, a freed
+// one to whoever asks for it, and a configuration change is seen at once.
+TEST_F(PodManagerTest, AddressesAreFreshFirstAndFollowTheConfiguration) {
+  manager_->Start();
+  std::map<std::string, std::string> ip;
+  auto leased = [&] {
+    ip.clear();
+    auto leases = manager_->Leases();  // kept: the loop must not outlive it
+    for (const auto& l : *leases) ip[l.pod] = l.ip;
+    return ip;
+  };
+  std::set<std::string> declared;
+  for (const auto& n : controller_->CurrentTopology().nodes) {
+    if (n.ip) declared.insert(n.ip->ToString());
+  }
+  declared.insert("10.2.1.1");  // the bridge's gateway
+  Ask("p1");
+  Ask("p2");
+  sink_.WaitFor(2);
+  leased();
+  ASSERT_EQ(ip.size(), 2u);
+  EXPECT_NE(ip["p1"], ip["p2"]);
+  for (const auto& [pod, a] : ip) EXPECT_EQ(declared.count(a), 0u) << pod << " got " << a;
+  std::string freed = ip["p1"];
+  Ask("p1", "remove: true\n");
+  sink_.WaitFor(3);
+  Ask("p3");
+  sink_.WaitFor(4);
+  leased();
+  EXPECT_NE(ip["p3"], freed) << "a freed address went out while fresh ones were left";
+  EXPECT_NE(ip["p3"], ip["p2"]);
+  // Asked for, the freed address is given; asked again, a pod keeps its own.
+  Ask("p4", std::string(kNet) + "  ip: \"" + freed + "\"\n");
+  sink_.WaitFor(5);
+  std::string p2 = ip["p2"];
+  Ask("p2", "networking:\n  type: cni\n  subnet: \"10.2.1.0/24\"\nnamespace: other\n");
+  sink_.WaitFor(6);
+  leased();
+  EXPECT_EQ(ip["p4"], freed);
+  EXPECT_EQ(ip["p2"], p2) << "a pod asked for again moved for no reason";
+  // A new version declares planning-pod at 10.2.1.20: no longer to be had.
+  ASSERT_TRUE(
+      controller_->Apply(pharos::testing::SeedWithPlanningPod(true), "test", false).status.ok());
+  PodRequestAnswer taken =
+      manager_->Request(kVm, "p5", std::string(kNet) + "  ip: \"10.2.1.20\"\n");
+  EXPECT_EQ(taken.status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(taken.message.find("10.2.1.20 is in use by planning-pod"), std::string::npos)
+      << taken.message;
 }
 
 }  // namespace
