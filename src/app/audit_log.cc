@@ -14,7 +14,6 @@ void AuditLog::Record(const auth::Permissions& who, std::string_view use_case,
   std::string role(auth::RoleName(who.role()));
   spdlog::info("audit: {} ({}) {} from {}: {}", who.subject(), role, use_case, who.peer(), result);
   if (!rows_) return;
-  std::lock_guard lock(mu_);
   absl::StatusOr<store::AuditRow> row =
       rows_->Append({0, "", who.subject(), role, std::string(use_case), who.peer(), result});
   if (!row.ok()) spdlog::error("audit log: {}", std::string(row.status().message()));

@@ -2,7 +2,6 @@
 // outcome, as a log line and (when a store is given) a row of audit_log.
 #pragma once
 
-#include <mutex>
 #include <string_view>
 
 #include "absl/status/status.h"
@@ -18,8 +17,7 @@ class AuditLog {
   void Record(const auth::Permissions& who, std::string_view use_case, const absl::Status& outcome);
 
  private:
-  std::mutex mu_;  // the store's connection
-  store::AuditStore* rows_;
+  store::AuditStore* rows_;  // thread-safe
 };
 
 }  // namespace pharos::app

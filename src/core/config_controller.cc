@@ -225,7 +225,24 @@ std::shared_ptr<const model::Topology> ConfigController::DeclaredTopologySnapsho
 }
 
 std::optional<std::string> ConfigController::OwnerOf(Ipv4Address a) {
-  return Current().topology->OwnerOf(a);
+  std::shared_ptr<const model::Topology> topology = TopologySnapshot();
+  std::lock_guard lock(owners_mu_);
+  if (owners_of_ != topology) {
+    // Built once per applied topology, on the first lookup: the registry
+    // asks for every registration, and a scan was O(nodes) each time.
+    // The first claim counts, gateways before nodes (as Topology::OwnerOf).
+    owners_.clear();
+    for (const auto& seg : topology->segments) {
+      if (seg.prefix.Contains(seg.gateway)) owners_.emplace(seg.gateway.value(), seg.owner);
+    }
+    for (const auto& n : topology->nodes) {
+      if (n.ip) owners_.emplace(n.ip->value(), n.name);
+    }
+    owners_of_ = std::move(topology);
+  }
+  auto it = owners_.find(a.value());
+  if (it == owners_.end()) return std::nullopt;
+  return it->second;
 }
 
 AnalysisOptions ConfigController::AnalysisFor(const model::Topology* reference,

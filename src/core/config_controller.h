@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -222,6 +223,10 @@ class ConfigController {
   // Plan and topology of the current version (empty if none), shared with
   // the snapshot: replaced, never changed in place.
   std::shared_ptr<const plan::Plan> current_plan_ = std::make_shared<const plan::Plan>();
+  // OwnerOf's index, of the topology it was built from.
+  std::mutex owners_mu_;
+  std::shared_ptr<const model::Topology> owners_of_;
+  std::unordered_map<uint32_t, std::string> owners_;
   std::shared_ptr<const model::Topology> declared_topology_ =
       std::make_shared<const model::Topology>();  // of current_declarative_
   std::shared_ptr<const model::Topology> current_topology_ =

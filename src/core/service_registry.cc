@@ -52,7 +52,7 @@ std::string CheckServiceHost(const std::string& host) {
 
 ServiceRegistry::ServiceRegistry(store::Database& db, ConfigController& controller,
                                  const Clock& clock, ServiceStatusSink* sink)
-    : services_(db), controller_(controller), clock_(clock), sink_(sink) {}
+    : services_(db), group_(db, mu_), controller_(controller), clock_(clock), sink_(sink) {}
 
 std::string ServiceRegistry::LocationOf(const std::string& host) {
   std::optional<Ipv4Address> ip = Ipv4Address::Parse(host);
@@ -94,13 +94,17 @@ absl::StatusOr<std::string> ServiceRegistry::Register(
   }
   if (absl::Status bad = CheckMetadata(metadata); !bad.ok()) return bad;
   std::string location = LocationOf(host);
-  {
-    std::lock_guard lock(mu_);
+  store::ServiceRecord r;
+  bool created = false;
+  // Registrations arriving together share one commit (group_commit.h).
+  absl::Status written = group_.Run([&] {
     absl::StatusOr<std::optional<store::ServiceRecord>> existing =
         services_.Find(name, protocol, host, port);
     if (!existing.ok()) return existing.status();
-    if (existing->has_value()) return (*existing)->id;  // idempotent
-    store::ServiceRecord r;
+    if (existing->has_value()) {  // idempotent
+      r = **existing;
+      return absl::OkStatus();
+    }
     r.id = RandomHexId("svc-");
     r.name = name;
     r.protocol = protocol;
@@ -111,12 +115,16 @@ absl::StatusOr<std::string> ServiceRegistry::Register(
     r.source = source;
     r.status = kServiceRegistered;
     r.created_at = r.updated_at = FormatIso8601Utc(clock_.Now());
-    if (absl::Status s = services_.Insert(r); !s.ok()) return s;
+    created = true;
+    return services_.Insert(r);
+  });
+  if (!written.ok()) return written;
+  if (created) {
     spdlog::info("service {} ({} {}:{}) registered as {}{}", name, protocol, host, port, r.id,
                  location.empty() ? "" : StrCat(" on ", location));
     Changed();
-    return r.id;
   }
+  return r.id;
 }
 
 absl::Status ServiceRegistry::Deregister(const std::string& id, const std::string& why) {

@@ -16,6 +16,7 @@
 #include "common/clock.h"
 #include "common/observers.h"
 #include "core/config_controller.h"
+#include "store/group_commit.h"
 #include "store/service_store.h"
 
 namespace pharos::core {
@@ -88,6 +89,7 @@ class ServiceRegistry {
   // Told after every change (the health monitor re-reads its targets, the
   // security controller re-resolves membership). Observers only signal.
   ObserverList<>& changes() { return changes_; }
+  const store::GroupCommit& group_commit() const { return group_; }
 
  private:
   std::string LocationOf(const std::string& host);
@@ -95,6 +97,7 @@ class ServiceRegistry {
 
   std::mutex mu_;  // the connection, and read-modify-write of a row
   store::ServiceStore services_;
+  store::GroupCommit group_;  // Register's writes, under mu_
   ConfigController& controller_;
   const Clock& clock_;
   ServiceStatusSink* sink_;

@@ -71,6 +71,16 @@ absl::StatusOr<std::vector<SecurityEventRow>> SecurityEventStore::List(int64_t a
 }
 
 absl::StatusOr<AuditRow> AuditStore::Append(AuditRow row) {
+  absl::StatusOr<AuditRow> out = absl::InternalError("not written");
+  absl::Status s = group_.Run([&] {
+    out = AppendLocked(row);
+    return out.status();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+absl::StatusOr<AuditRow> AuditStore::AppendLocked(AuditRow row) {
   row.at = FormatIso8601Utc(clock_.Now());
   absl::StatusOr<Statement> st = db_.Prepare(
       "INSERT INTO audit_log(at, principal, role, method, peer, result) VALUES(?, ?, ?, ?, ?, ?);");
@@ -91,6 +101,7 @@ absl::StatusOr<AuditRow> AuditStore::Append(AuditRow row) {
 }
 
 absl::StatusOr<std::vector<AuditRow>> AuditStore::List(int64_t after_id, int limit) {
+  std::lock_guard lock(mu_);
   absl::StatusOr<Statement> st = db_.Prepare(
       "SELECT id, at, principal, role, method, peer, result FROM audit_log WHERE id > ? "
       "ORDER BY id LIMIT ?;");

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/clock.h"
+#include "store/group_commit.h"
 #include "store/sqlite_db.h"
 
 namespace pharos::store {
@@ -67,17 +68,24 @@ struct AuditRow {
   std::string result;
 };
 
+// Thread-safe: concurrent appends share one commit (group_commit.h), so an
+// audited call waits for one fsync with its neighbours, not after them.
 class AuditStore {
  public:
   AuditStore(Database& db, const Clock& clock, int64_t keep = kDefaultLogKeep)
-      : db_(db), clock_(clock), keep_(keep) {}
+      : db_(db), clock_(clock), keep_(keep), group_(db, mu_) {}
+  // Returns once the row is durable.
   absl::StatusOr<AuditRow> Append(AuditRow row);
   absl::StatusOr<std::vector<AuditRow>> List(int64_t after_id, int limit);
+  const GroupCommit& group_commit() const { return group_; }
 
  private:
+  absl::StatusOr<AuditRow> AppendLocked(AuditRow row);
   Database& db_;
   const Clock& clock_;
   int64_t keep_;
+  std::mutex mu_;  // the connection
+  GroupCommit group_;
 };
 
 }  // namespace pharos::store

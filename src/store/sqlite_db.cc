@@ -1,5 +1,11 @@
 #include "store/sqlite_db.h"
 
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <thread>
+
 #include "common/strings.h"
 
 namespace pharos::store {
@@ -9,15 +15,51 @@ absl::Status SqliteError(sqlite3* db, std::string_view what) {
   return absl::InternalError(StrCat(what, ": ", sqlite3_errmsg(db)));
 }
 
+// Several connections (one per subsystem) write to one file; SQLite lets one
+// write at a time. Its own busy timeout sleeps 1, 2, 5, 10 ... ms between
+// tries, which made a registration wait milliseconds for an audit row's
+// fsync of 0.2 ms. These waits start at 20 us and grow to 1 ms; the whole
+// wait is bounded at about 5 s, as before.
+int WaitForTheWriter(void*, int tries) {
+  constexpr int kMaxMicros = 1000;
+  constexpr int kGiveUpAfter = 5000 + 7;  // ~5 s of 1 ms waits after the ramp
+  if (tries >= kGiveUpAfter) return 0;
+  int micros = std::min(kMaxMicros, 20 << std::min(tries, 6));
+  std::this_thread::sleep_for(std::chrono::microseconds(micros));
+  return 1;
+}
+
+constexpr size_t kMaxIdlePerText = 4;
+
+std::shared_ptr<FileWriterLock> WriterLockOf(const std::string& path) {
+  static std::mutex mu;
+  static std::map<std::string, std::weak_ptr<FileWriterLock>> locks;
+  std::error_code ec;
+  std::string key = path == ":memory:" ? "" : std::filesystem::weakly_canonical(path, ec).string();
+  if (key.empty()) return std::make_shared<FileWriterLock>();  // a file of its own
+  std::lock_guard lock(mu);
+  std::shared_ptr<FileWriterLock> m = locks[key].lock();
+  if (!m) {
+    m = std::make_shared<FileWriterLock>();
+    locks[key] = m;
+  }
+  return m;
+}
+
 }  // namespace
 
 Statement::Statement(Statement&& other) noexcept
-    : db_(other.db_), stmt_(other.stmt_) {
+    : db_(other.db_), stmt_(other.stmt_), home_(other.home_), sql_(std::move(other.sql_)) {
   other.stmt_ = nullptr;
 }
 
 Statement::~Statement() {
-  if (stmt_) sqlite3_finalize(stmt_);
+  if (!stmt_) return;
+  if (home_) {
+    home_->Return(std::move(sql_), stmt_);
+  } else {
+    sqlite3_finalize(stmt_);
+  }
 }
 
 Statement& Statement::Bind(int index, int64_t value) {
@@ -97,7 +139,8 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
         StrCat("cannot open state database ", path, ": ", msg));
   }
   std::unique_ptr<Database> db(new Database(raw));
-  sqlite3_busy_timeout(raw, 5000);
+  db->file_writer_ = WriterLockOf(path);
+  sqlite3_busy_handler(raw, WaitForTheWriter, nullptr);
   for (std::string_view pragma :
        {"PRAGMA journal_mode=WAL;", "PRAGMA synchronous=FULL;",
         "PRAGMA foreign_keys=ON;"}) {
@@ -106,7 +149,24 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
   return db;
 }
 
-Database::~Database() { sqlite3_close(db_); }
+Database::~Database() {
+  for (auto& [sql, stmts] : idle_) {
+    for (sqlite3_stmt* st : stmts) sqlite3_finalize(st);
+  }
+  sqlite3_close(db_);
+}
+
+void Database::Return(std::string sql, sqlite3_stmt* stmt) {
+  sqlite3_reset(stmt);  // ends its read, if it was stepped part of the way
+  sqlite3_clear_bindings(stmt);
+  std::lock_guard lock(cache_mu_);
+  std::vector<sqlite3_stmt*>& idle = idle_[std::move(sql)];
+  if (idle.size() >= kMaxIdlePerText) {
+    sqlite3_finalize(stmt);
+  } else {
+    idle.push_back(stmt);
+  }
+}
 
 absl::Status Database::Exec(std::string_view sql) {
   char* err = nullptr;
@@ -120,11 +180,25 @@ absl::Status Database::Exec(std::string_view sql) {
 }
 
 absl::StatusOr<Statement> Database::Prepare(std::string_view sql) {
+  std::string key(sql);
   sqlite3_stmt* stmt = nullptr;
-  int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt,
-                              nullptr);
-  if (rc != SQLITE_OK) return SqliteError(db_, "sqlite prepare");
-  return Statement(db_, stmt);
+  {
+    std::lock_guard lock(cache_mu_);
+    auto it = idle_.find(key);
+    if (it != idle_.end() && !it->second.empty()) {
+      stmt = it->second.back();
+      it->second.pop_back();
+    }
+  }
+  if (!stmt) {
+    int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK) return SqliteError(db_, "sqlite prepare");
+  }
+  Statement out(db_, stmt);
+  out.home_ = this;
+  out.sql_ = std::move(key);
+  return out;
 }
 
 absl::StatusOr<int> Database::SchemaVersion() {
@@ -164,17 +238,34 @@ absl::Status Database::Migrate(const std::vector<Migration>& migrations) {
 int64_t Database::LastInsertId() const { return sqlite3_last_insert_rowid(db_); }
 
 Transaction::Transaction(Database& db) : db_(db) {
+  FileWriterLock& w = *db_.file_writer_;
+  if (w.holder.load() != std::this_thread::get_id() && w.mu.try_lock_for(std::chrono::seconds(5))) {
+    w.holder = std::this_thread::get_id();
+    holds_writer_ = true;
+  }
   begin_status_ = db_.Exec("BEGIN IMMEDIATE;");
   done_ = !begin_status_.ok();
+  if (done_) ReleaseWriter();
 }
 
 Transaction::~Transaction() {
   if (!done_) (void)db_.Exec("ROLLBACK;");
+  ReleaseWriter();
+}
+
+void Transaction::ReleaseWriter() {
+  if (!holds_writer_) return;
+  holds_writer_ = false;
+  db_.file_writer_->holder = std::thread::id();
+  db_.file_writer_->mu.unlock();
 }
 
 absl::Status Transaction::Commit() {
   done_ = true;
-  return db_.Exec("COMMIT;");
+  absl::Status s = db_.Exec("COMMIT;");
+  if (!s.ok()) (void)db_.Exec("ROLLBACK;");  // a failed COMMIT may leave it open
+  ReleaseWriter();
+  return s;
 }
 
 }  // namespace pharos::store

@@ -5,12 +5,16 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -18,6 +22,18 @@
 
 namespace pharos::store {
 
+class Database;
+
+// A file's writer lock, shared by this process's connections to that file.
+// `holder` lets a thread that already holds it (a transaction opened inside
+// another, on a second connection) see so instead of waiting on itself.
+struct FileWriterLock {
+  std::timed_mutex mu;
+  std::atomic<std::thread::id> holder;
+};
+
+// A prepared statement. One from Database::Prepare goes back to that
+// connection's cache when destroyed (reset, bindings cleared).
 class Statement {
  public:
   Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
@@ -43,8 +59,19 @@ class Statement {
   bool ColumnIsNull(int col) const;
 
  private:
+  friend class Database;
+
+  // A file's writer lock, shared by this process's connections to that file.
+  // `holder` lets a thread that already holds it (a transaction opened inside
+  // another, on a second connection) see so instead of waiting on itself.
+  struct FileWriterLock {
+    std::timed_mutex mu;
+    std::atomic<std::thread::id> holder;
+  };
   sqlite3* db_;
   sqlite3_stmt* stmt_;
+  Database* home_ = nullptr;  // whose cache it returns to (null: finalized)
+  std::string sql_;           // its key there
 };
 
 // A migration is SQL applied once; the schema version is PRAGMA
@@ -64,6 +91,8 @@ class Database {
   ~Database();
 
   absl::Status Exec(std::string_view sql);
+  // Prepared once per connection and text, then reused: preparing costs
+  // more than running most of Pharos's statements.
   absl::StatusOr<Statement> Prepare(std::string_view sql);
   absl::Status Migrate(const std::vector<Migration>& migrations);
   absl::StatusOr<int> SchemaVersion();
@@ -72,8 +101,17 @@ class Database {
   sqlite3* raw() { return db_; }
 
  private:
+  friend class Statement;
+  friend class Transaction;
   explicit Database(sqlite3* db) : db_(db) {}
+  void Return(std::string sql, sqlite3_stmt* stmt);
   sqlite3* db_;
+  // Shared by this process's connections to the same file: transactions
+  // queue here (woken at once) rather than in SQLite's busy wait.
+  std::shared_ptr<FileWriterLock> file_writer_;
+  std::mutex cache_mu_;
+  // Idle statements by text; a text in use twice at once gets a second one.
+  std::unordered_map<std::string, std::vector<sqlite3_stmt*>> idle_;
 };
 
 // BEGIN IMMEDIATE ... COMMIT, rolled back on destruction unless committed.
@@ -88,6 +126,11 @@ class Transaction {
   Database& db_;
   absl::Status begin_status_;
   bool done_ = false;
+  void ReleaseWriter();
+  // Whether this transaction holds its file's writer lock: not when it was
+  // not had within the busy timeout, nor when this thread already held it
+  // (such a transaction meets SQLite's busy wait instead of a deadlock).
+  bool holds_writer_ = false;
 };
 
 }  // namespace pharos::store
