@@ -33,7 +33,12 @@ int main(int argc, char** argv) {
   }
   if (!options.ready_file.empty()) {
     std::string tmp = options.ready_file + ".tmp";
-    std::ofstream(tmp) << (*server)->address() << "\n";
+    std::ofstream ready(tmp);
+    ready << (*server)->address() << "\n";
+    // Further lines name the other front ends: "viss=host:port".
+    if (std::string viss = (*server)->viss_address(); !viss.empty())
+      ready << "viss=" << viss << "\n";
+    ready.close();
     std::error_code ec;
     std::filesystem::rename(tmp, options.ready_file, ec);
   }

@@ -224,6 +224,18 @@ absl::StatusOr<std::vector<const Signal*>> AuthorizedBroker::List(std::string_vi
   return found;
 }
 
+std::vector<const Signal*> AuthorizedBroker::Subtree(const Signal& root) const {
+  std::string prefix = root.spec.path + ".";
+  std::lock_guard lock(broker_.mu_);
+  std::vector<const Signal*> out{&root};
+  for (const Signal& s : broker_.catalog_.entries()) {
+    if (s.spec.path.size() > prefix.size() && s.spec.path.compare(0, prefix.size(), prefix) == 0) {
+      out.push_back(&s);
+    }
+  }
+  return out;
+}
+
 absl::StatusOr<Datapoint> AuthorizedBroker::Get(const Signal& signal, ValueKind kind) const {
   if (signal.is_branch()) {
     return absl::InvalidArgumentError(

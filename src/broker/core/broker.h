@@ -91,6 +91,9 @@ class AuthorizedBroker {
   // Leaves under a branch or matching a pattern, in catalog order;
   // NOT_FOUND when nothing matches.
   absl::StatusOr<std::vector<const Signal*>> List(std::string_view pattern) const;
+  // `root` and every entry below it, branches included, in catalog order
+  // (parents before children): what a metadata request describes.
+  std::vector<const Signal*> Subtree(const Signal& root) const;
 
   // read. A signal without a value yet answers a Datapoint of none.
   absl::StatusOr<Datapoint> Get(const Signal& signal, ValueKind kind = ValueKind::kCurrent) const;

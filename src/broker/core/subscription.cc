@@ -16,10 +16,17 @@ void Subscription::Fold(Update& into, Update&& older) {
   }
 }
 
+void Subscription::SetReadyHandler(std::function<void()> handler) {
+  std::lock_guard lock(mu_);
+  ready_handler_ = std::make_shared<const std::function<void()>>(std::move(handler));
+}
+
 void Subscription::Push(Update update) {
+  std::shared_ptr<const std::function<void()>> handler;
   {
     std::lock_guard lock(mu_);
     if (closed_) return;
+    handler = ready_handler_;
     queue_.push_back(std::move(update));
     size_t capacity = std::max<size_t>(1, options_.buffer_size);
     while (queue_.size() > capacity) {
@@ -30,6 +37,7 @@ void Subscription::Push(Update update) {
     }
   }
   ready_.notify_one();
+  if (handler) (*handler)();
 }
 
 std::optional<Update> Subscription::Next(std::chrono::milliseconds wait) {

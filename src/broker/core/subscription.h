@@ -12,6 +12,8 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <utility>
@@ -54,6 +56,12 @@ class Subscription {
   // Updates folded away because the subscriber was slower than its buffer.
   uint64_t dropped() const;
 
+  // Called after every Push, without this subscription's lock but under the
+  // broker's: it must only hand off (post to an executor), never call back
+  // into the broker. Lets a front end drain with Next(0ms) instead of
+  // blocking a thread per subscription (VISS's WebSocket clients).
+  void SetReadyHandler(std::function<void()> handler);
+
   // The broker's side.
   void Push(Update update);
 
@@ -69,6 +77,7 @@ class Subscription {
   bool closed_ = false;
   uint64_t dropped_ = 0;
   std::optional<std::chrono::steady_clock::time_point> last_delivery_;
+  std::shared_ptr<const std::function<void()>> ready_handler_;
 };
 
 }  // namespace pharos::broker

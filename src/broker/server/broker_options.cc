@@ -50,6 +50,16 @@ absl::Status BrokerServerOptions::Validate() const {
         "force it",
         address));
   }
+  if (enable_viss && !AuthorizationEnabled() && !IsLoopback(viss_address) &&
+      !disable_authorization) {
+    return absl::InvalidArgumentError(fmt::format(
+        "refusing to serve VISS on {} without authorization (the same rule as --address). Give "
+        "--jwt-public-key, or --disable-authorization to force it",
+        viss_address));
+  }
+  if (viss_port < 0 || viss_port > 65535) {
+    return absl::InvalidArgumentError(fmt::format("--viss-port {} is not a TCP port", viss_port));
+  }
   for (const std::string& glob : persist) {
     if (auto parsed = PathGlob::Parse(glob); !parsed.ok()) {
       return absl::InvalidArgumentError(
@@ -111,6 +121,18 @@ std::optional<int> ParseBrokerOptions(int argc, char** argv, BrokerServerOptions
   bool enable_v1 = false;
   app.add_flag("--enable-databroker-v1", enable_v1,
                "accepted for KUKSA compatibility: sdv.databroker.v1 is always served");
+  app.add_flag("--enable-viss", o.enable_viss, "serve VISS v2 over WebSocket (docs/viss.md)")
+      ->envname("KUKSA_DATABROKER_ENABLE_VISS");
+  app.add_option("--viss-address", o.viss_address, "VISS bind address")
+      ->envname("KUKSA_DATABROKER_VISS_ADDR")
+      ->capture_default_str();
+  app.add_option("--viss-port", o.viss_port, "VISS port (0: any free port)")
+      ->envname("KUKSA_DATABROKER_VISS_PORT")
+      ->capture_default_str();
+  app.add_flag("--viss-allow-plaintext", o.viss_allow_plaintext,
+               "serve plain ws on a --viss-address that is not loopback");
+  app.add_option("--viss-threads", o.viss_threads, "I/O threads of the VISS server")
+      ->capture_default_str();
   app.add_option("--state-dir", o.state_dir,
                  "directory of the broker's SQLite state (ids, persisted values); unset: nothing "
                  "persists");

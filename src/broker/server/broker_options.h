@@ -26,7 +26,13 @@ struct BrokerServerOptions {
   std::string
       unix_socket;         // set: listen there too (KUKSA's default path with --enable-unix-socket)
   int worker_threads = 0;  // 0: one per core
+  // KUKSA 0.7's VISS switches (docs/viss.md).
+  bool enable_viss = false;
+  std::string viss_address = "127.0.0.1";
+  int viss_port = 8090;
   // Pharos's additions.
+  bool viss_allow_plaintext = false;  // plain ws on a non-loopback --viss-address
+  int viss_threads = 1;
   std::string state_dir;  // "": nothing persists (ids are still derived from the catalog)
   std::vector<std::string> persist;  // globs of signals whose current value persists
   bool no_default_persistence = false;

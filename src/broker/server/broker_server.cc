@@ -12,6 +12,7 @@
 #include "broker/grpc/kuksa_val_v2/val_service.h"
 #include "broker/grpc/sdv_databroker_v1/broker_service.h"
 #include "broker/store/sqlite_signal_store.h"
+#include "broker/viss/viss_server.h"
 #include "broker/vss/vss_loader.h"
 #include "common/fmt_absl.h"
 #include "fmt/format.h"
@@ -111,6 +112,17 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(
   server->sdv_collector_ =
       std::make_unique<sdv_databroker_v1::CollectorService>(*server->broker_, *server->tokens_);
 
+  if (options.enable_viss) {
+    viss::VissServerOptions v;
+    v.address = options.viss_address;
+    v.port = options.viss_port;
+    v.allow_plaintext = options.viss_allow_plaintext;
+    v.io_threads = options.viss_threads;
+    auto started = viss::VissServer::Start(*server->broker_, *server->tokens_, clock, v);
+    if (!started.ok()) return started.status();
+    server->viss_ = *std::move(started);
+  }
+
   auto credentials = CredentialsOf(options);
   if (!credentials.ok()) return credentials.status();
   grpc::EnableDefaultHealthCheckService(true);
@@ -166,6 +178,8 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(
   return server;
 }
 
+std::string BrokerServer::viss_address() const { return viss_ ? viss_->address() : ""; }
+
 void BrokerServer::Shutdown(std::chrono::milliseconds grace) {
   registration_.reset();  // deregister while the server still answers
   if (!server_) return;
@@ -176,6 +190,7 @@ void BrokerServer::Shutdown(std::chrono::milliseconds grace) {
 BrokerServer::~BrokerServer() {
   Shutdown(std::chrono::milliseconds(0));
   if (server_) server_->Wait();
+  viss_.reset();  // its channels end their subscriptions while the broker exists
 }
 
 }  // namespace pharos::broker

@@ -20,6 +20,9 @@ namespace pharos::broker {
 namespace kuksa_val_v2 {
 class ValService;
 }
+namespace viss {
+class VissServer;
+}
 namespace kuksa_val_v1 {
 class ValService;
 }
@@ -36,6 +39,8 @@ class BrokerServer {
 
   // "127.0.0.1:55555" as bound (port 0 resolved).
   const std::string& address() const { return address_; }
+  // VISS's "host:port" as bound; "" when --enable-viss is off.
+  std::string viss_address() const;
   Broker& broker() { return *broker_; }
   // Stops accepting calls; open streams are cancelled after `grace`.
   void Shutdown(std::chrono::milliseconds grace = std::chrono::seconds(2));
@@ -50,6 +55,7 @@ class BrokerServer {
   std::unique_ptr<kuksa_val_v1::ValService> val_v1_;
   std::unique_ptr<sdv_databroker_v1::BrokerService> sdv_broker_;
   std::unique_ptr<sdv_databroker_v1::CollectorService> sdv_collector_;
+  std::unique_ptr<viss::VissServer> viss_;  // after broker_ and tokens_: uses both
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<PharosdRegistration> registration_;  // after the server: it announces it
   std::string address_;

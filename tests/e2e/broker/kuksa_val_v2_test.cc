@@ -227,51 +227,6 @@ TEST_F(KuksaValV2Test, MinSampleIntervalThinsUpdates) {
   EXPECT_LE(updates, 5);
 }
 
-class ProviderStream {
- public:
-  using Stream =
-      grpc::ClientReaderWriter<v2::OpenProviderStreamRequest, v2::OpenProviderStreamResponse>;
-  explicit ProviderStream(v2::VAL::Stub& stub, const std::string& token = "")
-      : ctx_(Call(token, 30)), stream_(stub.OpenProviderStream(ctx_.get())) {}
-  bool ClaimActuator(const std::string& path, v2::OpenProviderStreamResponse* answer) {
-    v2::OpenProviderStreamRequest req;
-    *req.mutable_provide_actuation_request()->add_actuator_identifiers() = ByPath(path);
-    return stream_->Write(req) && stream_->Read(answer);
-  }
-  bool ClaimSignal(int32_t id, v2::OpenProviderStreamResponse* answer) {
-    v2::OpenProviderStreamRequest req;
-    (*req.mutable_provide_signal_request()->mutable_signals_sample_intervals())[id].set_interval_ms(
-        0);
-    return stream_->Write(req) && stream_->Read(answer);
-  }
-  bool PublishValue(uint32_t request_id, int32_t id, const v2::Value& value) {
-    v2::OpenProviderStreamRequest req;
-    req.mutable_publish_values_request()->set_request_id(request_id);
-    *(*req.mutable_publish_values_request()->mutable_data_points())[id].mutable_value() = value;
-    return stream_->Write(req);
-  }
-  bool Acknowledge(int32_t id) {
-    v2::OpenProviderStreamRequest req;
-    *req.mutable_batch_actuate_stream_response()->mutable_signal_id() = ById(id);
-    req.mutable_batch_actuate_stream_response()->mutable_error()->set_code(v2::ERROR_CODE_OK);
-    return stream_->Write(req);
-  }
-  Stream& stream() { return *stream_; }
-  // `drain`: read what is left here (false when another thread reads).
-  grpc::Status Close(bool drain = true) {
-    stream_->WritesDone();
-    v2::OpenProviderStreamResponse rest;
-    while (drain && stream_->Read(&rest)) {
-    }
-    return Finish();
-  }
-  grpc::Status Finish() { return stream_->Finish(); }
-
- private:
-  std::unique_ptr<grpc::ClientContext> ctx_;
-  std::unique_ptr<Stream> stream_;
-};
-
 TEST_F(KuksaValV2Test, ActuationReachesTheProviderAndReturnsWhenItAccepts) {
   v2::ActuateRequest actuate;
   *actuate.mutable_signal_id() = ByPath(kVolume);

@@ -142,6 +142,26 @@ TEST_F(BrokerTest, SubscribersGetCurrentValuesFirstThenChanges) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST_F(BrokerTest, AReadyHandlerIsToldOfEveryPushAndNextZeroDrainsWithoutWaiting) {
+  auto b = broker_->Authorized(all_);
+  auto sub = b.Subscribe({&S("Vehicle.Speed")}, {.buffer_size = 10});
+  ASSERT_TRUE(sub.ok());
+  int told = 0;
+  (*sub)->SetReadyHandler([&] { ++told; });
+  EXPECT_TRUE((*sub)->Next(0ms));  // the first update, pushed before the handler was set
+  EXPECT_FALSE((*sub)->Next(0ms));
+  for (float v : {1.0f, 2.0f}) {
+    ASSERT_TRUE(b.Publish({{&S("Vehicle.Speed"), Datapoint{Value(v), {}}}}).ok());
+  }
+  EXPECT_EQ(told, 2);
+  auto one = (*sub)->Next(0ms);
+  auto two = (*sub)->Next(0ms);
+  ASSERT_TRUE(one && two);
+  EXPECT_EQ(std::get<float>(two->entries[0].second.value), 2.0f);
+  EXPECT_FALSE((*sub)->Next(0ms));
+  b.Unsubscribe(*sub);
+}
+
 TEST_F(BrokerTest, ASlowSubscriberKeepsTheLatestValueOfEverySignal) {
   auto b = broker_->Authorized(all_);
   auto sub = *b.Subscribe({&S("Vehicle.Speed"), &S("Vehicle.Gear")}, {.buffer_size = 0});

@@ -1,0 +1,408 @@
+#include "broker/viss/viss_channel.h"
+
+#include <boost/asio/post.hpp>
+#include <set>
+
+#include "broker/viss/viss_values.h"
+#include "common/fmt_absl.h"
+#include "fmt/format.h"
+
+namespace pharos::broker::viss {
+namespace {
+
+using Json = nlohmann::json;
+
+Json DataEntry(const Signal& s, const Datapoint& dp) {
+  return {{"path", s.spec.path},
+          {"dp", {{"value", ToViss(dp.value)}, {"ts", VissTimestamp(dp.timestamp)}}}};
+}
+
+// One entry: an object; several: an array (VISS v2 core, "Response syntax").
+Json DataOf(std::vector<Json> entries) {
+  if (entries.size() == 1) return std::move(entries[0]);
+  return Json(std::move(entries));
+}
+
+std::string_view LastSegment(std::string_view path) {
+  size_t dot = path.rfind('.');
+  return dot == std::string_view::npos ? path : path.substr(dot + 1);
+}
+
+}  // namespace
+
+// A subscription of this channel: the core's (change-driven) or a timer
+// (timebased), and what its filter needs to remember.
+struct VissChannel::Sub {
+  std::string id;
+  std::shared_ptr<const Access> access;  // outlives `core`: the broker keeps a reference
+  std::vector<const Signal*> signals;
+  Filter filter;
+  std::shared_ptr<Subscription> core;
+  std::unique_ptr<boost::asio::steady_timer> timer;
+  std::map<SignalId, double> previous;  // change filter: each signal's value before
+};
+
+VissChannel::VissChannel(Broker& broker, const TokenAuthority& tokens, const Clock& clock,
+                         Strand strand, std::function<void(std::string)> send, ChannelLimits limits)
+    : broker_(broker),
+      tokens_(tokens),
+      clock_(clock),
+      strand_(std::move(strand)),
+      send_(std::move(send)),
+      limits_(limits) {}
+
+VissChannel::~VissChannel() { Close(); }
+
+void VissChannel::Close() {
+  for (auto& [id, sub] : subscriptions_) End(*sub);
+  subscriptions_.clear();
+}
+
+std::string VissChannel::Now() const { return VissTimestamp(clock_.Now()); }
+
+Json VissChannel::ErrorResponse(std::string_view action, const std::string& request_id,
+                                const VissError& e) const {
+  Json out = {{"error", {{"number", e.number}, {"reason", e.reason}, {"message", e.message}}},
+              {"ts", Now()}};
+  if (!action.empty()) out["action"] = action;
+  if (!request_id.empty()) out["requestId"] = request_id;
+  return out;
+}
+
+void VissChannel::Handle(std::string_view payload) {
+  Parsed parsed = ParseRequest(payload);
+  if (parsed.error) {
+    send_(ErrorResponse(parsed.action, parsed.request_id, *parsed.error).dump());
+    return;
+  }
+  const VissRequest& r = *parsed.request;
+  std::string_view action = ActionName(r.action);
+  if (r.action == VissAction::kUnsubscribe) {
+    send_(Unsubscribe(r).dump());
+    return;
+  }
+  auto access = AccessFor(r);
+  if (auto* e = std::get_if<VissError>(&access)) {
+    send_(ErrorResponse(action, r.request_id, *e).dump());
+    return;
+  }
+  std::shared_ptr<const Access> who = std::get<std::shared_ptr<const Access>>(std::move(access));
+  Json response;
+  switch (r.action) {
+    case VissAction::kGet:
+      response = Get(r, *who);
+      break;
+    case VissAction::kSet:
+      response = Set(r, *who);
+      break;
+    default:
+      response = Subscribe(r, who);
+      break;
+  }
+  send_(response.dump());
+}
+
+std::variant<std::shared_ptr<const Access>, VissError> VissChannel::AccessFor(
+    const VissRequest& r) const {
+  if (!tokens_.enabled()) return std::make_shared<const Access>(Access::AllowAll());
+  std::optional<std::string> header;
+  if (r.authorization) header = "Bearer " + *r.authorization;
+  absl::StatusOr<Access> access = tokens_.Authenticate(header);
+  if (!access.ok()) return ErrorOf(access.status());
+  return std::make_shared<const Access>(*std::move(access));
+}
+
+std::variant<std::vector<const Signal*>, VissError> VissChannel::Targets(
+    AuthorizedBroker& b, const VissRequest& r) const {
+  std::vector<std::string> patterns;
+  if (r.filter.paths.empty()) {
+    patterns.push_back(r.path);
+  } else {
+    for (const std::string& rel : r.filter.paths) {
+      std::string p = rel;
+      std::replace(p.begin(), p.end(), '/', '.');
+      patterns.push_back(r.path + "." + p);
+    }
+  }
+  std::vector<const Signal*> out;
+  std::set<SignalId> seen;
+  for (const std::string& pattern : patterns) {
+    absl::StatusOr<std::vector<const Signal*>> leaves = b.List(pattern);
+    if (!leaves.ok()) {
+      VissError e = ErrorOf(leaves.status());
+      if (e.number == 400 && leaves.status().code() == absl::StatusCode::kInvalidArgument) {
+        e = VissError::BadRequest(std::string(leaves.status().message()));
+      }
+      return e;
+    }
+    for (const Signal* s : *leaves) {
+      if (seen.insert(s->id).second) out.push_back(s);
+    }
+  }
+  return out;
+}
+
+Json VissChannel::Get(const VissRequest& r, const Access& access) {
+  AuthorizedBroker b = broker_.Authorized(access);
+  std::string_view action = "get";
+  if (auto* m = std::get_if<Filter::DynamicMetadata>(&r.filter.other)) {
+    if (m->key != "server_capabilities") {
+      return ErrorResponse(
+          action, r.request_id,
+          VissError::NotImplemented(fmt::format(
+              "dynamic metadata \"{}\" is not served yet; server_capabilities is", m->key)));
+    }
+    if (r.path != "Vehicle" || !r.filter.paths.empty()) {
+      return ErrorResponse(action, r.request_id,
+                           VissError::BadRequest("server_capabilities is asked on path Vehicle, "
+                                                 "without a paths filter"));
+    }
+    return {{"action", action},
+            {"requestId", r.request_id},
+            {"metadata",
+             {{"filter",
+               {"paths", "timebased", "range", "change", "static_metadata", "dynamic_metadata"}},
+              {"access_ctrl", Json::array()},
+              {"transport_protocol", {"wss"}}}},
+            {"ts", Now()}};
+  }
+  if (auto* u = std::get_if<Filter::Unsupported>(&r.filter.other)) {
+    return ErrorResponse(
+        action, r.request_id,
+        VissError::NotImplemented(fmt::format("the {} filter is not implemented yet", u->type)));
+  }
+  if (auto* m = std::get_if<Filter::StaticMetadata>(&r.filter.other)) {
+    absl::StatusOr<const Signal*> root = b.Find(r.path);
+    if (!root.ok()) return ErrorResponse(action, r.request_id, ErrorOf(root.status()));
+    return {{"action", action},
+            {"requestId", r.request_id},
+            {"metadata", StaticMetadata(**root, *m)},
+            {"ts", Now()}};
+  }
+  auto targets = Targets(b, r);
+  if (auto* e = std::get_if<VissError>(&targets)) return ErrorResponse(action, r.request_id, *e);
+  std::vector<Json> entries;
+  for (const Signal* s : std::get<std::vector<const Signal*>>(targets)) {
+    absl::StatusOr<Datapoint> dp = b.Get(*s);
+    if (!dp.ok()) return ErrorResponse(action, r.request_id, ErrorOf(dp.status()));
+    if (HasValue(dp->value)) entries.push_back(DataEntry(*s, *dp));
+  }
+  if (entries.empty()) {
+    return ErrorResponse(action, r.request_id,
+                         VissError::Unavailable(fmt::format("{} has no value yet", r.path)));
+  }
+  return {{"action", action},
+          {"requestId", r.request_id},
+          {"data", DataOf(std::move(entries))},
+          {"ts", Now()}};
+}
+
+Json VissChannel::Set(const VissRequest& r, const Access& access) {
+  AuthorizedBroker b = broker_.Authorized(access);
+  std::string_view action = "set";
+  absl::StatusOr<const Signal*> s = b.Find(r.path);
+  if (!s.ok()) return ErrorResponse(action, r.request_id, ErrorOf(s.status()));
+  const Signal& signal = **s;
+  if (signal.spec.entry_type != EntryType::kActuator) {
+    return ErrorResponse(
+        action, r.request_id,
+        VissError::Forbidden(fmt::format("{} is a{} {}: only actuators can be set", r.path,
+                                         signal.spec.entry_type == EntryType::kAttribute ? "n" : "",
+                                         EntryTypeName(signal.spec.entry_type))));
+  }
+  absl::StatusOr<Value> value = FromViss(r.value, *signal.spec.data_type);
+  if (!value.ok()) {
+    return ErrorResponse(
+        action, r.request_id,
+        VissError::InvalidData(fmt::format("{}: {}", r.path, value.status().message())));
+  }
+  absl::Status done = b.Actuate({{&signal, *std::move(value)}});
+  if (!done.ok()) return ErrorResponse(action, r.request_id, ErrorOf(done));
+  return {{"action", action}, {"requestId", r.request_id}, {"ts", Now()}};
+}
+
+Json VissChannel::StaticMetadata(const Signal& root, const Filter::StaticMetadata& m) const {
+  auto wanted = [&](std::string_view key) {
+    return m.keys.empty() || std::find(m.keys.begin(), m.keys.end(), key) != m.keys.end();
+  };
+  auto node = [&](const Signal& s) {
+    Json o = Json::object();
+    const SignalSpec& spec = s.spec;
+    if (wanted("type")) o["type"] = EntryTypeName(spec.entry_type);
+    if (spec.data_type && wanted("datatype")) o["datatype"] = DataTypeName(*spec.data_type);
+    if (!spec.description.empty() && wanted("description")) o["description"] = spec.description;
+    if (!spec.comment.empty() && wanted("comment")) o["comment"] = spec.comment;
+    if (!spec.unit.empty() && wanted("unit")) o["unit"] = spec.unit;
+    if (!spec.uuid.empty() && wanted("uuid")) o["uuid"] = spec.uuid;
+    if (!spec.deprecation.empty() && wanted("deprecation")) o["deprecation"] = spec.deprecation;
+    if (HasValue(spec.min) && wanted("min")) o["min"] = ToViss(spec.min);
+    if (HasValue(spec.max) && wanted("max")) o["max"] = ToViss(spec.max);
+    if (HasValue(spec.allowed) && wanted("allowed")) o["allowed"] = ToViss(spec.allowed);
+    if (HasValue(spec.default_value) && wanted("default"))
+      o["default"] = ToViss(spec.default_value);
+    return o;
+  };
+  // The subtree below `root`, as VSS's JSON nests it (children by name);
+  // parents come before children, so a node's parent is always placed.
+  std::map<std::string, Json> nodes;
+  std::vector<const Signal*> subtree = broker_.Authorized(Access::AllowAll()).Subtree(root);
+  for (auto it = subtree.rbegin(); it != subtree.rend(); ++it) {  // children first
+    const Signal& s = **it;
+    Json o = node(s);
+    if (auto kids = nodes.find(s.spec.path); kids != nodes.end()) {
+      o["children"] = std::move(kids->second);
+      nodes.erase(kids);
+    }
+    if (&s == &root) return Json{{std::string(LastSegment(root.spec.path)), std::move(o)}};
+    std::string parent = s.spec.path.substr(0, s.spec.path.rfind('.'));
+    nodes[parent][std::string(LastSegment(s.spec.path))] = std::move(o);
+  }
+  return Json::object();
+}
+
+Json VissChannel::Subscribe(const VissRequest& r, std::shared_ptr<const Access> access) {
+  std::string_view action = "subscribe";
+  if (auto* u = std::get_if<Filter::Unsupported>(&r.filter.other)) {
+    return ErrorResponse(
+        action, r.request_id,
+        VissError::NotImplemented(fmt::format("the {} filter is not implemented yet", u->type)));
+  }
+  if (subscriptions_.size() >= limits_.max_subscriptions) {
+    return ErrorResponse(action, r.request_id,
+                         {503, "service_unavailable",
+                          fmt::format("this connection has {} subscriptions, the most it may have",
+                                      subscriptions_.size())});
+  }
+  AuthorizedBroker b = broker_.Authorized(*access);
+  auto targets = Targets(b, r);
+  if (auto* e = std::get_if<VissError>(&targets)) return ErrorResponse(action, r.request_id, *e);
+  auto sub = std::make_unique<Sub>();
+  sub->id = std::to_string(next_subscription_++);
+  sub->access = std::move(access);
+  sub->signals = std::get<std::vector<const Signal*>>(std::move(targets));
+  sub->filter = r.filter;
+  if (auto* t = std::get_if<Filter::Timebased>(&r.filter.other)) {
+    for (const Signal* s : sub->signals) {  // read permission, checked once up front
+      if (absl::Status ok = sub->access->Require(Action::kRead, s->spec.path); !ok.ok()) {
+        return ErrorResponse(action, r.request_id, ErrorOf(ok));
+      }
+    }
+    sub->timer = std::make_unique<boost::asio::steady_timer>(strand_);
+    sub->timer->expires_after(std::chrono::milliseconds(t->period_ms));
+  } else {
+    absl::StatusOr<std::shared_ptr<Subscription>> core =
+        b.Subscribe(sub->signals, SubscribeOptions{kMaxBufferSize, {}, ValueKind::kCurrent});
+    if (!core.ok()) return ErrorResponse(action, r.request_id, ErrorOf(core.status()));
+    sub->core = *std::move(core);
+  }
+  std::string id = sub->id;
+  Sub& placed = *sub;
+  subscriptions_.emplace(id, std::move(sub));
+  // The response goes out first; the first event (the current values) is
+  // drained after it, from the strand.
+  std::weak_ptr<VissChannel> self = weak_from_this();
+  if (placed.core) {
+    placed.core->SetReadyHandler([self, strand = strand_, id] {
+      boost::asio::post(strand, [self, id] {
+        if (auto channel = self.lock()) channel->Drain(id);
+      });
+    });
+    boost::asio::post(strand_, [self, id] {
+      if (auto channel = self.lock()) channel->Drain(id);
+    });
+  } else {
+    placed.timer->async_wait([self, id](const boost::system::error_code& ec) {
+      if (auto channel = self.lock(); channel && !ec) channel->Sample(id);
+    });
+  }
+  return {{"action", action}, {"requestId", r.request_id}, {"subscriptionId", id}, {"ts", Now()}};
+}
+
+Json VissChannel::Unsubscribe(const VissRequest& r) {
+  std::string_view action = "unsubscribe";
+  auto it = subscriptions_.find(r.subscription_id);
+  if (it == subscriptions_.end()) {
+    return ErrorResponse(action, r.request_id,
+                         VissError::Unavailable(fmt::format("no subscription {} on this connection",
+                                                            r.subscription_id)));
+  }
+  End(*it->second);
+  subscriptions_.erase(it);
+  return {{"action", action},
+          {"requestId", r.request_id},
+          {"subscriptionId", r.subscription_id},
+          {"ts", Now()}};
+}
+
+void VissChannel::End(Sub& sub) {
+  if (sub.core) broker_.Authorized(*sub.access).Unsubscribe(sub.core);
+  if (sub.timer) sub.timer->cancel();
+}
+
+void VissChannel::SendEvent(const Sub& sub, Json data) {
+  send_(Json{{"action", "subscription"},
+             {"subscriptionId", sub.id},
+             {"data", std::move(data)},
+             {"ts", Now()}}
+            .dump());
+}
+
+void VissChannel::Drain(const std::string& id) {
+  auto it = subscriptions_.find(id);
+  if (it == subscriptions_.end()) return;
+  Sub& sub = *it->second;
+  const auto* range = std::get_if<Filter::Range>(&sub.filter.other);
+  const auto* change = std::get_if<Filter::Change>(&sub.filter.other);
+  AuthorizedBroker b = broker_.Authorized(*sub.access);
+  while (std::optional<Update> update = sub.core->Next(std::chrono::milliseconds(0))) {
+    std::vector<Json> entries;
+    for (const auto& [signal_id, dp] : update->entries) {
+      if (!HasValue(dp.value)) continue;
+      absl::StatusOr<const Signal*> s = b.Find(signal_id);
+      if (!s.ok()) continue;
+      std::optional<double> number = NumberOf(dp.value);
+      if (range) {
+        if (!number) continue;  // a range has no meaning for text
+        bool first = Compare(*number, range->boundaries[0].op, range->boundaries[0].value);
+        bool in = first;
+        if (range->boundaries.size() == 2) {
+          bool second = Compare(*number, range->boundaries[1].op, range->boundaries[1].value);
+          in = range->combine_or ? first || second : first && second;
+        }
+        if (!in) continue;
+      }
+      if (change) {
+        if (!number) continue;
+        // "Changed between two sequential captures": against the value
+        // before this one, reported or not. The first is only the baseline.
+        auto [last, first] = sub.previous.try_emplace(signal_id, *number);
+        double before = last->second;
+        last->second = *number;
+        if (first || !Compare(*number - before, change->op, change->diff)) continue;
+      }
+      entries.push_back(DataEntry(**s, dp));
+    }
+    if (!entries.empty()) SendEvent(sub, DataOf(std::move(entries)));
+  }
+}
+
+void VissChannel::Sample(const std::string& id) {
+  auto it = subscriptions_.find(id);
+  if (it == subscriptions_.end()) return;
+  Sub& sub = *it->second;
+  AuthorizedBroker b = broker_.Authorized(*sub.access);
+  std::vector<Json> entries;
+  for (const Signal* s : sub.signals) {
+    absl::StatusOr<Datapoint> dp = b.Get(*s);
+    if (dp.ok() && HasValue(dp->value)) entries.push_back(DataEntry(*s, *dp));
+  }
+  if (!entries.empty()) SendEvent(sub, DataOf(std::move(entries)));
+  const auto& t = std::get<Filter::Timebased>(sub.filter.other);
+  sub.timer->expires_at(sub.timer->expiry() + std::chrono::milliseconds(t.period_ms));
+  std::weak_ptr<VissChannel> self = weak_from_this();
+  sub.timer->async_wait([self, id](const boost::system::error_code& ec) {
+    if (auto channel = self.lock(); channel && !ec) channel->Sample(id);
+  });
+}
+
+}  // namespace pharos::broker::viss

@@ -1,0 +1,84 @@
+// One VISS client channel (a WebSocket connection; later an MQTT client
+// topic): executes its requests against the broker and keeps its
+// subscriptions. It knows the VISS v2 message layer, not the transport: the
+// transport hands it each payload on the channel's strand and gives it a
+// `send` that queues a message for the client.
+//
+// Subscriptions do not hold a thread: change-driven ones are drained on
+// the strand when the broker pushes (Subscription::SetReadyHandler),
+// timebased ones sample on a timer of the strand.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "broker/auth/token_authority.h"
+#include "broker/core/broker.h"
+#include "broker/viss/viss_request.h"
+#include "nlohmann/json.hpp"
+
+namespace pharos::broker::viss {
+
+struct ChannelLimits {
+  size_t max_subscriptions = 100;  // per channel
+};
+
+class VissChannel : public std::enable_shared_from_this<VissChannel> {
+ public:
+  using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
+  // `send` is called on the strand only.
+  VissChannel(Broker& broker, const TokenAuthority& tokens, const Clock& clock, Strand strand,
+              std::function<void(std::string)> send, ChannelLimits limits = {});
+  ~VissChannel();
+
+  // On the strand: one request payload; its response (and, for subscribe,
+  // later its events) go to `send`.
+  void Handle(std::string_view payload);
+  // On the strand: ends every subscription (the transport closed).
+  void Close();
+  size_t subscription_count() const { return subscriptions_.size(); }
+
+ private:
+  struct Sub;
+  using Json = nlohmann::json;
+
+  // The caller's Access from the request's token; an error is the VISS
+  // error to answer.
+  std::variant<std::shared_ptr<const Access>, VissError> AccessFor(const VissRequest& r) const;
+  // The leaves a get or subscribe addresses (its path, or the paths filter
+  // under it), each once.
+  std::variant<std::vector<const Signal*>, VissError> Targets(AuthorizedBroker& b,
+                                                              const VissRequest& r) const;
+  Json Get(const VissRequest& r, const Access& access);
+  Json Set(const VissRequest& r, const Access& access);
+  Json Subscribe(const VissRequest& r, std::shared_ptr<const Access> access);
+  Json Unsubscribe(const VissRequest& r);
+  Json StaticMetadata(const Signal& root, const Filter::StaticMetadata& m) const;
+
+  void Drain(const std::string& id);
+  void Sample(const std::string& id);
+  void SendEvent(const Sub& sub, Json data);
+  void End(Sub& sub);
+  Json ErrorResponse(std::string_view action, const std::string& request_id,
+                     const VissError& e) const;
+  std::string Now() const;
+
+  Broker& broker_;
+  const TokenAuthority& tokens_;
+  const Clock& clock_;
+  Strand strand_;
+  std::function<void(std::string)> send_;
+  const ChannelLimits limits_;
+  std::map<std::string, std::unique_ptr<Sub>> subscriptions_;
+  uint64_t next_subscription_ = 1;
+};
+
+}  // namespace pharos::broker::viss

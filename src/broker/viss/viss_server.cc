@@ -1,0 +1,323 @@
+#include "broker/viss/viss_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "fmt/format.h"
+
+namespace pharos::broker::viss {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = net::ip::tcp;
+using Strand = VissChannel::Strand;
+
+constexpr std::string_view kSubprotocol = "VISSv2";
+
+// Sec-WebSocket-Protocol is a comma-separated list of offers.
+bool Offers(std::string_view header, std::string_view protocol) {
+  while (!header.empty()) {
+    size_t comma = header.find(',');
+    std::string_view item = header.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item == protocol) return true;
+    if (comma == std::string_view::npos) break;
+    header.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+bool IsLoopback(const std::string& address) {
+  boost::system::error_code ec;
+  net::ip::address a = net::ip::make_address(address, ec);
+  return !ec && a.is_loopback();
+}
+
+class Connection;
+
+}  // namespace
+
+struct VissServer::State {
+  State(Broker& b, const TokenAuthority& t, const Clock& c, VissServerOptions o)
+      : broker(b), tokens(t), clock(c), options(std::move(o)) {}
+  // Declared before the io_context: connections still pending in it when
+  // it is destroyed use these in their destructors.
+  Broker& broker;
+  const TokenAuthority& tokens;
+  const Clock& clock;
+  const VissServerOptions options;
+  std::atomic<size_t> connections{0};  // open WebSockets
+  std::atomic<size_t> live{0};         // Connection objects
+  std::mutex mu;                       // open
+  std::vector<std::weak_ptr<Connection>> open;
+  std::string address;
+  net::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  std::vector<std::thread> threads;
+};
+
+namespace {
+
+using State = VissServer::State;
+
+// One client: the HTTP request that opens it, then the WebSocket.
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(State& server, tcp::socket socket, Strand strand)
+      : server_(server), strand_(std::move(strand)), stream_(std::move(socket)) {
+    ++server_.live;
+  }
+  ~Connection() {
+    if (channel_) {
+      channel_->Close();
+      --server_.connections;
+    }
+    --server_.live;
+  }
+
+  // From any thread: ends the connection (the server stops).
+  void Shutdown() {
+    net::post(strand_, [self = shared_from_this()] {
+      self->closing_ = true;
+      if (self->channel_) self->channel_->Close();
+      beast::error_code ignored;
+      if (self->ws_) {
+        beast::get_lowest_layer(*self->ws_).socket().close(ignored);
+      } else {
+        self->stream_.socket().close(ignored);
+      }
+    });
+  }
+
+  void Start() {
+    {
+      std::lock_guard lock(server_.mu);
+      std::erase_if(server_.open, [](const auto& w) { return w.expired(); });
+      server_.open.push_back(weak_from_this());
+    }
+    stream_.expires_after(std::chrono::seconds(30));
+    http::async_read(stream_, buffer_, request_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       if (!ec) self->OnRequest();
+                     });
+  }
+
+ private:
+  void OnRequest() {
+    if (!websocket::is_upgrade(request_)) {
+      Refuse(http::status::not_implemented,
+             "the VISS HTTP transport is not implemented yet; connect with WebSocket "
+             "(subprotocol VISSv2)");
+      return;
+    }
+    auto offered = request_.find(http::field::sec_websocket_protocol);
+    bool v2 =
+        offered == request_.end() ||
+        Offers(std::string_view(offered->value().data(), offered->value().size()), kSubprotocol);
+    if (!v2) {
+      Refuse(http::status::not_implemented,
+             fmt::format("WebSocket subprotocol {} is not served yet; offer VISSv2 (or none)",
+                         std::string(offered->value())));
+      return;
+    }
+    bool name_it = offered != request_.end();
+    ws_ = std::make_unique<websocket::stream<beast::tcp_stream>>(std::move(stream_));
+    beast::get_lowest_layer(*ws_).expires_never();  // the websocket's own timeouts from here on
+    websocket::stream_base::timeout t =
+        websocket::stream_base::timeout::suggested(beast::role_type::server);
+    t.idle_timeout = server_.options.idle_timeout;
+    t.keep_alive_pings = true;
+    ws_->set_option(t);
+    ws_->read_message_max(server_.options.max_message_bytes);
+    ws_->set_option(websocket::stream_base::decorator([name_it](websocket::response_type& res) {
+      res.set(http::field::server, "pharos-broker");
+      if (name_it) res.set(http::field::sec_websocket_protocol, std::string(kSubprotocol));
+    }));
+    ws_->async_accept(request_, [self = shared_from_this()](beast::error_code ec) {
+      if (!ec) self->OnOpen();
+    });
+  }
+
+  void Refuse(http::status status, std::string message) {
+    auto res = std::make_shared<http::response<http::string_body>>(status, request_.version());
+    res->set(http::field::server, "pharos-broker");
+    res->set(http::field::content_type, "application/json; charset=utf-8");
+    nlohmann::json body = {{"error",
+                            {{"number", static_cast<int>(status)},
+                             {"reason", "not_implemented"},
+                             {"message", std::move(message)}}}};
+    res->body() = body.dump();
+    res->keep_alive(false);
+    res->prepare_payload();
+    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code, size_t) {
+      beast::error_code ignored;
+      self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    });
+  }
+
+  void OnOpen() {
+    ++server_.connections;
+    std::weak_ptr<Connection> self = weak_from_this();
+    channel_ = std::make_shared<VissChannel>(
+        server_.broker, server_.tokens, server_.clock, strand_,
+        [self](std::string message) {
+          if (auto c = self.lock()) c->Send(std::move(message));
+        },
+        server_.options.channel);
+    ws_->text(true);
+    Read();
+  }
+
+  void Read() {
+    buffer_.clear();
+    ws_->async_read(buffer_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) {
+        self->Closed(ec);
+        return;
+      }
+      self->channel_->Handle(beast::buffers_to_string(self->buffer_.data()));
+      if (!self->closing_) self->Read();
+    });
+  }
+
+  // On the strand (the channel's send).
+  void Send(std::string message) {
+    if (closing_) return;
+    if (outbox_.size() >= server_.options.max_queued_messages) {
+      // Too slow: never let one client's backlog grow without bound.
+      spdlog::warn("viss: closing a client that left {} messages unread", outbox_.size());
+      closing_ = true;
+      channel_->Close();
+      ws_->async_close(websocket::close_reason(websocket::close_code::policy_error,
+                                               "too slow: messages not read"),
+                       [self = shared_from_this()](beast::error_code) {});
+      return;
+    }
+    outbox_.push_back(std::move(message));
+    if (outbox_.size() == 1) Write();
+  }
+
+  void Write() {
+    ws_->async_write(net::buffer(outbox_.front()),
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       if (ec) return;
+                       self->outbox_.pop_front();
+                       if (!self->outbox_.empty() && !self->closing_) self->Write();
+                     });
+  }
+
+  void Closed(const beast::error_code& ec) {
+    if (ec != websocket::error::closed) spdlog::debug("viss: connection ended: {}", ec.message());
+    if (channel_) channel_->Close();
+  }
+
+  State& server_;
+  Strand strand_;
+  beast::tcp_stream stream_;
+  std::unique_ptr<websocket::stream<beast::tcp_stream>> ws_;
+  beast::flat_buffer buffer_;
+  http::request<http::string_body> request_;
+  std::shared_ptr<VissChannel> channel_;
+  std::deque<std::string> outbox_;
+  bool closing_ = false;
+};
+
+void Accept(State* state) {
+  Strand strand = net::make_strand(state->ioc);
+  state->acceptor.async_accept(
+      strand, [state, strand](beast::error_code ec, tcp::socket socket) mutable {
+        if (ec == net::error::operation_aborted) return;
+        if (!ec)
+          std::make_shared<Connection>(*state, std::move(socket), std::move(strand))->Start();
+        Accept(state);
+      });
+}
+
+}  // namespace
+
+absl::Status VissServerOptions::Validate() const {
+  if (port < 0 || port > 65535) return absl::InvalidArgumentError("--viss-port must be 0..65535");
+  boost::system::error_code ec;
+  net::ip::make_address(address, ec);
+  if (ec) {
+    return absl::InvalidArgumentError(
+        fmt::format("--viss-address {} is not an IP address", address));
+  }
+  if (!IsLoopback(address) && !allow_plaintext) {
+    return absl::InvalidArgumentError(
+        fmt::format("--viss-address {} is not a loopback address: plain ws there needs "
+                    "--viss-allow-plaintext (wss is not built yet)",
+                    address));
+  }
+  if (io_threads < 1) return absl::InvalidArgumentError("--viss-threads must be 1 or more");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<VissServer>> VissServer::Start(Broker& broker,
+                                                              const TokenAuthority& tokens,
+                                                              const Clock& clock,
+                                                              const VissServerOptions& options) {
+  if (absl::Status s = options.Validate(); !s.ok()) return s;
+  auto state = std::make_unique<State>(broker, tokens, clock, options);
+  tcp::endpoint endpoint(net::ip::make_address(options.address),
+                         static_cast<unsigned short>(options.port));
+  beast::error_code ec;
+  state->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) state->acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) state->acceptor.bind(endpoint, ec);
+  if (!ec) state->acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return absl::UnavailableError(fmt::format("VISS cannot listen on {}:{}: {}", options.address,
+                                              options.port, ec.message()));
+  }
+  tcp::endpoint bound = state->acceptor.local_endpoint();
+  state->address = bound.address().is_v6()
+                       ? fmt::format("[{}]:{}", bound.address().to_string(), bound.port())
+                       : fmt::format("{}:{}", bound.address().to_string(), bound.port());
+  Accept(state.get());
+  for (int i = 0; i < options.io_threads; ++i) {
+    state->threads.emplace_back([s = state.get()] { s->ioc.run(); });
+  }
+  spdlog::info("pharos-broker serving VISS v2 (WebSocket) on {}", state->address);
+  return std::unique_ptr<VissServer>(new VissServer(std::move(state)));
+}
+
+VissServer::VissServer(std::unique_ptr<State> state) : state_(std::move(state)) {}
+
+VissServer::~VissServer() {
+  // Close everything from the I/O threads and let the handlers finish, so
+  // every channel ends its subscriptions while the broker is still there.
+  net::post(state_->ioc, [s = state_.get()] {
+    beast::error_code ignored;
+    s->acceptor.close(ignored);
+  });
+  {
+    std::lock_guard lock(state_->mu);
+    for (const auto& w : state_->open) {
+      if (auto c = w.lock()) c->Shutdown();
+    }
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (state_->live.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  state_->ioc.stop();
+  for (std::thread& t : state_->threads) t.join();
+}
+
+const std::string& VissServer::address() const { return state_->address; }
+size_t VissServer::connection_count() const { return state_->connections.load(); }
+
+}  // namespace pharos::broker::viss

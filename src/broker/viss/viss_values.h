@@ -1,0 +1,29 @@
+// VISS's data representation (VISS v2 core, "Data representation"): a
+// value is a JSON string ("2372", "true", "sport"), an array of strings for
+// array signals; timestamps are RFC 3339 UTC strings. Clients also send
+// plain JSON numbers and booleans, which are taken as their text.
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "broker/core/types.h"
+#include "nlohmann/json.hpp"
+
+namespace pharos::broker::viss {
+
+// "2372", ["1", "2"]; a signal without a value yet is JSON null.
+nlohmann::json ToViss(const Value& value);
+// The text as a value of `type`: INVALID_ARGUMENT saying why (not a number,
+// out of the type's range, not an array ...).
+absl::StatusOr<Value> FromViss(const nlohmann::json& value, DataType type);
+// "2020-04-15T13:37:00.123Z"
+std::string VissTimestamp(Timestamp t);
+
+// A signal's value as a number, for the range and change filters (booleans
+// are 0 and 1); nullopt for strings, arrays and none.
+std::optional<double> NumberOf(const Value& value);
+// A filter's boundary ("49", 49) as a number; nullopt when it is none.
+std::optional<double> NumberOf(const nlohmann::json& value);
+
+}  // namespace pharos::broker::viss

@@ -1,0 +1,385 @@
+// VISS v2 over WebSocket against the real pharos-broker, driven by a
+// third-party client (Debian's python3-websocket, viss_ws_client.py);
+// values come in through the broker's gRPC API as a provider would send
+// them.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <fstream>
+#include <thread>
+
+#include "e2e/broker/broker_client.h"
+
+namespace pharos::e2e {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr char kSpeed[] = "Vehicle.Speed";                             // float sensor
+constexpr char kVolume[] = "Vehicle.Cabin.Infotainment.Media.Volume";  // uint8 actuator, max 100
+constexpr char kDoor[] = "Vehicle.Cabin.Door.Row1.DriverSide.IsOpen";  // boolean actuator
+constexpr char kOtherDoor[] = "Vehicle.Cabin.Door.Row1.PassengerSide.IsOpen";
+
+struct ClientRun {
+  int exit = -1;
+  std::vector<json> messages;  // the first is {"subprotocol": ...} or {"handshake": status}
+
+  // The answer to `request_id`.
+  json Answer(const std::string& request_id) const {
+    for (const json& m : messages) {
+      if (m.value("requestId", "") == request_id && m.value("action", "") != "subscription") {
+        return m;
+      }
+    }
+    return json();
+  }
+  std::vector<json> Events(const std::string& subscription_id) const {
+    std::vector<json> out;
+    for (const json& m : messages) {
+      if (m.value("action", "") == "subscription" &&
+          m.value("subscriptionId", "") == subscription_id) {
+        out.push_back(m);
+      }
+    }
+    return out;
+  }
+};
+
+std::string Reason(const json& answer) {
+  return answer.contains("error") ? answer["error"].value("reason", "") : "";
+}
+int Number(const json& answer) {
+  return answer.contains("error") ? answer["error"].value("number", 0) : 0;
+}
+
+class VissTest : public ::testing::Test {
+ protected:
+  explicit VissTest(std::vector<std::string> extra = {}) : broker_(Args(std::move(extra))) {}
+  static std::vector<std::string> Args(std::vector<std::string> extra) {
+    std::vector<std::string> args{"--enable-viss", "--viss-port", "0"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  }
+  void SetUp() override {
+    ASSERT_TRUE(broker_.Start());
+    std::ifstream ready(broker_.process().state_dir() + "/ready");
+    for (std::string line; std::getline(ready, line);) {
+      if (line.rfind("viss=", 0) == 0) viss_ = line.substr(5);
+    }
+    ASSERT_FALSE(viss_.empty()) << "the ready file names no VISS address";
+    stub_ = broker_.V2();
+  }
+
+  // Runs the client with these requests (JSON objects, or raw text).
+  ClientRun Run(const std::vector<json>& requests, const std::string& flags = "") {
+    std::string file = broker_.dir() + "/requests";
+    std::ofstream out(file, std::ios::trunc);
+    for (const json& r : requests) out << (r.is_string() ? r.get<std::string>() : r.dump()) << "\n";
+    out.close();
+    std::string output;
+    ClientRun run;
+    run.exit = RunCommand(std::string("/usr/bin/python3 ") + VISS_WS_CLIENT + " ws://" + viss_ +
+                              " " + flags + " < " + file + " 2>&1",
+                          &output);
+    std::istringstream lines(output);
+    for (std::string line; std::getline(lines, line);) {
+      json m = json::parse(line, nullptr, false);
+      EXPECT_FALSE(m.is_discarded()) << "not JSON from the client: " << line;
+      if (!m.is_discarded()) run.messages.push_back(m);
+    }
+    return run;
+  }
+
+  grpc::Status Publish(const std::string& path, const v2::Value& value) {
+    v2::PublishValueRequest req;
+    *req.mutable_signal_id() = ByPath(path);
+    *req.mutable_data_point()->mutable_value() = value;
+    v2::PublishValueResponse resp;
+    return stub_->PublishValue(Call().get(), req, &resp);
+  }
+
+  BrokerUnderTest broker_;
+  std::string viss_;
+  std::unique_ptr<v2::VAL::Stub> stub_;
+};
+
+v2::Value Bool(bool b) {
+  v2::Value v;
+  v.set_bool_(b);
+  return v;
+}
+
+TEST_F(VissTest, GetAnswersValuesAndEveryMistakeGetsTheStandardsError) {
+  ASSERT_TRUE(Publish(kSpeed, Float(42.5)).ok());
+  ASSERT_TRUE(Publish(kDoor, Bool(true)).ok());
+  ASSERT_TRUE(Publish(kOtherDoor, Bool(false)).ok());
+  ClientRun run = Run({
+      {{"action", "get"}, {"path", kSpeed}, {"requestId", "1"}},
+      {{"action", "get"}, {"path", "Vehicle/Speed"}, {"requestId", "2"}},
+      {{"action", "get"},
+       {"path", "Vehicle.Cabin.Door"},
+       {"filter", {{"type", "paths"}, {"parameter", {"*.*.IsOpen"}}}},
+       {"requestId", "3"}},
+      {{"action", "get"}, {"path", "Vehicle.NoSuchThing"}, {"requestId", "4"}},
+      "this is not JSON",
+      {{"action", "fly"}, {"path", kSpeed}, {"requestId", "6"}},
+      {{"action", "get"}, {"requestId", "7"}},
+      {{"action", "get"},
+       {"path", kSpeed},
+       {"filter", {{"type", "timebased"}, {"parameter", {{"period", "100"}}}}},
+       {"requestId", "8"}},
+      {{"action", "get"}, {"path", "Vehicle.*"}, {"requestId", "9"}},
+      {{"action", "get"},
+       {"path", "Vehicle"},
+       {"filter", {{"type", "dynamic-metadata"}, {"parameter", "server_capabilities"}}},
+       {"requestId", "10"}},
+      {{"action", "get"},
+       {"path", kSpeed},
+       {"filter", {{"type", "static-metadata"}, {"parameter", {"datatype", "unit"}}}},
+       {"requestId", "11"}},
+      {{"action", "get"},
+       {"path", kSpeed},
+       {"filter", {{"type", "history"}, {"parameter", "PT1M"}}},
+       {"requestId", "12"}},
+      {{"action", "get"},
+       {"path", "Vehicle.Cabin.Door.Row2.DriverSide.IsOpen"},
+       {"requestId", "13"}},
+  });
+  ASSERT_EQ(run.exit, 0);
+  EXPECT_EQ(run.messages.front().value("subprotocol", ""), "vissv2");  // the client lowercases
+
+  json one = run.Answer("1");
+  EXPECT_EQ(one["action"], "get");
+  EXPECT_EQ(one["data"]["path"], kSpeed);
+  EXPECT_EQ(one["data"]["dp"]["value"], "42.5");
+  EXPECT_TRUE(one["data"]["dp"]["ts"].get<std::string>().ends_with("Z"));
+  EXPECT_EQ(run.Answer("2")["data"]["dp"]["value"], "42.5");  // slash-separated path
+
+  json doors = run.Answer("3")["data"];  // two doors have values: an array of both
+  ASSERT_TRUE(doors.is_array()) << run.Answer("3");
+  ASSERT_EQ(doors.size(), 2u);
+  EXPECT_EQ(doors[0]["path"], kDoor);
+  EXPECT_EQ(doors[0]["dp"]["value"], "true");
+  EXPECT_EQ(doors[1]["dp"]["value"], "false");
+
+  EXPECT_EQ(Number(run.Answer("4")), 404);
+  EXPECT_EQ(Reason(run.Answer("4")), "unavailable_data");
+  json not_json = run.messages[5];  // the fifth request's answer has no requestId to echo
+  EXPECT_EQ(Reason(not_json), "bad_request");
+  EXPECT_EQ(Number(not_json), 400);
+  EXPECT_EQ(Reason(run.Answer("6")), "bad_request");
+  EXPECT_EQ(Reason(run.Answer("7")), "bad_request");  // no path
+  EXPECT_EQ(Reason(run.Answer("8")), "bad_request");  // timebased is for subscriptions
+  EXPECT_EQ(Reason(run.Answer("9")), "bad_request");  // wildcards only in a paths filter
+
+  json caps = run.Answer("10")["metadata"];
+  ASSERT_TRUE(caps.contains("filter")) << run.Answer("10");
+  EXPECT_NE(std::find(caps["filter"].begin(), caps["filter"].end(), "timebased"),
+            caps["filter"].end());
+  EXPECT_NE(std::find(caps["filter"].begin(), caps["filter"].end(), "change"),
+            caps["filter"].end());
+  json meta = run.Answer("11")["metadata"];
+  EXPECT_EQ(meta["Speed"]["datatype"], "float");
+  EXPECT_EQ(meta["Speed"]["unit"], "km/h");
+  EXPECT_FALSE(meta["Speed"].contains("description"));      // only the keys asked for
+  EXPECT_EQ(Number(run.Answer("12")), 501);                 // history: said so, not faked
+  EXPECT_EQ(Reason(run.Answer("13")), "unavailable_data");  // no value yet
+}
+
+TEST_F(VissTest, SetWritesAnActuatorThroughItsProviderAndRefusesTheRest) {
+  ProviderStream provider(*stub_);
+  v2::OpenProviderStreamResponse answer;
+  ASSERT_TRUE(provider.ClaimActuator(kVolume, &answer));
+  std::atomic<int> received = 0;
+  std::atomic<uint32_t> last = 0;
+  std::thread serve([&] {
+    v2::OpenProviderStreamResponse msg;
+    while (provider.stream().Read(&msg)) {
+      if (!msg.has_batch_actuate_stream_request()) continue;
+      for (const auto& r : msg.batch_actuate_stream_request().actuate_requests()) {
+        last = r.value().uint32();
+        ++received;
+        provider.Acknowledge(r.signal_id().id());
+      }
+    }
+  });
+  ClientRun run = Run({
+      {{"action", "set"}, {"path", kVolume}, {"value", "40"}, {"requestId", "1"}},
+      {{"action", "set"}, {"path", kVolume}, {"value", "101"}, {"requestId", "2"}},
+      {{"action", "set"}, {"path", kVolume}, {"value", "loud"}, {"requestId", "3"}},
+      {{"action", "set"}, {"path", kSpeed}, {"value", "10"}, {"requestId", "4"}},
+      {{"action", "set"}, {"path", kDoor}, {"value", "true"}, {"requestId", "5"}},
+      {{"action", "set"}, {"path", kVolume}, {"requestId", "6"}},
+  });
+  provider.stream().WritesDone();
+  serve.join();
+  ASSERT_EQ(run.exit, 0);
+  json ok = run.Answer("1");
+  EXPECT_FALSE(ok.contains("error")) << ok;
+  EXPECT_TRUE(ok.contains("ts"));
+  EXPECT_EQ(received, 1);  // only the valid set reached the provider
+  EXPECT_EQ(last, 40u);
+  EXPECT_EQ(Reason(run.Answer("2")), "invalid_data");       // above the catalog's max
+  EXPECT_EQ(Reason(run.Answer("3")), "invalid_data");       // not a number
+  EXPECT_EQ(Reason(run.Answer("4")), "forbidden_request");  // a sensor
+  EXPECT_EQ(Number(run.Answer("5")), 503);                  // no provider for that actuator
+  EXPECT_EQ(Reason(run.Answer("6")), "bad_request");        // no value
+}
+
+TEST_F(VissTest, SubscriptionsDeliverChangesAndTheirFiltersSelect) {
+  ASSERT_TRUE(Publish(kSpeed, Float(0)).ok());
+  // Speed goes 0, 10, ... 100 and round again until the client has its
+  // events: an unfiltered, a range (> 50) and a change (a rise of more
+  // than 5 since the value before) subscription.
+  std::atomic<bool> done = false;
+  std::thread feed([&] {
+    for (int i = 1; !done && i < 2000; ++i) {
+      Publish(kSpeed, Float(static_cast<float>((i % 11) * 10)));
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  });
+  ClientRun run = Run(
+      {
+          {{"action", "subscribe"}, {"path", kSpeed}, {"requestId", "all"}},
+          {{"action", "subscribe"},
+           {"path", kSpeed},
+           {"filter",
+            {{"type", "range"}, {"parameter", {{"boundary-op", "gt"}, {"boundary", "50"}}}}},
+           {"requestId", "range"}},
+          {{"action", "subscribe"},
+           {"path", kSpeed},
+           {"filter", {{"type", "change"}, {"parameter", {{"logic-op", "gt"}, {"diff", "5"}}}}},
+           {"requestId", "change"}},
+      },
+      "--events 120");
+  done = true;
+  feed.join();
+  ASSERT_EQ(run.exit, 0);
+  std::string all = run.Answer("all").value("subscriptionId", "");
+  std::string range = run.Answer("range").value("subscriptionId", "");
+  std::string change = run.Answer("change").value("subscriptionId", "");
+  ASSERT_FALSE(all.empty() || range.empty() || change.empty());
+  EXPECT_TRUE(all != range && range != change);
+  auto value = [](const json& e) { return std::stod(e["data"]["dp"]["value"].get<std::string>()); };
+  std::vector<json> every = run.Events(all), ranged = run.Events(range),
+                    changed = run.Events(change);
+  EXPECT_GE(every.size(), 10u);
+  ASSERT_FALSE(ranged.empty());
+  for (const json& e : ranged) EXPECT_GT(value(e), 50) << e;
+  // Each rise is 10 from the value before; the fall 100 -> 0 is no rise.
+  ASSERT_GE(changed.size(), 5u);
+  for (const json& e : changed) EXPECT_GE(value(e), 10) << e;
+  EXPECT_LT(changed.size(), every.size());
+  EXPECT_EQ(every.front()["data"]["path"], kSpeed);
+}
+
+TEST_F(VissTest, TimebasedSamplesAtItsPeriodAndUnsubscribeEndsIt) {
+  ASSERT_TRUE(Publish(kSpeed, Float(7)).ok());
+  ClientRun run = Run(
+      {
+          {{"action", "subscribe"},
+           {"path", kSpeed},
+           {"filter", {{"type", "timebased"}, {"parameter", {{"period", 100}}}}},
+           {"requestId", "t"}},
+          {{"action", "subscribe"},
+           {"path", kSpeed},
+           {"filter", {{"type", "timebased"}, {"parameter", {{"period", "soon"}}}}},
+           {"requestId", "bad"}},
+          {{"action", "unsubscribe"}, {"subscriptionId", "404"}, {"requestId", "u0"}},
+      },
+      "--events 4");
+  ASSERT_EQ(run.exit, 0);
+  std::string id = run.Answer("t").value("subscriptionId", "");
+  ASSERT_FALSE(id.empty()) << run.Answer("t");
+  std::vector<json> events = run.Events(id);
+  ASSERT_EQ(events.size(), 4u);  // Speed never changed: these are samples
+  for (const json& e : events) EXPECT_EQ(e["data"]["dp"]["value"], "7");
+  EXPECT_EQ(Reason(run.Answer("bad")), "bad_request");
+  EXPECT_EQ(Reason(run.Answer("u0")), "unavailable_data");
+
+  // Unsubscribing answers with the id, and no event follows.
+  ClientRun second = Run({
+      {{"action", "subscribe"}, {"path", kSpeed}, {"requestId", "s"}},
+      {{"action", "unsubscribe"}, {"subscriptionId", "1"}, {"requestId", "u"}},
+      {{"action", "unsubscribe"}, {"subscriptionId", "1"}, {"requestId", "again"}},
+  });
+  ASSERT_EQ(second.exit, 0);
+  EXPECT_EQ(second.Answer("u")["subscriptionId"], "1");
+  EXPECT_FALSE(second.Answer("u").contains("error"));
+  EXPECT_EQ(Reason(second.Answer("again")), "unavailable_data");
+}
+
+TEST_F(VissTest, TheHandshakeNegotiatesVissV2AndRefusesWhatIsNotServed) {
+  ClientRun none =
+      Run({{{"action", "get"}, {"path", kSpeed}, {"requestId", "1"}}}, "--no-subprotocol");
+  ASSERT_EQ(none.exit, 0);  // no subprotocol offered: v2
+  EXPECT_TRUE(none.messages.front()["subprotocol"].is_null());
+  EXPECT_EQ(Reason(none.Answer("1")), "unavailable_data");
+
+  ClientRun draft = Run({}, "--subprotocol VISS1.0");
+  EXPECT_EQ(draft.exit, 3);
+  ASSERT_FALSE(draft.messages.empty());
+  EXPECT_EQ(draft.messages.front()["handshake"], 501);
+
+  std::string out;
+  ASSERT_EQ(RunCommand("curl -s -w '\\n%{http_code}' http://" + viss_ + "/Vehicle/Speed", &out), 0);
+  EXPECT_NE(out.find("not_implemented"), std::string::npos) << out;
+  EXPECT_TRUE(out.ends_with("501")) << out;
+}
+
+class SecuredVissTest : public VissTest {
+ protected:
+  SecuredVissTest() : VissTest({"--jwt-public-key", Key() + ".pub"}) {}
+  static std::string Key() {
+    static TempDir keys;
+    static bool made = MakeKeyPair(keys.path(), "jwt", "ec256");
+    (void)made;
+    return keys.path() + "/jwt";
+  }
+};
+
+TEST_F(SecuredVissTest, TokensDecideAndEachRefusalHasItsReason) {
+  std::string provider = KuksaToken(Key() + ".key", "provide");
+  ASSERT_FALSE(provider.empty());
+  v2::PublishValueRequest req;
+  *req.mutable_signal_id() = ByPath(kSpeed);
+  *req.mutable_data_point()->mutable_value() = Float(3);
+  v2::PublishValueResponse resp;
+  ASSERT_TRUE(stub_->PublishValue(Call(provider).get(), req, &resp).ok());
+
+  std::string reader = KuksaToken(Key() + ".key", "read:Vehicle.Speed");
+  std::string cabin = KuksaToken(Key() + ".key", "read:Vehicle.Cabin");
+  std::string expired = KuksaToken(Key() + ".key", "read", -60);
+  ClientRun run = Run({
+      {{"action", "get"}, {"path", kSpeed}, {"requestId", "none"}},
+      {{"action", "get"}, {"path", kSpeed}, {"authorization", "not.a.token"}, {"requestId", "bad"}},
+      {{"action", "get"}, {"path", kSpeed}, {"authorization", expired}, {"requestId", "old"}},
+      {{"action", "get"}, {"path", kSpeed}, {"authorization", cabin}, {"requestId", "scope"}},
+      {{"action", "get"}, {"path", kSpeed}, {"authorization", reader}, {"requestId", "good"}},
+      {{"action", "subscribe"}, {"path", kSpeed}, {"authorization", cabin}, {"requestId", "sub"}},
+  });
+  ASSERT_EQ(run.exit, 0);
+  EXPECT_EQ(Reason(run.Answer("none")), "missing_token");
+  EXPECT_EQ(Number(run.Answer("none")), 401);
+  EXPECT_EQ(Reason(run.Answer("bad")), "invalid_token");
+  EXPECT_EQ(Reason(run.Answer("old")), "expired_token");
+  EXPECT_EQ(Reason(run.Answer("scope")), "forbidden_request");
+  EXPECT_EQ(Number(run.Answer("scope")), 403);
+  EXPECT_EQ(run.Answer("good")["data"]["dp"]["value"], "3");
+  EXPECT_EQ(Reason(run.Answer("sub")), "forbidden_request");
+}
+
+TEST(VissOptionsTest, BeyondLoopbackVissNeedsAuthorizationAndPlainWsItsFlag) {
+  BrokerUnderTest open({"--enable-viss", "--viss-port", "0", "--viss-address", "0.0.0.0"});
+  EXPECT_FALSE(open.Start());
+  EXPECT_NE(open.process().Log().find("without authorization"), std::string::npos)
+      << open.process().Log();
+  BrokerUnderTest plain({"--enable-viss", "--viss-port", "0", "--viss-address", "0.0.0.0",
+                         "--disable-authorization"});
+  EXPECT_FALSE(plain.Start());
+  EXPECT_NE(plain.process().Log().find("--viss-allow-plaintext"), std::string::npos)
+      << plain.process().Log();
+}
+
+}  // namespace
+}  // namespace pharos::e2e

@@ -1,0 +1,73 @@
+#!/usr/bin/python3
+# A VISS WebSocket client for the end-to-end tests, on Debian's
+# python3-websocket (a third-party client, not Pharos code).
+#
+#   viss_ws_client.py ws://host:port [--subprotocol P|--no-subprotocol]
+#                     [--events N] [--timeout S] < requests
+#
+# Sends each line of stdin as one message and prints every message the
+# server sends as one line, in order. Each request waits for the answer
+# with its requestId (a request without one waits for the next message).
+# With --events N it then goes on printing until N subscription events
+# came. Exit 0; 3 when the handshake fails (the HTTP status is printed);
+# 4 on a timeout (what came is printed).
+import argparse
+import json
+import sys
+
+import websocket
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("url")
+    p.add_argument("--subprotocol", default="VISSv2")
+    p.add_argument("--no-subprotocol", action="store_true")
+    p.add_argument("--events", type=int, default=0)
+    p.add_argument("--timeout", type=float, default=5)
+    a = p.parse_args()
+    protocols = None if a.no_subprotocol else [a.subprotocol]
+    try:
+        ws = websocket.create_connection(a.url, subprotocols=protocols, timeout=a.timeout)
+    except websocket.WebSocketBadStatusException as e:
+        print(json.dumps({"handshake": e.status_code}), flush=True)
+        return 3
+    print(json.dumps({"subprotocol": ws.getsubprotocol()}), flush=True)
+    events = 0
+
+    def receive():
+        nonlocal events
+        message = ws.recv()
+        print(message, flush=True)
+        try:
+            parsed = json.loads(message)
+        except ValueError:
+            return {}
+        if parsed.get("action") == "subscription":
+            events += 1
+        return parsed
+
+    try:
+        for line in sys.stdin:
+            line = line.rstrip("\n")
+            if not line:
+                continue
+            ws.send(line)
+            try:
+                wanted = json.loads(line).get("requestId")
+            except (ValueError, AttributeError):
+                wanted = None
+            while True:
+                got = receive()
+                if wanted is None or got.get("requestId") == wanted:
+                    break
+        while events < a.events:
+            receive()
+    except websocket.WebSocketTimeoutException:
+        return 4
+    ws.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

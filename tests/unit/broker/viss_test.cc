@@ -1,0 +1,188 @@
+// VISS v2's message layer: request parsing (every malformed shape gets the
+// standard's error, never a crash), the value representation and the
+// status-to-error table.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "broker/viss/viss_request.h"
+#include "broker/viss/viss_values.h"
+
+namespace pharos::broker::viss {
+namespace {
+
+using json = nlohmann::json;
+
+VissError ErrorFor(std::string_view payload) {
+  Parsed p = ParseRequest(payload);
+  EXPECT_TRUE(p.error.has_value()) << payload;
+  return p.error.value_or(VissError{});
+}
+
+TEST(VissRequestTest, ParsesTheStandardsExamples) {
+  Parsed get = ParseRequest(
+      R"({"action": "get", "path": "Vehicle.Cabin", "filter": {"type":"paths",
+          "parameter":["Door.*.*.IsOpen", "DriverPosition"]}, "requestId": "5688"})");
+  ASSERT_TRUE(get.request) << get.error->message;
+  EXPECT_EQ(get.request->action, VissAction::kGet);
+  EXPECT_EQ(get.request->path, "Vehicle.Cabin");
+  EXPECT_EQ(get.request->filter.paths,
+            (std::vector<std::string>{"Door.*.*.IsOpen", "DriverPosition"}));
+
+  Parsed timebased = ParseRequest(
+      R"({"action": "subscribe", "path": "Vehicle.Drivetrain.FuelSystem.Level",
+          "filter": {"type":"timebased", "parameter":{"period":"500"}}, "requestId": "6578"})");
+  ASSERT_TRUE(timebased.request);
+  EXPECT_EQ(std::get<Filter::Timebased>(timebased.request->filter.other).period_ms, 500);
+
+  Parsed range = ParseRequest(
+      R"({"action": "subscribe", "path": "Vehicle.Drivetrain.FuelSystem.Level",
+          "filter": {"type":"range","parameter":[{"boundary-op":"lt","boundary":"50",
+          "combination-op":"OR"},{"boundary-op":"gt","boundary":"55"}]}, "requestId": "6578"})");
+  ASSERT_TRUE(range.request);
+  const auto& r = std::get<Filter::Range>(range.request->filter.other);
+  ASSERT_EQ(r.boundaries.size(), 2u);
+  EXPECT_TRUE(r.combine_or);
+  EXPECT_EQ(r.boundaries[1].op, BoundaryOp::kGt);
+  EXPECT_EQ(r.boundaries[1].value, 55);
+
+  Parsed change = ParseRequest(
+      R"({"action": "subscribe", "path": "Vehicle.Drivetrain.FuelSystem.Level",
+          "filter": {"type":"change","parameter":{"logic-op":"gt","diff":"10"}}, "requestId": "1"})");
+  ASSERT_TRUE(change.request);
+  EXPECT_EQ(std::get<Filter::Change>(change.request->filter.other).diff, 10);
+
+  Parsed unsubscribe =
+      ParseRequest(R"({"action": "unsubscribe", "subscriptionId": "12345", "requestId": "5786"})");
+  ASSERT_TRUE(unsubscribe.request);
+  EXPECT_EQ(unsubscribe.request->subscription_id, "12345");
+
+  Parsed combined = ParseRequest(
+      R"({"action":"get","path":"Vehicle","filter":[{"type":"paths","parameter":"Speed"},
+          {"type":"static-metadata","parameter":""}],"requestId":"9"})");
+  ASSERT_TRUE(combined.request);
+  EXPECT_TRUE(std::holds_alternative<Filter::StaticMetadata>(combined.request->filter.other));
+  EXPECT_EQ(combined.request->filter.paths, std::vector<std::string>{"Speed"});
+}
+
+TEST(VissRequestTest, MalformedRequestsAreBadRequestsThatEchoWhatTheyCould) {
+  for (
+      std::string_view bad : {
+          "",
+          "{",
+          "[]",
+          "42",
+          R"({"action":"get"})",                                       // no requestId
+          R"({"action":"get","requestId":7,"path":"Vehicle.Speed"})",  // requestId not a string
+          R"({"action":"get","requestId":"1"})",                       // no path
+          R"({"action":"get","requestId":"1","path":""})",
+          R"({"action":"get","requestId":"1","path":"Vehicle.*"})",  // wildcard in path
+          R"({"action":"jump","requestId":"1","path":"Vehicle"})",
+          R"({"action":5,"requestId":"1","path":"Vehicle"})",
+          R"({"action":"set","requestId":"1","path":"Vehicle.Speed"})",  // no value
+          R"({"action":"unsubscribe","requestId":"1"})",                 // no subscriptionId
+          R"({"action":"get","requestId":"1","path":"V","authorization":5})",
+          R"({"action":"get","requestId":"1","path":"V","filter":{"type":"paths"}})",
+          R"({"action":"get","requestId":"1","path":"V","filter":{"type":"nope","parameter":1}})",
+          R"({"action":"get","requestId":"1","path":"V","filter":[]})",
+          R"({"action":"get","requestId":"1","path":"V","filter":[1,2,3]})",
+          R"({"action":"subscribe","requestId":"1","path":"V","filter":{"type":"timebased","parameter":{"period":"-5"}}})",
+          R"({"action":"subscribe","requestId":"1","path":"V","filter":{"type":"timebased","parameter":{"period":"fast"}}})",
+          R"({"action":"subscribe","requestId":"1","path":"V","filter":{"type":"range","parameter":{"boundary-op":"between","boundary":"1"}}})",
+          R"({"action":"subscribe","requestId":"1","path":"V","filter":{"type":"range","parameter":[]}})",
+          R"({"action":"subscribe","requestId":"1","path":"V","filter":{"type":"change","parameter":{"logic-op":"gt"}}})",
+          R"({"action":"subscribe","requestId":"1","path":"V","filter":[{"type":"change","parameter":{"logic-op":"gt","diff":1}},{"type":"range","parameter":{"boundary-op":"gt","boundary":1}}]})",
+          R"({"action":"get","requestId":"1","path":"V","filter":{"type":"timebased","parameter":{"period":"5"}}})",
+          R"({"action":"subscribe","requestId":"1","path":"V","filter":{"type":"static-metadata","parameter":""}})",
+      }) {
+    VissError e = ErrorFor(bad);
+    EXPECT_EQ(e.number, 400) << bad;
+    EXPECT_EQ(e.reason, "bad_request") << bad;
+    EXPECT_FALSE(e.message.empty()) << bad;
+  }
+  Parsed p = ParseRequest(R"({"action":"jump","requestId":"abc"})");
+  EXPECT_EQ(p.request_id, "abc");
+  EXPECT_EQ(p.action, "jump");
+}
+
+TEST(VissRequestTest, RandomBytesAndMutatedRequestsNeverCrashTheParser) {
+  std::mt19937 rng(20261203);
+  std::string seed =
+      R"({"action":"subscribe","path":"Vehicle.Speed","filter":[{"type":"paths","parameter":["A","B"]},)"
+      R"({"type":"range","parameter":[{"boundary-op":"gt","boundary":"1","combination-op":"AND"}]}],)"
+      R"("requestId":"1","authorization":"x"})";
+  for (int i = 0; i < 20000; ++i) {
+    std::string s = seed;
+    int edits = 1 + static_cast<int>(rng() % 4);
+    for (int k = 0; k < edits; ++k) {
+      size_t at = rng() % s.size();
+      switch (rng() % 3) {
+        case 0:
+          s[at] = static_cast<char>(rng() % 256);
+          break;
+        case 1:
+          s.erase(at, 1 + rng() % 8);
+          break;
+        default:
+          s.insert(at, 1, "{}[]\":,0a-"[rng() % 10]);
+          break;
+      }
+      if (s.empty()) s = "{";
+    }
+    Parsed p = ParseRequest(s);  // must return, with a request or an error
+    EXPECT_NE(p.request.has_value(), p.error.has_value());
+  }
+}
+
+TEST(VissValuesTest, ValuesTravelAsStringsAndAreReadBackByTheSignalsType) {
+  EXPECT_EQ(ToViss(Value(42.5f)), "42.5");
+  EXPECT_EQ(ToViss(Value(true)), "true");
+  EXPECT_EQ(ToViss(Value(uint32_t{7})), "7");
+  EXPECT_EQ(ToViss(Value(std::string("sport"))), "sport");
+  EXPECT_EQ(ToViss(Value(std::vector<int32_t>{1, -2})), json({"1", "-2"}));
+  EXPECT_TRUE(ToViss(Value()).is_null());
+
+  EXPECT_EQ(std::get<uint32_t>(*FromViss("40", DataType::kUint8)), 40u);
+  EXPECT_EQ(std::get<uint32_t>(*FromViss(40, DataType::kUint8)), 40u);  // a JSON number too
+  EXPECT_FALSE(FromViss("256", DataType::kUint8).ok());
+  EXPECT_FALSE(FromViss("-1", DataType::kUint32).ok());
+  EXPECT_EQ(std::get<int32_t>(*FromViss("-128", DataType::kInt8)), -128);
+  EXPECT_FALSE(FromViss("-129", DataType::kInt8).ok());
+  EXPECT_FALSE(FromViss("4x", DataType::kInt32).ok());
+  EXPECT_FALSE(FromViss("99999999999999999999", DataType::kInt64).ok());
+  EXPECT_FLOAT_EQ(std::get<float>(*FromViss("2.5", DataType::kFloat)), 2.5f);
+  EXPECT_FALSE(FromViss("nan", DataType::kDouble).ok());
+  EXPECT_FALSE(FromViss("1e999", DataType::kFloat).ok());
+  EXPECT_TRUE(std::get<bool>(*FromViss("true", DataType::kBoolean)));
+  EXPECT_FALSE(FromViss("yes", DataType::kBoolean).ok());
+  EXPECT_EQ(std::get<std::vector<uint32_t>>(*FromViss(json({"1", "2"}), DataType::kUint8Array)),
+            (std::vector<uint32_t>{1, 2}));
+  EXPECT_FALSE(FromViss("1", DataType::kUint8Array).ok());
+  EXPECT_FALSE(FromViss(json::object(), DataType::kString).ok());
+
+  EXPECT_EQ(NumberOf(json("49")), 49);
+  EXPECT_EQ(NumberOf(Value(true)), 1);
+  EXPECT_FALSE(NumberOf(Value(std::string("x"))).has_value());
+  EXPECT_EQ(VissTimestamp(Timestamp(std::chrono::milliseconds(1586957820123))),
+            "2020-04-15T13:37:00.123Z");
+}
+
+TEST(VissErrorTest, TheBrokersStatusesMapToTheStandardsTable) {
+  EXPECT_EQ(ErrorOf(absl::NotFoundError("x")).reason, "unavailable_data");
+  EXPECT_EQ(ErrorOf(absl::NotFoundError("x")).number, 404);
+  EXPECT_EQ(ErrorOf(absl::PermissionDeniedError("x")).reason, "forbidden_request");
+  EXPECT_EQ(ErrorOf(absl::PermissionDeniedError("x")).number, 403);
+  EXPECT_EQ(ErrorOf(absl::UnauthenticatedError("token expired")).reason, "expired_token");
+  EXPECT_EQ(ErrorOf(absl::UnauthenticatedError("no credentials: send ...")).reason,
+            "missing_token");
+  EXPECT_EQ(ErrorOf(absl::UnauthenticatedError("bad signature")).reason, "invalid_token");
+  EXPECT_EQ(ErrorOf(absl::UnauthenticatedError("bad signature")).number, 401);
+  EXPECT_EQ(ErrorOf(absl::InvalidArgumentError("x")).reason, "invalid_data");
+  EXPECT_EQ(ErrorOf(absl::OutOfRangeError("x")).number, 400);
+  EXPECT_EQ(ErrorOf(absl::UnavailableError("x")).reason, "service_unavailable");
+  EXPECT_EQ(ErrorOf(absl::UnavailableError("x")).number, 503);
+  EXPECT_EQ(ErrorOf(absl::UnimplementedError("x")).number, 501);
+}
+
+}  // namespace
+}  // namespace pharos::broker::viss
