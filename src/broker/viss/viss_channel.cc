@@ -75,31 +75,24 @@ void VissChannel::Handle(std::string_view payload) {
     send_(ErrorResponse(parsed.action, parsed.request_id, *parsed.error).dump());
     return;
   }
-  const VissRequest& r = *parsed.request;
-  std::string_view action = ActionName(r.action);
-  if (r.action == VissAction::kUnsubscribe) {
-    send_(Unsubscribe(r).dump());
-    return;
-  }
+  send_(Execute(*parsed.request).dump());
+}
+
+Json VissChannel::Execute(const VissRequest& r) {
+  if (r.action == VissAction::kUnsubscribe) return Unsubscribe(r);
   auto access = AccessFor(r);
   if (auto* e = std::get_if<VissError>(&access)) {
-    send_(ErrorResponse(action, r.request_id, *e).dump());
-    return;
+    return ErrorResponse(ActionName(r.action), r.request_id, *e);
   }
   std::shared_ptr<const Access> who = std::get<std::shared_ptr<const Access>>(std::move(access));
-  Json response;
   switch (r.action) {
     case VissAction::kGet:
-      response = Get(r, *who);
-      break;
+      return Get(r, *who);
     case VissAction::kSet:
-      response = Set(r, *who);
-      break;
+      return Set(r, *who);
     default:
-      response = Subscribe(r, who);
-      break;
+      return Subscribe(r, who);
   }
-  send_(response.dump());
 }
 
 std::variant<std::shared_ptr<const Access>, VissError> VissChannel::AccessFor(
@@ -163,7 +156,7 @@ Json VissChannel::Get(const VissRequest& r, const Access& access) {
              {{"filter",
                {"paths", "timebased", "range", "change", "static_metadata", "dynamic_metadata"}},
               {"access_ctrl", Json::array()},
-              {"transport_protocol", {"wss"}}}},
+              {"transport_protocol", {"ws", "http"}}}},  // plaintext until TLS lands
             {"ts", Now()}};
   }
   if (auto* u = std::get_if<Filter::Unsupported>(&r.filter.other)) {

@@ -42,6 +42,9 @@ class VissChannel : public std::enable_shared_from_this<VissChannel> {
   // On the strand: one request payload; its response (and, for subscribe,
   // later its events) go to `send`.
   void Handle(std::string_view payload);
+  // On the strand: one parsed request; its answer, WebSocket-shaped (the
+  // HTTP transport reshapes it, viss_http.h).
+  nlohmann::json Execute(const VissRequest& request);
   // On the strand: ends every subscription (the transport closed).
   void Close();
   size_t subscription_count() const { return subscriptions_.size(); }

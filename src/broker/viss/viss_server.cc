@@ -11,6 +11,8 @@
 #include <mutex>
 #include <thread>
 
+#include "broker/viss/viss_http.h"
+#include "broker/viss/viss_values.h"
 #include "fmt/format.h"
 
 namespace pharos::broker::viss {
@@ -102,7 +104,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void Start() {
-    {
+    if (!registered_) {
+      registered_ = true;
       std::lock_guard lock(server_.mu);
       std::erase_if(server_.open, [](const auto& w) { return w.expired(); });
       server_.open.push_back(weak_from_this());
@@ -117,9 +120,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   void OnRequest() {
     if (!websocket::is_upgrade(request_)) {
-      Refuse(http::status::not_implemented,
-             "the VISS HTTP transport is not implemented yet; connect with WebSocket "
-             "(subprotocol VISSv2)");
+      ServeHttp();
       return;
     }
     auto offered = request_.find(http::field::sec_websocket_protocol);
@@ -148,6 +149,56 @@ class Connection : public std::enable_shared_from_this<Connection> {
     ws_->async_accept(request_, [self = shared_from_this()](beast::error_code ec) {
       if (!ec) self->OnOpen();
     });
+  }
+
+  // One VISS request over HTTP (viss_http.h); the connection stays open
+  // for the next while the client keeps it alive.
+  void ServeHttp() {
+    if (!http_channel_) {
+      http_channel_ = std::make_shared<VissChannel>(
+          server_.broker, server_.tokens, server_.clock, strand_, [](std::string) {},
+          server_.options.channel);
+    }
+    auto auth = request_.find(http::field::authorization);
+    std::optional<std::string_view> authorization;
+    if (auth != request_.end()) {
+      authorization = std::string_view(auth->value().data(), auth->value().size());
+    }
+    auto parsed = ParseHttpRequest(
+        std::string_view(request_.method_string().data(), request_.method_string().size()),
+        std::string_view(request_.target().data(), request_.target().size()), request_.body(),
+        authorization);
+    HttpAnswer answer;
+    if (auto* e = std::get_if<VissError>(&parsed)) {
+      answer = ToHttp(
+          {{"error", {{"number", e->number}, {"reason", e->reason}, {"message", e->message}}},
+           {"ts", VissTimestamp(server_.clock.Now())}});
+    } else {
+      answer = ToHttp(http_channel_->Execute(std::get<VissRequest>(parsed)));
+    }
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(answer.status), request_.version());
+    res->set(http::field::server, "pharos-broker");
+    res->set(http::field::content_type, "application/json; charset=utf-8");
+    if (answer.status == 401) {
+      res->set(http::field::www_authenticate,
+               fmt::format("Bearer realm=\"pharos-broker\", error=\"{}\"",
+                           answer.body["error"].value("reason", "invalid_token")));
+    }
+    res->body() = answer.body.dump();
+    res->keep_alive(request_.keep_alive());
+    res->prepare_payload();
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res](beast::error_code ec, size_t) {
+                        if (ec) return;
+                        if (!res->keep_alive()) {
+                          beast::error_code ignored;
+                          self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                          return;
+                        }
+                        self->request_ = {};
+                        self->Start();
+                      });
   }
 
   void Refuse(http::status status, std::string message) {
@@ -230,8 +281,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   beast::flat_buffer buffer_;
   http::request<http::string_body> request_;
   std::shared_ptr<VissChannel> channel_;
+  std::shared_ptr<VissChannel> http_channel_;  // HTTP requests on this connection
   std::deque<std::string> outbox_;
   bool closing_ = false;
+  bool registered_ = false;  // in the server's list of open connections
 };
 
 void Accept(State* state) {

@@ -1,10 +1,10 @@
 // VISS's listening side (KUKSA's --enable-viss, --viss-address,
-// --viss-port): WebSocket on one port, every connection a VissChannel on a
-// strand of its own, all on a few I/O threads (no thread per client or per
-// subscription). Boost.Beast.
+// --viss-port): WebSocket and HTTP on one port, every connection a
+// VissChannel on a strand of its own, all on a few I/O threads (no thread
+// per client or per subscription). Boost.Beast.
 //
-// Plain ws is served on loopback addresses only unless allowed
-// (`allow_plaintext`); wss, HTTP and MQTT are later steps (docs/viss.md).
+// Plain ws/http is served on loopback addresses only unless allowed
+// (`allow_plaintext`); wss and MQTT are later steps (docs/viss.md).
 #pragma once
 
 #include <chrono>

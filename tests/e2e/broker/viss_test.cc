@@ -320,11 +320,51 @@ TEST_F(VissTest, TheHandshakeNegotiatesVissV2AndRefusesWhatIsNotServed) {
   EXPECT_EQ(draft.exit, 3);
   ASSERT_FALSE(draft.messages.empty());
   EXPECT_EQ(draft.messages.front()["handshake"], 501);
+}
 
+// curl: the body, then the status on its own last line.
+std::pair<json, int> Curl(const std::string& args) {
   std::string out;
-  ASSERT_EQ(RunCommand("curl -s -w '\\n%{http_code}' http://" + viss_ + "/Vehicle/Speed", &out), 0);
-  EXPECT_NE(out.find("not_implemented"), std::string::npos) << out;
-  EXPECT_TRUE(out.ends_with("501")) << out;
+  if (RunCommand("curl -s -w '\\n%{http_code}' " + args, &out) != 0) return {json(), 0};
+  size_t nl = out.rfind('\n');
+  if (nl == std::string::npos) return {json(), 0};
+  return {json::parse(out.substr(0, nl), nullptr, false), std::atoi(out.c_str() + nl + 1)};
+}
+
+TEST_F(VissTest, HttpReadsWithGetSetsWithPostAndAnswersErrorsAsStatuses) {
+  ASSERT_TRUE(Publish(kSpeed, Float(42.5)).ok());
+  ASSERT_TRUE(Publish(kDoor, Bool(true)).ok());
+  std::string base = "http://" + viss_;
+  auto [speed, ok] = Curl(base + "/Vehicle/Speed");
+  EXPECT_EQ(ok, 200);
+  EXPECT_EQ(speed["data"]["path"], kSpeed);
+  EXPECT_EQ(speed["data"]["dp"]["value"], "42.5");
+  EXPECT_FALSE(speed.contains("action"));
+  EXPECT_EQ(Curl(base + "/Vehicle.Speed").second, 200);  // the standard's dotted form too
+  auto [door, door_status] = Curl("-G " + base + "/Vehicle/Cabin/Door --data-urlencode " +
+                                  "'filter={\"type\":\"paths\",\"parameter\":\"*.*.IsOpen\"}'");
+  EXPECT_EQ(door_status, 200);
+  EXPECT_EQ(door["data"]["path"], kDoor) << door;  // one door has a value: an object
+  auto [meta, meta_status] = Curl("-G " + base + "/Vehicle/Speed --data-urlencode " +
+                                  "'filter={\"type\":\"static-metadata\",\"parameter\":\"unit\"}'");
+  EXPECT_EQ(meta_status, 200);
+  EXPECT_EQ(meta["metadata"]["Speed"]["unit"], "km/h");
+
+  auto [missing, not_found] = Curl(base + "/Vehicle/NoSuchThing");
+  EXPECT_EQ(not_found, 404);
+  EXPECT_EQ(missing["error"]["reason"], "unavailable_data");
+  EXPECT_EQ(Curl("-X POST " + base + "/Vehicle/Speed -d '{\"value\":\"1\"}'").second, 403);
+  EXPECT_EQ(Curl("-X POST " + base + "/Vehicle/Cabin/Infotainment/Media/Volume -d 'loud'").second,
+            400);
+  EXPECT_EQ(Curl("-X POST " + base + "/Vehicle/Cabin/Infotainment/Media/Volume " +
+                 "-d '{\"value\":\"30\"}'")
+                .second,
+            503);  // no provider
+  EXPECT_EQ(Curl("-G " + base + "/Vehicle/Speed --data-urlencode " +
+                 "'filter={\"type\":\"timebased\",\"parameter\":{\"period\":\"9\"}}'")
+                .second,
+            400);  // subscriptions are WebSocket's
+  EXPECT_EQ(Curl("-X DELETE " + base + "/Vehicle/Speed").second, 405);
 }
 
 class SecuredVissTest : public VissTest {
@@ -367,6 +407,18 @@ TEST_F(SecuredVissTest, TokensDecideAndEachRefusalHasItsReason) {
   EXPECT_EQ(Number(run.Answer("scope")), 403);
   EXPECT_EQ(run.Answer("good")["data"]["dp"]["value"], "3");
   EXPECT_EQ(Reason(run.Answer("sub")), "forbidden_request");
+
+  // HTTP: the token in the Authorization header.
+  std::string url = "http://" + viss_ + "/Vehicle/Speed";
+  std::string out;
+  ASSERT_EQ(RunCommand("curl -s -i " + url, &out), 0);
+  EXPECT_NE(out.find("401 Unauthorized"), std::string::npos) << out;
+  EXPECT_NE(out.find("WWW-Authenticate: Bearer"), std::string::npos) << out;
+  EXPECT_NE(out.find("missing_token"), std::string::npos) << out;
+  EXPECT_EQ(Curl("-H 'Authorization: Bearer " + cabin + "' " + url).second, 403);
+  auto [good, status] = Curl("-H 'Authorization: Bearer " + reader + "' " + url);
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(good["data"]["dp"]["value"], "3");
 }
 
 TEST(VissOptionsTest, BeyondLoopbackVissNeedsAuthorizationAndPlainWsItsFlag) {

@@ -5,6 +5,7 @@
 
 #include <random>
 
+#include "broker/viss/viss_http.h"
 #include "broker/viss/viss_request.h"
 #include "broker/viss/viss_values.h"
 
@@ -165,6 +166,52 @@ TEST(VissValuesTest, ValuesTravelAsStringsAndAreReadBackByTheSignalsType) {
   EXPECT_FALSE(NumberOf(Value(std::string("x"))).has_value());
   EXPECT_EQ(VissTimestamp(Timestamp(std::chrono::milliseconds(1586957820123))),
             "2020-04-15T13:37:00.123Z");
+}
+
+TEST(VissHttpTest, UrlsBodiesAndHeadersMapOntoTheSameRequests) {
+  auto get = ParseHttpRequest(
+      "GET",
+      "/Vehicle/Cabin/"
+      "Door?x=1&filter=%7B%22type%22%3A%22paths%22%2C%22parameter%22%3A%22*.*.IsOpen%22%7D",
+      "", "Bearer abc");
+  ASSERT_TRUE(std::holds_alternative<VissRequest>(get));
+  const VissRequest& r = std::get<VissRequest>(get);
+  EXPECT_EQ(r.action, VissAction::kGet);
+  EXPECT_EQ(r.path, "Vehicle.Cabin.Door");
+  EXPECT_EQ(r.filter.paths, std::vector<std::string>{"*.*.IsOpen"});
+  EXPECT_EQ(r.authorization, "abc");
+
+  auto set = ParseHttpRequest("POST", "/Vehicle.Speed", R"({"value": "3"})", std::nullopt);
+  ASSERT_TRUE(std::holds_alternative<VissRequest>(set));
+  EXPECT_EQ(std::get<VissRequest>(set).value, "3");
+  EXPECT_FALSE(std::get<VissRequest>(set).authorization.has_value());
+
+  auto number = [](const std::variant<VissRequest, VissError>& v) {
+    return std::holds_alternative<VissError>(v) ? std::get<VissError>(v).number : 0;
+  };
+  EXPECT_EQ(number(ParseHttpRequest("PUT", "/Vehicle/Speed", "", std::nullopt)), 405);
+  EXPECT_EQ(number(ParseHttpRequest("GET", "/", "", std::nullopt)), 400);
+  EXPECT_EQ(number(ParseHttpRequest("GET", "/Vehicle/*", "", std::nullopt)), 400);
+  EXPECT_EQ(number(ParseHttpRequest("GET", "/Vehicle?filter=%7", "", std::nullopt)), 400);
+  EXPECT_EQ(number(ParseHttpRequest("GET", "/Vehicle?filter=nope", "", std::nullopt)), 400);
+  EXPECT_EQ(number(ParseHttpRequest("POST", "/Vehicle/Speed", "3", std::nullopt)), 400);
+  EXPECT_EQ(
+      number(ParseHttpRequest(
+          "GET",
+          "/V?filter=%7B%22type%22%3A%22timebased%22%2C%22parameter%22%3A%7B%22period%22%3A1%7D%7D",
+          "", std::nullopt)),
+      400);
+
+  EXPECT_EQ(PercentDecode("a%20b+c"), "a b c");
+  EXPECT_FALSE(PercentDecode("%zz").has_value());
+  EXPECT_FALSE(PercentDecode("%").has_value());
+
+  HttpAnswer err = ToHttp({{"action", "get"},
+                           {"requestId", "http"},
+                           {"error", {{"number", 404}, {"reason", "unavailable_data"}}}});
+  EXPECT_EQ(err.status, 404);
+  EXPECT_FALSE(err.body.contains("action"));
+  EXPECT_EQ(ToHttp({{"ts", "x"}}).status, 200);
 }
 
 TEST(VissErrorTest, TheBrokersStatusesMapToTheStandardsTable) {
