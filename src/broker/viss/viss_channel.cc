@@ -43,13 +43,15 @@ struct VissChannel::Sub {
 };
 
 VissChannel::VissChannel(Broker& broker, const TokenAuthority& tokens, const Clock& clock,
-                         Strand strand, std::function<void(std::string)> send, ChannelLimits limits)
+                         Strand strand, std::function<void(std::string)> send, ChannelLimits limits,
+                         boost::asio::thread_pool* actuations)
     : broker_(broker),
       tokens_(tokens),
       clock_(clock),
       strand_(std::move(strand)),
       send_(std::move(send)),
-      limits_(limits) {}
+      limits_(limits),
+      actuations_(actuations) {}
 
 VissChannel::~VissChannel() { Close(); }
 
@@ -75,23 +77,42 @@ void VissChannel::Handle(std::string_view payload) {
     send_(ErrorResponse(parsed.action, parsed.request_id, *parsed.error).dump());
     return;
   }
-  send_(Execute(*parsed.request).dump());
+  Execute(*parsed.request, [this](Json answer) { send_(answer.dump()); });
 }
 
-Json VissChannel::Execute(const VissRequest& r) {
-  if (r.action == VissAction::kUnsubscribe) return Unsubscribe(r);
+void VissChannel::Execute(const VissRequest& r, std::function<void(Json)> done) {
+  if (r.action == VissAction::kUnsubscribe) {
+    done(Unsubscribe(r));
+    return;
+  }
   auto access = AccessFor(r);
   if (auto* e = std::get_if<VissError>(&access)) {
-    return ErrorResponse(ActionName(r.action), r.request_id, *e);
+    done(ErrorResponse(ActionName(r.action), r.request_id, *e));
+    return;
   }
   std::shared_ptr<const Access> who = std::get<std::shared_ptr<const Access>>(std::move(access));
   switch (r.action) {
     case VissAction::kGet:
-      return Get(r, *who);
+      done(Get(r, *who));
+      return;
     case VissAction::kSet:
-      return Set(r, *who);
+      if (actuations_) {  // the provider's answer is awaited off the I/O thread
+        boost::asio::post(
+            *actuations_, [self = shared_from_this(), r, who, done = std::move(done)]() mutable {
+              Json answer = self->Set(r, *who);
+              Strand strand = self->strand_;
+              boost::asio::post(strand, [self = std::move(self), done = std::move(done),
+                                         answer = std::move(answer)]() mutable {
+                done(std::move(answer));  // `self` keeps the channel `done` may name
+              });
+            });
+        return;
+      }
+      done(Set(r, *who));
+      return;
     default:
-      return Subscribe(r, who);
+      done(Subscribe(r, who));
+      return;
   }
 }
 

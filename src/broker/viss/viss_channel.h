@@ -12,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <functional>
 #include <map>
 #include <memory>
@@ -35,16 +36,20 @@ class VissChannel : public std::enable_shared_from_this<VissChannel> {
  public:
   using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
   // `send` is called on the strand only.
+  // `actuations`: where a set waits for its provider (null: on the strand,
+  // which then holds every other request of the channel's I/O thread).
   VissChannel(Broker& broker, const TokenAuthority& tokens, const Clock& clock, Strand strand,
-              std::function<void(std::string)> send, ChannelLimits limits = {});
+              std::function<void(std::string)> send, ChannelLimits limits = {},
+              boost::asio::thread_pool* actuations = nullptr);
   ~VissChannel();
 
   // On the strand: one request payload; its response (and, for subscribe,
   // later its events) go to `send`.
   void Handle(std::string_view payload);
-  // On the strand: one parsed request; its answer, WebSocket-shaped (the
-  // HTTP transport reshapes it, viss_http.h).
-  nlohmann::json Execute(const VissRequest& request);
+  // On the strand: one parsed request; `done` gets its answer on the strand,
+  // WebSocket-shaped (the HTTP transport reshapes it, viss_http.h). A set
+  // may answer after requests that came later.
+  void Execute(const VissRequest& request, std::function<void(nlohmann::json)> done);
   // On the strand: ends every subscription (the transport closed).
   void Close();
   size_t subscription_count() const { return subscriptions_.size(); }
@@ -80,6 +85,7 @@ class VissChannel : public std::enable_shared_from_this<VissChannel> {
   Strand strand_;
   std::function<void(std::string)> send_;
   const ChannelLimits limits_;
+  boost::asio::thread_pool* actuations_;
   std::map<std::string, std::unique_ptr<Sub>> subscriptions_;
   uint64_t next_subscription_ = 1;
 };

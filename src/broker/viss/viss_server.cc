@@ -65,6 +65,8 @@ struct VissServer::State {
   std::mutex mu;                       // open
   std::vector<std::weak_ptr<Connection>> open;
   std::string address;
+  // Sets wait for their provider here, not on an I/O thread.
+  net::thread_pool actuations{2};
   net::io_context ioc;
   tcp::acceptor acceptor{ioc};
   std::vector<std::thread> threads;
@@ -168,14 +170,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
         std::string_view(request_.method_string().data(), request_.method_string().size()),
         std::string_view(request_.target().data(), request_.target().size()), request_.body(),
         authorization);
-    HttpAnswer answer;
     if (auto* e = std::get_if<VissError>(&parsed)) {
-      answer = ToHttp(
+      Respond(ToHttp(
           {{"error", {{"number", e->number}, {"reason", e->reason}, {"message", e->message}}},
-           {"ts", VissTimestamp(server_.clock.Now())}});
-    } else {
-      answer = ToHttp(http_channel_->Execute(std::get<VissRequest>(parsed)));
+           {"ts", VissTimestamp(server_.clock.Now())}}));
+      return;
     }
+    http_channel_->Execute(std::get<VissRequest>(parsed),
+                           [self = shared_from_this()](nlohmann::json answer) {
+                             self->Respond(ToHttp(std::move(answer)));
+                           });
+  }
+
+  void Respond(HttpAnswer answer) {
     auto res = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(answer.status), request_.version());
     res->set(http::field::server, "pharos-broker");
@@ -226,7 +233,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         [self](std::string message) {
           if (auto c = self.lock()) c->Send(std::move(message));
         },
-        server_.options.channel);
+        server_.options.channel, &server_.actuations);
     ws_->text(true);
     Read();
   }
@@ -368,6 +375,7 @@ VissServer::~VissServer() {
   }
   state_->ioc.stop();
   for (std::thread& t : state_->threads) t.join();
+  state_->actuations.join();
 }
 
 const std::string& VissServer::address() const { return state_->address; }

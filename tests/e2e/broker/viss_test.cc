@@ -226,6 +226,36 @@ TEST_F(VissTest, SetWritesAnActuatorThroughItsProviderAndRefusesTheRest) {
   EXPECT_EQ(Reason(run.Answer("6")), "bad_request");        // no value
 }
 
+TEST_F(VissTest, ASetWaitingForItsProviderHoldsNoOtherRequestBack) {
+  ASSERT_TRUE(Publish(kSpeed, Float(1)).ok());
+  ProviderStream provider(*stub_);
+  v2::OpenProviderStreamResponse answer;
+  ASSERT_TRUE(provider.ClaimActuator(kVolume, &answer));
+  std::thread serve([&] {  // a slow provider: 800 ms to accept
+    v2::OpenProviderStreamResponse msg;
+    while (provider.stream().Read(&msg)) {
+      if (!msg.has_batch_actuate_stream_request()) continue;
+      std::this_thread::sleep_for(std::chrono::milliseconds(800));
+      for (const auto& r : msg.batch_actuate_stream_request().actuate_requests()) {
+        provider.Acknowledge(r.signal_id().id());
+      }
+    }
+  });
+  ClientRun run = Run(
+      {
+          {{"action", "set"}, {"path", kVolume}, {"value", "20"}, {"requestId", "slow"}},
+          {{"action", "get"}, {"path", kSpeed}, {"requestId", "fast"}},
+      },
+      "--pipeline");
+  provider.stream().WritesDone();
+  serve.join();
+  ASSERT_EQ(run.exit, 0);
+  ASSERT_EQ(run.messages.size(), 3u);
+  EXPECT_EQ(run.messages[1]["requestId"], "fast");  // answered while the set waited
+  EXPECT_EQ(run.messages[2]["requestId"], "slow");
+  EXPECT_FALSE(run.messages[2].contains("error")) << run.messages[2];
+}
+
 TEST_F(VissTest, SubscriptionsDeliverChangesAndTheirFiltersSelect) {
   ASSERT_TRUE(Publish(kSpeed, Float(0)).ok());
   // Speed goes 0, 10, ... 100 and round again until the client has its

@@ -9,7 +9,7 @@
 # server sends as one line, in order. Each request waits for the answer
 # with its requestId (a request without one waits for the next message).
 # With --events N it then goes on printing until N subscription events
-# came. Exit 0; 3 when the handshake fails (the HTTP status is printed);
+# came. --pipeline sends every request before reading any answer. Exit 0; 3 when the handshake fails (the HTTP status is printed);
 # 4 on a timeout (what came is printed).
 import argparse
 import json
@@ -25,6 +25,8 @@ def main():
     p.add_argument("--no-subprotocol", action="store_true")
     p.add_argument("--events", type=int, default=0)
     p.add_argument("--timeout", type=float, default=5)
+    p.add_argument("--pipeline", action="store_true",
+                   help="send every request first, then wait for all the answers")
     a = p.parse_args()
     protocols = None if a.no_subprotocol else [a.subprotocol]
     try:
@@ -48,7 +50,17 @@ def main():
         return parsed
 
     try:
-        for line in sys.stdin:
+        if a.pipeline:
+            lines = [l.rstrip("\n") for l in sys.stdin if l.strip()]
+            pending = set()
+            for line in lines:
+                ws.send(line)
+                pending.add(json.loads(line).get("requestId"))
+            while pending:
+                got = receive()
+                if got.get("action") != "subscription":
+                    pending.discard(got.get("requestId"))
+        for line in ([] if a.pipeline else sys.stdin):
             line = line.rstrip("\n")
             if not line:
                 continue
