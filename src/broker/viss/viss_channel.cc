@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 #include <set>
 
+#include "broker/viss/curve_log.h"
 #include "broker/viss/viss_values.h"
 #include "common/fmt_absl.h"
 #include "fmt/format.h"
@@ -15,6 +16,21 @@ using Json = nlohmann::json;
 Json DataEntry(const Signal& s, const Datapoint& dp) {
   return {{"path", s.spec.path},
           {"dp", {{"value", ToViss(dp.value)}, {"ts", VissTimestamp(dp.timestamp)}}}};
+}
+
+// A full curve-logging buffer: the points the curve needs, oldest first.
+Json CurveEntry(const Signal& s, const std::vector<Datapoint>& buffer, double maxerr) {
+  std::vector<CurvePoint> points;
+  points.reserve(buffer.size());
+  for (const Datapoint& dp : buffer) {
+    double t = std::chrono::duration<double>(dp.timestamp.time_since_epoch()).count();
+    points.push_back({t, NumberOf(dp.value).value_or(0)});
+  }
+  Json dps = Json::array();
+  for (size_t i : CurveLog(points, maxerr)) {
+    dps.push_back({{"value", ToViss(buffer[i].value)}, {"ts", VissTimestamp(buffer[i].timestamp)}});
+  }
+  return {{"path", s.spec.path}, {"dp", std::move(dps)}};
 }
 
 // One entry: an object; several: an array (VISS v2 core, "Response syntax").
@@ -40,6 +56,7 @@ struct VissChannel::Sub {
   std::shared_ptr<Subscription> core;
   std::unique_ptr<boost::asio::steady_timer> timer;
   std::map<SignalId, double> previous;  // change filter: each signal's value before
+  std::map<SignalId, std::vector<Datapoint>> curve;  // curvelog: each signal's buffer
 };
 
 VissChannel::VissChannel(Broker& broker, const TokenAuthority& tokens, const Clock& clock,
@@ -74,10 +91,10 @@ Json VissChannel::ErrorResponse(std::string_view action, const std::string& requ
 void VissChannel::Handle(std::string_view payload) {
   Parsed parsed = ParseRequest(payload);
   if (parsed.error) {
-    send_(ErrorResponse(parsed.action, parsed.request_id, *parsed.error).dump());
+    send_(VissText(ErrorResponse(parsed.action, parsed.request_id, *parsed.error)));
     return;
   }
-  Execute(*parsed.request, [this](Json answer) { send_(answer.dump()); });
+  Execute(*parsed.request, [this](Json answer) { send_(VissText(answer)); });
 }
 
 void VissChannel::Execute(const VissRequest& r, std::function<void(Json)> done) {
@@ -175,7 +192,8 @@ Json VissChannel::Get(const VissRequest& r, const Access& access) {
             {"requestId", r.request_id},
             {"metadata",
              {{"filter",
-               {"paths", "timebased", "range", "change", "static_metadata", "dynamic_metadata"}},
+               {"paths", "timebased", "range", "change", "curvelog", "static_metadata",
+                "dynamic_metadata"}},
               {"access_ctrl", Json::array()},
               {"transport_protocol", {"ws", "http"}}}},  // plaintext until TLS lands
             {"ts", Now()}};
@@ -354,11 +372,10 @@ void VissChannel::End(Sub& sub) {
 }
 
 void VissChannel::SendEvent(const Sub& sub, Json data) {
-  send_(Json{{"action", "subscription"},
-             {"subscriptionId", sub.id},
-             {"data", std::move(data)},
-             {"ts", Now()}}
-            .dump());
+  send_(VissText(Json{{"action", "subscription"},
+                      {"subscriptionId", sub.id},
+                      {"data", std::move(data)},
+                      {"ts", Now()}}));
 }
 
 void VissChannel::Drain(const std::string& id) {
@@ -367,6 +384,7 @@ void VissChannel::Drain(const std::string& id) {
   Sub& sub = *it->second;
   const auto* range = std::get_if<Filter::Range>(&sub.filter.other);
   const auto* change = std::get_if<Filter::Change>(&sub.filter.other);
+  const auto* curvelog = std::get_if<Filter::Curvelog>(&sub.filter.other);
   AuthorizedBroker b = broker_.Authorized(*sub.access);
   while (std::optional<Update> update = sub.core->Next(std::chrono::milliseconds(0))) {
     std::vector<Json> entries;
@@ -393,6 +411,15 @@ void VissChannel::Drain(const std::string& id) {
         double before = last->second;
         last->second = *number;
         if (first || !Compare(*number - before, change->op, change->diff)) continue;
+      }
+      if (curvelog) {
+        if (!number) continue;  // curve logging needs numbers
+        std::vector<Datapoint>& buffer = sub.curve[signal_id];
+        buffer.push_back(dp);
+        if (buffer.size() < static_cast<size_t>(curvelog->bufsize)) continue;
+        entries.push_back(CurveEntry(**s, buffer, curvelog->maxerr));
+        buffer.clear();
+        continue;
       }
       entries.push_back(DataEntry(**s, dp));
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "broker/viss/viss_values.h"
 #include "fmt/format.h"
 
 namespace pharos::broker::viss {
@@ -47,7 +48,7 @@ std::variant<VissRequest, VissError> ParseHttpRequest(
     r.action = VissAction::kSet;
   } else {
     return VissError{405, "bad_request",
-                     fmt::format("{} is not a VISS method: GET reads, POST sets", method)};
+                     fmt::format("{} is not a VISS method: GET reads, POST sets", Quoted(method))};
   }
   std::string_view path = target.substr(0, target.find('?'));
   std::string_view query =

@@ -12,6 +12,7 @@ namespace {
 using json = nlohmann::json;
 using FilterOrError = std::variant<Filter, VissError>;
 
+constexpr long long kMaxCurvelogBuffer = 10000;
 constexpr std::string_view kFilterTypes =
     "paths, timebased, range, change, curvelog, history, static-metadata, dynamic-metadata";
 
@@ -121,11 +122,22 @@ std::optional<VissError> ParseOne(const json& o, Filter& f, bool& has_paths, boo
       return VissError::BadRequest("dynamic-metadata takes one metadata key name");
     }
     f.other = Filter::DynamicMetadata{key.get<std::string>()};
-  } else if (*type == "curvelog" || *type == "history") {
+  } else if (*type == "curvelog") {
+    std::optional<double> maxerr =
+        param.is_object() && param.contains("maxerr") ? NumberOf(param["maxerr"]) : std::nullopt;
+    auto bufsize =
+        param.is_object() && param.contains("bufsize") ? IntegerOf(param["bufsize"]) : std::nullopt;
+    if (!maxerr || *maxerr < 0 || !bufsize || *bufsize < 2 || *bufsize > kMaxCurvelogBuffer) {
+      return VissError::BadRequest(fmt::format(
+          "curvelog needs {{\"maxerr\": a number >= 0, \"bufsize\": an integer from 2 to {}}}",
+          kMaxCurvelogBuffer));
+    }
+    f.other = Filter::Curvelog{*maxerr, static_cast<int>(*bufsize)};
+  } else if (*type == "history") {
     f.other = Filter::Unsupported{*type};
   } else {
     return VissError::BadRequest(
-        fmt::format("unknown filter type \"{}\": one of {}", *type, kFilterTypes));
+        fmt::format("unknown filter type {}: one of {}", Quoted(*type), kFilterTypes));
   }
   return std::nullopt;
 }
@@ -134,15 +146,13 @@ bool SubscriptionOnly(const Filter& f) {
   return std::holds_alternative<Filter::Timebased>(f.other) ||
          std::holds_alternative<Filter::Range>(f.other) ||
          std::holds_alternative<Filter::Change>(f.other) ||
-         (std::holds_alternative<Filter::Unsupported>(f.other) &&
-          std::get<Filter::Unsupported>(f.other).type == "curvelog");
+         std::holds_alternative<Filter::Curvelog>(f.other);
 }
 
 bool ReadOnly(const Filter& f) {
   return std::holds_alternative<Filter::StaticMetadata>(f.other) ||
          std::holds_alternative<Filter::DynamicMetadata>(f.other) ||
-         (std::holds_alternative<Filter::Unsupported>(f.other) &&
-          std::get<Filter::Unsupported>(f.other).type == "history");
+         std::holds_alternative<Filter::Unsupported>(f.other);  // history
 }
 
 }  // namespace
@@ -257,9 +267,11 @@ Parsed ParseRequest(std::string_view payload) {
     r.action = VissAction::kUnsubscribe;
   } else {
     return fail(VissError::BadRequest(
-        j.contains("action") ? fmt::format("unknown action {}: get, set, subscribe or unsubscribe",
-                                           j["action"].dump())
-                             : "the request has no \"action\""));
+        j.contains("action")
+            ? fmt::format("unknown action {}: get, set, subscribe or unsubscribe",
+                          Quoted(j["action"].is_string() ? j["action"].get<std::string>()
+                                                         : j["action"].dump()))
+            : "the request has no \"action\""));
   }
   if (!j.contains("requestId") || !j["requestId"].is_string()) {
     return fail(VissError::BadRequest("\"requestId\" (a string) is required"));

@@ -74,6 +74,10 @@ struct Filter {
     BoundaryOp op;
     double diff;
   };
+  struct Curvelog {
+    double maxerr;
+    int bufsize;  // samples per signal before an event
+  };
   struct StaticMetadata {
     std::vector<std::string> keys;  // empty: all
   };
@@ -81,9 +85,9 @@ struct Filter {
     std::string key;  // "server_capabilities", "availability", ...
   };
   struct Unsupported {
-    std::string type;  // curvelog, history: parsed, not served yet
+    std::string type;  // history: parsed, not served yet
   };
-  std::variant<std::monostate, Timebased, Range, Change, StaticMetadata, DynamicMetadata,
+  std::variant<std::monostate, Timebased, Range, Change, Curvelog, StaticMetadata, DynamicMetadata,
                Unsupported>
       other;
 };

@@ -192,7 +192,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
                fmt::format("Bearer realm=\"pharos-broker\", error=\"{}\"",
                            answer.body["error"].value("reason", "invalid_token")));
     }
-    res->body() = answer.body.dump();
+    res->body() = VissText(answer.body);
     res->keep_alive(request_.keep_alive());
     res->prepare_payload();
     http::async_write(stream_, *res,
@@ -216,7 +216,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
                             {{"number", static_cast<int>(status)},
                              {"reason", "not_implemented"},
                              {"message", std::move(message)}}}};
-    res->body() = body.dump();
+    res->body() = VissText(body);
     res->keep_alive(false);
     res->prepare_payload();
     http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code, size_t) {

@@ -31,7 +31,7 @@ absl::StatusOr<std::string> TextOf(const json& j) {
   if (j.is_string()) return j.get<std::string>();
   if (j.is_boolean() || j.is_number()) return j.dump();
   return absl::InvalidArgumentError(
-      fmt::format("{} is not a value: a string is expected", j.dump()));
+      fmt::format("{} is not a value: a string is expected", Quoted(j.dump())));
 }
 
 template <typename T>
@@ -43,13 +43,13 @@ absl::StatusOr<T> Integer(const std::string& text, int64_t lo, uint64_t hi) {
   auto [p, ec] = negative ? std::from_chars(text.data(), end, signed_value)
                           : std::from_chars(text.data(), end, unsigned_value);
   if (ec == std::errc::result_out_of_range) {
-    return absl::InvalidArgumentError(fmt::format("{} is out of the type's range", text));
+    return absl::InvalidArgumentError(fmt::format("{} is out of the type's range", Quoted(text)));
   }
   if (ec != std::errc() || p != end || text.empty()) {
-    return absl::InvalidArgumentError(fmt::format("\"{}\" is not an integer", text));
+    return absl::InvalidArgumentError(fmt::format("{} is not an integer", Quoted(text)));
   }
   if (negative ? signed_value < lo : unsigned_value > hi) {
-    return absl::InvalidArgumentError(fmt::format("{} is out of the type's range", text));
+    return absl::InvalidArgumentError(fmt::format("{} is out of the type's range", Quoted(text)));
   }
   return negative ? static_cast<T>(signed_value) : static_cast<T>(unsigned_value);
 }
@@ -58,7 +58,7 @@ absl::StatusOr<double> Real(const std::string& text) {
   char* end = nullptr;
   double v = std::strtod(text.c_str(), &end);
   if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v)) {
-    return absl::InvalidArgumentError(fmt::format("\"{}\" is not a number", text));
+    return absl::InvalidArgumentError(fmt::format("{} is not a number", Quoted(text)));
   }
   return v;
 }
@@ -72,12 +72,12 @@ absl::StatusOr<T> ScalarOf(const json& j, DataType element) {
   } else if constexpr (std::is_same_v<T, bool>) {
     if (*text == "true") return true;
     if (*text == "false") return false;
-    return absl::InvalidArgumentError(fmt::format("\"{}\" is not true or false", *text));
+    return absl::InvalidArgumentError(fmt::format("{} is not true or false", Quoted(*text)));
   } else if constexpr (std::is_floating_point_v<T>) {
     absl::StatusOr<double> v = Real(*text);
     if (!v.ok()) return v.status();
     if (std::is_same_v<T, float> && std::fabs(*v) > std::numeric_limits<float>::max()) {
-      return absl::InvalidArgumentError(fmt::format("{} is out of the float range", *text));
+      return absl::InvalidArgumentError(fmt::format("{} is out of the float range", Quoted(*text)));
     }
     return static_cast<T>(*v);
   } else {
@@ -122,7 +122,7 @@ absl::StatusOr<Value> As(const json& j, DataType type) {
   }
   if (!j.is_array()) {
     return absl::InvalidArgumentError(
-        fmt::format("{} is not an array: the signal is {}", j.dump(), DataTypeName(type)));
+        fmt::format("{} is not an array: the signal is {}", Quoted(j.dump()), DataTypeName(type)));
   }
   std::vector<T> out;
   out.reserve(j.size());
@@ -191,6 +191,15 @@ absl::StatusOr<Value> FromViss(const json& value, DataType type) {
 }
 
 std::string VissTimestamp(Timestamp t) { return FormatIso8601Utc(t); }
+
+std::string Quoted(std::string_view text) {
+  std::string cut(text.substr(0, 40));
+  return VissText(json(cut)) + (text.size() > 40 ? "…" : "");
+}
+
+std::string VissText(const json& message) {
+  return message.dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
 std::optional<double> NumberOf(const Value& value) {
   return std::visit(

@@ -20,6 +20,13 @@ absl::StatusOr<Value> FromViss(const nlohmann::json& value, DataType type);
 // "2020-04-15T13:37:00.123Z"
 std::string VissTimestamp(Timestamp t);
 
+// JSON text of a message for a client. Never throws: bytes that are not
+// UTF-8 (a %-escaped URL can carry any) become U+FFFD.
+std::string VissText(const nlohmann::json& message);
+// A client's text inside an error message: JSON-quoted (no raw control
+// characters), at most 40 bytes of it.
+std::string Quoted(std::string_view text);
+
 // A signal's value as a number, for the range and change filters (booleans
 // are 0 and 1); nullopt for strings, arrays and none.
 std::optional<double> NumberOf(const Value& value);

@@ -339,6 +339,51 @@ TEST_F(VissTest, TimebasedSamplesAtItsPeriodAndUnsubscribeEndsIt) {
   EXPECT_EQ(Reason(second.Answer("again")), "unavailable_data");
 }
 
+TEST_F(VissTest, CurvelogSendsTheEssentialPointsOfAFullBuffer) {
+  // Ten samples 100 ms apart (the provider's timestamps) on a straight
+  // ramp with one spike: the curve needs the ends, the spike and the
+  // points where the ramp leaves and rejoins it.
+  auto publish_ramp = [&] {
+    for (int i = 0; i < 10; ++i) {
+      v2::PublishValueRequest req;
+      *req.mutable_signal_id() = ByPath(kSpeed);
+      *req.mutable_data_point()->mutable_value() = Float(i == 5 ? 50.0f : static_cast<float>(i));
+      req.mutable_data_point()->mutable_timestamp()->set_seconds(1'700'000'000 + i / 10);
+      req.mutable_data_point()->mutable_timestamp()->set_nanos((i % 10) * 100'000'000);
+      v2::PublishValueResponse resp;
+      ASSERT_TRUE(stub_->PublishValue(Call().get(), req, &resp).ok());
+    }
+  };
+  std::thread feed([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));  // after the subscribe
+    publish_ramp();
+  });
+  ClientRun run = Run(
+      {{{"action", "subscribe"},
+        {"path", kSpeed},
+        {"filter", {{"type", "curvelog"}, {"parameter", {{"maxerr", "0.5"}, {"bufsize", "10"}}}}},
+        {"requestId", "c"}},
+       {{"action", "subscribe"},
+        {"path", kSpeed},
+        {"filter", {{"type", "curvelog"}, {"parameter", {{"maxerr", "0.5"}, {"bufsize", "1"}}}}},
+        {"requestId", "tiny"}}},
+      "--events 1");
+  feed.join();
+  ASSERT_EQ(run.exit, 0);
+  EXPECT_EQ(Reason(run.Answer("tiny")), "bad_request");
+  std::string id = run.Answer("c").value("subscriptionId", "");
+  std::vector<json> events = run.Events(id);
+  ASSERT_EQ(events.size(), 1u);
+  json dps = events[0]["data"]["dp"];
+  ASSERT_TRUE(dps.is_array()) << events[0];
+  std::vector<std::string> values;
+  for (const json& dp : dps) values.push_back(dp["value"]);
+  // The buffer: the value at subscribe time (none yet, so not counted),
+  // then 0..9 with 50 at 5. Kept: 0, 4, 50, 6, 9.
+  EXPECT_EQ(values, (std::vector<std::string>{"0", "4", "50", "6", "9"})) << dps;
+  EXPECT_EQ(dps[0]["ts"], "2023-11-14T22:13:20.000Z");
+}
+
 TEST_F(VissTest, TheHandshakeNegotiatesVissV2AndRefusesWhatIsNotServed) {
   ClientRun none =
       Run({{{"action", "get"}, {"path", kSpeed}, {"requestId", "1"}}}, "--no-subprotocol");
@@ -395,6 +440,9 @@ TEST_F(VissTest, HttpReadsWithGetSetsWithPostAndAnswersErrorsAsStatuses) {
                 .second,
             400);  // subscriptions are WebSocket's
   EXPECT_EQ(Curl("-X DELETE " + base + "/Vehicle/Speed").second, 405);
+  // Bytes that are not UTF-8 in the URL are answered, and the server lives on.
+  EXPECT_EQ(Curl(base + "/Vehicle/%FF%FE").second, 404);
+  EXPECT_EQ(Curl(base + "/Vehicle/Speed").second, 200);
 }
 
 class SecuredVissTest : public VissTest {

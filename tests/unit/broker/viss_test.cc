@@ -3,8 +3,10 @@
 // status-to-error table.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 
+#include "broker/viss/curve_log.h"
 #include "broker/viss/viss_http.h"
 #include "broker/viss/viss_request.h"
 #include "broker/viss/viss_values.h"
@@ -212,6 +214,41 @@ TEST(VissHttpTest, UrlsBodiesAndHeadersMapOntoTheSameRequests) {
   EXPECT_EQ(err.status, 404);
   EXPECT_FALSE(err.body.contains("action"));
   EXPECT_EQ(ToHttp({{"ts", "x"}}).status, 200);
+}
+
+TEST(VissCurveLogTest, KeepsTheEndsAndWhatTheErrorMarginNeeds) {
+  std::vector<CurvePoint> line;
+  for (int i = 0; i < 10; ++i) line.push_back({static_cast<double>(i), 2.0 * i});
+  EXPECT_EQ(CurveLog(line, 0.5), (std::vector<size_t>{0, 9}));
+  line[4].v += 2;  // a spike beyond the margin stays, with what it needs around it
+  std::vector<size_t> kept = CurveLog(line, 0.5);
+  EXPECT_NE(std::find(kept.begin(), kept.end(), 4u), kept.end());
+  EXPECT_EQ(kept.front(), 0u);
+  EXPECT_EQ(kept.back(), 9u);
+  line[4].v -= 1.7;  // within the margin: gone
+  EXPECT_EQ(CurveLog(line, 0.5), (std::vector<size_t>{0, 9}));
+  EXPECT_EQ(CurveLog({}, 1).size(), 0u);
+  EXPECT_EQ(CurveLog({{0, 1}}, 1), std::vector<size_t>{0});
+
+  // Every sample left out lies within maxerr of the line through the kept
+  // points around it; a random walk keeps far fewer than it had.
+  std::mt19937 rng(7);
+  std::normal_distribution<double> step(0, 1);
+  std::vector<CurvePoint> walk;
+  double v = 0;
+  for (int i = 0; i < 2000; ++i) walk.push_back({i * 0.1, v += step(rng)});
+  for (double maxerr : {0.0, 0.5, 3.0}) {
+    kept = CurveLog(walk, maxerr);
+    for (size_t k = 1; k < kept.size(); ++k) {
+      const CurvePoint& a = walk[kept[k - 1]];
+      const CurvePoint& b = walk[kept[k]];
+      for (size_t i = kept[k - 1] + 1; i < kept[k]; ++i) {
+        double line_v = a.v + (b.v - a.v) * (walk[i].t - a.t) / (b.t - a.t);
+        ASSERT_LE(std::fabs(walk[i].v - line_v), maxerr + 1e-9) << "maxerr " << maxerr;
+      }
+    }
+    if (maxerr == 3.0) EXPECT_LT(kept.size(), walk.size() / 4);
+  }
 }
 
 TEST(VissErrorTest, TheBrokersStatusesMapToTheStandardsTable) {
