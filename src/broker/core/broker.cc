@@ -46,6 +46,7 @@ struct Broker::Slot {
   std::vector<std::shared_ptr<Subscription>> target_subscribers;
   bool persist_current = false;
   bool persist_target = false;
+  std::deque<Datapoint> history;  // earlier current values, oldest first
 };
 
 // ---------------------------------------------------------------- Broker
@@ -102,6 +103,10 @@ std::vector<StoredValue> Broker::ApplyLocked(Batch& batch, ValueKind kind) {
   for (auto& [signal, datapoint] : batch) {
     if (datapoint.timestamp == Timestamp{}) datapoint.timestamp = now;
     Slot& slot = SlotOf(*signal);
+    if (kind == ValueKind::kCurrent && options_.history_size > 0 && HasValue(slot.current.value)) {
+      slot.history.push_back(std::move(slot.current));
+      if (slot.history.size() > options_.history_size) slot.history.pop_front();
+    }
     (kind == ValueKind::kCurrent ? slot.current : slot.target) = datapoint;
     if (kind == ValueKind::kCurrent ? slot.persist_current : slot.persist_target) {
       to_persist.push_back({signal->id, kind, datapoint});
@@ -245,6 +250,20 @@ absl::StatusOr<Datapoint> AuthorizedBroker::Get(const Signal& signal, ValueKind 
   std::lock_guard lock(broker_.mu_);
   Broker::Slot& slot = broker_.SlotOf(signal);
   return kind == ValueKind::kCurrent ? slot.current : slot.target;
+}
+
+absl::StatusOr<std::vector<Datapoint>> AuthorizedBroker::History(const Signal& signal,
+                                                                 Timestamp since) const {
+  if (signal.is_branch()) {
+    return absl::InvalidArgumentError(
+        fmt::format("{} is a branch, not a signal", signal.spec.path));
+  }
+  if (absl::Status s = access_.Require(Action::kRead, signal.spec.path); !s.ok()) return s;
+  std::lock_guard lock(broker_.mu_);
+  const std::deque<Datapoint>& history = broker_.SlotOf(signal).history;
+  auto first = std::find_if(history.begin(), history.end(),
+                            [&](const Datapoint& dp) { return dp.timestamp >= since; });
+  return std::vector<Datapoint>(first, history.end());
 }
 
 absl::Status AuthorizedBroker::CheckPublish(const Signal& signal, const Value& value) const {

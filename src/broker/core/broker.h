@@ -35,6 +35,9 @@ struct BrokerOptions {
   // (BatchActuateStreamResponse). 0: answer once the request is handed to
   // the provider's stream, as KUKSA does.
   std::chrono::milliseconds actuation_timeout{2000};
+  // How many earlier values of each sensor/actuator the broker remembers
+  // (VISS's history filter); 0 keeps none. In memory only.
+  size_t history_size = 0;
 };
 
 // How the broker reaches a provider's stream.
@@ -98,6 +101,11 @@ class AuthorizedBroker {
   // read. A signal without a value yet answers a Datapoint of none.
   absl::StatusOr<Datapoint> Get(const Signal& signal, ValueKind kind = ValueKind::kCurrent) const;
 
+  // read: the values `signal` had before its current one, as they were
+  // published, oldest first, those stamped at or after `since` only (at
+  // most BrokerOptions::history_size of them).
+  absl::StatusOr<std::vector<Datapoint>> History(const Signal& signal, Timestamp since) const;
+
   // The checks a publish of `value` to `signal` must pass (provide
   // permission, type, limits), without applying it.
   absl::Status CheckPublish(const Signal& signal, const Value& value) const;
@@ -148,6 +156,7 @@ class Broker {
 
   size_t subscription_count() const;
   size_t signal_count() const;
+  size_t history_size() const { return options_.history_size; }
 
  private:
   friend class AuthorizedBroker;

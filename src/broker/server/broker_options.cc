@@ -70,6 +70,9 @@ absl::Status BrokerServerOptions::Validate() const {
     return absl::InvalidArgumentError("--actuation-timeout-ms must be 0 or more");
   }
   if (worker_threads < 0) return absl::InvalidArgumentError("--worker-threads must be 0 or more");
+  if (history_size < 0 || history_size > 100000) {
+    return absl::InvalidArgumentError("--history-size must be 0..100000");
+  }
   if (!register_with.empty() && register_endpoint.empty() &&
       (address == "0.0.0.0" || address == "::")) {
     return absl::InvalidArgumentError(
@@ -143,6 +146,10 @@ std::optional<int> ParseBrokerOptions(int argc, char** argv, BrokerServerOptions
   app.add_option("--actuation-timeout-ms", o.actuation_timeout_ms,
                  "how long an actuation waits for its provider's acknowledgement (0: answer once "
                  "forwarded, as KUKSA)")
+      ->capture_default_str();
+  app.add_option("--history-size", o.history_size,
+                 "earlier values the broker keeps per signal, in memory, for VISS's history "
+                 "filter (0: none)")
       ->capture_default_str();
   app.add_option("--register-with", o.register_with,
                  "register in pharosd's service registry at this API address (host:port or "

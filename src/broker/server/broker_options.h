@@ -37,6 +37,7 @@ struct BrokerServerOptions {
   std::vector<std::string> persist;  // globs of signals whose current value persists
   bool no_default_persistence = false;
   int actuation_timeout_ms = 2000;
+  int history_size = 100;  // earlier values kept per signal (VISS history)
   // Registration in pharosd's service registry (server/pharosd_registration.h).
   std::string register_with;  // pharosd's API, host:port or unix:PATH
   std::string register_name = "vehicledatabroker";

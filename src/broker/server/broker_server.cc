@@ -90,6 +90,7 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(
   for (const std::string& glob : options.persist) core.persist.push_back(*PathGlob::Parse(glob));
   core.persist_defaults = !options.no_default_persistence;
   core.actuation_timeout = std::chrono::milliseconds(options.actuation_timeout_ms);
+  core.history_size = static_cast<size_t>(options.history_size);
   auto broker = Broker::Create(*std::move(catalog), *server->store_, clock, std::move(core));
   if (!broker.ok()) return broker.status();
   server->broker_ = *std::move(broker);

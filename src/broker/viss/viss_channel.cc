@@ -192,17 +192,13 @@ Json VissChannel::Get(const VissRequest& r, const Access& access) {
             {"requestId", r.request_id},
             {"metadata",
              {{"filter",
-               {"paths", "timebased", "range", "change", "curvelog", "static_metadata",
+               {"paths", "timebased", "range", "change", "curvelog", "history", "static_metadata",
                 "dynamic_metadata"}},
               {"access_ctrl", Json::array()},
               {"transport_protocol", {"ws", "http"}}}},  // plaintext until TLS lands
             {"ts", Now()}};
   }
-  if (auto* u = std::get_if<Filter::Unsupported>(&r.filter.other)) {
-    return ErrorResponse(
-        action, r.request_id,
-        VissError::NotImplemented(fmt::format("the {} filter is not implemented yet", u->type)));
-  }
+  if (auto* h = std::get_if<Filter::History>(&r.filter.other)) return History(r, b, h->period);
   if (auto* m = std::get_if<Filter::StaticMetadata>(&r.filter.other)) {
     absl::StatusOr<const Signal*> root = b.Find(r.path);
     if (!root.ok()) return ErrorResponse(action, r.request_id, ErrorOf(root.status()));
@@ -222,6 +218,36 @@ Json VissChannel::Get(const VissRequest& r, const Access& access) {
   if (entries.empty()) {
     return ErrorResponse(action, r.request_id,
                          VissError::Unavailable(fmt::format("{} has no value yet", r.path)));
+  }
+  return {{"action", action},
+          {"requestId", r.request_id},
+          {"data", DataOf(std::move(entries))},
+          {"ts", Now()}};
+}
+
+Json VissChannel::History(const VissRequest& r, AuthorizedBroker& b,
+                          std::chrono::milliseconds period) {
+  std::string_view action = "get";
+  auto targets = Targets(b, r);
+  if (auto* e = std::get_if<VissError>(&targets)) return ErrorResponse(action, r.request_id, *e);
+  Timestamp since = clock_.Now() - period;
+  std::vector<Json> entries;
+  for (const Signal* s : std::get<std::vector<const Signal*>>(targets)) {
+    absl::StatusOr<std::vector<Datapoint>> points = b.History(*s, since);
+    if (!points.ok()) return ErrorResponse(action, r.request_id, ErrorOf(points.status()));
+    if (points->empty()) continue;
+    Json dps = Json::array();
+    for (const Datapoint& dp : *points) {
+      dps.push_back({{"value", ToViss(dp.value)}, {"ts", VissTimestamp(dp.timestamp)}});
+    }
+    entries.push_back({{"path", s->spec.path}, {"dp", std::move(dps)}});
+  }
+  if (entries.empty()) {
+    return ErrorResponse(action, r.request_id,
+                         VissError::Unavailable(fmt::format(
+                             "no recorded values of {} in that period (the broker keeps {} per "
+                             "signal: --history-size)",
+                             r.path, broker_.history_size())));
   }
   return {{"action", action},
           {"requestId", r.request_id},
@@ -294,11 +320,6 @@ Json VissChannel::StaticMetadata(const Signal& root, const Filter::StaticMetadat
 
 Json VissChannel::Subscribe(const VissRequest& r, std::shared_ptr<const Access> access) {
   std::string_view action = "subscribe";
-  if (auto* u = std::get_if<Filter::Unsupported>(&r.filter.other)) {
-    return ErrorResponse(
-        action, r.request_id,
-        VissError::NotImplemented(fmt::format("the {} filter is not implemented yet", u->type)));
-  }
   if (subscriptions_.size() >= limits_.max_subscriptions) {
     return ErrorResponse(action, r.request_id,
                          {503, "service_unavailable",

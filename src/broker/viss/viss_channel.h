@@ -67,6 +67,7 @@ class VissChannel : public std::enable_shared_from_this<VissChannel> {
                                                               const VissRequest& r) const;
   Json Get(const VissRequest& r, const Access& access);
   Json Set(const VissRequest& r, const Access& access);
+  Json History(const VissRequest& r, AuthorizedBroker& b, std::chrono::milliseconds period);
   Json Subscribe(const VissRequest& r, std::shared_ptr<const Access> access);
   Json Unsubscribe(const VissRequest& r);
   Json StaticMetadata(const Signal& root, const Filter::StaticMetadata& m) const;

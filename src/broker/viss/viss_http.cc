@@ -85,7 +85,7 @@ std::variant<VissRequest, VissError> ParseHttpRequest(
     if (!std::holds_alternative<std::monostate>(r.filter.other) &&
         !std::holds_alternative<Filter::StaticMetadata>(r.filter.other) &&
         !std::holds_alternative<Filter::DynamicMetadata>(r.filter.other) &&
-        !std::holds_alternative<Filter::Unsupported>(r.filter.other)) {
+        !std::holds_alternative<Filter::History>(r.filter.other)) {
       return VissError::BadRequest(
           "timebased, range and change are for subscriptions, which HTTP does not carry: use "
           "WebSocket");

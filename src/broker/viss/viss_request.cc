@@ -134,7 +134,14 @@ std::optional<VissError> ParseOne(const json& o, Filter& f, bool& has_paths, boo
     }
     f.other = Filter::Curvelog{*maxerr, static_cast<int>(*bufsize)};
   } else if (*type == "history") {
-    f.other = Filter::Unsupported{*type};
+    std::optional<std::chrono::milliseconds> period =
+        param.is_string() ? ParseIsoDuration(param.get<std::string>()) : std::nullopt;
+    if (!period) {
+      return VissError::BadRequest(
+          "history takes an ISO 8601 duration \"PdddDThhHmmMssS\" (e.g. \"PT10M\"), under 999 "
+          "days");
+    }
+    f.other = Filter::History{*period};
   } else {
     return VissError::BadRequest(
         fmt::format("unknown filter type {}: one of {}", Quoted(*type), kFilterTypes));
@@ -152,7 +159,7 @@ bool SubscriptionOnly(const Filter& f) {
 bool ReadOnly(const Filter& f) {
   return std::holds_alternative<Filter::StaticMetadata>(f.other) ||
          std::holds_alternative<Filter::DynamicMetadata>(f.other) ||
-         std::holds_alternative<Filter::Unsupported>(f.other);  // history
+         std::holds_alternative<Filter::History>(f.other);
 }
 
 }  // namespace
@@ -221,6 +228,48 @@ bool Compare(double left, BoundaryOp op, double right) {
       return left <= right;
   }
   return false;
+}
+
+std::optional<std::chrono::milliseconds> ParseIsoDuration(std::string_view text) {
+  if (text.size() < 3 || text[0] != 'P') return std::nullopt;
+  size_t i = 1;
+  bool time = false, any = false;
+  double total_ms = 0;
+  std::string_view order = "D";  // designators allowed next, in order
+  while (i < text.size()) {
+    if (text[i] == 'T') {
+      if (time) return std::nullopt;
+      time = true;
+      order = "HMS";
+      ++i;
+      continue;
+    }
+    size_t start = i;
+    while (i < text.size() &&
+           (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) {
+      ++i;
+    }
+    if (i == start || i == text.size() || i - start > 12) return std::nullopt;
+    std::string number(text.substr(start, i - start));
+    if (std::count(number.begin(), number.end(), '.') > 1 || number.front() == '.' ||
+        number.back() == '.') {
+      return std::nullopt;
+    }
+    char unit = text[i++];
+    size_t pos = order.find(unit);
+    if (pos == std::string_view::npos) return std::nullopt;
+    if (unit != 'S' && number.find('.') != std::string::npos) return std::nullopt;
+    order = order.substr(pos + 1);
+    double value = std::stod(number);
+    if (unit == 'D' && value >= 999) return std::nullopt;
+    total_ms += value * (unit == 'D'   ? 86'400'000
+                         : unit == 'H' ? 3'600'000
+                         : unit == 'M' ? 60'000
+                                       : 1000);
+    any = true;
+  }
+  if (!any || (time && text.back() == 'T')) return std::nullopt;
+  return std::chrono::milliseconds(static_cast<int64_t>(total_ms));
 }
 
 FilterOrError ParseFilter(const json& filter) {

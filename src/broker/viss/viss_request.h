@@ -4,6 +4,7 @@
 // Parsing never throws: malformed input is a VissError.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -84,11 +85,11 @@ struct Filter {
   struct DynamicMetadata {
     std::string key;  // "server_capabilities", "availability", ...
   };
-  struct Unsupported {
-    std::string type;  // history: parsed, not served yet
+  struct History {
+    std::chrono::milliseconds period;  // back from now
   };
-  std::variant<std::monostate, Timebased, Range, Change, Curvelog, StaticMetadata, DynamicMetadata,
-               Unsupported>
+  std::variant<std::monostate, Timebased, Range, Change, Curvelog, History, StaticMetadata,
+               DynamicMetadata>
       other;
 };
 
@@ -111,6 +112,11 @@ struct Parsed {
   std::string action;
 };
 Parsed ParseRequest(std::string_view payload);
+
+// The history filter's period, ISO 8601 as the core text restricts it:
+// "PdddDThhHmmMssS", each part optional but at least one, fewer than 999
+// days, seconds possibly with a fraction. nullopt for anything else.
+std::optional<std::chrono::milliseconds> ParseIsoDuration(std::string_view text);
 
 // A filter expression (the "filter" member, or HTTP's filter= query):
 // an object or an array of at most two objects.

@@ -52,6 +52,15 @@ int Number(const json& answer) {
   return answer.contains("error") ? answer["error"].value("number", 0) : 0;
 }
 
+// curl: the body, then the status on its own last line.
+std::pair<json, int> Curl(const std::string& args) {
+  std::string out;
+  if (RunCommand("curl -s -w '\\n%{http_code}' " + args, &out) != 0) return {json(), 0};
+  size_t nl = out.rfind('\n');
+  if (nl == std::string::npos) return {json(), 0};
+  return {json::parse(out.substr(0, nl), nullptr, false), std::atoi(out.c_str() + nl + 1)};
+}
+
 class VissTest : public ::testing::Test {
  protected:
   explicit VissTest(std::vector<std::string> extra = {}) : broker_(Args(std::move(extra))) {}
@@ -182,7 +191,7 @@ TEST_F(VissTest, GetAnswersValuesAndEveryMistakeGetsTheStandardsError) {
   EXPECT_EQ(meta["Speed"]["datatype"], "float");
   EXPECT_EQ(meta["Speed"]["unit"], "km/h");
   EXPECT_FALSE(meta["Speed"].contains("description"));      // only the keys asked for
-  EXPECT_EQ(Number(run.Answer("12")), 501);                 // history: said so, not faked
+  EXPECT_EQ(Reason(run.Answer("12")), "unavailable_data");  // no earlier value recorded
   EXPECT_EQ(Reason(run.Answer("13")), "unavailable_data");  // no value yet
 }
 
@@ -384,6 +393,31 @@ TEST_F(VissTest, CurvelogSendsTheEssentialPointsOfAFullBuffer) {
   EXPECT_EQ(dps[0]["ts"], "2023-11-14T22:13:20.000Z");
 }
 
+TEST_F(VissTest, HistoryAnswersTheEarlierValuesOfThePeriod) {
+  for (float v : {1.0f, 2.0f, 3.0f}) ASSERT_TRUE(Publish(kSpeed, Float(v)).ok());
+  ClientRun run = Run({
+      {{"action", "get"},
+       {"path", kSpeed},
+       {"filter", {{"type", "history"}, {"parameter", "PT1M"}}},
+       {"requestId", "h"}},
+      {{"action", "get"},
+       {"path", kSpeed},
+       {"filter", {{"type", "history"}, {"parameter", "one minute"}}},
+       {"requestId", "bad"}},
+  });
+  ASSERT_EQ(run.exit, 0);
+  json dps = run.Answer("h")["data"]["dp"];
+  ASSERT_TRUE(dps.is_array()) << run.Answer("h");
+  ASSERT_EQ(dps.size(), 2u);  // the current value (3) is not history
+  EXPECT_EQ(dps[0]["value"], "1");
+  EXPECT_EQ(dps[1]["value"], "2");
+  EXPECT_EQ(Reason(run.Answer("bad")), "bad_request");
+  auto [http, status] = Curl("-G http://" + viss_ + "/Vehicle/Speed --data-urlencode " +
+                             "'filter={\"type\":\"history\",\"parameter\":\"PT1M\"}'");
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(http["data"]["dp"].size(), 2u) << http;
+}
+
 TEST_F(VissTest, TheHandshakeNegotiatesVissV2AndRefusesWhatIsNotServed) {
   ClientRun none =
       Run({{{"action", "get"}, {"path", kSpeed}, {"requestId", "1"}}}, "--no-subprotocol");
@@ -395,15 +429,6 @@ TEST_F(VissTest, TheHandshakeNegotiatesVissV2AndRefusesWhatIsNotServed) {
   EXPECT_EQ(draft.exit, 3);
   ASSERT_FALSE(draft.messages.empty());
   EXPECT_EQ(draft.messages.front()["handshake"], 501);
-}
-
-// curl: the body, then the status on its own last line.
-std::pair<json, int> Curl(const std::string& args) {
-  std::string out;
-  if (RunCommand("curl -s -w '\\n%{http_code}' " + args, &out) != 0) return {json(), 0};
-  size_t nl = out.rfind('\n');
-  if (nl == std::string::npos) return {json(), 0};
-  return {json::parse(out.substr(0, nl), nullptr, false), std::atoi(out.c_str() + nl + 1)};
 }
 
 TEST_F(VissTest, HttpReadsWithGetSetsWithPostAndAnswersErrorsAsStatuses) {

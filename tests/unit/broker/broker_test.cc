@@ -162,6 +162,36 @@ TEST_F(BrokerTest, AReadyHandlerIsToldOfEveryPushAndNextZeroDrainsWithoutWaiting
   b.Unsubscribe(*sub);
 }
 
+TEST_F(BrokerTest, HistoryKeepsTheEarlierValuesUpToItsSize) {
+  BrokerOptions options;
+  options.history_size = 3;
+  Make(options);
+  auto b = broker_->Authorized(all_);
+  const Signal& speed = S("Vehicle.Speed");
+  EXPECT_TRUE(b.History(speed, {})->empty());
+  for (int i = 1; i <= 5; ++i) {
+    Timestamp at = Timestamp(std::chrono::seconds(1'700'000'000 + i));
+    ASSERT_TRUE(b.Publish({{&speed, Datapoint{Value(static_cast<float>(i)), at}}}).ok());
+  }
+  // 5 is current; of 1..4, the newest three are kept, oldest first.
+  auto all = b.History(speed, {});
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ(std::get<float>((*all)[0].value), 2.0f);
+  EXPECT_EQ(std::get<float>((*all)[2].value), 4.0f);
+  auto recent = b.History(speed, Timestamp(std::chrono::seconds(1'700'000'004)));
+  ASSERT_EQ(recent->size(), 1u);
+  EXPECT_EQ(std::get<float>((*recent)[0].value), 4.0f);
+  Access other = Scoped("read:Vehicle.Cabin");
+  EXPECT_EQ(broker_->Authorized(other).History(speed, {}).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  Make({});  // the default keeps none
+  auto none = broker_->Authorized(all_);
+  ASSERT_TRUE(none.Publish({{&S("Vehicle.Speed"), Datapoint{Value(1.0f), {}}}}).ok());
+  ASSERT_TRUE(none.Publish({{&S("Vehicle.Speed"), Datapoint{Value(2.0f), {}}}}).ok());
+  EXPECT_TRUE(none.History(S("Vehicle.Speed"), {})->empty());
+}
+
 TEST_F(BrokerTest, ASlowSubscriberKeepsTheLatestValueOfEverySignal) {
   auto b = broker_->Authorized(all_);
   auto sub = *b.Subscribe({&S("Vehicle.Speed"), &S("Vehicle.Gear")}, {.buffer_size = 0});

@@ -137,6 +137,30 @@ TEST(VissRequestTest, RandomBytesAndMutatedRequestsNeverCrashTheParser) {
   }
 }
 
+TEST(VissRequestTest, HistoryPeriodsAreTheStandardsIsoDurations) {
+  using std::chrono::milliseconds;
+  EXPECT_EQ(ParseIsoDuration("P2DT12H"), milliseconds(216'000'000));
+  EXPECT_EQ(ParseIsoDuration("PT10M"), milliseconds(600'000));
+  EXPECT_EQ(ParseIsoDuration("PT1.5S"), milliseconds(1'500));
+  EXPECT_EQ(ParseIsoDuration("P1D"), milliseconds(86'400'000));
+  EXPECT_EQ(ParseIsoDuration("P998DT23H59M59S").has_value(), true);
+  for (std::string_view bad : {"", "P", "PT", "P1DT", "P999D", "P1M", "PT1D", "P1H", "PT1M1H",
+                               "PT1.5M", "PT.5S", "PT1..5S", "1D", "PTS", "P-1D", "PT1S2"}) {
+    EXPECT_FALSE(ParseIsoDuration(bad).has_value()) << bad;
+  }
+  Parsed history = ParseRequest(
+      R"({"action":"get","path":"Vehicle.Acceleration.Longitudinal","filter":{"type":"history",
+          "parameter":"P2DT12H"},"requestId":"5688"})");
+  ASSERT_TRUE(history.request);
+  EXPECT_EQ(std::get<Filter::History>(history.request->filter.other).period,
+            std::chrono::milliseconds(216'000'000));
+  EXPECT_EQ(
+      ErrorFor(
+          R"({"action":"get","path":"V","filter":{"type":"history","parameter":"2 days"},"requestId":"1"})")
+          .reason,
+      "bad_request");
+}
+
 TEST(VissValuesTest, ValuesTravelAsStringsAndAreReadBackByTheSignalsType) {
   EXPECT_EQ(ToViss(Value(42.5f)), "42.5");
   EXPECT_EQ(ToViss(Value(true)), "true");
