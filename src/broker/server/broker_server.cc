@@ -119,6 +119,8 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(
     v.port = options.viss_port;
     v.allow_plaintext = options.viss_allow_plaintext;
     v.io_threads = options.viss_threads;
+    v.tls_cert = options.tls_cert;  // the broker's certificate serves wss and https too
+    v.tls_key = options.tls_private_key;
     auto started = viss::VissServer::Start(*server->broker_, *server->tokens_, clock, v);
     if (!started.ok()) return started.status();
     server->viss_ = *std::move(started);

@@ -195,7 +195,7 @@ Json VissChannel::Get(const VissRequest& r, const Access& access) {
                {"paths", "timebased", "range", "change", "curvelog", "history", "static_metadata",
                 "dynamic_metadata"}},
               {"access_ctrl", Json::array()},
-              {"transport_protocol", {"ws", "http"}}}},  // plaintext until TLS lands
+              {"transport_protocol", limits_.secure ? Json{"wss", "https"} : Json{"ws", "http"}}}},
             {"ts", Now()}};
   }
   if (auto* h = std::get_if<Filter::History>(&r.filter.other)) return History(r, b, h->period);

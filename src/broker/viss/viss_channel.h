@@ -30,6 +30,7 @@ namespace pharos::broker::viss {
 
 struct ChannelLimits {
   size_t max_subscriptions = 100;  // per channel
+  bool secure = false;             // served over TLS (what server_capabilities reports)
 };
 
 class VissChannel : public std::enable_shared_from_this<VissChannel> {

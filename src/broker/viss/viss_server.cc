@@ -6,10 +6,13 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <thread>
+#include <type_traits>
 
 #include "broker/viss/viss_http.h"
 #include "broker/viss/viss_values.h"
@@ -47,7 +50,12 @@ bool IsLoopback(const std::string& address) {
   return !ec && a.is_loopback();
 }
 
-class Connection;
+// What the server's list of open connections needs of one (plain or TLS).
+class ConnectionBase {
+ public:
+  virtual ~ConnectionBase() = default;
+  virtual void Shutdown() = 0;  // from any thread
+};
 
 }  // namespace
 
@@ -63,10 +71,11 @@ struct VissServer::State {
   std::atomic<size_t> connections{0};  // open WebSockets
   std::atomic<size_t> live{0};         // Connection objects
   std::mutex mu;                       // open
-  std::vector<std::weak_ptr<Connection>> open;
+  std::vector<std::weak_ptr<ConnectionBase>> open;
   std::string address;
   // Sets wait for their provider here, not on an I/O thread.
   net::thread_pool actuations{2};
+  std::optional<net::ssl::context> tls;  // wss and https, when a certificate is given
   net::io_context ioc;
   tcp::acceptor acceptor{ioc};
   std::vector<std::thread> threads;
@@ -76,11 +85,21 @@ namespace {
 
 using State = VissServer::State;
 
-// One client: the HTTP request that opens it, then the WebSocket.
-class Connection : public std::enable_shared_from_this<Connection> {
+// One client: the HTTP request that opens it (after the TLS handshake,
+// with a certificate), then the WebSocket or more HTTP requests. `Stream`
+// is beast::tcp_stream or beast::ssl_stream<beast::tcp_stream>.
+template <class Stream>
+class Connection : public ConnectionBase, public std::enable_shared_from_this<Connection<Stream>> {
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
  public:
-  Connection(State& server, tcp::socket socket, Strand strand)
+  Connection(State& server, tcp::socket socket, Strand strand) requires(!kTls)
       : server_(server), strand_(std::move(strand)), stream_(std::move(socket)) {
+    ++server_.live;
+  }
+  Connection(State& server, tcp::socket socket, Strand strand,
+             net::ssl::context& tls) requires(kTls)
+      : server_(server), strand_(std::move(strand)), stream_(std::move(socket), tls) {
     ++server_.live;
   }
   ~Connection() {
@@ -92,15 +111,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   // From any thread: ends the connection (the server stops).
-  void Shutdown() {
-    net::post(strand_, [self = shared_from_this()] {
+  void Shutdown() override {
+    net::post(strand_, [self = this->shared_from_this()] {
       self->closing_ = true;
       if (self->channel_) self->channel_->Close();
       beast::error_code ignored;
       if (self->ws_) {
         beast::get_lowest_layer(*self->ws_).socket().close(ignored);
       } else {
-        self->stream_.socket().close(ignored);
+        beast::get_lowest_layer(self->stream_).socket().close(ignored);
       }
     });
   }
@@ -110,11 +129,22 @@ class Connection : public std::enable_shared_from_this<Connection> {
       registered_ = true;
       std::lock_guard lock(server_.mu);
       std::erase_if(server_.open, [](const auto& w) { return w.expired(); });
-      server_.open.push_back(weak_from_this());
+      server_.open.push_back(this->weak_from_this());
     }
-    stream_.expires_after(std::chrono::seconds(30));
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(30));
+    if constexpr (kTls) {
+      if (!handshaken_) {
+        stream_.async_handshake(net::ssl::stream_base::server,
+                                [self = this->shared_from_this()](beast::error_code ec) {
+                                  if (ec) return;  // not TLS, or not our CA: nothing to say
+                                  self->handshaken_ = true;
+                                  self->Start();
+                                });
+        return;
+      }
+    }
     http::async_read(stream_, buffer_, request_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                     [self = this->shared_from_this()](beast::error_code ec, size_t) {
                        if (!ec) self->OnRequest();
                      });
   }
@@ -136,7 +166,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return;
     }
     bool name_it = offered != request_.end();
-    ws_ = std::make_unique<websocket::stream<beast::tcp_stream>>(std::move(stream_));
+    ws_ = std::make_unique<websocket::stream<Stream>>(std::move(stream_));
     beast::get_lowest_layer(*ws_).expires_never();  // the websocket's own timeouts from here on
     websocket::stream_base::timeout t =
         websocket::stream_base::timeout::suggested(beast::role_type::server);
@@ -148,7 +178,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       res.set(http::field::server, "pharos-broker");
       if (name_it) res.set(http::field::sec_websocket_protocol, std::string(kSubprotocol));
     }));
-    ws_->async_accept(request_, [self = shared_from_this()](beast::error_code ec) {
+    ws_->async_accept(request_, [self = this->shared_from_this()](beast::error_code ec) {
       if (!ec) self->OnOpen();
     });
   }
@@ -177,7 +207,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return;
     }
     http_channel_->Execute(std::get<VissRequest>(parsed),
-                           [self = shared_from_this()](nlohmann::json answer) {
+                           [self = this->shared_from_this()](nlohmann::json answer) {
                              self->Respond(ToHttp(std::move(answer)));
                            });
   }
@@ -196,11 +226,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
     res->keep_alive(request_.keep_alive());
     res->prepare_payload();
     http::async_write(stream_, *res,
-                      [self = shared_from_this(), res](beast::error_code ec, size_t) {
+                      [self = this->shared_from_this(), res](beast::error_code ec, size_t) {
                         if (ec) return;
                         if (!res->keep_alive()) {
                           beast::error_code ignored;
-                          self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                          beast::get_lowest_layer(self->stream_)
+                              .socket()
+                              .shutdown(tcp::socket::shutdown_send, ignored);
                           return;
                         }
                         self->request_ = {};
@@ -219,15 +251,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
     res->body() = VissText(body);
     res->keep_alive(false);
     res->prepare_payload();
-    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code, size_t) {
-      beast::error_code ignored;
-      self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    });
+    http::async_write(stream_, *res,
+                      [self = this->shared_from_this(), res](beast::error_code, size_t) {
+                        beast::error_code ignored;
+                        beast::get_lowest_layer(self->stream_)
+                            .socket()
+                            .shutdown(tcp::socket::shutdown_send, ignored);
+                      });
   }
 
   void OnOpen() {
     ++server_.connections;
-    std::weak_ptr<Connection> self = weak_from_this();
+    std::weak_ptr<Connection> self = this->weak_from_this();
     channel_ = std::make_shared<VissChannel>(
         server_.broker, server_.tokens, server_.clock, strand_,
         [self](std::string message) {
@@ -240,7 +275,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void Read() {
     buffer_.clear();
-    ws_->async_read(buffer_, [self = shared_from_this()](beast::error_code ec, size_t) {
+    ws_->async_read(buffer_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
       if (ec) {
         self->Closed(ec);
         return;
@@ -260,7 +295,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       channel_->Close();
       ws_->async_close(websocket::close_reason(websocket::close_code::policy_error,
                                                "too slow: messages not read"),
-                       [self = shared_from_this()](beast::error_code) {});
+                       [self = this->shared_from_this()](beast::error_code) {});
       return;
     }
     outbox_.push_back(std::move(message));
@@ -269,7 +304,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void Write() {
     ws_->async_write(net::buffer(outbox_.front()),
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                     [self = this->shared_from_this()](beast::error_code ec, size_t) {
                        if (ec) return;
                        self->outbox_.pop_front();
                        if (!self->outbox_.empty() && !self->closing_) self->Write();
@@ -283,8 +318,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   State& server_;
   Strand strand_;
-  beast::tcp_stream stream_;
-  std::unique_ptr<websocket::stream<beast::tcp_stream>> ws_;
+  Stream stream_;
+  bool handshaken_ = false;  // TLS
+  std::unique_ptr<websocket::stream<Stream>> ws_;
   beast::flat_buffer buffer_;
   http::request<http::string_body> request_;
   std::shared_ptr<VissChannel> channel_;
@@ -299,8 +335,15 @@ void Accept(State* state) {
   state->acceptor.async_accept(
       strand, [state, strand](beast::error_code ec, tcp::socket socket) mutable {
         if (ec == net::error::operation_aborted) return;
-        if (!ec)
-          std::make_shared<Connection>(*state, std::move(socket), std::move(strand))->Start();
+        if (!ec && state->tls) {
+          std::make_shared<Connection<beast::ssl_stream<beast::tcp_stream>>>(
+              *state, std::move(socket), std::move(strand), *state->tls)
+              ->Start();
+        } else if (!ec) {
+          std::make_shared<Connection<beast::tcp_stream>>(*state, std::move(socket),
+                                                          std::move(strand))
+              ->Start();
+        }
         Accept(state);
       });
 }
@@ -315,10 +358,13 @@ absl::Status VissServerOptions::Validate() const {
     return absl::InvalidArgumentError(
         fmt::format("--viss-address {} is not an IP address", address));
   }
-  if (!IsLoopback(address) && !allow_plaintext) {
+  if (tls_cert.empty() != tls_key.empty()) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-private-key go together");
+  }
+  if (tls_cert.empty() && !IsLoopback(address) && !allow_plaintext) {
     return absl::InvalidArgumentError(
-        fmt::format("--viss-address {} is not a loopback address: plain ws there needs "
-                    "--viss-allow-plaintext (wss is not built yet)",
+        fmt::format("--viss-address {} is not a loopback address: serve wss there (--tls-cert, "
+                    "--tls-private-key) or allow plain ws with --viss-allow-plaintext",
                     address));
   }
   if (io_threads < 1) return absl::InvalidArgumentError("--viss-threads must be 1 or more");
@@ -330,7 +376,26 @@ absl::StatusOr<std::unique_ptr<VissServer>> VissServer::Start(Broker& broker,
                                                               const Clock& clock,
                                                               const VissServerOptions& options) {
   if (absl::Status s = options.Validate(); !s.ok()) return s;
-  auto state = std::make_unique<State>(broker, tokens, clock, options);
+  VissServerOptions settled = options;
+  settled.channel.secure = !options.tls_cert.empty();
+  auto state = std::make_unique<State>(broker, tokens, clock, std::move(settled));
+  if (!options.tls_cert.empty()) {
+    state->tls.emplace(net::ssl::context::tls_server);
+    state->tls->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                            net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                            net::ssl::context::no_tlsv1_1);
+    beast::error_code ec;
+    state->tls->use_certificate_chain_file(options.tls_cert, ec);
+    if (ec) {
+      return absl::InvalidArgumentError(
+          fmt::format("VISS: cannot use --tls-cert {}: {}", options.tls_cert, ec.message()));
+    }
+    state->tls->use_private_key_file(options.tls_key, net::ssl::context::pem, ec);
+    if (ec) {
+      return absl::InvalidArgumentError(
+          fmt::format("VISS: cannot use --tls-private-key {}: {}", options.tls_key, ec.message()));
+    }
+  }
   tcp::endpoint endpoint(net::ip::make_address(options.address),
                          static_cast<unsigned short>(options.port));
   beast::error_code ec;
@@ -350,7 +415,8 @@ absl::StatusOr<std::unique_ptr<VissServer>> VissServer::Start(Broker& broker,
   for (int i = 0; i < options.io_threads; ++i) {
     state->threads.emplace_back([s = state.get()] { s->ioc.run(); });
   }
-  spdlog::info("pharos-broker serving VISS v2 (WebSocket) on {}", state->address);
+  spdlog::info("pharos-broker serving VISS v2 ({}) on {}",
+               options.tls_cert.empty() ? "ws, http" : "wss, https", state->address);
   return std::unique_ptr<VissServer>(new VissServer(std::move(state)));
 }
 

@@ -3,8 +3,8 @@
 // VissChannel on a strand of its own, all on a few I/O threads (no thread
 // per client or per subscription). Boost.Beast.
 //
-// Plain ws/http is served on loopback addresses only unless allowed
-// (`allow_plaintext`); wss and MQTT are later steps (docs/viss.md).
+// With a certificate only wss/https; without, plain ws/http, on loopback
+// addresses only unless allowed (`allow_plaintext`).
 #pragma once
 
 #include <chrono>
@@ -23,6 +23,9 @@ struct VissServerOptions {
   std::string address = "127.0.0.1";
   int port = 8090;               // KUKSA databroker's default; 0: any free port
   bool allow_plaintext = false;  // plain ws on a non-loopback address
+  // Both set: only wss and https (PEM files; the broker's --tls-cert and
+  // --tls-private-key).
+  std::string tls_cert, tls_key;
   int io_threads = 1;
   // A client whose unsent messages pile up beyond this is too slow: its
   // connection is closed (1008, policy) so it cannot hold the others back.

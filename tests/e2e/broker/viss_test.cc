@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "e2e/broker/broker_client.h"
+#include "e2e/test_pki.h"
 
 namespace pharos::e2e {
 namespace {
@@ -80,15 +81,16 @@ class VissTest : public ::testing::Test {
   }
 
   // Runs the client with these requests (JSON objects, or raw text).
-  ClientRun Run(const std::vector<json>& requests, const std::string& flags = "") {
+  ClientRun Run(const std::vector<json>& requests, const std::string& flags = "",
+                const std::string& scheme = "ws") {
     std::string file = broker_.dir() + "/requests";
     std::ofstream out(file, std::ios::trunc);
     for (const json& r : requests) out << (r.is_string() ? r.get<std::string>() : r.dump()) << "\n";
     out.close();
     std::string output;
     ClientRun run;
-    run.exit = RunCommand(std::string("/usr/bin/python3 ") + VISS_WS_CLIENT + " ws://" + viss_ +
-                              " " + flags + " < " + file + " 2>&1",
+    run.exit = RunCommand(std::string("/usr/bin/python3 ") + VISS_WS_CLIENT + " " + scheme + "://" +
+                              viss_ + " " + flags + " < " + file + " 2>&1",
                           &output);
     std::istringstream lines(output);
     for (std::string line; std::getline(lines, line);) {
@@ -522,6 +524,53 @@ TEST_F(SecuredVissTest, TokensDecideAndEachRefusalHasItsReason) {
   auto [good, status] = Curl("-H 'Authorization: Bearer " + reader + "' " + url);
   EXPECT_EQ(status, 200);
   EXPECT_EQ(good["data"]["dp"]["value"], "3");
+}
+
+class TlsVissTest : public VissTest {
+ protected:
+  TlsVissTest()
+      : VissTest(
+            {"--tls-cert", Pki() + "/broker.pem", "--tls-private-key", Pki() + "/broker.key"}) {}
+  static std::string Pki() {
+    static TempDir dir;
+    static bool made = [] {
+      std::string log;
+      return MakeCa(dir.path(), "ca", &log) &&
+             MakeCertificate(dir.path(), "ca", "broker", "IP:127.0.0.1", &log);
+    }();
+    (void)made;
+    return dir.path();
+  }
+  void SetUp() override {
+    VissTest::SetUp();
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = ReadFile(Pki() + "/ca.pem");
+    stub_ = v2::VAL::NewStub(
+        grpc::CreateChannel(broker_.process().address(), grpc::SslCredentials(ssl)));
+  }
+};
+
+TEST_F(TlsVissTest, WithACertificateOnlyWssAndHttpsAreServed) {
+  ASSERT_TRUE(Publish(kSpeed, Float(12)).ok());
+  ClientRun secure =
+      Run({{{"action", "get"}, {"path", kSpeed}, {"requestId", "1"}},
+           {{"action", "get"},
+            {"path", "Vehicle"},
+            {"filter", {{"type", "dynamic-metadata"}, {"parameter", "server_capabilities"}}},
+            {"requestId", "2"}}},
+          "--ca " + Pki() + "/ca.pem", "wss");
+  ASSERT_EQ(secure.exit, 0) << (secure.messages.empty() ? "" : secure.messages[0].dump());
+  EXPECT_EQ(secure.Answer("1")["data"]["dp"]["value"], "12");
+  EXPECT_EQ(secure.Answer("2")["metadata"]["transport_protocol"], json({"wss", "https"}));
+
+  ClientRun plain = Run({{{"action", "get"}, {"path", kSpeed}, {"requestId", "1"}}});
+  EXPECT_NE(plain.exit, 0);  // plain ws on a TLS port gets no WebSocket
+  EXPECT_TRUE(plain.Answer("1").is_null());
+
+  auto [https, status] = Curl("--cacert " + Pki() + "/ca.pem https://" + viss_ + "/Vehicle/Speed");
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(https["data"]["dp"]["value"], "12");
+  EXPECT_EQ(Curl("http://" + viss_ + "/Vehicle/Speed").second, 0);  // no plaintext answer
 }
 
 TEST(VissOptionsTest, BeyondLoopbackVissNeedsAuthorizationAndPlainWsItsFlag) {

@@ -10,7 +10,8 @@
 # with its requestId (a request without one waits for the next message).
 # With --events N it then goes on printing until N subscription events
 # came. --pipeline sends every request before reading any answer. Exit 0; 3 when the handshake fails (the HTTP status is printed);
-# 4 on a timeout (what came is printed).
+# 4 on a timeout (what came is printed); 5 when no WebSocket could be
+# opened at all (refused, TLS failed).
 import argparse
 import json
 import sys
@@ -25,15 +26,21 @@ def main():
     p.add_argument("--no-subprotocol", action="store_true")
     p.add_argument("--events", type=int, default=0)
     p.add_argument("--timeout", type=float, default=5)
+    p.add_argument("--ca", help="wss: trust this CA (PEM)")
     p.add_argument("--pipeline", action="store_true",
                    help="send every request first, then wait for all the answers")
     a = p.parse_args()
     protocols = None if a.no_subprotocol else [a.subprotocol]
     try:
-        ws = websocket.create_connection(a.url, subprotocols=protocols, timeout=a.timeout)
+        ssl = {"ca_certs": a.ca} if a.ca else None
+        ws = websocket.create_connection(a.url, subprotocols=protocols, timeout=a.timeout,
+                                         sslopt=ssl)
     except websocket.WebSocketBadStatusException as e:
         print(json.dumps({"handshake": e.status_code}), flush=True)
         return 3
+    except (OSError, websocket.WebSocketException) as e:
+        print(json.dumps({"connect": str(e)}), flush=True)
+        return 5
     print(json.dumps({"subprotocol": ws.getsubprotocol()}), flush=True)
     events = 0
 
