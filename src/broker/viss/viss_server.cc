@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -296,6 +297,14 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
       ws_->async_close(websocket::close_reason(websocket::close_code::policy_error,
                                                "too slow: messages not read"),
                        [self = this->shared_from_this()](beast::error_code) {});
+      // A client that does not read may never take the close frame either
+      // (it waits behind the pending write): the socket goes after 5 s.
+      give_up_ = std::make_unique<net::steady_timer>(strand_, std::chrono::seconds(5));
+      give_up_->async_wait([self = this->shared_from_this()](beast::error_code ec) {
+        if (ec) return;
+        beast::error_code ignored;
+        beast::get_lowest_layer(*self->ws_).socket().close(ignored);
+      });
       return;
     }
     outbox_.push_back(std::move(message));
@@ -327,6 +336,7 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
   std::shared_ptr<VissChannel> http_channel_;  // HTTP requests on this connection
   std::deque<std::string> outbox_;
   bool closing_ = false;
+  std::unique_ptr<net::steady_timer> give_up_;  // a too-slow client's last 5 s
   bool registered_ = false;  // in the server's list of open connections
 };
 
