@@ -2,15 +2,11 @@
 
 #include <cstdio>
 
+#include "common/text.h"
+
 namespace pharos {
 namespace {
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 }  // namespace
 
@@ -19,8 +15,8 @@ std::optional<MacAddress> MacAddress::Parse(std::string_view text) {
   MacAddress mac;
   for (size_t i = 0; i < 6; ++i) {
     if (i > 0 && text[i * 3 - 1] != ':') return std::nullopt;
-    int high = HexDigit(text[i * 3]);
-    int low = HexDigit(text[i * 3 + 1]);
+    int high = HexDigitValue(text[i * 3]);
+    int low = HexDigitValue(text[i * 3 + 1]);
     if (high < 0 || low < 0) return std::nullopt;
     mac.bytes[i] = static_cast<uint8_t>(high * 16 + low);
   }

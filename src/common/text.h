@@ -13,6 +13,9 @@ bool GlobMatch(std::string_view pattern, std::string_view text);
 // Lower-case hex SHA-256 of `data`.
 std::string Sha256Hex(std::string_view data);
 
+// The value of one hexadecimal digit (either case); -1 for anything else.
+int HexDigitValue(char c);
+
 // `prefix` + 16 random hex digits ("req-…", "svc-…"): ids nobody guesses
 // and that are not reused.
 std::string RandomHexId(std::string_view prefix);

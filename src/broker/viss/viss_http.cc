@@ -3,17 +3,12 @@
 #include <algorithm>
 
 #include "broker/viss/viss_values.h"
+#include "common/text.h"
 #include "fmt/format.h"
 
 namespace pharos::broker::viss {
 namespace {
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 }  // namespace
 
@@ -26,7 +21,7 @@ std::optional<std::string> PercentDecode(std::string_view text) {
       out.push_back(' ');
     } else if (c == '%') {
       if (i + 2 >= text.size()) return std::nullopt;  // "%" or "%7" at the end
-      int hi = HexDigit(text[i + 1]), lo = HexDigit(text[i + 2]);
+      int hi = HexDigitValue(text[i + 1]), lo = HexDigitValue(text[i + 2]);
       if (hi < 0 || lo < 0) return std::nullopt;
       out.push_back(static_cast<char>(hi * 16 + lo));
       i += 2;
