@@ -7,11 +7,6 @@
 #include "fmt/format.h"
 
 namespace pharos::broker::viss {
-namespace {
-
-
-}  // namespace
-
 std::optional<std::string> PercentDecode(std::string_view text) {
   std::string out;
   out.reserve(text.size());
