@@ -8,11 +8,19 @@ namespace pharos::broker {
 TokenAuthority TokenAuthority::Disabled(const Clock& clock) { return TokenAuthority(clock); }
 
 absl::StatusOr<TokenAuthority> TokenAuthority::Load(const std::string& public_key_pem,
-                                                    const Clock& clock) {
+                                                    const Clock& clock,
+                                                    std::string_view public_scope) {
   auto verifier = auth::JwtVerifier::LoadPublicKey(public_key_pem, "--jwt-public-key");
   if (!verifier.ok()) return verifier.status();
   TokenAuthority authority(clock);
   authority.verifier_ = std::make_shared<auth::JwtVerifier>(*std::move(verifier));
+  if (!public_scope.empty()) {
+    auto open = Access::Public(public_scope);
+    if (!open.ok()) {
+      return absl::InvalidArgumentError(fmt::format("--public-scope: {}", open.status().message()));
+    }
+    authority.public_ = *std::move(open);
+  }
   return authority;
 }
 
@@ -20,6 +28,7 @@ absl::StatusOr<Access> TokenAuthority::Authenticate(
     std::optional<std::string_view> authorization) const {
   if (!verifier_) return Access::AllowAll();
   if (!authorization) {
+    if (public_) return *public_;
     return absl::UnauthenticatedError("no credentials: send 'authorization: Bearer <token>'");
   }
   constexpr std::string_view kBearer = "Bearer ";
@@ -46,7 +55,12 @@ absl::StatusOr<Access> TokenAuthority::Authenticate(
     return absl::UnauthenticatedError(
         fmt::format("the token's scope: {}", access.status().message()));
   }
-  return access;
+  Access granted = *access;
+  if (c.contains("exp") && c["exp"].is_number()) {
+    granted = granted.ExpiringAt(
+        std::chrono::system_clock::time_point(std::chrono::seconds(c["exp"].get<int64_t>())));
+  }
+  return public_ ? Access::Union(*public_, granted) : granted;
 }
 
 }  // namespace pharos::broker

@@ -20,11 +20,17 @@ namespace pharos::broker {
 class TokenAuthority {
  public:
   static TokenAuthority Disabled(const Clock& clock);
-  static absl::StatusOr<TokenAuthority> Load(const std::string& public_key_pem, const Clock& clock);
+  // `public_scope` (--public-scope, the `scope` syntax): what a caller
+  // without a token may do; "" means nothing.
+  static absl::StatusOr<TokenAuthority> Load(const std::string& public_key_pem, const Clock& clock,
+                                             std::string_view public_scope = "");
 
   bool enabled() const { return verifier_ != nullptr; }
   // `authorization`: the header's value, nullopt when the call sent none.
-  // UNAUTHENTICATED: no token, not "Bearer", a bad or expired token, or no
+  // No token: the public access when there is one (denials then say
+  // UNAUTHENTICATED, permissions.h). A token's access includes the public
+  // one and expires at its `exp`. UNAUTHENTICATED: no token and nothing
+  // public, not "Bearer", a bad or expired token, or no
   // "kuksa.val" audience; INVALID_ARGUMENT never (a malformed scope is
   // UNAUTHENTICATED too: the token is not one KUKSA would take).
   absl::StatusOr<Access> Authenticate(std::optional<std::string_view> authorization) const;
@@ -33,6 +39,7 @@ class TokenAuthority {
   explicit TokenAuthority(const Clock& clock) : clock_(&clock) {}
   const Clock* clock_;
   std::shared_ptr<auth::JwtVerifier> verifier_;
+  std::optional<Access> public_;
 };
 
 }  // namespace pharos::broker

@@ -61,6 +61,39 @@ absl::StatusOr<Access> Access::FromScopes(std::string_view scope, std::string su
   return a;
 }
 
+absl::StatusOr<Access> Access::Public(std::string_view scope) {
+  auto a = FromScopes(scope, "anonymous");
+  if (!a.ok()) return a.status();
+  a->anonymous_ = true;
+  return a;
+}
+
+Access Access::Union(const Access& a, const Access& b) {
+  Access u;
+  u.allow_all_ = a.allow_all_ || b.allow_all_;
+  u.anonymous_ = a.anonymous_ && b.anonymous_;
+  u.grants_ = a.grants_;
+  u.grants_.insert(u.grants_.end(), b.grants_.begin(), b.grants_.end());
+  if (a.anonymous_ || a.subject_ == b.subject_) {
+    u.subject_ = b.subject_;
+  } else if (b.anonymous_) {
+    u.subject_ = a.subject_;
+  } else {
+    u.subject_ = a.subject_ + "+" + b.subject_;
+  }
+  u.expires_at_ = a.expires_at_;
+  if (b.expires_at_ && (!u.expires_at_ || *b.expires_at_ < *u.expires_at_)) {
+    u.expires_at_ = b.expires_at_;
+  }
+  return u;
+}
+
+Access Access::ExpiringAt(std::chrono::system_clock::time_point t) const {
+  Access a = *this;
+  a.expires_at_ = t;
+  return a;
+}
+
 bool Access::Allows(Action action, std::string_view path) const {
   if (allow_all_) return true;
   for (const Grant& g : grants_) {
@@ -74,6 +107,11 @@ bool Access::Allows(Action action, std::string_view path) const {
 
 absl::Status Access::Require(Action action, std::string_view path) const {
   if (Allows(action, path)) return absl::OkStatus();
+  if (anonymous_) {
+    return absl::UnauthenticatedError(
+        fmt::format("no credentials: {} of {} is not public; send 'authorization: Bearer <token>'",
+                    ActionName(action), path));
+  }
   return absl::PermissionDeniedError(
       fmt::format("the token of {} does not grant {} of {}", subject_, ActionName(action), path));
 }

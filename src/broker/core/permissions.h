@@ -4,6 +4,8 @@
 // front end can skip it. Immutable.
 #pragma once
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,11 +27,25 @@ class Access {
   // "create", each optionally ":Path" with the PathGlob rules. actuate and
   // provide include read. INVALID_ARGUMENT names a malformed entry.
   static absl::StatusOr<Access> FromScopes(std::string_view scope, std::string subject);
+  // What a caller without a token may do (--public-scope, the same syntax):
+  // what it does not cover is UNAUTHENTICATED ("no credentials": send a
+  // token), not PERMISSION_DENIED, because a token might allow it.
+  static absl::StatusOr<Access> Public(std::string_view scope);
+  // Everything `a` or `b` allows: a WebSocket channel holds the union of
+  // the tokens given to it (seed 003, "WebSocket Channel Authorization").
+  // It expires when the first of the two does; anonymous only if both are.
+  static Access Union(const Access& a, const Access& b);
+  // The token's `exp`: the union's authority may shrink then.
+  Access ExpiringAt(std::chrono::system_clock::time_point t) const;
 
   bool Allows(Action action, std::string_view path) const;
   // OK, or PERMISSION_DENIED naming the action and the path.
   absl::Status Require(Action action, std::string_view path) const;
   const std::string& subject() const { return subject_; }
+  bool anonymous() const { return anonymous_; }
+  const std::optional<std::chrono::system_clock::time_point>& expires_at() const {
+    return expires_at_;
+  }
 
  private:
   struct Grant {
@@ -40,6 +56,8 @@ class Access {
   Access() = default;
 
   bool allow_all_ = false;
+  bool anonymous_ = false;
+  std::optional<std::chrono::system_clock::time_point> expires_at_;
   std::vector<Grant> grants_;
   std::string subject_;
 };

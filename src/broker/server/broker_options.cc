@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "broker/core/glob.h"
+#include "broker/core/permissions.h"
 #include "broker/server/token_command.h"
 #include "common/fmt_absl.h"
 #include "fmt/format.h"
@@ -56,6 +57,15 @@ absl::Status BrokerServerOptions::Validate() const {
         "refusing to serve VISS on {} without authorization (the same rule as --address). Give "
         "--jwt-public-key, or --disable-authorization to force it",
         viss_address));
+  }
+  if (!public_scope.empty()) {
+    if (!AuthorizationEnabled()) {
+      return absl::InvalidArgumentError(
+          "--public-scope needs --jwt-public-key: without it everything is public already");
+    }
+    if (auto open = Access::Public(public_scope); !open.ok()) {
+      return absl::InvalidArgumentError(fmt::format("--public-scope: {}", open.status().message()));
+    }
   }
   if (viss_port < 0 || viss_port > 65535) {
     return absl::InvalidArgumentError(fmt::format("--viss-port {} is not a TCP port", viss_port));
@@ -113,6 +123,10 @@ std::optional<int> ParseBrokerOptions(int argc, char** argv, BrokerServerOptions
   app.add_option("--jwt-public-key", o.jwt_public_key,
                  "public key (PEM) verifying JWT access tokens; without it authorization is off");
   app.add_flag("--disable-authorization", o.disable_authorization, "disable authorization");
+  app.add_option("--public-scope", o.public_scope,
+                 "Pharos: what callers without a token may do, in the token scope syntax "
+                 "(e.g. \"read:Vehicle.Speed read:Vehicle.Cabin.*\"); everything else needs a "
+                 "token granting it");
   app.add_flag("--insecure", o.insecure, "allow insecure connections (plaintext)");
   app.add_option("--tls-cert", o.tls_cert, "TLS certificate file (.pem)");
   app.add_option("--tls-private-key", o.tls_private_key, "TLS private key file (.key)");

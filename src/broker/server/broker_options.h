@@ -31,6 +31,7 @@ struct BrokerServerOptions {
   std::string viss_address = "127.0.0.1";
   int viss_port = 8090;
   // Pharos's additions.
+  std::string public_scope;  // what callers without a token may do ("read:Vehicle.Speed ...")
   bool viss_allow_plaintext = false;  // plain ws on a non-loopback --viss-address
   int viss_threads = 1;
   std::string state_dir;  // "": nothing persists (ids are still derived from the catalog)

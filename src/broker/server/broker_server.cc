@@ -96,7 +96,7 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(
   server->broker_ = *std::move(broker);
 
   if (options.AuthorizationEnabled()) {
-    auto tokens = TokenAuthority::Load(options.jwt_public_key, clock);
+    auto tokens = TokenAuthority::Load(options.jwt_public_key, clock, options.public_scope);
     if (!tokens.ok()) return tokens.status();
     server->tokens_ = std::make_unique<TokenAuthority>(*std::move(tokens));
   } else {

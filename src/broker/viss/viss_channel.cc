@@ -55,6 +55,7 @@ struct VissChannel::Sub {
   Filter filter;
   std::shared_ptr<Subscription> core;
   std::unique_ptr<boost::asio::steady_timer> timer;
+  std::unique_ptr<boost::asio::steady_timer> expiry;  // the authority's, when a token has exp
   std::map<SignalId, double> previous;  // change filter: each signal's value before
   std::map<SignalId, std::vector<Datapoint>> curve;  // curvelog: each signal's buffer
 };
@@ -134,13 +135,87 @@ void VissChannel::Execute(const VissRequest& r, std::function<void(Json)> done) 
 }
 
 std::variant<std::shared_ptr<const Access>, VissError> VissChannel::AccessFor(
-    const VissRequest& r) const {
+    const VissRequest& r) {
   if (!tokens_.enabled()) return std::make_shared<const Access>(Access::AllowAll());
-  std::optional<std::string> header;
-  if (r.authorization) header = "Bearer " + *r.authorization;
-  absl::StatusOr<Access> access = tokens_.Authenticate(header);
-  if (!access.ok()) return ErrorOf(access.status());
-  return std::make_shared<const Access>(*std::move(access));
+  std::optional<Access> granted;
+  auto add = [&granted](const Access& a) { granted = granted ? Access::Union(*granted, a) : a; };
+  for (const std::string& token : r.tokens) {
+    absl::StatusOr<Access> access = tokens_.Authenticate("Bearer " + token);
+    if (!access.ok()) return ErrorOf(access.status());
+    if (!limits_.keep_tokens) {
+      add(*access);
+      continue;
+    }
+    if (kept_tokens_.size() >= limits_.max_tokens && !kept_tokens_.contains(token)) {
+      auto first = std::min_element(kept_tokens_.begin(), kept_tokens_.end(), [](auto& a, auto& b) {
+        return a.second.expires_at() < b.second.expires_at();
+      });
+      kept_tokens_.erase(first);
+    }
+    kept_tokens_.insert_or_assign(token, *std::move(access));
+  }
+  if (std::optional<Access> kept = KeptAccess()) add(*kept);
+  if (!granted) {
+    absl::StatusOr<Access> open = tokens_.Authenticate(std::nullopt);  // public, or missing_token
+    if (!open.ok()) return ErrorOf(open.status());
+    add(*open);
+  }
+  return std::make_shared<const Access>(*std::move(granted));
+}
+
+std::optional<Access> VissChannel::KeptAccess() {
+  Timestamp now = clock_.Now();
+  std::optional<Access> kept;
+  for (auto it = kept_tokens_.begin(); it != kept_tokens_.end();) {
+    if (it->second.expires_at() && *it->second.expires_at() <= now) {
+      it = kept_tokens_.erase(it);
+      continue;
+    }
+    kept = kept ? Access::Union(*kept, it->second) : it->second;
+    ++it;
+  }
+  return kept;
+}
+
+void VissChannel::ArmExpiry(Sub& sub, const Access& access) {
+  if (!access.expires_at()) return;
+  if (!sub.expiry) sub.expiry = std::make_unique<boost::asio::steady_timer>(strand_);
+  auto left = std::max<std::chrono::nanoseconds>(*access.expires_at() - clock_.Now(),
+                                                 std::chrono::milliseconds(1));
+  sub.expiry->expires_after(left);
+  std::weak_ptr<VissChannel> self = weak_from_this();
+  sub.expiry->async_wait([self, id = sub.id](const boost::system::error_code& ec) {
+    if (auto channel = self.lock(); channel && !ec) channel->Reauthorize(id);
+  });
+}
+
+void VissChannel::Reauthorize(const std::string& id) {
+  auto it = subscriptions_.find(id);
+  if (it == subscriptions_.end()) return;
+  Sub& sub = *it->second;
+  std::optional<Access> now = KeptAccess();
+  if (!now) {
+    absl::StatusOr<Access> open = tokens_.Authenticate(std::nullopt);
+    if (open.ok()) now = *std::move(open);
+  }
+  bool still = now.has_value();
+  for (const Signal* s : sub.signals) still = still && now->Allows(Action::kRead, s->spec.path);
+  if (still) {
+    ArmExpiry(sub, *now);
+    return;
+  }
+  send_(VissText(Json{
+      {"action", "subscription"},
+      {"subscriptionId", sub.id},
+      {"error",
+       {{"number", 401},
+        {"reason", "expired_token"},
+        {"message", fmt::format("the token that allowed subscription {} expired; the "
+                                "subscription has ended (send a new token and subscribe again)",
+                                sub.id)}}},
+      {"ts", Now()}}));
+  End(sub);
+  subscriptions_.erase(it);
 }
 
 std::variant<std::vector<const Signal*>, VissError> VissChannel::Targets(
@@ -351,6 +426,7 @@ Json VissChannel::Subscribe(const VissRequest& r, std::shared_ptr<const Access> 
   std::string id = sub->id;
   Sub& placed = *sub;
   subscriptions_.emplace(id, std::move(sub));
+  ArmExpiry(placed, *placed.access);
   // The response goes out first; the first event (the current values) is
   // drained after it, from the strand.
   std::weak_ptr<VissChannel> self = weak_from_this();
@@ -390,6 +466,7 @@ Json VissChannel::Unsubscribe(const VissRequest& r) {
 void VissChannel::End(Sub& sub) {
   if (sub.core) broker_.Authorized(*sub.access).Unsubscribe(sub.core);
   if (sub.timer) sub.timer->cancel();
+  if (sub.expiry) sub.expiry->cancel();
 }
 
 void VissChannel::SendEvent(const Sub& sub, Json data) {

@@ -31,6 +31,11 @@ namespace pharos::broker::viss {
 struct ChannelLimits {
   size_t max_subscriptions = 100;  // per channel
   bool secure = false;             // served over TLS (what server_capabilities reports)
+  // The channel keeps the tokens it is given and acts with their union
+  // (a WebSocket connection; not HTTP, whose requests stand alone, nor
+  // MQTT, whose client topic anyone may publish to).
+  bool keep_tokens = false;
+  size_t max_tokens = 16;  // kept per channel; beyond, the one expiring first is dropped
 };
 
 class VissChannel : public std::enable_shared_from_this<VissChannel> {
@@ -59,9 +64,17 @@ class VissChannel : public std::enable_shared_from_this<VissChannel> {
   struct Sub;
   using Json = nlohmann::json;
 
-  // The caller's Access from the request's token; an error is the VISS
-  // error to answer.
-  std::variant<std::shared_ptr<const Access>, VissError> AccessFor(const VissRequest& r) const;
+  // The caller's Access: the request's tokens, with those the channel
+  // keeps; neither: the public access. An error is the VISS error to answer.
+  std::variant<std::shared_ptr<const Access>, VissError> AccessFor(const VissRequest& r);
+  // The union of the kept tokens that have not expired (those that have
+  // are dropped); nullopt when none is left.
+  std::optional<Access> KeptAccess();
+  // A subscription's authority expired: it goes on if what the channel
+  // holds now (kept tokens, public access) still reads all its signals,
+  // else it ends with an expired_token event.
+  void Reauthorize(const std::string& id);
+  void ArmExpiry(Sub& sub, const Access& access);
   // The leaves a get or subscribe addresses (its path, or the paths filter
   // under it), each once.
   std::variant<std::vector<const Signal*>, VissError> Targets(AuthorizedBroker& b,
@@ -89,6 +102,7 @@ class VissChannel : public std::enable_shared_from_this<VissChannel> {
   const ChannelLimits limits_;
   boost::asio::thread_pool* actuations_;
   std::map<std::string, std::unique_ptr<Sub>> subscriptions_;
+  std::map<std::string, Access> kept_tokens_;  // keep_tokens: token → its access
   uint64_t next_subscription_ = 1;
 };
 

@@ -57,7 +57,7 @@ std::variant<VissRequest, VissError> ParseHttpRequest(
   if (authorization) {
     std::string_view a = *authorization;
     constexpr std::string_view kBearer = "Bearer ";
-    r.authorization = std::string(a.rfind(kBearer, 0) == 0 ? a.substr(kBearer.size()) : a);
+    r.tokens.emplace_back(a.rfind(kBearer, 0) == 0 ? a.substr(kBearer.size()) : a);
   }
   // The query: filter=<JSON>, other parameters ignored.
   while (!query.empty()) {

@@ -330,7 +330,7 @@ Parsed ParseRequest(std::string_view payload) {
     if (!j["authorization"].is_string()) {
       return fail(VissError::BadRequest("\"authorization\" must be a string (the token)"));
     }
-    r.authorization = j["authorization"].get<std::string>();
+    r.tokens.push_back(j["authorization"].get<std::string>());
   }
   if (r.action == VissAction::kUnsubscribe) {
     std::optional<std::string> id = StringMember(j, "subscriptionId");

@@ -100,7 +100,9 @@ struct VissRequest {
   Filter filter;
   nlohmann::json value;         // set
   std::string subscription_id;  // unsubscribe
-  std::optional<std::string> authorization;
+  // The tokens the request carries, without "Bearer" (v2: "authorization";
+  // the draft dialect: each value of "security"; HTTP: the header).
+  std::vector<std::string> tokens;
 };
 
 // A WebSocket / MQTT payload. On error, `request_id` (and `action`) are

@@ -264,12 +264,14 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
   void OnOpen() {
     ++server_.connections;
     std::weak_ptr<Connection> self = this->weak_from_this();
+    ChannelLimits limits = server_.options.channel;
+    limits.keep_tokens = true;  // a WebSocket channel acts with the union of its tokens
     channel_ = std::make_shared<VissChannel>(
         server_.broker, server_.tokens, server_.clock, strand_,
         [self](std::string message) {
           if (auto c = self.lock()) c->Send(std::move(message));
         },
-        server_.options.channel, &server_.actuations);
+        limits, &server_.actuations);
     ws_->text(true);
     Read();
   }

@@ -472,25 +472,36 @@ TEST_F(VissTest, HttpReadsWithGetSetsWithPostAndAnswersErrorsAsStatuses) {
   EXPECT_EQ(Curl(base + "/Vehicle/Speed").second, 200);
 }
 
+// One key pair for the tests with authorization: jwt.key signs, jwt.pub verifies.
+std::string JwtKey() {
+  static TempDir keys;
+  static bool made = MakeKeyPair(keys.path(), "jwt", "ec256");
+  (void)made;
+  return keys.path() + "/jwt";
+}
+
 class SecuredVissTest : public VissTest {
  protected:
-  SecuredVissTest() : VissTest({"--jwt-public-key", Key() + ".pub"}) {}
-  static std::string Key() {
-    static TempDir keys;
-    static bool made = MakeKeyPair(keys.path(), "jwt", "ec256");
-    (void)made;
-    return keys.path() + "/jwt";
+  explicit SecuredVissTest(std::vector<std::string> extra = {})
+      : VissTest(WithKey(std::move(extra))) {}
+  static std::vector<std::string> WithKey(std::vector<std::string> extra) {
+    extra.insert(extra.begin(), {"--jwt-public-key", Key() + ".pub"});
+    return extra;
+  }
+  static std::string Key() { return JwtKey(); }
+  // A provider's publish, with a token that may provide.
+  void PublishAsProvider(const std::string& path, const v2::Value& value) {
+    v2::PublishValueRequest req;
+    *req.mutable_signal_id() = ByPath(path);
+    *req.mutable_data_point()->mutable_value() = value;
+    v2::PublishValueResponse resp;
+    ASSERT_TRUE(
+        stub_->PublishValue(Call(KuksaToken(Key() + ".key", "provide")).get(), req, &resp).ok());
   }
 };
 
 TEST_F(SecuredVissTest, TokensDecideAndEachRefusalHasItsReason) {
-  std::string provider = KuksaToken(Key() + ".key", "provide");
-  ASSERT_FALSE(provider.empty());
-  v2::PublishValueRequest req;
-  *req.mutable_signal_id() = ByPath(kSpeed);
-  *req.mutable_data_point()->mutable_value() = Float(3);
-  v2::PublishValueResponse resp;
-  ASSERT_TRUE(stub_->PublishValue(Call(provider).get(), req, &resp).ok());
+  PublishAsProvider(kSpeed, Float(3));
 
   std::string reader = KuksaToken(Key() + ".key", "read:Vehicle.Speed");
   std::string cabin = KuksaToken(Key() + ".key", "read:Vehicle.Cabin");
@@ -500,8 +511,8 @@ TEST_F(SecuredVissTest, TokensDecideAndEachRefusalHasItsReason) {
       {{"action", "get"}, {"path", kSpeed}, {"authorization", "not.a.token"}, {"requestId", "bad"}},
       {{"action", "get"}, {"path", kSpeed}, {"authorization", expired}, {"requestId", "old"}},
       {{"action", "get"}, {"path", kSpeed}, {"authorization", cabin}, {"requestId", "scope"}},
-      {{"action", "get"}, {"path", kSpeed}, {"authorization", reader}, {"requestId", "good"}},
       {{"action", "subscribe"}, {"path", kSpeed}, {"authorization", cabin}, {"requestId", "sub"}},
+      {{"action", "get"}, {"path", kSpeed}, {"authorization", reader}, {"requestId", "good"}},
   });
   ASSERT_EQ(run.exit, 0);
   EXPECT_EQ(Reason(run.Answer("none")), "missing_token");
@@ -524,6 +535,54 @@ TEST_F(SecuredVissTest, TokensDecideAndEachRefusalHasItsReason) {
   auto [good, status] = Curl("-H 'Authorization: Bearer " + reader + "' " + url);
   EXPECT_EQ(status, 200);
   EXPECT_EQ(good["data"]["dp"]["value"], "3");
+}
+
+TEST_F(SecuredVissTest, AWebSocketKeepsItsTokensAndAnExpiringOneEndsItsSubscription) {
+  PublishAsProvider(kSpeed, Float(7));
+  std::string reader = KuksaToken(Key() + ".key", "read:Vehicle.Speed");
+  std::string brief = KuksaToken(Key() + ".key", "read:Vehicle.Cabin", 2);
+  ClientRun run = Run(
+      {
+          {{"action", "get"}, {"path", kSpeed}, {"authorization", reader}, {"requestId", "given"}},
+          {{"action", "get"}, {"path", kSpeed}, {"requestId", "kept"}},
+          {{"action", "get"}, {"path", kDoor}, {"requestId", "beyond"}},
+          {{"action", "subscribe"}, {"path", kDoor}, {"authorization", brief}, {"requestId", "s"}},
+      },
+      "--events 1 --timeout 6");
+  ASSERT_EQ(run.exit, 0) << run.messages.back();
+  EXPECT_EQ(run.Answer("given")["data"]["dp"]["value"], "7");
+  EXPECT_EQ(run.Answer("kept")["data"]["dp"]["value"], "7");     // the channel's token
+  EXPECT_EQ(Reason(run.Answer("beyond")), "forbidden_request");  // a token is held: 403, not 401
+  std::string id = run.Answer("s").value("subscriptionId", "");
+  ASSERT_FALSE(id.empty()) << run.Answer("s");
+  std::vector<json> events = run.Events(id);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(Reason(events[0]), "expired_token") << events[0];
+  EXPECT_EQ(Number(events[0]), 401);
+}
+
+class PublicScopeVissTest : public SecuredVissTest {
+ protected:
+  PublicScopeVissTest() : SecuredVissTest({"--public-scope", "read:Vehicle.Speed"}) {}
+};
+
+TEST_F(PublicScopeVissTest, PublicPathsNeedNoTokenOnAnyFrontEnd) {
+  PublishAsProvider(kSpeed, Float(5));
+
+  ClientRun run = Run({{{"action", "get"}, {"path", kSpeed}, {"requestId", "open"}},
+                       {{"action", "get"}, {"path", kDoor}, {"requestId", "closed"}}});
+  ASSERT_EQ(run.exit, 0);
+  EXPECT_EQ(run.Answer("open")["data"]["dp"]["value"], "5");
+  EXPECT_EQ(Reason(run.Answer("closed")), "missing_token");
+  EXPECT_EQ(Curl("http://" + viss_ + "/Vehicle/Speed").second, 200);
+  EXPECT_EQ(Curl("http://" + viss_ + "/Vehicle/Cabin/Door/Row1/DriverSide/IsOpen").second, 401);
+  // gRPC judges the same way: the public path without a token, the rest UNAUTHENTICATED.
+  v2::GetValueRequest get;
+  *get.mutable_signal_id() = ByPath(kSpeed);
+  v2::GetValueResponse got;
+  EXPECT_TRUE(stub_->GetValue(Call().get(), get, &got).ok());
+  *get.mutable_signal_id() = ByPath(kDoor);
+  EXPECT_EQ(stub_->GetValue(Call().get(), get, &got).error_code(), grpc::UNAUTHENTICATED);
 }
 
 class TlsVissTest : public VissTest {

@@ -13,28 +13,7 @@ namespace pharos::broker {
 namespace {
 
 using namespace std::chrono_literals;
-
-class MemoryStore final : public SignalStore {
- public:
-  absl::StatusOr<std::map<std::string, SignalId>> LoadIds() override { return ids; }
-  absl::Status SaveIds(const std::map<std::string, SignalId>& more) override {
-    for (const auto& [p, id] : more) ids.emplace(p, id);
-    return absl::OkStatus();
-  }
-  absl::StatusOr<std::vector<StoredValue>> LoadValues() override {
-    std::vector<StoredValue> out;
-    for (const auto& [key, v] : values) out.push_back(v);
-    return out;
-  }
-  absl::Status SaveValue(const StoredValue& v) override {
-    if (fail) return absl::UnavailableError("disk full");
-    values[{v.id, v.kind}] = v;
-    return absl::OkStatus();
-  }
-  std::map<std::string, SignalId> ids;
-  std::map<std::pair<SignalId, ValueKind>, StoredValue> values;
-  bool fail = false;
-};
+using testing::MemoryStore;
 
 // A provider's stream as the core sees it: records what it was sent.
 class RecordingLink final : public ProviderLink {
@@ -105,6 +84,28 @@ TEST_F(BrokerTest, PermissionsFollowTheTokenScopes) {
   EXPECT_FALSE(p.Get(S("Vehicle.Cabin.DoorCount")).ok());
   EXPECT_FALSE(Access::FromScopes("write:Vehicle", "x").ok());
   EXPECT_FALSE(Access::FromScopes("read:Vehicle..X", "x").ok());
+}
+
+TEST_F(BrokerTest, AUnionAllowsWhatEitherAllowsAndAPublicDenialAsksForAToken) {
+  auto soon = clock_.Now() + 1min;
+  Access speed = Scoped("read:Vehicle.Speed").ExpiringAt(soon);
+  Access gear = Scoped("read:Vehicle.Gear").ExpiringAt(soon + 1min);
+  Access both = Access::Union(speed, gear);
+  EXPECT_TRUE(both.Allows(Action::kRead, "Vehicle.Speed"));
+  EXPECT_TRUE(both.Allows(Action::kRead, "Vehicle.Gear"));
+  EXPECT_FALSE(both.Allows(Action::kActuate, "Vehicle.Cabin.Light.Mode"));
+  EXPECT_EQ(both.expires_at(), soon);  // when the first of the two expires
+  EXPECT_FALSE(both.anonymous());
+
+  Access open = *Access::Public("read:Vehicle.Speed");
+  EXPECT_TRUE(open.anonymous());
+  EXPECT_TRUE(open.Require(Action::kRead, "Vehicle.Speed").ok());
+  EXPECT_EQ(open.Require(Action::kRead, "Vehicle.Gear").code(), absl::StatusCode::kUnauthenticated);
+  Access with_token = Access::Union(open, gear);  // a token holder: 403 again, not 401
+  EXPECT_EQ(with_token.subject(), "test");
+  EXPECT_EQ(with_token.Require(Action::kRead, "Vehicle.Cabin.DoorCount").code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_FALSE(Access::Public("write:Vehicle").ok());
 }
 
 TEST_F(BrokerTest, SubscribersGetCurrentValuesFirstThenChanges) {

@@ -1,10 +1,11 @@
-// A small VSS catalog for the broker's unit tests, built through the real
+// A small VSS catalog and an in-memory store for the broker's unit tests, built through the real
 // VSS loader.
 #pragma once
 
 #include <string>
 
 #include "broker/core/catalog.h"
+#include "broker/core/signal_store.h"
 
 namespace pharos::broker::testing {
 
@@ -30,5 +31,28 @@ inline const char* kSmallCatalog = R"({
 })";
 
 Catalog SmallCatalog(const std::map<std::string, SignalId>& known = {});
+
+// The broker's store in memory; `fail` makes value writes fail.
+class MemoryStore final : public SignalStore {
+ public:
+  absl::StatusOr<std::map<std::string, SignalId>> LoadIds() override { return ids; }
+  absl::Status SaveIds(const std::map<std::string, SignalId>& more) override {
+    for (const auto& [p, id] : more) ids.emplace(p, id);
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::vector<StoredValue>> LoadValues() override {
+    std::vector<StoredValue> out;
+    for (const auto& [key, v] : values) out.push_back(v);
+    return out;
+  }
+  absl::Status SaveValue(const StoredValue& v) override {
+    if (fail) return absl::UnavailableError("disk full");
+    values[{v.id, v.kind}] = v;
+    return absl::OkStatus();
+  }
+  std::map<std::string, SignalId> ids;
+  std::map<std::pair<SignalId, ValueKind>, StoredValue> values;
+  bool fail = false;
+};
 
 }  // namespace pharos::broker::testing

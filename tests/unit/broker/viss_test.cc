@@ -205,12 +205,12 @@ TEST(VissHttpTest, UrlsBodiesAndHeadersMapOntoTheSameRequests) {
   EXPECT_EQ(r.action, VissAction::kGet);
   EXPECT_EQ(r.path, "Vehicle.Cabin.Door");
   EXPECT_EQ(r.filter.paths, std::vector<std::string>{"*.*.IsOpen"});
-  EXPECT_EQ(r.authorization, "abc");
+  EXPECT_EQ(r.tokens, std::vector<std::string>{"abc"});
 
   auto set = ParseHttpRequest("POST", "/Vehicle.Speed", R"({"value": "3"})", std::nullopt);
   ASSERT_TRUE(std::holds_alternative<VissRequest>(set));
   EXPECT_EQ(std::get<VissRequest>(set).value, "3");
-  EXPECT_FALSE(std::get<VissRequest>(set).authorization.has_value());
+  EXPECT_TRUE(std::get<VissRequest>(set).tokens.empty());
 
   auto number = [](const std::variant<VissRequest, VissError>& v) {
     return std::holds_alternative<VissError>(v) ? std::get<VissError>(v).number : 0;
