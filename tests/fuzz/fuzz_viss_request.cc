@@ -1,5 +1,6 @@
 // Fuzzes VISS's request parsers: the whole input as a WebSocket/MQTT
-// payload, and, split at NUL bytes, as an HTTP request (method, target,
+// payload of each dialect (v2, the seed's draft, v3; rendering an answer
+// that echoes the draft request too), and, split at NUL bytes, as an HTTP request (method, target,
 // body, Authorization). The property: no crash, no hang, no sanitizer
 // report; every input gives a request or an error, never both; an error
 // has a number of the table and a one-line message.
@@ -10,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "broker/viss/dialect.h"
 #include "broker/viss/viss_http.h"
 #include "broker/viss/viss_request.h"
 
@@ -35,9 +37,24 @@ void CheckError(const pharos::broker::viss::VissError& e) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
-  pharos::broker::viss::Parsed parsed = pharos::broker::viss::ParseRequest(input);
-  if (parsed.request.has_value() == parsed.error.has_value()) std::abort();
-  if (parsed.error) CheckError(*parsed.error);
+  static const pharos::SystemClock clock;
+  static const pharos::broker::viss::RenderContext context{
+      clock, [](std::string_view) { return std::optional<pharos::broker::DataType>(); }};
+  for (const auto* dialect :
+       {&pharos::broker::viss::V2Dialect(), &pharos::broker::viss::DraftDialect(),
+        &pharos::broker::viss::V3Dialect()}) {
+    pharos::broker::viss::Parsed parsed = dialect->Parse(input);
+    if (parsed.request.has_value() == parsed.error.has_value()) std::abort();
+    if (parsed.error) CheckError(*parsed.error);
+    // An answer carrying the request's echo renders without throwing.
+    nlohmann::json answer = {{"action", parsed.action}, {"requestId", parsed.request_id}};
+    if (parsed.error)
+      answer["error"] = {{"number", parsed.error->number},
+                         {"reason", parsed.error->reason},
+                         {"message", parsed.error->message}};
+    if (!parsed.echo.is_null()) answer["echo"] = parsed.echo;
+    if (dialect->Render(answer, context).empty()) std::abort();
+  }
 
   std::vector<std::string_view> parts;
   size_t start = 0;

@@ -1,6 +1,7 @@
 #include "broker/viss/viss_channel.h"
 
 #include <boost/asio/post.hpp>
+#include <cmath>
 #include <set>
 
 #include "broker/viss/curve_log.h"
@@ -39,6 +40,34 @@ Json DataOf(std::vector<Json> entries) {
   return Json(std::move(entries));
 }
 
+// The draft's onchange bounds: within them and moved by minChange since
+// the last value sent (the first one within them always goes).
+bool Passes(const Filter::Threshold& t, const std::string& path, SignalId id,
+            std::optional<double> number, std::map<SignalId, double>& last_sent) {
+  auto own = t.by_path.find(path);
+  const Filter::Threshold::Bounds& b =
+      own != t.by_path.end() ? own->second
+                             : (t.by_path.empty() ? t.all : Filter::Threshold::Bounds{});
+  if (!b.above && !b.below && !b.min_change) return true;
+  if (!number) return false;  // bounds have no meaning for text
+  double v = *number;
+  bool in = true;
+  if (b.above && b.below) {
+    in = *b.above <= *b.below ? v >= *b.above && v <= *b.below : v >= *b.above || v <= *b.below;
+  } else if (b.above) {
+    in = v >= *b.above;
+  } else if (b.below) {
+    in = v <= *b.below;
+  }
+  if (!in) return false;
+  auto last = last_sent.find(id);
+  if (b.min_change && last != last_sent.end() && std::fabs(v - last->second) < *b.min_change) {
+    return false;
+  }
+  last_sent[id] = v;
+  return true;
+}
+
 std::string_view LastSegment(std::string_view path) {
   size_t dot = path.rfind('.');
   return dot == std::string_view::npos ? path : path.substr(dot + 1);
@@ -58,17 +87,20 @@ struct VissChannel::Sub {
   std::unique_ptr<boost::asio::steady_timer> expiry;  // the authority's, when a token has exp
   std::map<SignalId, double> previous;  // change filter: each signal's value before
   std::map<SignalId, std::vector<Datapoint>> curve;  // curvelog: each signal's buffer
+  std::map<SignalId, double> last_sent;              // the draft's minChange: each signal's
+  Json echo;                                         // the request's, for a dialect's events
 };
 
 VissChannel::VissChannel(Broker& broker, const TokenAuthority& tokens, const Clock& clock,
-                         Strand strand, std::function<void(std::string)> send, ChannelLimits limits,
-                         boost::asio::thread_pool* actuations)
+                         Strand strand, std::function<void(std::string)> send,
+                         ChannelOptions limits, boost::asio::thread_pool* actuations)
     : broker_(broker),
       tokens_(tokens),
       clock_(clock),
       strand_(std::move(strand)),
       send_(std::move(send)),
       limits_(limits),
+      dialect_(limits.dialect ? *limits.dialect : V2Dialect()),
       actuations_(actuations) {}
 
 VissChannel::~VissChannel() { Close(); }
@@ -90,12 +122,27 @@ Json VissChannel::ErrorResponse(std::string_view action, const std::string& requ
 }
 
 void VissChannel::Handle(std::string_view payload) {
-  Parsed parsed = ParseRequest(payload);
+  Parsed parsed = dialect_.Parse(payload);
   if (parsed.error) {
-    send_(VissText(ErrorResponse(parsed.action, parsed.request_id, *parsed.error)));
+    Json answer = ErrorResponse(parsed.action, parsed.request_id, *parsed.error);
+    if (!parsed.echo.is_null()) answer["echo"] = std::move(parsed.echo);
+    Emit(std::move(answer));
     return;
   }
-  Execute(*parsed.request, [this](Json answer) { send_(VissText(answer)); });
+  Execute(*parsed.request, [this, echo = parsed.request->echo](Json answer) {
+    if (!echo.is_null()) answer["echo"] = echo;
+    Emit(std::move(answer));
+  });
+}
+
+void VissChannel::Emit(Json message) {
+  RenderContext context{clock_, [this](std::string_view path) -> std::optional<DataType> {
+                          absl::StatusOr<const Signal*> s =
+                              broker_.Authorized(Access::AllowAll()).Find(path);
+                          if (!s.ok()) return std::nullopt;
+                          return (*s)->spec.data_type;
+                        }};
+  send_(dialect_.Render(std::move(message), context));
 }
 
 void VissChannel::Execute(const VissRequest& r, std::function<void(Json)> done) {
@@ -204,7 +251,7 @@ void VissChannel::Reauthorize(const std::string& id) {
     ArmExpiry(sub, *now);
     return;
   }
-  send_(VissText(Json{
+  Json event = {
       {"action", "subscription"},
       {"subscriptionId", sub.id},
       {"error",
@@ -213,7 +260,9 @@ void VissChannel::Reauthorize(const std::string& id) {
         {"message", fmt::format("the token that allowed subscription {} expired; the "
                                 "subscription has ended (send a new token and subscribe again)",
                                 sub.id)}}},
-      {"ts", Now()}}));
+      {"ts", Now()}};
+  if (!sub.echo.is_null()) event["echo"] = sub.echo;
+  Emit(std::move(event));
   End(sub);
   subscriptions_.erase(it);
 }
@@ -409,6 +458,7 @@ Json VissChannel::Subscribe(const VissRequest& r, std::shared_ptr<const Access> 
   sub->access = std::move(access);
   sub->signals = std::get<std::vector<const Signal*>>(std::move(targets));
   sub->filter = r.filter;
+  sub->echo = r.echo;
   if (auto* t = std::get_if<Filter::Timebased>(&r.filter.other)) {
     for (const Signal* s : sub->signals) {  // read permission, checked once up front
       if (absl::Status ok = sub->access->Require(Action::kRead, s->spec.path); !ok.ok()) {
@@ -449,6 +499,13 @@ Json VissChannel::Subscribe(const VissRequest& r, std::shared_ptr<const Access> 
 
 Json VissChannel::Unsubscribe(const VissRequest& r) {
   std::string_view action = "unsubscribe";
+  if (r.all_subscriptions) {
+    Close();
+    return {{"action", action},
+            {"requestId", r.request_id},
+            {"subscriptionId", r.subscription_id},
+            {"ts", Now()}};
+  }
   auto it = subscriptions_.find(r.subscription_id);
   if (it == subscriptions_.end()) {
     return ErrorResponse(action, r.request_id,
@@ -470,10 +527,12 @@ void VissChannel::End(Sub& sub) {
 }
 
 void VissChannel::SendEvent(const Sub& sub, Json data) {
-  send_(VissText(Json{{"action", "subscription"},
-                      {"subscriptionId", sub.id},
-                      {"data", std::move(data)},
-                      {"ts", Now()}}));
+  Json event = {{"action", "subscription"},
+                {"subscriptionId", sub.id},
+                {"data", std::move(data)},
+                {"ts", Now()}};
+  if (!sub.echo.is_null()) event["echo"] = sub.echo;
+  Emit(std::move(event));
 }
 
 void VissChannel::Drain(const std::string& id) {
@@ -483,6 +542,7 @@ void VissChannel::Drain(const std::string& id) {
   const auto* range = std::get_if<Filter::Range>(&sub.filter.other);
   const auto* change = std::get_if<Filter::Change>(&sub.filter.other);
   const auto* curvelog = std::get_if<Filter::Curvelog>(&sub.filter.other);
+  const auto* threshold = std::get_if<Filter::Threshold>(&sub.filter.other);
   AuthorizedBroker b = broker_.Authorized(*sub.access);
   while (std::optional<Update> update = sub.core->Next(std::chrono::milliseconds(0))) {
     std::vector<Json> entries;
@@ -509,6 +569,9 @@ void VissChannel::Drain(const std::string& id) {
         double before = last->second;
         last->second = *number;
         if (first || !Compare(*number - before, change->op, change->diff)) continue;
+      }
+      if (threshold && !Passes(*threshold, (*s)->spec.path, signal_id, number, sub.last_sent)) {
+        continue;
       }
       if (curvelog) {
         if (!number) continue;  // curve logging needs numbers

@@ -23,13 +23,15 @@
 
 #include "broker/auth/token_authority.h"
 #include "broker/core/broker.h"
+#include "broker/viss/dialect.h"
 #include "broker/viss/viss_request.h"
 #include "nlohmann/json.hpp"
 
 namespace pharos::broker::viss {
 
-struct ChannelLimits {
-  size_t max_subscriptions = 100;  // per channel
+struct ChannelOptions {
+  const Dialect* dialect = nullptr;  // what Handle reads and every message is rendered in; null: v2
+  size_t max_subscriptions = 100;    // per channel
   bool secure = false;             // served over TLS (what server_capabilities reports)
   // The channel keeps the tokens it is given and acts with their union
   // (a WebSocket connection; not HTTP, whose requests stand alone, nor
@@ -45,12 +47,12 @@ class VissChannel : public std::enable_shared_from_this<VissChannel> {
   // `actuations`: where a set waits for its provider (null: on the strand,
   // which then holds every other request of the channel's I/O thread).
   VissChannel(Broker& broker, const TokenAuthority& tokens, const Clock& clock, Strand strand,
-              std::function<void(std::string)> send, ChannelLimits limits = {},
+              std::function<void(std::string)> send, ChannelOptions limits = {},
               boost::asio::thread_pool* actuations = nullptr);
   ~VissChannel();
 
-  // On the strand: one request payload; its response (and, for subscribe,
-  // later its events) go to `send`.
+  // On the strand: one request payload in the channel's dialect; its
+  // response (and, for subscribe, later its events) go to `send`.
   void Handle(std::string_view payload);
   // On the strand: one parsed request; `done` gets its answer on the strand,
   // WebSocket-shaped (the HTTP transport reshapes it, viss_http.h). A set
@@ -89,6 +91,8 @@ class VissChannel : public std::enable_shared_from_this<VissChannel> {
   void Drain(const std::string& id);
   void Sample(const std::string& id);
   void SendEvent(const Sub& sub, Json data);
+  // A v2-shaped message to the client, in the channel's dialect.
+  void Emit(Json message);
   void End(Sub& sub);
   Json ErrorResponse(std::string_view action, const std::string& request_id,
                      const VissError& e) const;
@@ -99,7 +103,8 @@ class VissChannel : public std::enable_shared_from_this<VissChannel> {
   const Clock& clock_;
   Strand strand_;
   std::function<void(std::string)> send_;
-  const ChannelLimits limits_;
+  const ChannelOptions limits_;
+  const Dialect& dialect_;
   boost::asio::thread_pool* actuations_;
   std::map<std::string, std::unique_ptr<Sub>> subscriptions_;
   std::map<std::string, Access> kept_tokens_;  // keep_tokens: token → its access

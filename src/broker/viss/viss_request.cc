@@ -202,6 +202,14 @@ std::string_view ActionName(VissAction action) {
   return "get";
 }
 
+std::optional<VissAction> ParseAction(std::string_view name) {
+  for (VissAction a :
+       {VissAction::kGet, VissAction::kSet, VissAction::kSubscribe, VissAction::kUnsubscribe}) {
+    if (ActionName(a) == name) return a;
+  }
+  return std::nullopt;
+}
+
 std::optional<BoundaryOp> ParseBoundaryOp(std::string_view name) {
   if (name == "eq") return BoundaryOp::kEq;
   if (name == "ne") return BoundaryOp::kNe;
@@ -289,12 +297,17 @@ FilterOrError ParseFilter(const json& filter) {
 }
 
 Parsed ParseRequest(std::string_view payload) {
-  Parsed out;
   json j = json::parse(payload, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) {
+    Parsed out;
     out.error = VissError::BadRequest("the request is not valid JSON");
     return out;
   }
+  return ParseRequestObject(j);
+}
+
+Parsed ParseRequestObject(const json& j) {
+  Parsed out;
   if (!j.is_object()) {
     out.error = VissError::BadRequest("the request must be a JSON object");
     return out;
@@ -306,14 +319,8 @@ Parsed ParseRequest(std::string_view payload) {
     return out;
   };
   VissRequest r;
-  if (out.action == "get") {
-    r.action = VissAction::kGet;
-  } else if (out.action == "set") {
-    r.action = VissAction::kSet;
-  } else if (out.action == "subscribe") {
-    r.action = VissAction::kSubscribe;
-  } else if (out.action == "unsubscribe") {
-    r.action = VissAction::kUnsubscribe;
+  if (std::optional<VissAction> action = ParseAction(out.action)) {
+    r.action = *action;
   } else {
     return fail(VissError::BadRequest(
         j.contains("action")

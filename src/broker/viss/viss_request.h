@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -49,6 +50,8 @@ VissError ErrorOf(const absl::Status& status);
 
 enum class VissAction { kGet, kSet, kSubscribe, kUnsubscribe };
 std::string_view ActionName(VissAction action);
+// "get", "set", "subscribe", "unsubscribe"; nullopt for anything else.
+std::optional<VissAction> ParseAction(std::string_view name);
 
 enum class BoundaryOp { kEq, kNe, kGt, kGte, kLt, kLte };
 // "eq" ... "lte"; nullopt for anything else.
@@ -88,8 +91,20 @@ struct Filter {
   struct History {
     std::chrono::milliseconds period;  // back from now
   };
+  // The draft dialect's onchange {above, below, minChange}: a value is sent
+  // when it is within the bounds (above ≤ v ≤ below; when above > below,
+  // v ≥ above or v ≤ below) and differs by at least minChange from the
+  // last one sent. Per signal (a branch's onchange object names its
+  // signals by relative path) or for all.
+  struct Threshold {
+    struct Bounds {
+      std::optional<double> above, below, min_change;
+    };
+    Bounds all;
+    std::map<std::string, Bounds> by_path;  // full signal path → its bounds
+  };
   std::variant<std::monostate, Timebased, Range, Change, Curvelog, History, StaticMetadata,
-               DynamicMetadata>
+               DynamicMetadata, Threshold>
       other;
 };
 
@@ -100,9 +115,14 @@ struct VissRequest {
   Filter filter;
   nlohmann::json value;         // set
   std::string subscription_id;  // unsubscribe
+  bool all_subscriptions = false;  // unsubscribe every subscription (the draft's id 0)
   // The tokens the request carries, without "Bearer" (v2: "authorization";
   // the draft dialect: each value of "security"; HTTP: the header).
   std::vector<std::string> tokens;
+  // What a dialect needs to echo back (the draft's reqId, path, interval
+  // ...): the channel puts it into every answer and event as "echo", and
+  // the dialect's renderer takes it out. Null for v2.
+  nlohmann::json echo;
 };
 
 // A WebSocket / MQTT payload. On error, `request_id` (and `action`) are
@@ -112,8 +132,12 @@ struct Parsed {
   std::optional<VissError> error;
   std::string request_id;
   std::string action;
+  nlohmann::json echo;  // a dialect's, for the error answer too
 };
 Parsed ParseRequest(std::string_view payload);
+// The same, of a message already read as JSON (the dialects translate
+// theirs into v2's shape first).
+Parsed ParseRequestObject(const nlohmann::json& message);
 
 // The history filter's period, ISO 8601 as the core text restricts it:
 // "PdddDThhHmmMssS", each part optional but at least one, fewer than 999

@@ -29,20 +29,19 @@ namespace websocket = beast::websocket;
 using tcp = net::ip::tcp;
 using Strand = VissChannel::Strand;
 
-constexpr std::string_view kSubprotocol = "VISSv2";
-
-// Sec-WebSocket-Protocol is a comma-separated list of offers.
-bool Offers(std::string_view header, std::string_view protocol) {
+// Sec-WebSocket-Protocol is a comma-separated list of offers, the
+// client's preferred first: the first one served is the dialect.
+const Dialect* FirstServed(std::string_view header) {
   while (!header.empty()) {
     size_t comma = header.find(',');
     std::string_view item = header.substr(0, comma);
     while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
     while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (item == protocol) return true;
+    if (const Dialect* d = DialectFor(item)) return d;
     if (comma == std::string_view::npos) break;
     header.remove_prefix(comma + 1);
   }
-  return false;
+  return nullptr;
 }
 
 bool IsLoopback(const std::string& address) {
@@ -157,16 +156,18 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
       return;
     }
     auto offered = request_.find(http::field::sec_websocket_protocol);
-    bool v2 =
-        offered == request_.end() ||
-        Offers(std::string_view(offered->value().data(), offered->value().size()), kSubprotocol);
-    if (!v2) {
-      Refuse(http::status::not_implemented,
-             fmt::format("WebSocket subprotocol {} is not served yet; offer VISSv2 (or none)",
-                         std::string(offered->value())));
-      return;
+    dialect_ = &V2Dialect();  // no offer: v2
+    if (offered != request_.end()) {
+      dialect_ = FirstServed(std::string_view(offered->value().data(), offered->value().size()));
+      if (!dialect_) {
+        Refuse(http::status::not_implemented,
+               fmt::format("WebSocket subprotocol {} is not served; offer VISSv2, VISSv3 or "
+                           "VISS1.0 (or none, for VISSv2)",
+                           std::string(offered->value())));
+        return;
+      }
     }
-    bool name_it = offered != request_.end();
+    std::string named = offered != request_.end() ? std::string(dialect_->subprotocol()) : "";
     ws_ = std::make_unique<websocket::stream<Stream>>(std::move(stream_));
     beast::get_lowest_layer(*ws_).expires_never();  // the websocket's own timeouts from here on
     websocket::stream_base::timeout t =
@@ -175,9 +176,9 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
     t.keep_alive_pings = true;
     ws_->set_option(t);
     ws_->read_message_max(server_.options.max_message_bytes);
-    ws_->set_option(websocket::stream_base::decorator([name_it](websocket::response_type& res) {
+    ws_->set_option(websocket::stream_base::decorator([named](websocket::response_type& res) {
       res.set(http::field::server, "pharos-broker");
-      if (name_it) res.set(http::field::sec_websocket_protocol, std::string(kSubprotocol));
+      if (!named.empty()) res.set(http::field::sec_websocket_protocol, named);
     }));
     ws_->async_accept(request_, [self = this->shared_from_this()](beast::error_code ec) {
       if (!ec) self->OnOpen();
@@ -264,8 +265,9 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
   void OnOpen() {
     ++server_.connections;
     std::weak_ptr<Connection> self = this->weak_from_this();
-    ChannelLimits limits = server_.options.channel;
+    ChannelOptions limits = server_.options.channel;
     limits.keep_tokens = true;  // a WebSocket channel acts with the union of its tokens
+    limits.dialect = dialect_;
     channel_ = std::make_shared<VissChannel>(
         server_.broker, server_.tokens, server_.clock, strand_,
         [self](std::string message) {
@@ -335,6 +337,7 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
   beast::flat_buffer buffer_;
   http::request<http::string_body> request_;
   std::shared_ptr<VissChannel> channel_;
+  const Dialect* dialect_ = nullptr;           // the negotiated subprotocol's
   std::shared_ptr<VissChannel> http_channel_;  // HTTP requests on this connection
   std::deque<std::string> outbox_;
   bool closing_ = false;

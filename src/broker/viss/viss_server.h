@@ -34,7 +34,7 @@ struct VissServerOptions {
   // no traffic (pongs included) for this long is closed.
   std::chrono::seconds idle_timeout{300};
   size_t max_message_bytes = 64 * 1024;
-  ChannelLimits channel;
+  ChannelOptions channel;
 
   // INVALID_ARGUMENT naming the flag.
   absl::Status Validate() const;

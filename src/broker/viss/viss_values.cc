@@ -138,6 +138,32 @@ absl::StatusOr<Value> As(const json& j, DataType type) {
 
 }  // namespace
 
+json ToJson(const Value& value) {
+  auto one = [](const auto& v) -> json {
+    using T = std::decay_t<decltype(v)>;
+    if constexpr (std::is_same_v<T, float>) {
+      return std::strtod(fmt::format("{}", v).c_str(), nullptr);
+    } else {
+      return v;
+    }
+  };
+  return std::visit(
+      [&](const auto& v) -> json {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::monostate>) {
+          return nullptr;
+        } else if constexpr (requires { v.begin(); } && !std::is_same_v<T, std::string>) {
+          json out = json::array();
+          for (const auto& element : v)
+            out.push_back(one(static_cast<typename T::value_type>(element)));
+          return out;
+        } else {
+          return one(v);
+        }
+      },
+      value);
+}
+
 json ToViss(const Value& value) {
   return std::visit(
       [](const auto& v) -> json {

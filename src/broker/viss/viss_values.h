@@ -14,6 +14,10 @@ namespace pharos::broker::viss {
 
 // "2372", ["1", "2"]; a signal without a value yet is JSON null.
 nlohmann::json ToViss(const Value& value);
+// The value as plain JSON (42.5, true, "sport", [1, 2]; none: null), for
+// the draft dialect, which sends values that way. A float is written with
+// its shortest text (0.1f is 0.1, not 0.10000000149).
+nlohmann::json ToJson(const Value& value);
 // The text as a value of `type`: INVALID_ARGUMENT saying why (not a number,
 // out of the type's range, not an array ...).
 absl::StatusOr<Value> FromViss(const nlohmann::json& value, DataType type);

@@ -2,12 +2,13 @@
 # A VISS WebSocket client for the end-to-end tests, on Debian's
 # python3-websocket (a third-party client, not Pharos code).
 #
-#   viss_ws_client.py ws://host:port [--subprotocol P|--no-subprotocol]
+#   viss_ws_client.py ws://host:port [--subprotocol P[,Q...]|--no-subprotocol]
 #                     [--events N] [--timeout S] < requests
 #
 # Sends each line of stdin as one message and prints every message the
 # server sends as one line, in order. Each request waits for the answer
-# with its requestId (a request without one waits for the next message).
+# with its requestId (the draft dialect's reqId; a request without one
+# waits for the next message).
 # With --events N it then goes on printing until N subscription events
 # came. --pipeline sends every request before reading any answer. Exit 0; 3 when the handshake fails (the HTTP status is printed);
 # 4 on a timeout (what came is printed); 5 when no WebSocket could be
@@ -30,7 +31,7 @@ def main():
     p.add_argument("--pipeline", action="store_true",
                    help="send every request first, then wait for all the answers")
     a = p.parse_args()
-    protocols = None if a.no_subprotocol else [a.subprotocol]
+    protocols = None if a.no_subprotocol else a.subprotocol.split(",")
     try:
         ssl = {"ca_certs": a.ca} if a.ca else None
         ws = websocket.create_connection(a.url, subprotocols=protocols, timeout=a.timeout,
@@ -52,7 +53,8 @@ def main():
             parsed = json.loads(message)
         except ValueError:
             return {}
-        if parsed.get("action") == "subscription":
+        # v2/v3 events say so; the draft's carry a subId and no action.
+        if parsed.get("action") == "subscription" or ("subId" in parsed and "action" not in parsed):
             events += 1
         return parsed
 
@@ -62,23 +64,25 @@ def main():
             pending = set()
             for line in lines:
                 ws.send(line)
-                pending.add(json.loads(line).get("requestId"))
+                request = json.loads(line)
+                pending.add(request.get("requestId", request.get("reqId")))
             while pending:
                 got = receive()
                 if got.get("action") != "subscription":
-                    pending.discard(got.get("requestId"))
+                    pending.discard(got.get("requestId", got.get("reqId")))
         for line in ([] if a.pipeline else sys.stdin):
             line = line.rstrip("\n")
             if not line:
                 continue
             ws.send(line)
             try:
-                wanted = json.loads(line).get("requestId")
+                request = json.loads(line)
+                wanted = request.get("requestId", request.get("reqId"))
             except (ValueError, AttributeError):
                 wanted = None
             while True:
                 got = receive()
-                if wanted is None or got.get("requestId") == wanted:
+                if wanted is None or got.get("requestId", got.get("reqId")) == wanted:
                     break
         while events < a.events:
             receive()

@@ -60,7 +60,7 @@ class VissChannelTest : public ::testing::Test {
   std::string Token(std::string_view scope) { return Token(scope, clock_.Now() + 1h); }
 
   void Open(bool keep_tokens) {
-    ChannelLimits limits;
+    ChannelOptions limits;
     limits.keep_tokens = keep_tokens;
     channel_ = std::make_shared<VissChannel>(
         *broker_, *tokens_, clock_, boost::asio::make_strand(io_),
