@@ -35,9 +35,12 @@ int main(int argc, char** argv) {
     std::string tmp = options.ready_file + ".tmp";
     std::ofstream ready(tmp);
     ready << (*server)->address() << "\n";
-    // Further lines name the other front ends: "viss=host:port".
+    // Further lines name the other front ends: "viss=host:port",
+    // "viss_mqtt=VIN/Vehicle" (the request topic).
     if (std::string viss = (*server)->viss_address(); !viss.empty())
       ready << "viss=" << viss << "\n";
+    if (std::string topic = (*server)->viss_mqtt_topic(); !topic.empty())
+      ready << "viss_mqtt=" << topic << "\n";
     ready.close();
     std::error_code ec;
     std::filesystem::rename(tmp, options.ready_file, ec);

@@ -67,6 +67,9 @@ absl::Status BrokerServerOptions::Validate() const {
       return absl::InvalidArgumentError(fmt::format("--public-scope: {}", open.status().message()));
     }
   }
+  if (!viss_mqtt_broker.empty() && !enable_viss) {
+    return absl::InvalidArgumentError("--viss-mqtt-broker needs --enable-viss");
+  }
   if (viss_port < 0 || viss_port > 65535) {
     return absl::InvalidArgumentError(fmt::format("--viss-port {} is not a TCP port", viss_port));
   }
@@ -150,6 +153,17 @@ std::optional<int> ParseBrokerOptions(int argc, char** argv, BrokerServerOptions
                "serve plain ws on a --viss-address that is not loopback");
   app.add_option("--viss-threads", o.viss_threads, "I/O threads of the VISS server")
       ->capture_default_str();
+  app.add_option("--viss-mqtt-broker", o.viss_mqtt_broker,
+                 "Pharos: serve VISS over MQTT through this broker too, mqtt://host[:port] or "
+                 "mqtts://host[:port] (needs --enable-viss)");
+  app.add_option("--viss-mqtt-vehicle-id", o.viss_mqtt_vehicle_id,
+                 "Pharos: the vehicle id of the MQTT request topic <id>/Vehicle")
+      ->capture_default_str();
+  app.add_option("--viss-mqtt-ca", o.viss_mqtt_ca,
+                 "Pharos: mqtts: the CA of the MQTT broker (PEM)");
+  app.add_option("--viss-mqtt-cert", o.viss_mqtt_cert,
+                 "Pharos: mqtts: a client certificate for mutual TLS (PEM)");
+  app.add_option("--viss-mqtt-key", o.viss_mqtt_key, "Pharos: mqtts: its private key (PEM)");
   app.add_option("--state-dir", o.state_dir,
                  "directory of the broker's SQLite state (ids, persisted values); unset: nothing "
                  "persists");

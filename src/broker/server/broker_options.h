@@ -34,6 +34,10 @@ struct BrokerServerOptions {
   std::string public_scope;  // what callers without a token may do ("read:Vehicle.Speed ...")
   bool viss_allow_plaintext = false;  // plain ws on a non-loopback --viss-address
   int viss_threads = 1;
+  // VISS over MQTT (docs/viss.md "MQTT"): on when a broker URL is given.
+  std::string viss_mqtt_broker;  // mqtt://host:port or mqtts://host:port
+  std::string viss_mqtt_vehicle_id = "vehicle";
+  std::string viss_mqtt_ca, viss_mqtt_cert, viss_mqtt_key;
   std::string state_dir;  // "": nothing persists (ids are still derived from the catalog)
   std::vector<std::string> persist;  // globs of signals whose current value persists
   bool no_default_persistence = false;

@@ -12,6 +12,7 @@
 #include "broker/grpc/kuksa_val_v2/val_service.h"
 #include "broker/grpc/sdv_databroker_v1/broker_service.h"
 #include "broker/store/sqlite_signal_store.h"
+#include "broker/viss/viss_mqtt.h"
 #include "broker/viss/viss_server.h"
 #include "broker/vss/vss_loader.h"
 #include "common/fmt_absl.h"
@@ -124,6 +125,18 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(
     auto started = viss::VissServer::Start(*server->broker_, *server->tokens_, clock, v);
     if (!started.ok()) return started.status();
     server->viss_ = *std::move(started);
+    if (!options.viss_mqtt_broker.empty()) {
+      viss::VissMqttOptions m;
+      m.broker_url = options.viss_mqtt_broker;
+      m.vehicle_id = options.viss_mqtt_vehicle_id;
+      m.ca_file = options.viss_mqtt_ca;
+      m.cert_file = options.viss_mqtt_cert;
+      m.key_file = options.viss_mqtt_key;
+      m.allow_plaintext = options.viss_allow_plaintext;
+      auto bridge = viss::VissMqttBridge::Start(*server->broker_, *server->tokens_, clock, m);
+      if (!bridge.ok()) return bridge.status();
+      server->viss_mqtt_ = *std::move(bridge);
+    }
   }
 
   auto credentials = CredentialsOf(options);
@@ -182,6 +195,9 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(
 }
 
 std::string BrokerServer::viss_address() const { return viss_ ? viss_->address() : ""; }
+std::string BrokerServer::viss_mqtt_topic() const {
+  return viss_mqtt_ ? viss_mqtt_->request_topic() : "";
+}
 
 void BrokerServer::Shutdown(std::chrono::milliseconds grace) {
   registration_.reset();  // deregister while the server still answers
@@ -193,7 +209,8 @@ void BrokerServer::Shutdown(std::chrono::milliseconds grace) {
 BrokerServer::~BrokerServer() {
   Shutdown(std::chrono::milliseconds(0));
   if (server_) server_->Wait();
-  viss_.reset();  // its channels end their subscriptions while the broker exists
+  viss_mqtt_.reset();  // its channels end their subscriptions while the broker exists
+  viss_.reset();
 }
 
 }  // namespace pharos::broker

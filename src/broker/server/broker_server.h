@@ -22,6 +22,7 @@ class ValService;
 }
 namespace viss {
 class VissServer;
+class VissMqttBridge;
 }
 namespace kuksa_val_v1 {
 class ValService;
@@ -41,6 +42,8 @@ class BrokerServer {
   const std::string& address() const { return address_; }
   // VISS's "host:port" as bound; "" when --enable-viss is off.
   std::string viss_address() const;
+  // VISS over MQTT's request topic ("VIN/Vehicle"); "" when it is off.
+  std::string viss_mqtt_topic() const;
   Broker& broker() { return *broker_; }
   // Stops accepting calls; open streams are cancelled after `grace`.
   void Shutdown(std::chrono::milliseconds grace = std::chrono::seconds(2));
@@ -56,6 +59,7 @@ class BrokerServer {
   std::unique_ptr<sdv_databroker_v1::BrokerService> sdv_broker_;
   std::unique_ptr<sdv_databroker_v1::CollectorService> sdv_collector_;
   std::unique_ptr<viss::VissServer> viss_;  // after broker_ and tokens_: uses both
+  std::unique_ptr<viss::VissMqttBridge> viss_mqtt_;  // likewise
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<PharosdRegistration> registration_;  // after the server: it announces it
   std::string address_;

@@ -61,6 +61,7 @@ class VissChannel : public std::enable_shared_from_this<VissChannel> {
   // On the strand: ends every subscription (the transport closed).
   void Close();
   size_t subscription_count() const { return subscriptions_.size(); }
+  const Strand& strand() const { return strand_; }
 
  private:
   struct Sub;

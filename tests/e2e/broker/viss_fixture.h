@@ -143,4 +143,13 @@ inline v2::Value Bool(bool b) {
   return v;
 }
 
+// One key pair per test process for the tests with authorization:
+// jwt.key signs, jwt.pub verifies.
+inline std::string JwtKey() {
+  static TempDir keys;
+  static bool made = MakeKeyPair(keys.path(), "jwt", "ec256");
+  (void)made;
+  return keys.path() + "/jwt";
+}
+
 }  // namespace pharos::e2e

@@ -348,14 +348,6 @@ TEST_F(VissTest, HttpReadsWithGetSetsWithPostAndAnswersErrorsAsStatuses) {
   EXPECT_EQ(Curl(base + "/Vehicle/Speed").second, 200);
 }
 
-// One key pair for the tests with authorization: jwt.key signs, jwt.pub verifies.
-std::string JwtKey() {
-  static TempDir keys;
-  static bool made = MakeKeyPair(keys.path(), "jwt", "ec256");
-  (void)made;
-  return keys.path() + "/jwt";
-}
-
 class SecuredVissTest : public VissTest {
  protected:
   explicit SecuredVissTest(std::vector<std::string> extra = {})
