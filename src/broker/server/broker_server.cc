@@ -11,6 +11,7 @@
 #include "broker/grpc/kuksa_val_v1/val_service.h"
 #include "broker/grpc/kuksa_val_v2/val_service.h"
 #include "broker/grpc/sdv_databroker_v1/broker_service.h"
+#include "broker/grpc/viss_v3/viss_service.h"
 #include "broker/store/sqlite_signal_store.h"
 #include "broker/viss/viss_mqtt.h"
 #include "broker/viss/viss_server.h"
@@ -125,6 +126,8 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(
     auto started = viss::VissServer::Start(*server->broker_, *server->tokens_, clock, v);
     if (!started.ok()) return started.status();
     server->viss_ = *std::move(started);
+    server->viss_v3_ =
+        std::make_unique<viss_v3::VissService>(*server->broker_, *server->tokens_, clock);
     if (!options.viss_mqtt_broker.empty()) {
       viss::VissMqttOptions m;
       m.broker_url = options.viss_mqtt_broker;
@@ -161,6 +164,7 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(
   builder.RegisterService(server->val_v1_.get());
   builder.RegisterService(server->sdv_broker_.get());
   builder.RegisterService(server->sdv_collector_.get());
+  if (server->viss_v3_) builder.RegisterService(server->viss_v3_.get());
   server->server_ = builder.BuildAndStart();
   if (!server->server_ || port == 0) {
     return absl::UnavailableError(fmt::format("cannot listen on {}", options.ListenAddress()));
@@ -209,6 +213,7 @@ void BrokerServer::Shutdown(std::chrono::milliseconds grace) {
 BrokerServer::~BrokerServer() {
   Shutdown(std::chrono::milliseconds(0));
   if (server_) server_->Wait();
+  viss_v3_.reset();    // (after the gRPC server's Wait: no call is running)
   viss_mqtt_.reset();  // its channels end their subscriptions while the broker exists
   viss_.reset();
 }

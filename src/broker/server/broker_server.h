@@ -24,6 +24,9 @@ namespace viss {
 class VissServer;
 class VissMqttBridge;
 }
+namespace viss_v3 {
+class VissService;
+}
 namespace kuksa_val_v1 {
 class ValService;
 }
@@ -60,6 +63,7 @@ class BrokerServer {
   std::unique_ptr<sdv_databroker_v1::CollectorService> sdv_collector_;
   std::unique_ptr<viss::VissServer> viss_;  // after broker_ and tokens_: uses both
   std::unique_ptr<viss::VissMqttBridge> viss_mqtt_;  // likewise
+  std::unique_ptr<viss_v3::VissService> viss_v3_;    // likewise; gRPC, with --enable-viss
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<PharosdRegistration> registration_;  // after the server: it announces it
   std::string address_;

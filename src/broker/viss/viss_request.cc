@@ -149,11 +149,14 @@ std::optional<VissError> ParseOne(const json& o, Filter& f, bool& has_paths, boo
   return std::nullopt;
 }
 
+}  // namespace
+
 bool SubscriptionOnly(const Filter& f) {
   return std::holds_alternative<Filter::Timebased>(f.other) ||
          std::holds_alternative<Filter::Range>(f.other) ||
          std::holds_alternative<Filter::Change>(f.other) ||
-         std::holds_alternative<Filter::Curvelog>(f.other);
+         std::holds_alternative<Filter::Curvelog>(f.other) ||
+         std::holds_alternative<Filter::Threshold>(f.other);
 }
 
 bool ReadOnly(const Filter& f) {
@@ -161,8 +164,6 @@ bool ReadOnly(const Filter& f) {
          std::holds_alternative<Filter::DynamicMetadata>(f.other) ||
          std::holds_alternative<Filter::History>(f.other);
 }
-
-}  // namespace
 
 VissError ErrorOf(const absl::Status& status) {
   std::string message(status.message());

@@ -144,6 +144,12 @@ Parsed ParseRequestObject(const nlohmann::json& message);
 // days, seconds possibly with a fraction. nullopt for anything else.
 std::optional<std::chrono::milliseconds> ParseIsoDuration(std::string_view text);
 
+// Filters that only a subscription can have (timebased, range, change,
+// curvelog, the draft's onchange bounds), and those only a get can
+// (history, metadata).
+bool SubscriptionOnly(const Filter& filter);
+bool ReadOnly(const Filter& filter);
+
 // A filter expression (the "filter" member, or HTTP's filter= query):
 // an object or an array of at most two objects.
 std::variant<Filter, VissError> ParseFilter(const nlohmann::json& filter);
