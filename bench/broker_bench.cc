@@ -24,12 +24,16 @@
 
 #include "bench_support.h"
 #include "kuksa/val/v2/val.grpc.pb.h"
+#include "process_support.h"
 
 namespace {
 
 using namespace std::chrono_literals;
 using pharos::bench::Clock;
 namespace v2 = kuksa::val::v2;
+using pharos::bench::RssKb;
+using pharos::bench::Spawn;
+using pharos::bench::Stop;
 
 struct Group {
   std::string name;
@@ -51,35 +55,6 @@ struct Latencies {
                signals / seconds, q(0.5), q(0.9), q(0.95), q(0.99), s.empty() ? 0.0 : s.back());
   }
 };
-
-// A child process, killed with the benchmark.
-pid_t Spawn(const std::vector<std::string>& argv, const std::string& log) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    FILE* f = freopen(log.c_str(), "w", stdout);
-    f = freopen(log.c_str(), "a", stderr);
-    (void)f;
-    std::vector<char*> raw;
-    for (const auto& a : argv) raw.push_back(const_cast<char*>(a.c_str()));
-    raw.push_back(nullptr);
-    execvp(raw[0], raw.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-void Stop(pid_t pid) {
-  if (pid <= 0) return;
-  kill(pid, SIGTERM);
-  waitpid(pid, nullptr, 0);
-}
-
-long RssKb(pid_t pid) {
-  std::string status = pharos::bench::ReadAll(fmt::format("/proc/{}/status", pid));
-  auto at = status.find("VmRSS:");
-  return at == std::string::npos ? 0 : std::stol(status.substr(at + 6));
-}
 
 v2::Value ValueFor(const v2::Metadata& m, uint64_t seq) {
   v2::Value v;

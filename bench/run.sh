@@ -22,3 +22,6 @@ echo "## TLS ingress (needs root): throughput and set-up against socat's TLS rel
 echo
 echo "## signal broker: KUKSA's kuksa-perf scenario against mosquitto, 1,000 subscribers to one signal"
 "$BUILD/bench/bench_broker" || true
+echo
+echo "## VISS: WebSocket notification vs kuksa.val.v2 Subscribe, 1,000/10,000 WebSocket clients, HTTP GET vs GetValue"
+"$BUILD/bench/bench_viss" || true

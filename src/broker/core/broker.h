@@ -150,6 +150,8 @@ class Broker {
   ~Broker();
 
   AuthorizedBroker Authorized(const Access& access) { return AuthorizedBroker(*this, access); }
+  // The view keeps a reference to `access`: a temporary would dangle.
+  AuthorizedBroker Authorized(Access&&) = delete;
 
   // Adds a signal at run time (create permission), persisting its id.
   absl::StatusOr<const Signal*> Register(const Access& access, SignalSpec spec);

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "broker/viss/curve_log.h"
+#include "broker/viss/viss_metadata.h"
 #include "broker/viss/viss_values.h"
 #include "common/fmt_absl.h"
 #include "fmt/format.h"
@@ -13,6 +14,8 @@ namespace pharos::broker::viss {
 namespace {
 
 using Json = nlohmann::json;
+
+const Access kEveryone = Access::AllowAll();  // for what is not the caller's to see: types
 
 Json DataEntry(const Signal& s, const Datapoint& dp) {
   return {{"path", s.spec.path},
@@ -66,11 +69,6 @@ bool Passes(const Filter::Threshold& t, const std::string& path, SignalId id,
   }
   last_sent[id] = v;
   return true;
-}
-
-std::string_view LastSegment(std::string_view path) {
-  size_t dot = path.rfind('.');
-  return dot == std::string_view::npos ? path : path.substr(dot + 1);
 }
 
 }  // namespace
@@ -138,7 +136,7 @@ void VissChannel::Handle(std::string_view payload) {
 void VissChannel::Emit(Json message) {
   RenderContext context{clock_, [this](std::string_view path) -> std::optional<DataType> {
                           absl::StatusOr<const Signal*> s =
-                              broker_.Authorized(Access::AllowAll()).Find(path);
+                              broker_.Authorized(kEveryone).Find(path);
                           if (!s.ok()) return std::nullopt;
                           return (*s)->spec.data_type;
                         }};
@@ -301,25 +299,25 @@ Json VissChannel::Get(const VissRequest& r, const Access& access) {
   AuthorizedBroker b = broker_.Authorized(access);
   std::string_view action = "get";
   if (auto* m = std::get_if<Filter::DynamicMetadata>(&r.filter.other)) {
-    if (m->key != "server_capabilities") {
-      return ErrorResponse(
-          action, r.request_id,
-          VissError::NotImplemented(fmt::format(
-              "dynamic metadata \"{}\" is not served yet; server_capabilities is", m->key)));
+    if (m->key == "server_capabilities") {
+      if (r.path != "Vehicle" || !r.filter.paths.empty()) {
+        return ErrorResponse(action, r.request_id,
+                             VissError::BadRequest("server_capabilities is asked on path Vehicle, "
+                                                   "without a paths filter"));
+      }
+      return {{"action", action},
+              {"requestId", r.request_id},
+              {"metadata", ServerCapabilities(limits_.secure)},
+              {"ts", Now()}};
     }
-    if (r.path != "Vehicle" || !r.filter.paths.empty()) {
-      return ErrorResponse(action, r.request_id,
-                           VissError::BadRequest("server_capabilities is asked on path Vehicle, "
-                                                 "without a paths filter"));
-    }
+    auto targets = Targets(b, r);
+    if (auto* e = std::get_if<VissError>(&targets)) return ErrorResponse(action, r.request_id, *e);
+    auto entries = DynamicMetadataOf(b, tokens_, std::get<std::vector<const Signal*>>(targets),
+                                     m->key, clock_.Now());
+    if (auto* e = std::get_if<VissError>(&entries)) return ErrorResponse(action, r.request_id, *e);
     return {{"action", action},
             {"requestId", r.request_id},
-            {"metadata",
-             {{"filter",
-               {"paths", "timebased", "range", "change", "curvelog", "history", "static_metadata",
-                "dynamic_metadata"}},
-              {"access_ctrl", Json::array()},
-              {"transport_protocol", limits_.secure ? Json{"wss", "https"} : Json{"ws", "http"}}}},
+            {"data", DataOf(std::get<std::vector<Json>>(std::move(entries)))},
             {"ts", Now()}};
   }
   if (auto* h = std::get_if<Filter::History>(&r.filter.other)) return History(r, b, h->period);
@@ -328,7 +326,7 @@ Json VissChannel::Get(const VissRequest& r, const Access& access) {
     if (!root.ok()) return ErrorResponse(action, r.request_id, ErrorOf(root.status()));
     return {{"action", action},
             {"requestId", r.request_id},
-            {"metadata", StaticMetadata(**root, *m)},
+            {"metadata", StaticMetadataOf(broker_, **root, *m)},
             {"ts", Now()}};
   }
   auto targets = Targets(b, r);
@@ -401,45 +399,6 @@ Json VissChannel::Set(const VissRequest& r, const Access& access) {
   absl::Status done = b.Actuate({{&signal, *std::move(value)}});
   if (!done.ok()) return ErrorResponse(action, r.request_id, ErrorOf(done));
   return {{"action", action}, {"requestId", r.request_id}, {"ts", Now()}};
-}
-
-Json VissChannel::StaticMetadata(const Signal& root, const Filter::StaticMetadata& m) const {
-  auto wanted = [&](std::string_view key) {
-    return m.keys.empty() || std::find(m.keys.begin(), m.keys.end(), key) != m.keys.end();
-  };
-  auto node = [&](const Signal& s) {
-    Json o = Json::object();
-    const SignalSpec& spec = s.spec;
-    if (wanted("type")) o["type"] = EntryTypeName(spec.entry_type);
-    if (spec.data_type && wanted("datatype")) o["datatype"] = DataTypeName(*spec.data_type);
-    if (!spec.description.empty() && wanted("description")) o["description"] = spec.description;
-    if (!spec.comment.empty() && wanted("comment")) o["comment"] = spec.comment;
-    if (!spec.unit.empty() && wanted("unit")) o["unit"] = spec.unit;
-    if (!spec.uuid.empty() && wanted("uuid")) o["uuid"] = spec.uuid;
-    if (!spec.deprecation.empty() && wanted("deprecation")) o["deprecation"] = spec.deprecation;
-    if (HasValue(spec.min) && wanted("min")) o["min"] = ToViss(spec.min);
-    if (HasValue(spec.max) && wanted("max")) o["max"] = ToViss(spec.max);
-    if (HasValue(spec.allowed) && wanted("allowed")) o["allowed"] = ToViss(spec.allowed);
-    if (HasValue(spec.default_value) && wanted("default"))
-      o["default"] = ToViss(spec.default_value);
-    return o;
-  };
-  // The subtree below `root`, as VSS's JSON nests it (children by name);
-  // parents come before children, so a node's parent is always placed.
-  std::map<std::string, Json> nodes;
-  std::vector<const Signal*> subtree = broker_.Authorized(Access::AllowAll()).Subtree(root);
-  for (auto it = subtree.rbegin(); it != subtree.rend(); ++it) {  // children first
-    const Signal& s = **it;
-    Json o = node(s);
-    if (auto kids = nodes.find(s.spec.path); kids != nodes.end()) {
-      o["children"] = std::move(kids->second);
-      nodes.erase(kids);
-    }
-    if (&s == &root) return Json{{std::string(LastSegment(root.spec.path)), std::move(o)}};
-    std::string parent = s.spec.path.substr(0, s.spec.path.rfind('.'));
-    nodes[parent][std::string(LastSegment(s.spec.path))] = std::move(o);
-  }
-  return Json::object();
 }
 
 Json VissChannel::Subscribe(const VissRequest& r, std::shared_ptr<const Access> access) {

@@ -87,7 +87,6 @@ class VissChannel : public std::enable_shared_from_this<VissChannel> {
   Json History(const VissRequest& r, AuthorizedBroker& b, std::chrono::milliseconds period);
   Json Subscribe(const VissRequest& r, std::shared_ptr<const Access> access);
   Json Unsubscribe(const VissRequest& r);
-  Json StaticMetadata(const Signal& root, const Filter::StaticMetadata& m) const;
 
   void Drain(const std::string& id);
   void Sample(const std::string& id);

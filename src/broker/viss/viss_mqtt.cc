@@ -111,6 +111,7 @@ struct VissMqttBridge::State {
   // One client topic: its channel, on a strand of the bridge's thread.
   struct Client {
     std::shared_ptr<VissChannel> channel;
+    int pending = 0;  // requests posted, not yet handled; guarded by State::mu
   };
 
   Broker& broker;
@@ -188,14 +189,16 @@ struct VissMqttBridge::State {
             [this, topic](std::string message) { Publish(topic, message); }, channel, &actuations);
         clients.emplace(topic, client);
       }
+      ++client->pending;
     }
     // The channel's strand is the executor its timers were made on.
     net::post(client->channel->strand(), [this, client, topic, request = std::move(request)] {
       client->channel->Handle(request);
       // A client topic without subscriptions keeps no state (MQTT channels
-      // keep no tokens): forget it, so the map holds only live ones.
-      if (client->channel->subscription_count() == 0) {
-        std::lock_guard lock(mu);
+      // keep no tokens): forget it, so the map holds only live ones; not
+      // while a later request of it waits on the strand (it may subscribe).
+      std::lock_guard lock(mu);
+      if (--client->pending == 0 && client->channel->subscription_count() == 0) {
         auto it = clients.find(topic);
         if (it != clients.end() && it->second == client) clients.erase(it);
       }

@@ -121,7 +121,15 @@ std::optional<VissError> ParseOne(const json& o, Filter& f, bool& has_paths, boo
     if (!key.is_string()) {
       return VissError::BadRequest("dynamic-metadata takes one metadata key name");
     }
-    f.other = Filter::DynamicMetadata{key.get<std::string>()};
+    const std::string& name = key.get_ref<const std::string&>();
+    if (name != "server_capabilities" && name != "samplerate" && name != "availability" &&
+        name != "validate") {
+      return VissError::BadRequest(
+          fmt::format("dynamic metadata {} is none of samplerate, availability, validate, "
+                      "server_capabilities",
+                      Quoted(name)));
+    }
+    f.other = Filter::DynamicMetadata{name};
   } else if (*type == "curvelog") {
     std::optional<double> maxerr =
         param.is_object() && param.contains("maxerr") ? NumberOf(param["maxerr"]) : std::nullopt;

@@ -29,7 +29,7 @@ constexpr char kPolicy[] = R"(security_policy:
     - name: perception_reads_signals
       from: {namespace: perception}
       to: {service: vehicledatabroker}
-      ports: [55555]
+      ports: [55555, 8090]
       protocol: tcp
       action: allow
     - name: soc2_feeds_signals
@@ -57,11 +57,12 @@ class BrokerTwinTest : public ::testing::Test {
     api::ApplyConfigurationResponse resp;
     ASSERT_TRUE(api_->ApplyConfiguration(Call("", 30).get(), req, &resp).ok());
     std::filesystem::create_directories(dir_.path() + "/broker");
-    broker_ = std::make_unique<DaemonProcess>(
-        dir_.path() + "/broker",
-        std::vector<std::string>{"--address", "10.1.0.2", "--port", "55555",
-                                 "--disable-authorization", "--register-with", "unix:" + Socket()},
-        PharosBroker(prefix_ + "soc1"));
+    std::vector<std::string> args{
+        "--address",       "10.1.0.2",        "--port", "55555", "--disable-authorization",
+        "--register-with", "unix:" + Socket()};
+    args.insert(args.end(), extra_broker_args_.begin(), extra_broker_args_.end());
+    broker_ = std::make_unique<DaemonProcess>(dir_.path() + "/broker", std::move(args),
+                                              PharosBroker(prefix_ + "soc1"));
     ASSERT_TRUE(broker_->Start());
   }
   void TearDown() override {
@@ -93,6 +94,7 @@ class BrokerTwinTest : public ::testing::Test {
     return {services.services().begin(), services.services().end()};
   }
 
+  std::vector<std::string> extra_broker_args_;  // set by a derived fixture's constructor
   TempDir dir_;
   std::string prefix_ = UniquePrefix();
   std::unique_ptr<DaemonProcess> pharosd_, broker_;
@@ -151,6 +153,42 @@ TEST_F(BrokerTwinTest, ASignalFlowsFromAProviderOnSoc2ToASubscriberInAPodThrough
   // Stopped, it leaves the registry.
   broker_->Stop();
   EXPECT_TRUE(Registered().empty());
+}
+
+// VISS on soc1 (plain ws on the vehicle network: --viss-allow-plaintext,
+// as a twin without a PKI runs it), reached from a pod by a third-party
+// WebSocket client and curl, and refused at the kernel for a pod without
+// a rule.
+class VissTwinTest : public BrokerTwinTest {
+ protected:
+  VissTwinTest() {
+    extra_broker_args_ = {"--enable-viss", "--viss-address", "10.1.0.2",
+                          "--viss-port",   "8090",           "--viss-allow-plaintext"};
+  }
+  // The VISS WebSocket client run inside a namespace of the twin.
+  std::string WsClientIn(const std::string& node) const {
+    return "ip netns exec " + prefix_ + node + " /usr/bin/python3 " + VISS_WS_CLIENT +
+           " ws://10.1.0.2:8090 --timeout 3";
+  }
+};
+
+TEST_F(VissTwinTest, AVissClientInAPodReachesTheBrokerOnSoc1ThroughThePolicy) {
+  ConfigureOkPolicy();
+  std::string set_out;
+  ASSERT_EQ(RunCommand(In("soc2") + " set Vehicle.Speed 42.5", &set_out), 0) << set_out;
+  std::string request = R"({"action":"get","path":"Vehicle.Speed","requestId":"1"})";
+  std::string out;
+  ASSERT_EQ(RunCommand("echo '" + request + "' | " + WsClientIn("perception-pod"), &out), 0) << out;
+  EXPECT_NE(out.find(R"("value":"42.5")"), std::string::npos) << out;
+  ASSERT_EQ(RunCommand("ip netns exec " + prefix_ +
+                           "perception-pod curl -s --max-time 5 http://10.1.0.2:8090/Vehicle/Speed",
+                       &out),
+            0)
+      << out;
+  EXPECT_NE(out.find(R"("value":"42.5")"), std::string::npos) << out;
+
+  // control-pod has no rule for VISS either: no WebSocket opens (exit 5).
+  EXPECT_EQ(RunCommand("echo '" + request + "' | " + WsClientIn("control-pod"), &out), 5) << out;
 }
 
 }  // namespace

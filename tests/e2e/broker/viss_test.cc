@@ -309,6 +309,44 @@ TEST_F(VissTest, HistoryAnswersTheEarlierValuesOfThePeriod) {
   EXPECT_EQ(http["data"]["dp"].size(), 2u) << http;
 }
 
+TEST_F(VissTest, DynamicMetadataMeasuresSampleRateAndTellsAvailability) {
+  for (int i = 0; i < 5; ++i) {  // 5 updates, 50 ms apart: about 20 per second
+    ASSERT_TRUE(Publish(kSpeed, Float(static_cast<float>(i))).ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(Publish(kDoor, Bool(true)).ok());
+  auto dynamic = [](const char* path, const char* key, const char* id) {
+    return json{{"action", "get"},
+                {"path", path},
+                {"filter", {{"type", "dynamic-metadata"}, {"parameter", key}}},
+                {"requestId", id}};
+  };
+  json both = dynamic("Vehicle.Cabin.Door.Row1", "availability", "a");
+  both["filter"] = json::array(
+      {{{"type", "paths"}, {"parameter", {"DriverSide.IsOpen", "PassengerSide.IsOpen"}}},
+       both["filter"]});
+  ClientRun run = Run({
+      dynamic(kSpeed, "samplerate", "rate"),
+      both,
+      dynamic(kSpeed, "validate", "validate"),
+      dynamic(kDoor, "samplerate", "one"),
+      dynamic(kSpeed, "colour", "bad"),
+  });
+  ASSERT_EQ(run.exit, 0);
+  double rate = std::stod(run.Answer("rate")["data"]["dp"]["value"].get<std::string>());
+  EXPECT_GT(rate, 5) << run.Answer("rate");
+  EXPECT_LT(rate, 40) << run.Answer("rate");
+  json doors = run.Answer("a")["data"];
+  ASSERT_TRUE(doors.is_array()) << run.Answer("a");
+  EXPECT_EQ(doors[0]["path"], kDoor);
+  EXPECT_EQ(doors[0]["dp"]["value"], "available");
+  EXPECT_EQ(doors[1]["path"], kOtherDoor);
+  EXPECT_EQ(doors[1]["dp"]["value"], "unavailable");              // no value yet
+  EXPECT_EQ(Reason(run.Answer("validate")), "unavailable_data");  // authorization is off
+  EXPECT_EQ(Reason(run.Answer("one")), "unavailable_data");       // one update is no rate
+  EXPECT_EQ(Reason(run.Answer("bad")), "bad_request");
+}
+
 TEST_F(VissTest, HttpReadsWithGetSetsWithPostAndAnswersErrorsAsStatuses) {
   ASSERT_TRUE(Publish(kSpeed, Float(42.5)).ok());
   ASSERT_TRUE(Publish(kDoor, Bool(true)).ok());
@@ -445,6 +483,22 @@ TEST_F(PublicScopeVissTest, PublicPathsNeedNoTokenOnAnyFrontEnd) {
   EXPECT_EQ(Curl("http://" + viss_ + "/Vehicle/Speed").second, 200);
   EXPECT_EQ(Curl("http://" + viss_ + "/Vehicle/Cabin/Door/Row1/DriverSide/IsOpen").second, 401);
   // gRPC judges the same way: the public path without a token, the rest UNAUTHENTICATED.
+  // validate: which operations need a token here.
+  std::string reader = KuksaToken(Key() + ".key", "read");
+  json validate = {
+      {"action", "get"},
+      {"path", "Vehicle"},
+      {"filter", json::array({{{"type", "paths"},
+                               {"parameter", {"Speed", "Cabin.Door.Row1.DriverSide.IsOpen"}}},
+                              {{"type", "dynamic-metadata"}, {"parameter", "validate"}}})},
+      {"authorization", reader},
+      {"requestId", "v"}};
+  ClientRun tags = Run({validate});
+  ASSERT_EQ(tags.exit, 0);
+  json data = tags.Answer("v")["data"];
+  ASSERT_TRUE(data.is_array()) << tags.Answer("v");
+  EXPECT_EQ(data[0]["dp"]["value"], "write-only");  // Speed: reading is public
+  EXPECT_EQ(data[1]["dp"]["value"], "read-write");
   v2::GetValueRequest get;
   *get.mutable_signal_id() = ByPath(kSpeed);
   v2::GetValueResponse got;

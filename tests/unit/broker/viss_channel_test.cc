@@ -94,13 +94,16 @@ class VissChannelTest : public ::testing::Test {
     return answer.contains("error") ? answer["error"]["reason"].get<std::string>() : "";
   }
   void Publish(std::string_view path, Value v) {
-    auto all = broker_->Authorized(Access::AllowAll());
-    ASSERT_TRUE(all.Publish({{*all.Find(path), Datapoint{std::move(v), clock_.Now()}}}).ok());
+    auto all = broker_->Authorized(everyone_);
+    absl::Status published =
+        all.Publish({{*all.Find(path), Datapoint{std::move(v), clock_.Now()}}});
+    ASSERT_TRUE(published.ok()) << published;
   }
 
   // Whole seconds plus 950 ms: a token expiring at the next second has 50 ms left.
   ManualClock clock_{Timestamp(std::chrono::seconds(1'700'000'000) + 950ms)};
   testing::MemoryStore store_;
+  const Access everyone_ = Access::AllowAll();
   std::unique_ptr<Broker> broker_;
   std::unique_ptr<TokenAuthority> tokens_;
   boost::asio::io_context io_;
