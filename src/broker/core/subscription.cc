@@ -42,9 +42,15 @@ void Subscription::Push(Update update) {
 
 std::optional<Update> Subscription::Next(std::chrono::milliseconds wait) {
   std::unique_lock lock(mu_);
-  auto deadline = std::chrono::steady_clock::now() + wait;
-  if (!ready_.wait_until(lock, deadline, [&] { return closed_ || !queue_.empty(); })) {
-    return std::nullopt;
+  if (wait.count() <= 0) {
+    // A drain (Next(0ms) until nothing is left): no wait, so no futex call
+    // and no clock read for the last, empty, look.
+    if (!closed_ && queue_.empty()) return std::nullopt;
+  } else {
+    auto deadline = std::chrono::steady_clock::now() + wait;
+    if (!ready_.wait_until(lock, deadline, [&] { return closed_ || !queue_.empty(); })) {
+      return std::nullopt;
+    }
   }
   if (closed_) return std::nullopt;
   if (options_.min_interval.count() > 0) {

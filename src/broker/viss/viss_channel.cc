@@ -503,6 +503,11 @@ void VissChannel::Drain(const std::string& id) {
   const auto* curvelog = std::get_if<Filter::Curvelog>(&sub.filter.other);
   const auto* threshold = std::get_if<Filter::Threshold>(&sub.filter.other);
   AuthorizedBroker b = broker_.Authorized(*sub.access);
+  if (!range && !change && !curvelog && !threshold && &dialect_ == &V2Dialect() &&
+      sub.echo.is_null()) {
+    DrainUnfiltered(sub, b);
+    return;
+  }
   while (std::optional<Update> update = sub.core->Next(std::chrono::milliseconds(0))) {
     std::vector<Json> entries;
     for (const auto& [signal_id, dp] : update->entries) {
@@ -544,6 +549,43 @@ void VissChannel::Drain(const std::string& id) {
       entries.push_back(DataEntry(**s, dp));
     }
     if (!entries.empty()) SendEvent(sub, DataOf(std::move(entries)));
+  }
+}
+
+// The fan-out path: a v2 subscription without a value filter sends every
+// update as it is, and thousands of them get the same update at once. The
+// data of one value is serialized once per I/O thread and reused while the
+// next subscriber gets the same value; the event is assembled as text.
+void VissChannel::DrainUnfiltered(Sub& sub, AuthorizedBroker& b) {
+  struct Cached {
+    SignalId id = 0;
+    Datapoint dp;
+    std::string text;
+  };
+  thread_local Cached cache;
+  thread_local std::pair<std::chrono::milliseconds, std::string> now{-1, ""};
+  while (std::optional<Update> update = sub.core->Next(std::chrono::milliseconds(0))) {
+    std::string data;
+    size_t count = 0;
+    for (const auto& [signal_id, dp] : update->entries) {
+      if (!HasValue(dp.value)) continue;
+      if (cache.id != signal_id || cache.dp.timestamp != dp.timestamp ||
+          cache.dp.value != dp.value) {
+        absl::StatusOr<const Signal*> s = b.Find(signal_id);
+        if (!s.ok()) continue;
+        cache = {signal_id, dp, VissText(DataEntry(**s, dp))};
+      }
+      data += count++ == 0 ? "" : ",";
+      data += cache.text;
+    }
+    if (count == 0) continue;
+    auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Now().time_since_epoch());
+    if (ms != now.first) now = {ms, Now()};
+    // The subscription id is ours (digits): no escaping needed.
+    send_(
+        fmt::format(R"({{"action":"subscription","subscriptionId":"{}","data":{}{}{},"ts":"{}"}})",
+                    sub.id, count > 1 ? "[" : "", data, count > 1 ? "]" : "", now.second));
   }
 }
 

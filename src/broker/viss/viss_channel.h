@@ -89,6 +89,7 @@ class VissChannel : public std::enable_shared_from_this<VissChannel> {
   Json Unsubscribe(const VissRequest& r);
 
   void Drain(const std::string& id);
+  void DrainUnfiltered(Sub& sub, AuthorizedBroker& b);
   void Sample(const std::string& id);
   void SendEvent(const Sub& sub, Json data);
   // A v2-shaped message to the client, in the channel's dialect.
