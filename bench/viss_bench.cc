@@ -381,10 +381,9 @@ int main(int argc, char** argv) {
     pharos::bench::Stop(broker);
     return 1;
   }
-  fmt::print(
-      "pharos-broker --enable-viss --viss-threads 2; clients in this process ({} cores "
-      "shared)\n",
-      std::thread::hardware_concurrency());
+  fmt::print("pharos-broker --enable-viss --viss-threads {}; clients in this process ({} cores "
+             "shared)\n",
+             VissThreads(), std::thread::hardware_concurrency());
   OneSubscriberEach(*stub, host, port, seconds);
   HttpGets(*stub, endpoint, seconds);
 
