@@ -48,10 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (parsed.error) CheckError(*parsed.error);
     // An answer carrying the request's echo renders without throwing.
     nlohmann::json answer = {{"action", parsed.action}, {"requestId", parsed.request_id}};
-    if (parsed.error)
-      answer["error"] = {{"number", parsed.error->number},
-                         {"reason", parsed.error->reason},
-                         {"message", parsed.error->message}};
+    if (parsed.error) answer["error"] = parsed.error->ToJson();
     if (!parsed.echo.is_null()) answer["echo"] = parsed.echo;
     if (dialect->Render(answer, context).empty()) std::abort();
   }

@@ -37,6 +37,12 @@ class Dialect {
   virtual std::string Render(nlohmann::json message, const RenderContext& context) const = 0;
 };
 
+// A v2 error object {number, reason, message} in VISS v3's shape:
+// {"number": "404", reason, "description"}, v3's one 401 reason
+// (missing_token and expired_token are invalid_token). The WebSocket
+// dialect and the gRPC service both send it.
+nlohmann::json V3Error(const nlohmann::json& v2_error);
+
 const Dialect& V2Dialect();
 const Dialect& DraftDialect();
 const Dialect& V3Dialect();

@@ -80,19 +80,21 @@ class V3 final : public Dialect {
   std::string Render(json message, const RenderContext&) const override {
     message.erase("echo");
     if (message.contains("error") && message["error"].is_object()) {
-      json& e = message["error"];
-      std::string reason = e.value("reason", "");
-      // v3's table has one 401 reason.
-      if (reason == "missing_token" || reason == "expired_token") reason = "invalid_token";
-      e = {{"number", std::to_string(e.value("number", 400))},
-           {"reason", reason},
-           {"description", e.value("message", "")}};
+      message["error"] = V3Error(message["error"]);
     }
     return VissText(message);
   }
 };
 
 }  // namespace
+
+json V3Error(const json& e) {
+  std::string reason = e.value("reason", "");
+  if (reason == "missing_token" || reason == "expired_token") reason = "invalid_token";
+  return {{"number", std::to_string(e.value("number", 400))},
+          {"reason", reason},
+          {"description", e.value("message", "")}};
+}
 
 const Dialect& V3Dialect() {
   static const V3 v3;

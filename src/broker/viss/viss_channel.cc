@@ -112,8 +112,7 @@ std::string VissChannel::Now() const { return VissTimestamp(clock_.Now()); }
 
 Json VissChannel::ErrorResponse(std::string_view action, const std::string& request_id,
                                 const VissError& e) const {
-  Json out = {{"error", {{"number", e.number}, {"reason", e.reason}, {"message", e.message}}},
-              {"ts", Now()}};
+  Json out = {{"error", e.ToJson()}, {"ts", Now()}};
   if (!action.empty()) out["action"] = action;
   if (!request_id.empty()) out["requestId"] = request_id;
   return out;

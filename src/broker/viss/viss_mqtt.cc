@@ -138,8 +138,7 @@ struct VissMqttBridge::State {
 
   // An answer to no request in particular (the envelope was wrong).
   void PublishError(const std::string& topic, const VissError& e) {
-    Json error = {{"error", {{"number", e.number}, {"reason", e.reason}, {"message", e.message}}},
-                  {"ts", VissTimestamp(clock.Now())}};
+    Json error = {{"error", e.ToJson()}, {"ts", VissTimestamp(clock.Now())}};
     Publish(topic, VissText(error));
   }
 

@@ -39,6 +39,10 @@ struct VissError {
   static VissError NotImplemented(std::string message) {
     return {501, "not_implemented", std::move(message)};
   }
+  // {"number", "reason", "message"}: the object every transport sends.
+  nlohmann::json ToJson() const {
+    return {{"number", number}, {"reason", reason}, {"message", message}};
+  }
 };
 
 // The broker's answer as the VISS error a client expects: NOT_FOUND 404

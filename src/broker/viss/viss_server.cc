@@ -203,9 +203,7 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
         std::string_view(request_.target().data(), request_.target().size()), request_.body(),
         authorization);
     if (auto* e = std::get_if<VissError>(&parsed)) {
-      Respond(ToHttp(
-          {{"error", {{"number", e->number}, {"reason", e->reason}, {"message", e->message}}},
-           {"ts", VissTimestamp(server_.clock.Now())}}));
+      Respond(ToHttp({{"error", e->ToJson()}, {"ts", VissTimestamp(server_.clock.Now())}}));
       return;
     }
     http_channel_->Execute(std::get<VissRequest>(parsed),

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "broker/viss/dialect.h"
 #include "common/fmt_absl.h"
 #include "fmt/format.h"
 
@@ -139,16 +140,14 @@ std::variant<VissRequest, VissError> SubscribeRequestOf(const pb::SubscribeReque
 }
 
 void SetError(const VissError& error, pb::ErrorResponseMessage* out) {
-  SetError(json{{"number", error.number}, {"reason", error.reason}, {"message", error.message}},
-           out);
+  SetError(error.ToJson(), out);
 }
 
 void SetError(const json& error, pb::ErrorResponseMessage* out) {
-  std::string reason = error.value("reason", "");
-  if (reason == "missing_token" || reason == "expired_token") reason = "invalid_token";
-  out->set_number(std::to_string(error.value("number", 400)));
-  out->set_reason(reason);
-  out->set_description(error.value("message", ""));
+  json v3 = viss::V3Error(error);
+  out->set_number(v3["number"].get<std::string>());
+  out->set_reason(v3["reason"].get<std::string>());
+  out->set_description(v3["description"].get<std::string>());
 }
 
 void SetData(const json& data, pb::DataPackages* out) {

@@ -134,7 +134,7 @@ grpc::Status VissService::SetRequest(grpc::ServerContext* ctx, const pb::SetRequ
   auto request = SetRequestOf(*req, TokenOf(*ctx));
   json answer;
   if (auto* e = std::get_if<viss::VissError>(&request)) {
-    answer = {{"error", {{"number", e->number}, {"reason", e->reason}, {"message", e->message}}}};
+    answer = {{"error", e->ToJson()}};
   } else {
     answer = Execute(NewChannel([](std::string) {}), std::get<viss::VissRequest>(request));
   }
@@ -160,7 +160,7 @@ grpc::Status VissService::SubscribeRequest(grpc::ServerContext* ctx,
   };
   auto request = SubscribeRequestOf(*req, TokenOf(*ctx));
   if (auto* e = std::get_if<viss::VissError>(&request)) {
-    return refuse({{"number", e->number}, {"reason", e->reason}, {"message", e->message}});
+    return refuse(e->ToJson());
   }
   auto stream = std::make_shared<Stream>();
   std::weak_ptr<Stream> weak = stream;
