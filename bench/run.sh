@@ -25,3 +25,6 @@ echo "## signal broker: KUKSA's kuksa-perf scenario against mosquitto, 1,000 sub
 echo
 echo "## VISS: WebSocket notification vs kuksa.val.v2 Subscribe, 1,000/10,000 WebSocket clients, HTTP GET vs GetValue"
 "$BUILD/bench/bench_viss" || true
+echo
+echo "## vehicle diagnostics: ReadDTC end to end (1 and 20 ECUs), 100/1,000 concurrent streams vs the seed's Python server"
+"$BUILD/bench/bench_sovd" || true

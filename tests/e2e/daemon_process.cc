@@ -57,6 +57,42 @@ DaemonProgram PharosBroker(const std::string& netns) {
 }
 #endif
 
+#ifdef PHAROS_SOVD_BINARY
+namespace {
+// The program run directly, or inside a namespace through ip netns exec.
+DaemonProgram InNetns(
+    const std::string& binary, const std::string& name, const std::string& netns,
+    std::function<std::vector<std::string>(const std::string&, const std::string&)> args) {
+  if (netns.empty()) return {binary, name, args};
+  return {"/usr/bin/env", name,
+          [binary, netns, args](const std::string& state_dir, const std::string& ready) {
+            std::vector<std::string> out{"ip", "netns", "exec", netns, binary};
+            for (auto& a : args(state_dir, ready)) out.push_back(std::move(a));
+            return out;
+          }};
+}
+}  // namespace
+
+DaemonProgram PharosSovd(const std::string& netns) {
+  return InNetns(PHAROS_SOVD_BINARY, "pharos-sovd", netns,
+                 [](const std::string& state_dir, const std::string& ready) {
+                   return std::vector<std::string>{"--port",       "0",
+                                                   "--ready-file", ready,
+                                                   "--audit-log",  state_dir + "/audit.log",
+                                                   "--log-level",  "debug"};
+                 });
+}
+
+DaemonProgram PharosEcuSim(const std::string& netns) {
+  return InNetns(PHAROS_ECU_SIM_BINARY, "pharos-ecu-sim", netns,
+                 [](const std::string& state_dir, const std::string& ready) {
+                   return std::vector<std::string>{"--ready-file", ready,
+                                                   "--control",    state_dir + "/control.sock",
+                                                   "--log-level",  "debug"};
+                 });
+}
+#endif
+
 DaemonProcess::DaemonProcess(std::string state_dir, std::vector<std::string> args,
                              DaemonProgram program)
     : state_dir_(std::move(state_dir)), args_(std::move(args)), program_(std::move(program)) {}

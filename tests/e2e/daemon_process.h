@@ -26,6 +26,13 @@ DaemonProgram Pharosd();
 DaemonProgram PharosBroker(const std::string& netns = "");
 #endif
 
+#ifdef PHAROS_SOVD_BINARY
+// pharos-sovd (give --config); pharos-ecu-sim (give --config; its control
+// socket is <state_dir>/control.sock). With `netns`, inside it.
+DaemonProgram PharosSovd(const std::string& netns = "");
+DaemonProgram PharosEcuSim(const std::string& netns = "");
+#endif
+
 class DaemonProcess {
  public:
   // `args`: extra pharosd flags; the default runs the `plan` dataplane,

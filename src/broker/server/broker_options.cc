@@ -6,16 +6,13 @@
 #include "broker/core/permissions.h"
 #include "broker/server/token_command.h"
 #include "common/fmt_absl.h"
+#include "common/loopback.h"
 #include "fmt/format.h"
 
 namespace pharos::broker {
 namespace {
 
 constexpr const char* kKuksaUnixSocket = "/run/kuksa/databroker.sock";
-
-bool IsLoopback(const std::string& address) {
-  return address.rfind("127.", 0) == 0 || address == "localhost" || address == "::1";
-}
 
 }  // namespace
 
@@ -44,14 +41,14 @@ absl::Status BrokerServerOptions::Validate() const {
   }
   // KUKSA serves everyone when no key is given; Pharos keeps that on
   // loopback and asks for an explicit --disable-authorization beyond it.
-  if (!AuthorizationEnabled() && !IsLoopback(address) && !disable_authorization) {
+  if (!AuthorizationEnabled() && !IsLoopbackHost(address) && !disable_authorization) {
     return absl::InvalidArgumentError(fmt::format(
         "refusing to serve {} without authorization: anyone who reaches it could read every "
         "signal and actuate the vehicle. Give --jwt-public-key, or --disable-authorization to "
         "force it",
         address));
   }
-  if (enable_viss && !AuthorizationEnabled() && !IsLoopback(viss_address) &&
+  if (enable_viss && !AuthorizationEnabled() && !IsLoopbackHost(viss_address) &&
       !disable_authorization) {
     return absl::InvalidArgumentError(fmt::format(
         "refusing to serve VISS on {} without authorization (the same rule as --address). Give "

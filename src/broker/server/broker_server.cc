@@ -18,35 +18,10 @@
 #include "broker/vss/vss_loader.h"
 #include "common/fmt_absl.h"
 #include "fmt/format.h"
+#include "serving/tls_credentials.h"
 
 namespace pharos::broker {
 namespace {
-
-absl::StatusOr<std::string> ReadTextFile(const std::string& path, std::string_view flag) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(fmt::format("cannot read {} {}", flag, path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> CredentialsOf(
-    const BrokerServerOptions& options) {
-  if (!options.TlsEnabled()) return grpc::InsecureServerCredentials();
-  auto cert = ReadTextFile(options.tls_cert, "--tls-cert");
-  if (!cert.ok()) return cert.status();
-  auto key = ReadTextFile(options.tls_private_key, "--tls-private-key");
-  if (!key.ok()) return key.status();
-  grpc::SslServerCredentialsOptions ssl;
-  ssl.pem_key_cert_pairs.push_back({*key, *cert});
-  if (!options.tls_client_ca.empty()) {
-    auto ca = ReadTextFile(options.tls_client_ca, "--tls-client-ca");
-    if (!ca.ok()) return ca.status();
-    ssl.pem_root_certs = *ca;
-    ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
-  }
-  return grpc::SslServerCredentials(ssl);
-}
 
 absl::StatusOr<Catalog> LoadCatalog(const BrokerServerOptions& options, SignalStore& store) {
   std::vector<vss::CatalogSource> sources;
@@ -142,7 +117,8 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(
     }
   }
 
-  auto credentials = CredentialsOf(options);
+  auto credentials =
+      ServerCredentialsFrom({options.tls_cert, options.tls_private_key, options.tls_client_ca});
   if (!credentials.ok()) return credentials.status();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -172,26 +148,15 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(
   server->address_ = options.address.find(':') != std::string::npos
                          ? fmt::format("[{}]:{}", options.address, port)
                          : fmt::format("{}:{}", options.address, port);
-  if (!options.register_with.empty()) {
-    RegistrationOptions r;
-    r.pharosd = options.register_with;
-    r.name = options.register_name;
-    std::string endpoint = options.register_endpoint.empty()
-                               ? fmt::format("{}:{}", options.address, port)
-                               : options.register_endpoint;
-    r.host = endpoint.substr(0, endpoint.rfind(':'));
-    r.port = std::atoi(endpoint.substr(endpoint.rfind(':') + 1).c_str());
-    if (!options.register_token_file.empty()) {
-      auto token = ReadTextFile(options.register_token_file, "--register-token-file");
-      if (!token.ok()) return token.status();
-      r.token = *token;
-      while (!r.token.empty() && (r.token.back() == '\n' || r.token.back() == ' '))
-        r.token.pop_back();
-    } else if (const char* env = std::getenv("PHAROS_TOKEN")) {
-      r.token = env;
-    }
-    server->registration_ = std::make_unique<PharosdRegistration>(std::move(r));
-  }
+  auto registration =
+      RegisterWithPharosd({options.register_with, options.register_name, options.register_endpoint,
+                           options.register_token_file},
+                          options.address, port,
+                          {{"api", "kuksa.val.v2 kuksa.val.v1 sdv.databroker.v1"},
+                           {"env", "SDV_VEHICLEDATABROKER_ADDRESS"},  // what a Velocitas app reads
+                           {"scheme", "grpc"}});
+  if (!registration.ok()) return registration.status();
+  server->registration_ = std::move(*registration);
   spdlog::info("pharos-broker serving {} signals on {} ({}, authorization {})", leaves,
                server->address_, options.TlsEnabled() ? "TLS" : "plaintext",
                options.AuthorizationEnabled() ? "on" : "off");

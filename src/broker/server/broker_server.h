@@ -12,8 +12,8 @@
 #include "broker/auth/token_authority.h"
 #include "broker/core/broker.h"
 #include "broker/server/broker_options.h"
-#include "broker/server/pharosd_registration.h"
 #include "common/clock.h"
+#include "serving/pharosd_registration.h"
 
 namespace pharos::broker {
 

@@ -16,6 +16,7 @@
 
 #include "broker/viss/viss_values.h"
 #include "common/fmt_absl.h"
+#include "common/loopback.h"
 #include "fmt/format.h"
 #include "spdlog/spdlog.h"
 
@@ -56,10 +57,6 @@ std::optional<Url> ParseUrl(std::string_view url) {
   if (url.empty() || url.find('/') != std::string_view::npos) return std::nullopt;
   u.host = std::string(url);
   return u;
-}
-
-bool IsLoopbackHost(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
 }
 
 // A topic the bridge may publish answers to: not empty, no wildcards, not

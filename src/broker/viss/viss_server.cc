@@ -17,6 +17,7 @@
 
 #include "broker/viss/viss_http.h"
 #include "broker/viss/viss_values.h"
+#include "common/loopback.h"
 #include "fmt/format.h"
 
 namespace pharos::broker::viss {
@@ -42,12 +43,6 @@ const Dialect* FirstServed(std::string_view header) {
     header.remove_prefix(comma + 1);
   }
   return nullptr;
-}
-
-bool IsLoopback(const std::string& address) {
-  boost::system::error_code ec;
-  net::ip::address a = net::ip::make_address(address, ec);
-  return !ec && a.is_loopback();
 }
 
 // What the server's list of open connections needs of one (plain or TLS).
@@ -374,7 +369,7 @@ absl::Status VissServerOptions::Validate() const {
   if (tls_cert.empty() != tls_key.empty()) {
     return absl::InvalidArgumentError("--tls-cert and --tls-private-key go together");
   }
-  if (tls_cert.empty() && !IsLoopback(address) && !allow_plaintext) {
+  if (tls_cert.empty() && !IsLoopbackHost(address) && !allow_plaintext) {
     return absl::InvalidArgumentError(
         fmt::format("--viss-address {} is not a loopback address: serve wss there (--tls-cert, "
                     "--tls-private-key) or allow plain ws with --viss-allow-plaintext",

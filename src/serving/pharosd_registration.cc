@@ -1,14 +1,16 @@
-#include "broker/server/pharosd_registration.h"
+#include "serving/pharosd_registration.h"
 
 #include <grpcpp/grpcpp.h>
 #include <spdlog/spdlog.h>
 
+#include "fmt/format.h"
 #include "pharos/api/v1/pharos_service.grpc.pb.h"
+#include "serving/tls_credentials.h"
 
-namespace pharos::broker {
+namespace pharos {
 namespace {
 
-namespace api = pharos::api::v1;
+namespace v1 = ::pharos::api::v1;
 
 std::unique_ptr<grpc::ClientContext> Call(const std::string& token) {
   auto ctx = std::make_unique<grpc::ClientContext>();
@@ -18,6 +20,39 @@ std::unique_ptr<grpc::ClientContext> Call(const std::string& token) {
 }
 
 }  // namespace
+
+absl::StatusOr<RegistrationOptions> ResolveRegistration(const RegistrationFlags& flags,
+                                                        const std::string& bound_host,
+                                                        int bound_port) {
+  RegistrationOptions r;
+  r.pharosd = flags.pharosd;
+  r.name = flags.name;
+  std::string endpoint =
+      flags.endpoint.empty() ? fmt::format("{}:{}", bound_host, bound_port) : flags.endpoint;
+  r.host = endpoint.substr(0, endpoint.rfind(':'));
+  r.port = std::atoi(endpoint.substr(endpoint.rfind(':') + 1).c_str());
+  if (!flags.token_file.empty()) {
+    auto token = ReadTextFile(flags.token_file, "--register-token-file");
+    if (!token.ok()) return token.status();
+    r.token = *token;
+    while (!r.token.empty() && (r.token.back() == '\n' || r.token.back() == ' ')) {
+      r.token.pop_back();
+    }
+  } else if (const char* env = std::getenv("PHAROS_TOKEN")) {
+    r.token = env;
+  }
+  return r;
+}
+
+absl::StatusOr<std::unique_ptr<PharosdRegistration>> RegisterWithPharosd(
+    const RegistrationFlags& flags, const std::string& bound_host, int bound_port,
+    std::map<std::string, std::string> metadata) {
+  if (flags.pharosd.empty()) return nullptr;
+  absl::StatusOr<RegistrationOptions> r = ResolveRegistration(flags, bound_host, bound_port);
+  if (!r.ok()) return r.status();
+  r->metadata = std::move(metadata);
+  return std::make_unique<PharosdRegistration>(std::move(*r));
+}
 
 PharosdRegistration::PharosdRegistration(RegistrationOptions options)
     : options_(std::move(options)) {
@@ -35,18 +70,15 @@ PharosdRegistration::~PharosdRegistration() {
 }
 
 bool PharosdRegistration::TryRegister() {
-  auto stub = api::PharosService::NewStub(
+  auto stub = v1::PharosService::NewStub(
       grpc::CreateChannel(options_.pharosd, grpc::InsecureChannelCredentials()));
-  api::RegisterServiceRequest req;
+  v1::RegisterServiceRequest req;
   req.set_service_name(options_.name);
   req.set_host(options_.host);
   req.set_port(options_.port);
-  req.set_protocol("grpc");
-  auto& meta = *req.mutable_metadata();
-  meta["api"] = "kuksa.val.v2 kuksa.val.v1 sdv.databroker.v1";
-  meta["env"] = "SDV_VEHICLEDATABROKER_ADDRESS";  // what a Velocitas app reads
-  meta["scheme"] = "grpc";
-  api::RegisterServiceResponse resp;
+  req.set_protocol(options_.protocol);
+  for (const auto& [key, value] : options_.metadata) (*req.mutable_metadata())[key] = value;
+  v1::RegisterServiceResponse resp;
   grpc::Status s = stub->RegisterService(Call(options_.token).get(), req, &resp);
   if (!s.ok() || !resp.success()) {
     spdlog::warn("registering with pharosd at {} failed ({}); retrying", options_.pharosd,
@@ -74,13 +106,13 @@ void PharosdRegistration::Deregister() {
     id = service_id_;
   }
   if (id.empty()) return;
-  auto stub = api::PharosService::NewStub(
+  auto stub = v1::PharosService::NewStub(
       grpc::CreateChannel(options_.pharosd, grpc::InsecureChannelCredentials()));
-  api::DeregisterServiceRequest req;
+  v1::DeregisterServiceRequest req;
   req.set_service_id(id);
-  api::DeregisterServiceResponse resp;
+  v1::DeregisterServiceResponse resp;
   grpc::Status s = stub->DeregisterService(Call(options_.token).get(), req, &resp);
   if (s.ok()) spdlog::info("deregistered {} from pharosd", id);
 }
 
-}  // namespace pharos::broker
+}  // namespace pharos

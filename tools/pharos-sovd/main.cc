@@ -1,0 +1,46 @@
+// pharos-sovd: vehicle diagnostics. Serves sovd.vehicle.VehicleService
+// (seed 001) over UDS on DoIP until SIGTERM or SIGINT (docs/sovd.md).
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "common/clock.h"
+#include "daemon/logging.h"
+#include "sovd/server/sovd_server.h"
+
+int main(int argc, char** argv) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  pharos::sovd::server::SovdOptions options;
+  if (auto code = pharos::sovd::server::ParseSovdOptions(argc, argv, options)) return *code;
+  if (!pharos::ConfigureLogging(options.log_level, options.log_format)) {
+    fprintf(stderr, "pharos-sovd: bad --log-level or --log-format\n");
+    return 2;
+  }
+  pharos::SystemClock clock;
+  auto server = pharos::sovd::server::SovdServer::Start(options, clock);
+  if (!server.ok()) {
+    spdlog::error("{}", std::string(server.status().message()));
+    bool usage = absl::IsInvalidArgument(server.status()) || absl::IsNotFound(server.status());
+    return usage ? 2 : 1;
+  }
+  if (!options.ready_file.empty()) {
+    std::string tmp = options.ready_file + ".tmp";
+    std::ofstream(tmp) << (*server)->address() << "\n";
+    std::error_code ec;
+    std::filesystem::rename(tmp, options.ready_file, ec);
+  }
+  int received = 0;
+  sigwait(&signals, &received);
+  spdlog::info("signal {} received: shutting down", received);
+  (*server)->Shutdown();
+  server->reset();
+  return 0;
+}
