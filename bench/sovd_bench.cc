@@ -214,6 +214,7 @@ bool WaitServing(const std::string& address) {
 }  // namespace
 
 int main() {
+  setvbuf(stdout, nullptr, _IOLBF, 0);  // children must not inherit unflushed lines
   std::string dir = "/tmp/pharos-sovd-bench-" + std::to_string(getpid());
   std::filesystem::create_directories(dir + "/ecus");
   std::ofstream sim(dir + "/sim.yaml");

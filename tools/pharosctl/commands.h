@@ -138,6 +138,18 @@ int SignalSet(const Context& ctx, const SignalContext& sig, const std::string& p
 int SignalSubscribe(const Context& ctx, const SignalContext& sig,
                     const std::vector<std::string>& paths, int count);
 
+// Vehicle diagnostics, in pharos-sovd (diag_commands.cc).
+struct DiagContext {
+  std::string sovd = "127.0.0.1:50051";   // --sovd, env PHAROS_SOVD
+  std::string vehicle;                    // --vehicle, env PHAROS_VEHICLE_ID
+  std::string tls_ca, tls_cert, tls_key;  // TLS, mutual with a certificate
+  int timeout_s = 60;
+};
+// One ExecuteCommand; params are KEY=VALUE; prints each chunk as it comes.
+int Diag(const Context& ctx, const DiagContext& d, const std::string& command,
+         const std::vector<std::string>& params);
+const char* GrpcCodeName(grpc::StatusCode code);
+
 // Client and server versions (watch_commands.cc).
 int Version(const Context& ctx);
 

@@ -247,6 +247,28 @@ int main(int argc, char** argv) {
   signal_subscribe->add_option("--count", signal_count, "stop after this many changes")
       ->check(CLI::PositiveNumber);
 
+  // Vehicle diagnostics, in pharos-sovd.
+  pharosctl::DiagContext diag_ctx;
+  if (const char* env = std::getenv("PHAROS_SOVD")) diag_ctx.sovd = env;
+  if (const char* env = std::getenv("PHAROS_VEHICLE_ID")) diag_ctx.vehicle = env;
+  std::string diag_command;
+  std::vector<std::string> diag_params;
+  auto* diag = app.add_subcommand(
+      "diag", "a diagnostic command through pharos-sovd (sovd.vehicle.VehicleService)");
+  diag->add_option("--sovd", diag_ctx.sovd,
+                   "pharos-sovd address host:port (env PHAROS_SOVD; default 127.0.0.1:50051)");
+  diag->add_option("--vehicle", diag_ctx.vehicle, "the vehicle's UUID (env PHAROS_VEHICLE_ID)")
+      ->required(!std::getenv("PHAROS_VEHICLE_ID"));
+  diag->add_option("--sovd-ca", diag_ctx.tls_ca, "PEM CA of pharos-sovd's certificate (TLS)");
+  diag->add_option("--sovd-cert", diag_ctx.tls_cert, "client certificate (mutual TLS)");
+  diag->add_option("--sovd-key", diag_ctx.tls_key, "its private key");
+  diag->add_option("--timeout", diag_ctx.timeout_s, "seconds")->capture_default_str();
+  diag->add_option("command", diag_command,
+                   "ReadDTC, ClearDTC, ReadDataByID, WriteDataByID, ReadFreezeFrame, "
+                   "RoutineControl, ECUReset, DiagnosticSession, SecurityAccess")
+      ->required();
+  diag->add_option("params", diag_params, "KEY=VALUE command parameters (ecuAddress=0x10 ...)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -295,6 +317,7 @@ int main(int argc, char** argv) {
   if (*emergency_deactivate) return pharosctl::Emergency(ctx, "deactivate", "");
   if (*emergency_status) return pharosctl::Emergency(ctx, "status", "");
   if (*version_cmd) return pharosctl::Version(ctx);
+  if (*diag) return pharosctl::Diag(ctx, diag_ctx, diag_command, diag_params);
   pharosctl::SetBrokerToken(broker_token);
   if (*signal_ls) return pharosctl::SignalList(ctx, signal_ctx, signal_pattern);
   if (*signal_get) return pharosctl::SignalGet(ctx, signal_ctx, signal_paths, signal_target);

@@ -4,6 +4,10 @@
 #pragma once
 
 // First, on its own: Boost 1.74 needs it and does not include it.
+// clang-format off
+#include <utility>
+// clang-format on
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -18,7 +22,6 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <utility>  // NOLINT
 
 namespace pharos::sovd {
 

@@ -2,13 +2,15 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <unordered_set>
 
 #include "common/fmt_absl.h"
 #include "fmt/format.h"
-#include "sovd/common/asio.h"
 #include "sovd/grpc/conversions.h"
 
 namespace pharos::sovd::grpc_api {
@@ -17,22 +19,49 @@ namespace {
 using ::sovd::vehicle::CommandRequest;
 using ::sovd::vehicle::CommandResponse;
 
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 grpc::Status ToGrpc(const absl::Status& s) {
   return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
 }
 
 }  // namespace
 
-// Cancels streams whose client stopped reading: each write arms a timer.
+// Cancels streams whose client stopped reading: a sweep every quarter of
+// the idle time looks at when each stream's pending write started (a
+// per-write timer would cost two thread wake-ups per chunk).
 struct VehicleService::Watchdog {
-  asio::io_context io;
-  asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
-  std::thread thread{[this] { io.run(); }};
+  explicit Watchdog(std::chrono::milliseconds idle) : idle(idle) {
+    thread = std::thread([this] { Sweep(); });
+  }
   ~Watchdog() {
-    work.reset();
-    io.stop();
+    {
+      std::lock_guard lock(mu);
+      stop = true;
+    }
+    wake.notify_all();
     thread.join();
   }
+  void Add(Stream* stream) {
+    std::lock_guard lock(mu);
+    streams.insert(stream);
+  }
+  void Remove(Stream* stream) {
+    std::lock_guard lock(mu);
+    streams.erase(stream);
+  }
+  void Sweep();
+
+  const std::chrono::milliseconds idle;
+  std::mutex mu;
+  std::condition_variable wake;
+  bool stop = false;
+  std::unordered_set<Stream*> streams;
+  std::thread thread;
 };
 
 class VehicleService::Stream final : public grpc::ServerWriteReactor<CommandResponse>,
@@ -43,7 +72,8 @@ class VehicleService::Stream final : public grpc::ServerWriteReactor<CommandResp
       : service_(service),
         context_(context),
         command_id_(request.command_id()),
-        idle_(std::make_shared<IdleGuard>(service.watchdog_->io, context)) {
+        watchdog_(*service.watchdog_) {
+    watchdog_.Add(this);
     audit_.time = service.clock_.Now();
     audit_.front_end = "grpc";
     audit_.caller = context->peer();
@@ -105,7 +135,7 @@ class VehicleService::Stream final : public grpc::ServerWriteReactor<CommandResp
 
   // grpc reactions.
   void OnWriteDone(bool ok) override {
-    idle_->Disarm();
+    write_started_ns_.store(0);
     std::unique_lock lock(mu_);
     writing_ = false;
     if (!ok) {
@@ -122,42 +152,25 @@ class VehicleService::Stream final : public grpc::ServerWriteReactor<CommandResp
   }
 
   void OnDone() override {
-    idle_->Gone();
+    watchdog_.Remove(this);
     delete this;
   }
 
- private:
-  // Arms on every write; fires TryCancel when a write has not completed
-  // within the stream-idle time (the client stopped reading).
-  struct IdleGuard {
-    IdleGuard(asio::io_context& io, grpc::CallbackServerContext* context)
-        : timer(io), context(context) {}
-    void Arm(std::chrono::milliseconds idle, std::shared_ptr<IdleGuard> self) {
-      std::lock_guard lock(mu);
-      timer.expires_after(idle);
-      timer.async_wait([self](const boost::system::error_code& ec) {
-        if (ec) return;
-        std::lock_guard lock(self->mu);
-        if (self->context) {
-          spdlog::warn("a CommandResponse stream was not read for its idle time: cancelled");
-          self->context->TryCancel();
-        }
-      });
+  // The watchdog's view (under its lock): cancel once a write has been
+  // pending for `idle`.
+  void CancelIfStalled(int64_t now_ns, std::chrono::milliseconds idle) {
+    int64_t started = write_started_ns_.load();
+    if (started == 0 || idle_cancelled_ ||
+        now_ns - started < std::chrono::nanoseconds(idle).count()) {
+      return;
     }
-    void Disarm() {
-      std::lock_guard lock(mu);
-      timer.cancel();
-    }
-    void Gone() {
-      std::lock_guard lock(mu);
-      context = nullptr;
-      timer.cancel();
-    }
-    std::mutex mu;
-    asio::steady_timer timer;
-    grpc::CallbackServerContext* context;
-  };
+    idle_cancelled_ = true;
+    spdlog::warn("command {}: its client read no chunk for {} ms: cancelled", command_id_,
+                 idle.count());
+    context_->TryCancel();
+  }
 
+ private:
   CommandResponse Chunk(std::string payload, bool final) {
     CommandResponse r;
     r.set_is_final(final);
@@ -190,10 +203,26 @@ class VehicleService::Stream final : public grpc::ServerWriteReactor<CommandResp
     if (!queue_.empty()) {
       current_ = std::move(queue_.front());
       queue_.pop_front();
+      // The final chunk and the status go in one batch once the run is done.
+      bool last = queue_.empty() && core_done_ && final_.ok() && current_.is_final();
+      // A final chunk waits for OnDone (it follows at once), to go with the status.
+      if (current_.is_final() && !core_done_) {
+        queue_.push_front(std::move(current_));
+        return;
+      }
       writing_ = true;
+      if (last) finished_ = true;
+      absl::Status status = final_;
       lock.unlock();
-      idle_->Arm(service_.options_.stream_idle, idle_);
-      StartWrite(&current_);
+      write_started_ns_.store(NowNs());
+      if (last) {
+        Audit(status);
+        StartWriteAndFinish(&current_, grpc::WriteOptions(), grpc::Status::OK);
+      } else {
+        // (Not with a buffer hint: the hinted write completes only once a
+        // later one flushes it, and the next write waits for OnWriteDone.)
+        StartWrite(&current_);
+      }
       return;
     }
     if (!core_done_) return;
@@ -207,7 +236,9 @@ class VehicleService::Stream final : public grpc::ServerWriteReactor<CommandResp
   VehicleService& service_;
   grpc::CallbackServerContext* context_;
   const std::string command_id_;
-  std::shared_ptr<IdleGuard> idle_;
+  Watchdog& watchdog_;
+  std::atomic<int64_t> write_started_ns_{0};  // 0: no write pending
+  bool idle_cancelled_ = false;               // the watchdog's
   core::AuditRecord audit_;
   std::mutex mu_;
   std::shared_ptr<core::RunningCommand> run_;
@@ -222,6 +253,15 @@ class VehicleService::Stream final : public grpc::ServerWriteReactor<CommandResp
   absl::Status final_;
 };
 
+void VehicleService::Watchdog::Sweep() {
+  std::unique_lock lock(mu);
+  auto period = std::max(idle / 4, std::chrono::milliseconds(25));
+  while (!wake.wait_for(lock, period, [&] { return stop; })) {
+    int64_t now = NowNs();
+    for (Stream* stream : streams) stream->CancelIfStalled(now, idle);
+  }
+}
+
 VehicleService::VehicleService(core::Diagnostics& diagnostics, core::AuditSink& audit,
                                const Clock& clock, CallerCheck check_caller, ServiceOptions options)
     : diagnostics_(diagnostics),
@@ -229,7 +269,7 @@ VehicleService::VehicleService(core::Diagnostics& diagnostics, core::AuditSink& 
       clock_(clock),
       check_caller_(std::move(check_caller)),
       options_(options),
-      watchdog_(std::make_unique<Watchdog>()) {}
+      watchdog_(std::make_unique<Watchdog>(options.stream_idle)) {}
 
 VehicleService::~VehicleService() = default;
 

@@ -21,6 +21,14 @@ class Turn {
   bool held_ = false;
 };
 
+// Reads whose answer depends only on the ECU's state: ReadDTCInformation
+// and ReadDataByIdentifier.
+bool Coalescible(const uds::Bytes& request) {
+  return !request.empty() &&
+         (request[0] == static_cast<uint8_t>(uds::Service::kReadDtcInformation) ||
+          request[0] == static_cast<uint8_t>(uds::Service::kReadDataByIdentifier));
+}
+
 awaitable<bool> Pause(std::chrono::milliseconds delay, CallContext& call) {
   Event never(co_await asio::this_coro::executor);
   WaitResult r = co_await never.Wait(std::chrono::steady_clock::now() + delay, &call);
@@ -39,7 +47,13 @@ awaitable<absl::StatusOr<uds::Response>> UdsClient::Exchange(const EcuRef& ecu,
                                                              CallContext& call) {
   int busy = 0, unavailable = 0;
   for (;;) {
-    absl::StatusOr<uds::Response> response = co_await ExchangeOnce(ecu, request, call);
+    // (Not a ?: of two co_awaits: GCC 12 destroys the result twice.)
+    absl::StatusOr<uds::Response> response;
+    if (Coalescible(request)) {
+      response = co_await Shared(ecu, request, call);
+    } else {
+      response = co_await ExchangeOnce(ecu, request, call);
+    }
     if (!response.ok() || response->positive) co_return response;
     std::chrono::milliseconds delay{0};
     if (response->nrc == uds::nrc::kBusyRepeatRequest && busy++ < options_.busy_retries) {
@@ -58,12 +72,74 @@ awaitable<absl::StatusOr<uds::Response>> UdsClient::Exchange(const EcuRef& ecu,
   }
 }
 
+struct UdsClient::Flight {
+  struct Rider {
+    explicit Rider(asio::any_io_executor executor, CallContext& call)
+        : done(executor), call(call) {}
+    Event done;
+    CallContext& call;
+    std::optional<absl::StatusOr<uds::Response>> result;
+  };
+  CallContext call;  // the exchange's own: it ends when the last rider leaves
+  std::vector<std::shared_ptr<Rider>> riders;
+};
+
+awaitable<absl::StatusOr<uds::Response>> UdsClient::Shared(const EcuRef& ecu,
+                                                           const uds::Bytes& request,
+                                                           CallContext& call) {
+  auto executor = co_await asio::this_coro::executor;
+  std::shared_ptr<Flight>& slot = queued_[{ecu.address, request}];
+  std::shared_ptr<Flight> flight = slot;
+  if (!flight) {
+    flight = slot = std::make_shared<Flight>();
+    asio::co_spawn(executor, Fly(ecu, request, flight), asio::detached);
+  }
+  auto rider = std::make_shared<Flight::Rider>(executor, call);
+  flight->riders.push_back(rider);
+  WaitResult r = co_await rider->done.Wait(SteadyTime::max(), &call);
+  if (r == WaitResult::kSet) co_return std::move(*rider->result);
+  std::erase(flight->riders, rider);
+  if (flight->riders.empty()) flight->call.Cancel();  // nobody waits: stop the ECU work
+  if (r == WaitResult::kCancelled) co_return absl::CancelledError("the call was cancelled");
+  co_return absl::DeadlineExceededError(
+      fmt::format("the command's timeout passed while waiting for {}", ecu.Text()));
+}
+
+awaitable<void> UdsClient::Fly(EcuRef ecu, uds::Bytes request, std::shared_ptr<Flight> flight) {
+  absl::StatusOr<uds::Response> result;
+  {
+    Turn turn(connection_, ecu.address);
+    absl::Status s = co_await connection_.Acquire(ecu.address, flight->call);
+    auto it = queued_.find({ecu.address, request});
+    if (it != queued_.end() && it->second == flight) queued_.erase(it);  // sent: no more riders
+    if (!s.ok()) {
+      result = s;
+    } else {
+      turn.Hold();
+      SteadyTime deadline = SteadyTime::min();
+      for (const auto& rider : flight->riders) deadline = std::max(deadline, rider->call.deadline);
+      flight->call.deadline = deadline;
+      result = co_await Transact(ecu, request, flight->call);
+    }
+  }
+  for (const auto& rider : std::vector(flight->riders)) {
+    rider->result = result;
+    rider->done.Set();
+  }
+}
+
 awaitable<absl::StatusOr<uds::Response>> UdsClient::ExchangeOnce(const EcuRef& ecu,
                                                                  const uds::Bytes& request,
                                                                  CallContext& call) {
   Turn turn(connection_, ecu.address);
   if (absl::Status s = co_await connection_.Acquire(ecu.address, call); !s.ok()) co_return s;
   turn.Hold();
+  co_return co_await Transact(ecu, request, call);
+}
+
+awaitable<absl::StatusOr<uds::Response>> UdsClient::Transact(const EcuRef& ecu,
+                                                             const uds::Bytes& request,
+                                                             CallContext& call) {
   if (absl::Status s = co_await connection_.Send(ecu.address, request, call); !s.ok()) co_return s;
   auto until = std::chrono::steady_clock::now() + options_.p2;
   for (;;) {

@@ -4,8 +4,16 @@
 // available) as configured, and drops answers to other requests. A
 // negative answer comes back as a Response for the caller to judge;
 // NegativeStatus says how Pharos maps each NRC to a status.
+//
+// Identical reads (0x19, 0x22) waiting for the same ECU's turn share one
+// exchange: a read that arrives while an identical one is still queued
+// rides along and gets the same answer. Only queued ones are joined, never
+// one already sent, so every rider's answer reflects the ECU after it
+// asked. The exchange runs for as long as one rider still waits.
 #pragma once
 
+#include <map>
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -45,12 +53,21 @@ class UdsClient {
   DoipConnection& connection() { return connection_; }
 
  private:
+  struct Flight;
   awaitable<absl::StatusOr<uds::Response>> ExchangeOnce(const EcuRef& ecu,
                                                         const uds::Bytes& request,
                                                         CallContext& call);
+  // A coalescible read: joins or starts a flight.
+  awaitable<absl::StatusOr<uds::Response>> Shared(const EcuRef& ecu, const uds::Bytes& request,
+                                                  CallContext& call);
+  awaitable<void> Fly(EcuRef ecu, uds::Bytes request, std::shared_ptr<Flight> flight);
+  // Send and receive, the ECU's turn held.
+  awaitable<absl::StatusOr<uds::Response>> Transact(const EcuRef& ecu, const uds::Bytes& request,
+                                                    CallContext& call);
 
   DoipConnection& connection_;
   const UdsOptions options_;
+  std::map<std::pair<uint16_t, uds::Bytes>, std::shared_ptr<Flight>> queued_;  // not yet sent
 };
 
 // A negative response as a status (docs/sovd.md "errors"): conditions
