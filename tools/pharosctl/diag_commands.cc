@@ -99,7 +99,7 @@ int Diag(const Context& ctx, const DiagContext& d, const std::string& command,
   sovd::vehicle::CommandResponse r;
   while (reader->Read(&r)) {
     if (ctx.json) {
-      std::cout << ToJsonLine(r) << std::flush;
+      std::cout << ToJsonLine(r) << std::endl;
       continue;
     }
     std::cout << ctx.style.Bold("chunk " + std::to_string(r.sequence_number()))

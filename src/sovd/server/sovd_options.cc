@@ -50,8 +50,13 @@ std::optional<int> ParseSovdOptions(int argc, char** argv, SovdOptions& o) {
   CLI::App app{"pharos-sovd: vehicle diagnostics, sovd.vehicle.VehicleService over UDS on DoIP"};
   app.set_version_flag("-V,--version", std::string("pharos-sovd ") + PHAROS_VERSION);
   app.add_option("--config", o.config, "the vehicles, their DoIP entities and ECUs (YAML)");
-  app.add_option("--address", o.address, "gRPC bind address")->capture_default_str();
-  app.add_option("--port", o.port, "gRPC port (0: any free port)")->capture_default_str();
+  // A later --address/--port wins, so a wrapper's defaults can be overridden.
+  app.add_option("--address", o.address, "gRPC bind address")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
+      ->capture_default_str();
+  app.add_option("--port", o.port, "gRPC port (0: any free port)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
+      ->capture_default_str();
   app.add_option("--tls-cert", o.tls_cert, "TLS certificate (PEM)");
   app.add_option("--tls-key", o.tls_key, "its private key (PEM)");
   app.add_option("--tls-client-ca", o.tls_client_ca,
