@@ -155,8 +155,17 @@ TEST_F(SovdTwinTest, ADiagnosticAppInAPodReadsDtcsOf200EcusBehind50EntitiesThrou
     EXPECT_EQ(payload["dtcs"][0]["code"], "U0100");
   }
 
-  // control-pod has no rule: its connection never gets through the kernel.
+  // control-pod has no rule: its connection never gets through the kernel,
+  // and pharosd reports it.
   EXPECT_LT(ConnectFromNetns(prefix_ + "control-pod", "10.1.0.2", 50051, 1000), 0);
+  bool event = false;
+  for (int i = 0; i < 50 && !event; ++i) {
+    ctl::ListSecurityEventsResponse events;
+    ASSERT_TRUE(ctl_->ListSecurityEvents(Deadline().get(), {}, &events).ok());
+    for (const auto& e : events.events()) event = event || e.destination() == "10.1.0.2:50051/tcp";
+    if (!event) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(event) << "no security event for control-pod's attempt";
 }
 
 }  // namespace
