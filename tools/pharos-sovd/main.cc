@@ -37,7 +37,12 @@ int main(int argc, char** argv) {
   }
   if (!options.ready_file.empty()) {
     std::string tmp = options.ready_file + ".tmp";
-    std::ofstream(tmp) << (*server)->address() << "\n";
+    std::ofstream ready(tmp);
+    ready << (*server)->address() << "\n";
+    // A further line names the REST view: "rest=host:port".
+    if (std::string rest = (*server)->rest_address(); !rest.empty())
+      ready << "rest=" << rest << "\n";
+    ready.close();
     std::error_code ec;
     std::filesystem::rename(tmp, options.ready_file, ec);
   }

@@ -34,6 +34,15 @@ absl::Status SovdOptions::Validate() const {
         "--tls-cert and --tls-key (and --tls-client-ca for mutual TLS), or --allow-plaintext",
         address));
   }
+  if (rest_port < -1 || rest_port > 65535) {
+    return absl::InvalidArgumentError(fmt::format("--rest-port {} is not a TCP port", rest_port));
+  }
+  if (rest_port >= 0 && !TlsEnabled() && !IsLoopbackHost(rest_address) && !allow_plaintext) {
+    return absl::InvalidArgumentError(fmt::format(
+        "refusing plain HTTP on {}: give --tls-cert and --tls-key (the REST view uses them too), "
+        "or --allow-plaintext",
+        rest_address));
+  }
   if (max_chunk_bytes < 512 || max_chunk_bytes > 4'000'000) {
     return absl::InvalidArgumentError("--max-chunk-bytes must be 512..4000000");
   }
@@ -74,6 +83,13 @@ std::optional<int> ParseSovdOptions(int argc, char** argv, SovdOptions& o) {
       ->capture_default_str();
   app.add_option("--audit-log", o.audit_log,
                  "append one JSON line per command (who, vehicle, command, result)");
+  app.add_option("--rest-port", o.rest_port,
+                 "serve the SOVD REST view on this port (0: any free port; unset: off), with the "
+                 "same TLS, allow-list and audit log");
+  app.add_option("--rest-address", o.rest_address, "the REST view's bind address")
+      ->capture_default_str();
+  app.add_option("--rest-vehicle", o.rest_vehicle,
+                 "the vehicle the REST view serves (default: the first configured)");
   app.add_option("--register-with", o.register_with,
                  "register in pharosd's service registry at this API address");
   app.add_option("--register-name", o.register_name, "the service name to register")

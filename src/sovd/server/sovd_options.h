@@ -19,6 +19,10 @@ struct SovdOptions {
   size_t max_chunk_bytes = 1'000'000;
   int stream_idle_ms = 30000;
   std::string audit_log;  // JSON lines; "" = none
+  // The SOVD REST view (docs/sovd.md "REST view"): off unless a port is given.
+  std::string rest_address = "127.0.0.1";
+  int rest_port = -1;        // -1: off; 0: any free port
+  std::string rest_vehicle;  // "" = the first configured vehicle
   std::string register_with, register_name = "sovd", register_endpoint, register_token_file;
   std::string ready_file;
   std::string log_level = "info", log_format = "text";

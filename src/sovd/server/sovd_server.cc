@@ -70,6 +70,14 @@ absl::StatusOr<std::unique_ptr<SovdServer>> SovdServer::Start(const SovdOptions&
   server->address_ = options.address.find(':') != std::string::npos
                          ? fmt::format("[{}]:{}", options.address, port)
                          : fmt::format("{}:{}", options.address, port);
+  if (options.rest_port >= 0) {
+    rest::RestOptions r{options.rest_address, options.rest_port,     options.tls_cert,
+                        options.tls_key,      options.tls_client_ca, options.allow_clients,
+                        options.rest_vehicle};
+    auto rest = rest::RestServer::Start(*server->diagnostics_, *server->audit_, clock, r);
+    if (!rest.ok()) return rest.status();
+    server->rest_ = std::move(*rest);
+  }
   auto registration = RegisterWithPharosd({options.register_with, options.register_name,
                                            options.register_endpoint, options.register_token_file},
                                           options.address, port,
@@ -96,7 +104,9 @@ SovdServer::~SovdServer() {
   Shutdown();
   server_.reset();
   service_.reset();
+  // The core before the REST view: its last results post to the view's thread.
   diagnostics_.reset();
+  rest_.reset();
 }
 
 }  // namespace pharos::sovd::server

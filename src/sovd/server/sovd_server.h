@@ -12,6 +12,7 @@
 #include "serving/pharosd_registration.h"
 #include "sovd/core/diagnostics.h"
 #include "sovd/grpc/vehicle_service.h"
+#include "sovd/rest/rest_server.h"
 #include "sovd/server/audit_log.h"
 #include "sovd/server/sovd_options.h"
 
@@ -24,6 +25,7 @@ class SovdServer {
   ~SovdServer();
 
   const std::string& address() const { return address_; }
+  std::string rest_address() const { return rest_ ? rest_->address() : ""; }
   void Shutdown();
 
  private:
@@ -34,6 +36,7 @@ class SovdServer {
   std::unique_ptr<core::Diagnostics> diagnostics_;
   std::unique_ptr<grpc_api::VehicleService> service_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<rest::RestServer> rest_;
   std::unique_ptr<PharosdRegistration> registration_;  // after the server: it announces it
   std::string address_;
 };
