@@ -29,7 +29,10 @@ bool Declares(const ecu::EcuDescription& d, const Ref& ref, bool routine) {
   return ref.id && (routine ? d.FindRoutine(*ref.id) != nullptr : d.FindDid(*ref.id) != nullptr);
 }
 
-bool Concerns(const ecu::EcuDescription& d, const Command& c) {
+bool Concerns(const EcuEntry& e, const Command& c) {
+  const ecu::EcuDescription& d = e.description;
+  // An OBD-via-broker ECU answers data reads only.
+  if (e.from_broker && c.kind != CommandKind::kReadDataById) return false;
   if (auto* a = std::get_if<ReadDataArgs>(&c.args)) {
     for (const Ref& ref : a->dids) {
       if (!Declares(d, ref, false)) return false;
@@ -90,6 +93,7 @@ struct Diagnostics::Vehicle {
   std::vector<std::unique_ptr<transport::UdsClient>> clients;  // one per entity
   std::map<uint16_t, uint8_t> sessions;                        // ECUs kept out of default
   std::unique_ptr<asio::steady_timer> keeper;
+  SignalSource* signals = nullptr;  // OBD via pharos-broker
 };
 
 struct Diagnostics::Run : RunningCommand, std::enable_shared_from_this<Run> {
@@ -114,9 +118,12 @@ struct Diagnostics::Run : RunningCommand, std::enable_shared_from_this<Run> {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
-Diagnostics::Diagnostics(const SovdConfig& config) : config_(config) {
+Diagnostics::Diagnostics(const SovdConfig& config, std::map<std::string, SignalSource*> signals)
+    : config_(config) {
   for (const VehicleSpec& spec : config_.vehicles) {
-    auto vehicle = std::make_unique<Vehicle>(Vehicle{spec, {}, {}, {}, nullptr});
+    auto it = signals.find(spec.id);
+    auto vehicle = std::make_unique<Vehicle>(
+        Vehicle{spec, {}, {}, {}, nullptr, it == signals.end() ? nullptr : it->second});
     for (const transport::ConnectionOptions& entity : spec.entities) {
       vehicle->connections.push_back(
           std::make_unique<transport::DoipConnection>(io_.get_executor(), entity));
@@ -164,7 +171,7 @@ absl::StatusOr<std::vector<const EcuEntry*>> Diagnostics::Targets(const VehicleS
                                                   CommandName(command.kind), EcuList(vehicle)));
   }
   for (const EcuEntry& ecu : vehicle.ecus) {
-    if (Concerns(ecu.description, command)) targets.push_back(&ecu);
+    if (Concerns(ecu, command)) targets.push_back(&ecu);
   }
   if (targets.empty()) {
     return absl::NotFoundError(fmt::format("no ECU of vehicle {} declares what {} asks for",
@@ -201,7 +208,9 @@ awaitable<void> Diagnostics::Execute(std::shared_ptr<Run> run) {
       status = absl::UnavailableError("pharos-sovd is shutting down");
       break;
     }
-    Operation op{*run->vehicle.clients[ecu->entity], *ecu, run->call, run->vehicle.sessions};
+    transport::UdsClient* client =
+        ecu->from_broker ? nullptr : run->vehicle.clients[ecu->entity].get();
+    Operation op{client, run->vehicle.signals, *ecu, run->call, run->vehicle.sessions};
     absl::StatusOr<Report> report = co_await RunOperation(op, run->command);
     if (!report.ok()) {
       status = report.status();
@@ -223,7 +232,7 @@ awaitable<void> Diagnostics::KeepSessions(Vehicle& vehicle) {
     if (stopping_) break;
     for (auto [address, session] : std::map(vehicle.sessions)) {
       const EcuEntry* ecu = vehicle.spec.FindEcu(address);
-      if (!ecu) continue;
+      if (!ecu || ecu->from_broker) continue;
       transport::CallContext call;
       call.deadline = std::chrono::steady_clock::now() + config_.tester_present_interval;
       transport::EcuRef ref{ecu->description.name, address};

@@ -7,6 +7,7 @@
 // thread, the sink is called on the I/O thread.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <thread>
 
@@ -14,6 +15,7 @@
 #include "sovd/common/asio.h"
 #include "sovd/core/command.h"
 #include "sovd/core/result.h"
+#include "sovd/core/signal_source.h"
 #include "sovd/core/vehicle_config.h"
 
 namespace pharos::sovd::core {
@@ -34,7 +36,9 @@ class RunningCommand {
 
 class Diagnostics {
  public:
-  explicit Diagnostics(const SovdConfig& config);
+  // `signals`: the broker of each vehicle with OBD-via-broker ECUs, by
+  // vehicle id (owned by the caller, outliving this).
+  explicit Diagnostics(const SovdConfig& config, std::map<std::string, SignalSource*> signals = {});
   ~Diagnostics();
   Diagnostics(const Diagnostics&) = delete;
 

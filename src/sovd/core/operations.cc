@@ -17,7 +17,7 @@ EcuRef RefOf(const Operation& op) {
 
 // The answer, positive, or the status its NRC maps to.
 awaitable<absl::StatusOr<uds::Response>> Ask(Operation& op, const uds::Bytes& request) {
-  absl::StatusOr<uds::Response> r = co_await op.client.Exchange(RefOf(op), request, op.call);
+  absl::StatusOr<uds::Response> r = co_await op.client->Exchange(RefOf(op), request, op.call);
   if (r.ok() && !r->positive) co_return transport::NegativeStatus(RefOf(op), *r);
   co_return r;
 }
@@ -183,9 +183,52 @@ awaitable<absl::StatusOr<Report>> Security(Operation& op, const SecurityArgs& a)
   co_return SecurityReport{a.level, false};
 }
 
+// An OBD-via-broker ECU: each DID is the VSS signal its description names,
+// read from pharos-broker, encoded back into the DID's bytes for `raw`.
+awaitable<absl::StatusOr<Report>> ReadFromBroker(Operation& op, const ReadDataArgs& a) {
+  const ecu::EcuDescription& d = op.ecu.description;
+  std::vector<const ecu::DidSpec*> specs;
+  std::vector<std::string> paths;
+  for (const Ref& ref : a.dids) {
+    const ecu::DidSpec* spec = !ref.name.empty() ? d.FindDid(ref.name) : d.FindDid(*ref.id);
+    if (!spec) {
+      co_return absl::NotFoundError(fmt::format(
+          "OBD ECU {} declares no DID {}: only described DIDs map to signals", d.name, ref.Text()));
+    }
+    specs.push_back(spec);
+    paths.push_back(spec->vss);
+  }
+  auto values = co_await op.signals->Read(paths, op.call);
+  if (!values.ok()) co_return values.status();
+  DataReport report;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const std::optional<ecu::PhysicalValue>& value = (*values)[i];
+    if (!value) {
+      co_return absl::UnavailableError(
+          fmt::format("{} has no value for {} yet (no provider has published it)",
+                      op.signals->Describe(), paths[i]));
+    }
+    DataEntry entry{specs[i]->id, specs[i]->name, specs[i]->unit, {}, *value};
+    if (absl::StatusOr<uds::Bytes> raw = ecu::EncodeDid(*specs[i], *value); raw.ok()) {
+      entry.raw = std::move(*raw);
+    }
+    report.values.push_back(std::move(entry));
+  }
+  co_return report;
+}
+
 }  // namespace
 
 awaitable<absl::StatusOr<Report>> RunOperation(Operation& op, const Command& c) {
+  if (op.ecu.from_broker) {
+    if (c.kind == CommandKind::kReadDataById) {
+      co_return co_await ReadFromBroker(op, std::get<ReadDataArgs>(c.args));
+    }
+    co_return absl::UnimplementedError(fmt::format(
+        "ECU {} is answered from pharos-broker's OBD signals: {} is not served for it, only "
+        "ReadDataByID",
+        op.ecu.description.name, CommandName(c.kind)));
+  }
   switch (c.kind) {
     case CommandKind::kReadDtc:
       co_return co_await ReadDtc(op, std::get<ReadDtcArgs>(c.args));

@@ -163,9 +163,42 @@ absl::StatusOr<SovdConfig> ParseSovdConfig(const std::string& yaml, const std::s
     vehicle.name = v.Text("name").value;
     uint16_t tester = defaults.tester;
     if (auto t = Number(v, findings, "tester_address", 0x0E00, 0x0FFF)) tester = *t;
-    v.List("entities", Need::kRequired, [&](const YAML::Node& e, const std::string& p) {
-      ReadEntity(e, p, findings, defaults, tester, folder, ecu_errors, vehicle);
-    });
+    bool has_obd = node["obd"].IsDefined();
+    v.List("entities", has_obd ? Need::kOptional : Need::kRequired,
+           [&](const YAML::Node& e, const std::string& p) {
+             ReadEntity(e, p, findings, defaults, tester, folder, ecu_errors, vehicle);
+           });
+    if (YAML::Node obd = v.Map("obd"); obd.IsDefined()) {
+      MapReader o(obd, v.Child("obd"), findings);
+      model::TextField broker = o.Text("broker", Need::kRequired);
+      if (broker.present && broker.value.rfind(':') == std::string::npos) {
+        findings.Error(broker.path, broker.mark,
+                       fmt::format("'{}' is not host:port (pharos-broker's kuksa.val.v2 address)",
+                                   broker.value));
+      }
+      vehicle.obd_broker = broker.value;
+      vehicle.obd_token_file = o.Text("token_file").value;
+      ReadEcuFiles(o, findings, "ecus", folder, ecu_errors,
+                   [&](ecu::EcuDescription ecu, const std::string& item_path, model::Mark mark) {
+                     if (vehicle.FindEcu(ecu.logical_address)) {
+                       findings.Error(item_path, mark,
+                                      fmt::format("vehicle {} has two ECUs with logical address "
+                                                  "0x{:04X}",
+                                                  vehicle.id, ecu.logical_address));
+                       return;
+                     }
+                     for (const ecu::DidSpec& did : ecu.dids) {
+                       if (did.vss.empty()) {
+                         findings.Error(item_path, mark,
+                                        fmt::format("OBD ECU {}: DID 0x{:04X} ({}) names no vss "
+                                                    "signal to read it from",
+                                                    ecu.name, did.id, did.name));
+                       }
+                     }
+                     vehicle.ecus.push_back({std::move(ecu), 0, true});
+                   });
+      o.Finish(MapReader::Unknown::kRefuse);
+    }
     v.Finish(MapReader::Unknown::kRefuse);
     config.vehicles.push_back(std::move(vehicle));
   });

@@ -18,7 +18,8 @@ namespace pharos::sovd::core {
 
 struct EcuEntry {
   ecu::EcuDescription description;
-  size_t entity = 0;  // index into VehicleSpec::entities
+  size_t entity = 0;         // index into VehicleSpec::entities
+  bool from_broker = false;  // OBD via pharos-broker: its DIDs are VSS signals (`vss:`)
 };
 
 struct VehicleSpec {
@@ -26,6 +27,9 @@ struct VehicleSpec {
   std::string name;
   std::vector<transport::ConnectionOptions> entities;
   std::vector<EcuEntry> ecus;  // in declaration order: the order of multi-ECU answers
+  // OBD via pharos-broker (kuksa.val.v2): "" when the vehicle has none.
+  std::string obd_broker;  // host:port
+  std::string obd_token_file;
 
   const EcuEntry* FindEcu(uint16_t address) const;
 };

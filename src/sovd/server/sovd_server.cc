@@ -7,6 +7,7 @@
 #include "common/fmt_absl.h"
 #include "fmt/format.h"
 #include "serving/tls_credentials.h"
+#include "sovd/broker/kuksa_signal_source.h"
 
 namespace pharos::sovd::server {
 
@@ -50,7 +51,21 @@ absl::StatusOr<std::unique_ptr<SovdServer>> SovdServer::Start(const SovdOptions&
                              "--tls-key", "--tls-client-ca"});
   if (!credentials.ok()) return credentials.status();
 
-  server->diagnostics_ = std::make_unique<core::Diagnostics>(server->config_);
+  std::map<std::string, core::SignalSource*> signals;
+  for (const core::VehicleSpec& v : server->config_.vehicles) {
+    if (v.obd_broker.empty()) continue;
+    std::string token;
+    if (!v.obd_token_file.empty()) {
+      auto text = ReadTextFile(v.obd_token_file, "obd.token_file");
+      if (!text.ok()) return text.status();
+      token = *text;
+      while (!token.empty() && (token.back() == '\n' || token.back() == ' ')) token.pop_back();
+    }
+    server->signal_sources_.push_back(
+        std::make_unique<broker::KuksaSignalSource>(v.obd_broker, token));
+    signals[v.id] = server->signal_sources_.back().get();
+  }
+  server->diagnostics_ = std::make_unique<core::Diagnostics>(server->config_, signals);
   grpc_api::ServiceOptions service_options;
   service_options.max_chunk_bytes = options.max_chunk_bytes;
   service_options.stream_idle = std::chrono::milliseconds(options.stream_idle_ms);

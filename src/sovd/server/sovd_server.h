@@ -32,6 +32,7 @@ class SovdServer {
   SovdServer() = default;
 
   core::SovdConfig config_;
+  std::vector<std::unique_ptr<core::SignalSource>> signal_sources_;  // OBD via pharos-broker
   std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<core::Diagnostics> diagnostics_;
   std::unique_ptr<grpc_api::VehicleService> service_;
