@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
   app.add_option("--config", config_path, "the entities and their ECU description files (YAML)");
   app.add_option("--control", control_path, "unix socket for run-time control (ctl)");
   app.add_option("--ready-file", ready_file,
-                 "written once serving: one line per entity, NAME ADDRESS:PORT");
+                 "written once serving: one line per entity, NAME ADDRESS:PORT [tls=PORT]");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
   app.add_option("--log-format", log_format, "text|json")->capture_default_str();
   CLI::App* ctl = app.add_subcommand("ctl", "send one control command to a running simulator");
@@ -110,7 +110,9 @@ int main(int argc, char** argv) {
     std::ofstream ready(tmp);
     for (sim::DoipEntity* entity : pointers) {
       ready << entity->options().name << " " << entity->options().address << ":"
-            << entity->tcp_port() << "\n";
+            << entity->tcp_port();
+      if (entity->tls_port() != 0) ready << " tls=" << entity->tls_port();
+      ready << "\n";
     }
     ready.close();
     std::error_code ec;

@@ -8,6 +8,7 @@
 #include "common/fmt_absl.h"
 #include "fmt/format.h"
 #include "model/yaml_reader.h"
+#include "sovd/doip/byte_stream.h"
 #include "sovd/ecu/yaml_support.h"
 
 namespace pharos::sovd::core {
@@ -42,6 +43,22 @@ void ReadEntity(const YAML::Node& node, const std::string& path, Findings& findi
   c.host = r.Text("host", Need::kRequired).value;
   if (auto p = Number(r, findings, "port", 1, 65535)) c.port = *p;
   c.tester_address = tester;
+  if (YAML::Node tls = r.Map("tls"); tls.IsDefined()) {
+    MapReader t(tls, r.Child("tls"), findings);
+    if (auto p = Number(t, findings, "port", 1, 65535)) c.tls_port = *p;
+    c.tls_only = t.Bool("only").value_or(false);
+    std::string files[3] = {t.Text("ca").value, t.Text("cert").value, t.Text("key").value};
+    for (std::string& f : files) {
+      if (!f.empty() && std::filesystem::path(f).is_relative()) f = (folder / f).string();
+    }
+    t.Finish(MapReader::Unknown::kRefuse);
+    auto context = doip::TlsClientContext(files[0], files[1], files[2]);
+    if (!context.ok()) {
+      findings.Error(r.Child("tls"), t.mark(), std::string(context.status().message()));
+    } else {
+      c.tls_context = *context;
+    }
+  }
   c.connect_timeout = defaults.connect_timeout;
   c.ack_timeout = defaults.ack_timeout;
   size_t index = vehicle.entities.size();

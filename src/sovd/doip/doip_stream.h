@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "sovd/common/asio.h"
+#include "sovd/doip/byte_stream.h"
 #include "sovd/doip/doip_message.h"
 
 namespace pharos::sovd::doip {
@@ -19,10 +20,9 @@ struct ReadResult {
 };
 
 // Throws boost::system::system_error on a socket error or EOF.
-template <typename Stream>
-awaitable<ReadResult> ReadMessage(Stream& stream, uint32_t max_payload) {
+inline awaitable<ReadResult> ReadMessage(ByteStream& stream, uint32_t max_payload) {
   uint8_t head[kHeaderSize];
-  co_await asio::async_read(stream, asio::buffer(head), use_awaitable);
+  co_await stream.Read(asio::buffer(head));
   auto header = DecodeHeader(head, max_payload);
   if (auto* error = std::get_if<HeaderError>(&header)) {
     // An unknown type of an acceptable length: skip its payload so the
@@ -35,7 +35,7 @@ awaitable<ReadResult> ReadMessage(Stream& stream, uint32_t max_payload) {
       Bytes discard(std::min<uint32_t>(length, 65536));
       while (length > 0) {
         size_t n = std::min<size_t>(length, discard.size());
-        co_await asio::async_read(stream, asio::buffer(discard.data(), n), use_awaitable);
+        co_await stream.Read(asio::buffer(discard.data(), n));
         length -= static_cast<uint32_t>(n);
       }
     }
@@ -43,7 +43,7 @@ awaitable<ReadResult> ReadMessage(Stream& stream, uint32_t max_payload) {
   }
   const Header& h = std::get<Header>(header);
   Bytes payload(h.payload_length);
-  if (!payload.empty()) co_await asio::async_read(stream, asio::buffer(payload), use_awaitable);
+  if (!payload.empty()) co_await stream.Read(asio::buffer(payload));
   absl::StatusOr<Message> message = DecodePayload(h.type, payload);
   if (!message.ok()) {
     co_return ReadResult{

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/ssl/context.hpp>
 #include <deque>
 
 #include "common/fmt_absl.h"
@@ -21,19 +22,21 @@ constexpr uint16_t kLastTester = 0x0FFF;
 
 class DoipEntity::Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(DoipEntity& entity, tcp::socket socket)
+  Connection(DoipEntity& entity, asio::any_io_executor executor,
+             std::unique_ptr<doip::ByteStream> stream)
       : entity_(entity),
-        socket_(std::move(socket)),
-        signal_(socket_.get_executor()),
-        alive_(socket_.get_executor()),
+        executor_(executor),
+        stream_(std::move(stream)),
+        signal_(executor),
+        alive_(executor),
         opened_(Clock::now()),
         last_activity_(opened_) {}
 
   void Start() {
     auto self = shared_from_this();
-    asio::co_spawn(socket_.get_executor(), Read(self), asio::detached);
-    asio::co_spawn(socket_.get_executor(), Write(self), asio::detached);
-    asio::co_spawn(socket_.get_executor(), Watchdog(self), asio::detached);
+    asio::co_spawn(executor_, Read(self), asio::detached);
+    asio::co_spawn(executor_, Write(self), asio::detached);
+    asio::co_spawn(executor_, Watchdog(self), asio::detached);
   }
 
   void Send(const doip::Message& message) {
@@ -45,9 +48,7 @@ class DoipEntity::Connection : public std::enable_shared_from_this<Connection> {
   void Close() {
     if (closed_) return;
     closed_ = true;
-    error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
-    socket_.close(ignored);
+    stream_->Close();
     signal_.cancel();
     alive_.cancel();
     auto& all = entity_.connections_;
@@ -71,7 +72,8 @@ class DoipEntity::Connection : public std::enable_shared_from_this<Connection> {
   awaitable<void> Read(std::shared_ptr<Connection> self) {
     try {
       while (!closed_) {
-        doip::ReadResult result = co_await doip::ReadMessage(socket_, entity_.options_.max_payload);
+        doip::ReadResult result =
+            co_await doip::ReadMessage(*stream_, entity_.options_.max_payload);
         last_activity_ = Clock::now();
         if (auto* error = std::get_if<doip::HeaderError>(&result.value)) {
           spdlog::debug("{}: DoIP header refused: {}", entity_.options_.name, error->message);
@@ -92,7 +94,7 @@ class DoipEntity::Connection : public std::enable_shared_from_this<Connection> {
 
   // Lets queued NACKs go out before the socket closes.
   awaitable<void> Drain(std::shared_ptr<Connection> self) {
-    asio::steady_timer wait(socket_.get_executor(), std::chrono::milliseconds(50));
+    asio::steady_timer wait(executor_, std::chrono::milliseconds(50));
     error_code ec;
     co_await wait.async_wait(asio::redirect_error(use_awaitable, ec));
   }
@@ -122,6 +124,12 @@ class DoipEntity::Connection : public std::enable_shared_from_this<Connection> {
       Send(doip::RoutingActivationResponse{ra.source_address, entity_.options_.logical_address,
                                            static_cast<uint8_t>(code), std::nullopt});
     };
+    if (entity_.options_.require_tls && !stream_->tls()) {
+      answer(doip::RoutingCode::kRequiresTls);  // ISO 13400-2:2019: use the TLS port
+      co_await Drain(self);
+      Close();
+      co_return;
+    }
     if (ra.source_address < kFirstTester || ra.source_address > kLastTester) {
       answer(doip::RoutingCode::kUnknownSourceAddress);
       co_await Drain(self);
@@ -172,7 +180,7 @@ class DoipEntity::Connection : public std::enable_shared_from_this<Connection> {
     };
     if (!active_ || diag.source_address != tester_) {
       nack(doip::DiagnosticNackCode::kInvalidSourceAddress);
-      asio::co_spawn(socket_.get_executor(), CloseSoon(self), asio::detached);
+      asio::co_spawn(executor_, CloseSoon(self), asio::detached);
       return;
     }
     SimulatedEcu* ecu = entity_.FindEcu(diag.target_address);
@@ -186,15 +194,14 @@ class DoipEntity::Connection : public std::enable_shared_from_this<Connection> {
       if (reply.after.count() == 0) {
         Send(out);
       } else {
-        asio::co_spawn(socket_.get_executor(), SendLater(self, std::move(out), reply.after),
-                       asio::detached);
+        asio::co_spawn(executor_, SendLater(self, std::move(out), reply.after), asio::detached);
       }
     }
   }
 
   awaitable<void> SendLater(std::shared_ptr<Connection> self, doip::DiagnosticMessage message,
                             std::chrono::milliseconds after) {
-    asio::steady_timer wait(socket_.get_executor(), after);
+    asio::steady_timer wait(executor_, after);
     error_code ec;
     co_await wait.async_wait(asio::redirect_error(use_awaitable, ec));
     Send(message);
@@ -211,7 +218,7 @@ class DoipEntity::Connection : public std::enable_shared_from_this<Connection> {
         while (!queue_.empty() && !closed_) {
           Bytes front = std::move(queue_.front());
           queue_.pop_front();
-          co_await asio::async_write(socket_, asio::buffer(front), use_awaitable);
+          co_await stream_->Write(asio::buffer(front));
         }
         if (closed_) break;
         signal_.expires_at(asio::steady_timer::time_point::max());
@@ -226,7 +233,7 @@ class DoipEntity::Connection : public std::enable_shared_from_this<Connection> {
   // T_TCP_Initial_Inactivity before routing activation, then
   // T_TCP_General_Inactivity.
   awaitable<void> Watchdog(std::shared_ptr<Connection> self) {
-    asio::steady_timer tick(socket_.get_executor());
+    asio::steady_timer tick(executor_);
     while (!closed_) {
       tick.expires_after(std::chrono::milliseconds(100));
       error_code ec;
@@ -239,7 +246,8 @@ class DoipEntity::Connection : public std::enable_shared_from_this<Connection> {
   }
 
   DoipEntity& entity_;
-  tcp::socket socket_;
+  asio::any_io_executor executor_;
+  std::unique_ptr<doip::ByteStream> stream_;
   asio::steady_timer signal_;  // wakes the writer
   asio::steady_timer alive_;   // an alive check's deadline
   std::deque<Bytes> queue_;
@@ -256,6 +264,7 @@ DoipEntity::DoipEntity(asio::io_context& io, EntityOptions options,
       options_(std::move(options)),
       ecus_(std::move(ecus)),
       acceptor_(io),
+      tls_acceptor_(io),
       discovery_(io) {}
 
 DoipEntity::~DoipEntity() { Stop(); }
@@ -290,7 +299,24 @@ absl::Status DoipEntity::Start() {
     }
     asio::co_spawn(io_, ServeDiscovery(), asio::detached);
   }
-  asio::co_spawn(io_, Accept(), asio::detached);
+  asio::co_spawn(io_, Accept(acceptor_, false), asio::detached);
+  if (!options_.tls_cert.empty()) {
+    auto context = doip::TlsServerContext(options_.tls_cert, options_.tls_key, options_.tls_ca);
+    if (!context.ok()) return context.status();
+    tls_ = *context;
+    tcp::endpoint tls_endpoint(address, options_.tls_port);
+    tls_acceptor_.open(tls_endpoint.protocol(), ec);
+    if (!ec) tls_acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) tls_acceptor_.bind(tls_endpoint, ec);
+    if (!ec) tls_acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return absl::UnavailableError(fmt::format("entity {}: cannot listen on {}:{} (TLS): {}",
+                                                options_.name, options_.address, options_.tls_port,
+                                                ec.message()));
+    }
+    tls_port_ = tls_acceptor_.local_endpoint().port();
+    asio::co_spawn(io_, Accept(tls_acceptor_, true), asio::detached);
+  }
   spdlog::info("DoIP entity {} ({}) on {}:{} with {} ECU(s)", options_.name,
                doip::AddressText(options_.logical_address), options_.address, tcp_port_,
                ecus_.size());
@@ -300,23 +326,41 @@ absl::Status DoipEntity::Start() {
 void DoipEntity::Stop() {
   error_code ignored;
   acceptor_.close(ignored);
+  tls_acceptor_.close(ignored);
   discovery_.close(ignored);
   for (auto connection : std::vector(connections_)) connection->Close();
 }
 
-awaitable<void> DoipEntity::Accept() {
-  while (acceptor_.is_open()) {
+awaitable<void> DoipEntity::Accept(tcp::acceptor& acceptor, bool tls) {
+  while (acceptor.is_open()) {
     error_code ec;
-    tcp::socket socket = co_await acceptor_.async_accept(asio::redirect_error(use_awaitable, ec));
+    tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
     if (ec) {
-      if (!acceptor_.is_open()) break;
+      if (!acceptor.is_open()) break;
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
-    auto connection = std::make_shared<Connection>(*this, std::move(socket));
-    connections_.push_back(connection);
-    connection->Start();
+    if (tls) {
+      asio::co_spawn(io_, Secure(std::move(socket)), asio::detached);
+      continue;
+    }
+    Open(doip::PlainStream(std::move(socket)));
   }
+}
+
+awaitable<void> DoipEntity::Secure(tcp::socket socket) {
+  auto stream = co_await doip::TlsServer(std::move(socket), *tls_, std::chrono::seconds(10));
+  if (!stream.ok()) {
+    spdlog::debug("entity {}: {}", options_.name, stream.status().message());
+    co_return;
+  }
+  Open(std::move(*stream));
+}
+
+void DoipEntity::Open(std::unique_ptr<doip::ByteStream> stream) {
+  auto connection = std::make_shared<Connection>(*this, io_.get_executor(), std::move(stream));
+  connections_.push_back(connection);
+  connection->Start();
 }
 
 awaitable<bool> DoipEntity::MakeRoom(Connection* asking) {

@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "sovd/common/asio.h"
+#include "sovd/doip/byte_stream.h"
 #include "sovd/sim/simulated_ecu.h"
 
 namespace pharos::sovd::sim {
@@ -29,6 +30,12 @@ struct EntityOptions {
   std::chrono::milliseconds initial_inactivity{2000};    // T_TCP_Initial_Inactivity
   std::chrono::milliseconds general_inactivity{300000};  // T_TCP_General_Inactivity
   std::chrono::milliseconds alive_check_timeout{500};    // A_DoIP_Alive_Check
+  // TLS (ISO 13400-2:2019): on when a certificate is given, on tls_port
+  // (0: any free port); with a CA, testers must present a certificate it
+  // signed; require_tls refuses plain sockets' routing activation (0x07).
+  uint16_t tls_port = 0;
+  std::string tls_cert, tls_key, tls_ca;
+  bool require_tls = false;
 };
 
 class DoipEntity {
@@ -43,6 +50,7 @@ class DoipEntity {
   void Stop();
 
   uint16_t tcp_port() const { return tcp_port_; }
+  uint16_t tls_port() const { return tls_port_; }
   const EntityOptions& options() const { return options_; }
   SimulatedEcu* FindEcu(uint16_t address);
   SimulatedEcu* FindEcu(const std::string& name_or_address);
@@ -51,7 +59,9 @@ class DoipEntity {
 
  private:
   class Connection;
-  awaitable<void> Accept();
+  awaitable<void> Accept(tcp::acceptor& acceptor, bool tls);
+  awaitable<void> Secure(tcp::socket socket);  // the TLS handshake, then Open
+  void Open(std::unique_ptr<doip::ByteStream> stream);
   awaitable<void> ServeDiscovery();
   // Frees a socket for a new tester: alive-checks the others, closes the
   // silent ones (ISO 13400-2 9.2.2). Returns whether one is free now.
@@ -61,8 +71,10 @@ class DoipEntity {
   const EntityOptions options_;
   std::vector<std::unique_ptr<SimulatedEcu>> ecus_;
   tcp::acceptor acceptor_;
+  tcp::acceptor tls_acceptor_;
+  std::shared_ptr<asio::ssl::context> tls_;
   udp::socket discovery_;
-  uint16_t tcp_port_ = 0;
+  uint16_t tcp_port_ = 0, tls_port_ = 0;
   std::vector<std::shared_ptr<Connection>> connections_;
 };
 

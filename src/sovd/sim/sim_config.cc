@@ -8,6 +8,7 @@
 #include "common/fmt_absl.h"
 #include "fmt/format.h"
 #include "model/yaml_reader.h"
+#include "sovd/doip/doip_message.h"
 #include "sovd/ecu/yaml_support.h"
 
 namespace pharos::sovd::sim {
@@ -53,6 +54,19 @@ absl::StatusOr<SimConfig> ParseSimConfig(const std::string& yaml, const std::str
     if (auto m = Number(e, findings, "max_sockets", 255)) o.max_sockets = *m;
     if (auto m = Number(e, findings, "general_inactivity_ms", 3'600'000)) {
       o.general_inactivity = std::chrono::milliseconds(*m);
+    }
+    if (YAML::Node tls = e.Map("tls"); tls.IsDefined()) {
+      MapReader t(tls, e.Child("tls"), findings);
+      o.tls_port = doip::kTlsPort;
+      if (auto p = Number(t, findings, "port", 65535)) o.tls_port = *p;
+      o.tls_cert = t.Text("cert", Need::kRequired).value;
+      o.tls_key = t.Text("key", Need::kRequired).value;
+      o.tls_ca = t.Text("ca").value;
+      for (std::string* f : {&o.tls_cert, &o.tls_key, &o.tls_ca}) {
+        if (!f->empty() && std::filesystem::path(*f).is_relative()) *f = (folder / *f).string();
+      }
+      o.require_tls = t.Bool("require").value_or(false);
+      t.Finish(MapReader::Unknown::kRefuse);
     }
     std::set<uint16_t> addresses;
     ReadEcuFiles(e, findings, "ecus", folder, ecu_errors,

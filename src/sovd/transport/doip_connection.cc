@@ -37,6 +37,10 @@ DoipConnection::DoipConnection(asio::any_io_executor executor, ConnectionOptions
 DoipConnection::~DoipConnection() { Close(); }
 
 std::string DoipConnection::Where() const {
+  if (tls_) {
+    return fmt::format("DoIP entity {} at {}:{} (TLS)", options_.name, options_.host,
+                       options_.tls_port);
+  }
   return fmt::format("DoIP entity {} at {}:{}", options_.name, options_.host, options_.port);
 }
 
@@ -105,41 +109,71 @@ awaitable<absl::Status> DoipConnection::EnsureActive(CallContext& call) {
 }
 
 awaitable<absl::Status> DoipConnection::Connect(CallContext& call) {
+  bool tls = options_.tls_only;
+  absl::Status s = co_await ConnectOnce(tls, call);
+  // ISO 13400-2:2019: an entity that wants TLS refuses a plain socket's
+  // routing activation with 0x07; then the TLS port is tried.
+  if (!tls && requires_tls_ && options_.tls_context) {
+    spdlog::info("{} requires TLS: connecting to port {}", Where(), options_.tls_port);
+    Fail(absl::UnavailableError(Where() + ": plain socket refused, switching to TLS"));
+    s = co_await ConnectOnce(true, call);
+  }
+  co_return s;
+}
+
+awaitable<absl::Status> DoipConnection::ConnectOnce(bool tls, CallContext& call) {
+  requires_tls_ = false;
+  tls_ = tls;
+  uint16_t port = tls ? options_.tls_port : options_.port;
+  std::string where = Where();
   error_code ec;
   auto address = asio::ip::make_address(options_.host, ec);
   tcp::endpoint endpoint;
   if (!ec) {
-    endpoint = tcp::endpoint(address, options_.port);
+    endpoint = tcp::endpoint(address, port);
   } else {
     tcp::resolver resolver(executor_);
-    auto results = co_await resolver.async_resolve(options_.host, std::to_string(options_.port),
+    auto results = co_await resolver.async_resolve(options_.host, std::to_string(port),
                                                    asio::redirect_error(use_awaitable, ec));
     if (ec || results.empty()) {
       co_return absl::UnavailableError(
-          fmt::format("{}: cannot resolve {}: {}", Where(), options_.host, ec.message()));
+          fmt::format("{}: cannot resolve {}: {}", where, options_.host, ec.message()));
     }
     endpoint = *results.begin();
   }
-  auto link = std::make_shared<Link>(executor_);
   // The connect races a timer; whichever ends first ends the other.
+  auto socket = std::make_shared<tcp::socket>(executor_);
   auto timed_out = std::make_shared<bool>(false);
   asio::steady_timer timer(executor_, options_.connect_timeout);
-  timer.async_wait([link, timed_out](const error_code& e) {
+  timer.async_wait([socket, timed_out](const error_code& e) {
     if (e) return;
     *timed_out = true;
     error_code ignored;
-    link->socket.close(ignored);
+    socket->close(ignored);
   });
-  co_await link->socket.async_connect(endpoint, asio::redirect_error(use_awaitable, ec));
-  timer.cancel();
+  co_await socket->async_connect(endpoint, asio::redirect_error(use_awaitable, ec));
   if (ec || *timed_out) {
+    timer.cancel();
     co_return absl::UnavailableError(
-        fmt::format("cannot reach {}: {}", Where(),
+        fmt::format("cannot reach {}: {}", where,
                     *timed_out ? fmt::format("no answer in {} ms", options_.connect_timeout.count())
                                : ec.message()));
   }
+  timer.cancel();
+  socket->set_option(tcp::no_delay(true), ec);
+  std::unique_ptr<doip::ByteStream> stream;
+  if (tls) {
+    auto handshake = co_await doip::TlsClient(std::move(*socket), *options_.tls_context,
+                                              options_.host, options_.connect_timeout);
+    if (!handshake.ok()) {
+      co_return absl::UnavailableError(fmt::format("{}: {}", where, handshake.status().message()));
+    }
+    stream = std::move(*handshake);
+  } else {
+    stream = doip::PlainStream(std::move(*socket));
+  }
   if (call.cancelled) co_return absl::CancelledError("the call was cancelled");
-  link->socket.set_option(tcp::no_delay(true), ec);
+  auto link = std::make_shared<Link>(executor_, std::move(stream));
   link_ = link;
   asio::co_spawn(executor_, ReadLoop(link), asio::detached);
   asio::co_spawn(executor_, WriteLoop(link), asio::detached);
@@ -151,15 +185,16 @@ awaitable<absl::Status> DoipConnection::Connect(CallContext& call) {
   WaitResult r = co_await activation_event_.Wait(After(options_.activation_timeout), &call);
   if (r != WaitResult::kSet) co_return Ended(r, call, "a routing activation response");
   if (!activation_)
-    co_return last_error_.ok() ? absl::UnavailableError(Where() + ": lost") : last_error_;
+    co_return last_error_.ok() ? absl::UnavailableError(where + ": lost") : last_error_;
   if (activation_->code != static_cast<uint8_t>(doip::RoutingCode::kSuccess)) {
+    requires_tls_ = activation_->code == static_cast<uint8_t>(doip::RoutingCode::kRequiresTls);
     std::string why = fmt::format("{} refused routing activation of tester {}: {} (0x{:02X})",
-                                  Where(), doip::AddressText(options_.tester_address),
+                                  where, doip::AddressText(options_.tester_address),
                                   doip::RoutingCodeName(activation_->code), activation_->code);
     bool denied = activation_->code <= 0x06 && activation_->code != 0x01;
     co_return denied ? absl::PermissionDeniedError(why) : absl::UnavailableError(why);
   }
-  spdlog::debug("{}: routing active for tester {} (entity {})", Where(),
+  spdlog::debug("{}: routing active for tester {} (entity {})", where,
                 doip::AddressText(options_.tester_address),
                 doip::AddressText(activation_->entity_address));
   co_return absl::OkStatus();
@@ -168,7 +203,7 @@ awaitable<absl::Status> DoipConnection::Connect(CallContext& call) {
 awaitable<void> DoipConnection::ReadLoop(std::shared_ptr<Link> link) {
   try {
     while (!link->closed) {
-      doip::ReadResult result = co_await doip::ReadMessage(link->socket, options_.max_payload);
+      doip::ReadResult result = co_await doip::ReadMessage(*link->stream, options_.max_payload);
       if (link != link_) break;
       if (auto* error = std::get_if<doip::HeaderError>(&result.value)) {
         if (result.close) {
@@ -194,7 +229,7 @@ awaitable<void> DoipConnection::WriteLoop(std::shared_ptr<Link> link) {
       while (!link->out.empty() && !link->closed) {
         Bytes front = std::move(link->out.front());
         link->out.pop_front();
-        co_await asio::async_write(link->socket, asio::buffer(front), use_awaitable);
+        co_await link->stream->Write(asio::buffer(front));
       }
       if (link->closed) break;
       link->out_event.Reset();
@@ -242,9 +277,7 @@ void DoipConnection::Fail(absl::Status status) {
   std::shared_ptr<Link> link = std::move(link_);
   if (link) {
     link->closed = true;
-    error_code ignored;
-    link->socket.shutdown(tcp::socket::shutdown_both, ignored);
-    link->socket.close(ignored);
+    link->stream->Close();
     link->out_event.Set();
   }
   // Wake every waiter; each sees the link gone and returns last_error_.

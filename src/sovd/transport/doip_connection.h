@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "sovd/common/asio.h"
+#include "sovd/doip/byte_stream.h"
 #include "sovd/doip/doip_message.h"
 #include "sovd/transport/call_context.h"
 
@@ -29,7 +30,12 @@ struct ConnectionOptions {
   uint16_t port = doip::kPort;
   uint16_t tester_address = 0x0E00;
   uint8_t activation_type = 0x00;
-  std::chrono::milliseconds connect_timeout{2000};
+  // TLS (ISO 13400-2:2019): the port, and whether to go there at once;
+  // otherwise only when the plain port answers "requires TLS" (0x07).
+  uint16_t tls_port = doip::kTlsPort;
+  bool tls_only = false;
+  std::shared_ptr<asio::ssl::context> tls_context;     // null: no TLS
+  std::chrono::milliseconds connect_timeout{2000};     // also bounds the TLS handshake
   std::chrono::milliseconds activation_timeout{2000};  // A_DoIP_Ctrl
   std::chrono::milliseconds ack_timeout{2000};         // A_DoIP_Diagnostic_Message
   uint32_t max_payload = 4 * 1024 * 1024;
@@ -62,8 +68,9 @@ class DoipConnection {
   // One TCP connection; the read and write loops hold it, so a lost one
   // can be replaced while its loops wind down.
   struct Link {
-    explicit Link(asio::any_io_executor executor) : socket(executor), out_event(executor) {}
-    tcp::socket socket;
+    Link(asio::any_io_executor executor, std::unique_ptr<doip::ByteStream> stream)
+        : stream(std::move(stream)), out_event(executor) {}
+    std::unique_ptr<doip::ByteStream> stream;
     std::deque<Bytes> out;
     Event out_event;
     bool closed = false;
@@ -80,6 +87,7 @@ class DoipConnection {
 
   awaitable<absl::Status> EnsureActive(CallContext& call);
   awaitable<absl::Status> Connect(CallContext& call);
+  awaitable<absl::Status> ConnectOnce(bool tls, CallContext& call);
   awaitable<void> ReadLoop(std::shared_ptr<Link> link);
   awaitable<void> WriteLoop(std::shared_ptr<Link> link);
   void Dispatch(doip::Message message);
@@ -96,6 +104,8 @@ class DoipConnection {
   std::vector<std::shared_ptr<Event>> connect_waiters_;
   absl::Status last_error_;  // of the last attempt or loss
   std::optional<doip::RoutingActivationResponse> activation_;
+  bool requires_tls_ = false;  // the last activation was refused with 0x07
+  bool tls_ = false;           // the current (or last) connection is TLS
   Event activation_event_;
   std::map<uint16_t, std::unique_ptr<EcuChannel>> ecus_;
 };

@@ -32,11 +32,13 @@ class SovdTest : public ::testing::Test {
   }
 
   // The simulator with one entity on a free port; `ecus` are description files.
-  void StartSim(const std::vector<std::string>& ecus = {Ecu("engine"), Ecu("brakes"),
-                                                        Ecu("body")}) {
+  // `entity_yaml`: more keys of the entity (indented by 4).
+  void StartSim(const std::vector<std::string>& ecus = {Ecu("engine"), Ecu("brakes"), Ecu("body")},
+                const std::string& entity_yaml = "") {
     std::filesystem::create_directories(dir_.path() + "/sim");
     std::ofstream sim(dir_.path() + "/sim/sim.yaml");
-    sim << "entities:\n  - name: gateway\n    address: 127.0.0.1\n    port: 0\n    ecus:\n";
+    sim << "entities:\n  - name: gateway\n    address: 127.0.0.1\n    port: 0\n"
+        << entity_yaml << "    ecus:\n";
     for (const std::string& e : ecus) sim << "      - " << e << "\n";
     sim.close();
     ecu_files_ = ecus;
@@ -44,9 +46,12 @@ class SovdTest : public ::testing::Test {
         dir_.path() + "/sim", std::vector<std::string>{"--config", dir_.path() + "/sim/sim.yaml"},
         PharosEcuSim());
     ASSERT_TRUE(sim_->Start());
-    // "gateway 127.0.0.1:PORT"
+    // "gateway 127.0.0.1:PORT [tls=PORT]"
     const std::string& line = sim_->address();
     sim_port_ = std::stoi(line.substr(line.rfind(':') + 1));
+    if (size_t tls = line.find("tls="); tls != std::string::npos) {
+      sim_tls_port_ = std::stoi(line.substr(tls + 4));
+    }
   }
 
   // Restarts the simulator on the port it had (after a kill -9).
@@ -69,7 +74,8 @@ class SovdTest : public ::testing::Test {
     std::ofstream out(path);
     out << extra_yaml << "vehicles:\n  - id: " << kVehicle
         << "\n    entities:\n      - name: gateway\n        host: 127.0.0.1\n        port: "
-        << sim_port_ << "\n        ecus:\n";
+        << sim_port_ << "\n"
+        << sovd_entity_yaml_ << "        ecus:\n";
     for (const std::string& e : ecu_files_) out << "          - " << e << "\n";
     out.close();
     args.insert(args.begin(), {"--config", path});
@@ -117,7 +123,8 @@ class SovdTest : public ::testing::Test {
 
   TempDir dir_;
   std::vector<std::string> ecu_files_;
-  int sim_port_ = 0;
+  int sim_port_ = 0, sim_tls_port_ = 0;
+  std::string sovd_entity_yaml_;  // more keys of the entity in sovd.yaml (indented by 8)
   std::unique_ptr<DaemonProcess> sim_;
   std::unique_ptr<DaemonProcess> sovd_;
   std::unique_ptr<::sovd::vehicle::VehicleService::Stub> stub_;

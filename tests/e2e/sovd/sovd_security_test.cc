@@ -16,7 +16,10 @@ class SovdSecurityTest : public SovdTest {
     ASSERT_TRUE(MakeCertificate(pki_, "ca", "pharos-sovd", "IP:127.0.0.1", &log)) << log;
     ASSERT_TRUE(MakeCertificate(pki_, "ca", "backend", "", &log)) << log;
     ASSERT_TRUE(MakeCertificate(pki_, "ca", "intruder", "", &log)) << log;
-    StartSim();
+    if (!std::string(::testing::UnitTest::GetInstance()->current_test_info()->name())
+             .starts_with("Doip")) {
+      StartSim();
+    }
   }
 
   std::unique_ptr<::sovd::vehicle::VehicleService::Stub> TlsStub(const std::string& client) {
@@ -77,6 +80,53 @@ TEST_F(SovdSecurityTest, TheAllowListRefusesOtherBackends) {
   EXPECT_TRUE(Run(Request("ReadDTC"), std::chrono::seconds(10), backend.get()).status.ok());
   std::string audit = ReadFile(dir_.path() + "/sovd/audit.log");
   EXPECT_NE(audit.find("\"result\":\"PERMISSION_DENIED\""), std::string::npos) << audit;
+}
+
+// DoIP over TLS (ISO 13400-2:2019): an entity that requires it answers a
+// plain socket's routing activation with 0x07; pharos-sovd, given a CA,
+// falls back to the TLS port and verifies the entity's certificate.
+TEST_F(SovdSecurityTest, DoipOverTlsWithFallbackFromThePlainPort) {
+  StartSim({Ecu("engine")}, "    tls:\n      port: 0\n      cert: " + pki_ +
+                                "/pharos-sovd.pem\n      key: " + pki_ +
+                                "/pharos-sovd.key\n      require: true\n");
+  ASSERT_NE(sim_tls_port_, 0);
+  sovd_entity_yaml_ = "        tls:\n          port: " + std::to_string(sim_tls_port_) +
+                      "\n          ca: " + pki_ + "/ca.pem\n";
+  StartSovd();
+  Outcome out = Run("ReadDTC");
+  ASSERT_TRUE(out.status.ok()) << out.status.error_message();
+  EXPECT_EQ(out.chunks.size(), 1u);
+  EXPECT_NE(sovd_->Log().find("requires TLS"), std::string::npos) << "it fell back to TLS";
+}
+
+TEST_F(SovdSecurityTest, DoipEntityRequiringTlsRefusesAPlainTester) {
+  StartSim({Ecu("engine")}, "    tls:\n      port: 0\n      cert: " + pki_ +
+                                "/pharos-sovd.pem\n      key: " + pki_ +
+                                "/pharos-sovd.key\n      require: true\n");
+  StartSovd();  // no tls: for the entity
+  Outcome out = Run("ReadDTC");
+  EXPECT_EQ(out.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_NE(out.status.error_message().find("requires a TLS socket"), std::string::npos)
+      << out.status.error_message();
+}
+
+TEST_F(SovdSecurityTest, DoipMutualTlsRefusesATesterWithoutACertificate) {
+  StartSim({Ecu("engine")}, "    tls:\n      port: 0\n      cert: " + pki_ +
+                                "/pharos-sovd.pem\n      key: " + pki_ + "/pharos-sovd.key\n" +
+                                "      ca: " + pki_ + "/ca.pem\n");
+  sovd_entity_yaml_ = "        tls:\n          port: " + std::to_string(sim_tls_port_) +
+                      "\n          only: true\n          ca: " + pki_ + "/ca.pem\n";
+  StartSovd();
+  Outcome refused = Run("ReadDTC");
+  EXPECT_EQ(refused.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_NE(refused.status.error_message().find("TLS"), std::string::npos)
+      << refused.status.error_message();
+  sovd_.reset();
+  sovd_entity_yaml_ +=
+      "          cert: " + pki_ + "/backend.pem\n          key: " + pki_ + "/backend.key\n";
+  StartSovd();
+  Outcome ok = Run("ReadDTC");
+  EXPECT_TRUE(ok.status.ok()) << ok.status.error_message();
 }
 
 TEST_F(SovdSecurityTest, PlaintextBeyondLoopbackNeedsAFlag) {
