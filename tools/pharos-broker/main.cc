@@ -4,11 +4,10 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 
 #include "broker/server/broker_server.h"
 #include "common/clock.h"
+#include "common/ready_file.h"
 #include "daemon/logging.h"
 
 int main(int argc, char** argv) {
@@ -32,18 +31,15 @@ int main(int argc, char** argv) {
     return usage ? 2 : 1;
   }
   if (!options.ready_file.empty()) {
-    std::string tmp = options.ready_file + ".tmp";
-    std::ofstream ready(tmp);
-    ready << (*server)->address() << "\n";
     // Further lines name the other front ends: "viss=host:port",
     // "viss_mqtt=VIN/Vehicle" (the request topic).
+    std::vector<std::string> lines{(*server)->address()};
     if (std::string viss = (*server)->viss_address(); !viss.empty())
-      ready << "viss=" << viss << "\n";
-    if (std::string topic = (*server)->viss_mqtt_topic(); !topic.empty())
-      ready << "viss_mqtt=" << topic << "\n";
-    ready.close();
-    std::error_code ec;
-    std::filesystem::rename(tmp, options.ready_file, ec);
+      lines.push_back("viss=" + viss);
+    if (std::string topic = (*server)->viss_mqtt_topic(); !topic.empty()) {
+      lines.push_back("viss_mqtt=" + topic);
+    }
+    pharos::WriteReadyFile(options.ready_file, lines);
   }
   int received = 0;
   sigwait(&signals, &received);

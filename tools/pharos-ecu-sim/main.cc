@@ -7,11 +7,10 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <thread>
 
 #include "common/clock.h"
+#include "common/ready_file.h"
 #include "daemon/logging.h"
 #include "sovd/sim/sim_config.h"
 #include "sovd/sim/sim_control.h"
@@ -106,17 +105,14 @@ int main(int argc, char** argv) {
     }
   }
   if (!ready_file.empty()) {
-    std::string tmp = ready_file + ".tmp";
-    std::ofstream ready(tmp);
+    std::vector<std::string> lines;
     for (sim::DoipEntity* entity : pointers) {
-      ready << entity->options().name << " " << entity->options().address << ":"
-            << entity->tcp_port();
-      if (entity->tls_port() != 0) ready << " tls=" << entity->tls_port();
-      ready << "\n";
+      std::string line = entity->options().name + " " + entity->options().address + ":" +
+                         std::to_string(entity->tcp_port());
+      if (entity->tls_port() != 0) line += " tls=" + std::to_string(entity->tls_port());
+      lines.push_back(std::move(line));
     }
-    ready.close();
-    std::error_code ec;
-    std::filesystem::rename(tmp, ready_file, ec);
+    pharos::WriteReadyFile(ready_file, lines);
   }
   std::thread runner([&] {
     auto guard = asio::make_work_guard(io);

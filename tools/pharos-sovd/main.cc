@@ -4,11 +4,10 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 
 #include "absl/synchronization/mutex.h"
 #include "common/clock.h"
+#include "common/ready_file.h"
 #include "daemon/logging.h"
 #include "sovd/server/sovd_server.h"
 
@@ -36,15 +35,11 @@ int main(int argc, char** argv) {
     return usage ? 2 : 1;
   }
   if (!options.ready_file.empty()) {
-    std::string tmp = options.ready_file + ".tmp";
-    std::ofstream ready(tmp);
-    ready << (*server)->address() << "\n";
     // A further line names the REST view: "rest=host:port".
+    std::vector<std::string> lines{(*server)->address()};
     if (std::string rest = (*server)->rest_address(); !rest.empty())
-      ready << "rest=" << rest << "\n";
-    ready.close();
-    std::error_code ec;
-    std::filesystem::rename(tmp, options.ready_file, ec);
+      lines.push_back("rest=" + rest);
+    pharos::WriteReadyFile(options.ready_file, lines);
   }
   int received = 0;
   sigwait(&signals, &received);

@@ -144,6 +144,7 @@ Diagnostics::~Diagnostics() {
   // keepers, close the connections (their loops end, their waiters fail).
   asio::post(io_, [this] {
     stopping_ = true;
+    for (Run* run : running_) run->call.Cancel();  // so nothing reconnects on the way out
     for (auto& vehicle : vehicles_) {
       vehicle->keeper->cancel();
       for (auto& connection : vehicle->connections) connection->Close();
@@ -201,6 +202,8 @@ absl::StatusOr<std::shared_ptr<RunningCommand>> Diagnostics::Start(
 }
 
 awaitable<void> Diagnostics::Execute(std::shared_ptr<Run> run) {
+  running_.insert(run.get());
+  if (stopping_) run->call.Cancel();
   absl::Status status;
   for (size_t i = 0; i < run->targets.size(); ++i) {
     const EcuEntry* ecu = run->targets[i];
@@ -220,7 +223,11 @@ awaitable<void> Diagnostics::Execute(std::shared_ptr<Run> run) {
         EcuResult{ecu->description.name, ecu->description.logical_address, std::move(*report)},
         i + 1 == run->targets.size());
   }
+  running_.erase(run.get());
   if (status.ok() && run->call.cancelled) status = absl::CancelledError("the call was cancelled");
+  if (stopping_ && absl::IsCancelled(status)) {
+    status = absl::UnavailableError("pharos-sovd is shutting down");
+  }
   run->sink->OnDone(status);
 }
 

@@ -9,6 +9,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <thread>
 
 #include "absl/status/statusor.h"
@@ -67,6 +68,7 @@ class Diagnostics {
   std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::thread thread_;
   bool stopping_ = false;  // I/O thread
+  std::set<Run*> running_;  // I/O thread: cancelled when this goes
 };
 
 }  // namespace pharos::sovd::core

@@ -187,11 +187,13 @@ absl::StatusOr<Route> RouteRequest(const core::VehicleSpec& vehicle, const RestR
         if (!m || *m > 0xFF) return absl::InvalidArgumentError("mask is a status byte (0x09)");
         a.status_mask = static_cast<uint8_t>(*m);
       }
-      return Run{CommandFor(vehicle, *ecu, core::CommandKind::kReadDtc, a), Shape::kFaults};
+      return CommandRoute{CommandFor(vehicle, *ecu, core::CommandKind::kReadDtc, a),
+                          Shape::kFaults};
     }
     if (r.method == "DELETE") {
-      return Run{CommandFor(vehicle, *ecu, core::CommandKind::kClearDtc, core::ClearDtcArgs{}),
-                 Shape::kCleared};
+      return CommandRoute{
+          CommandFor(vehicle, *ecu, core::CommandKind::kClearDtc, core::ClearDtcArgs{}),
+          Shape::kCleared};
     }
     return MethodNotAllowed(r);
   }
@@ -209,7 +211,7 @@ absl::StatusOr<Route> RouteRequest(const core::VehicleSpec& vehicle, const RestR
   if (resource == "data" && parts.size() == 3) {
     core::Ref did = RefOf(parts[2]);
     if (r.method == "GET") {
-      return Run{
+      return CommandRoute{
           CommandFor(vehicle, *ecu, core::CommandKind::kReadDataById, core::ReadDataArgs{{did}}),
           Shape::kData};
     }
@@ -221,7 +223,8 @@ absl::StatusOr<Route> RouteRequest(const core::VehicleSpec& vehicle, const RestR
       }
       const json& data = (*body)["data"];
       core::WriteDataArgs a{did, data.is_string() ? data.get<std::string>() : data.dump(), false};
-      return Run{CommandFor(vehicle, *ecu, core::CommandKind::kWriteDataById, a), Shape::kWritten};
+      return CommandRoute{CommandFor(vehicle, *ecu, core::CommandKind::kWriteDataById, a),
+                          Shape::kWritten};
     }
     return MethodNotAllowed(r);
   }
@@ -258,7 +261,8 @@ absl::StatusOr<Route> RouteRequest(const core::VehicleSpec& vehicle, const RestR
     } else {
       return MethodNotAllowed(r);
     }
-    return Run{CommandFor(vehicle, *ecu, core::CommandKind::kRoutineControl, a), Shape::kExecution};
+    return CommandRoute{CommandFor(vehicle, *ecu, core::CommandKind::kRoutineControl, a),
+                        Shape::kExecution};
   }
   return absl::NotFoundError(fmt::format("no resource {}", Shown(target, 200)));
 }

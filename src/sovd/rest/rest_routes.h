@@ -45,11 +45,11 @@ struct Listing {
   RestResponse response;
 };
 enum class Shape { kFaults, kCleared, kData, kWritten, kExecution };
-struct Run {
+struct CommandRoute {
   core::Command command;
   Shape shape;
 };
-using Route = std::variant<Listing, Run>;
+using Route = std::variant<Listing, CommandRoute>;
 
 // NOT_FOUND (404) for an unknown path, ECU, DID or routine; INVALID_ARGUMENT
 // (400) for a bad query or body; UNIMPLEMENTED (405) for a method the path

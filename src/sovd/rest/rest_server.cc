@@ -170,7 +170,7 @@ awaitable<RestResponse> RestServer::State::Handle(const RestRequest& request,
   if (auto* listing = std::get_if<Listing>(&*route)) {
     co_return finish(std::move(listing->response), absl::OkStatus());
   }
-  Run& run = std::get<Run>(*route);
+  CommandRoute& run = std::get<CommandRoute>(*route);
   run.command.caller = caller;
   audit_record.ecu = fmt::format("0x{:04X}", run.command.ecu.value_or(0));
   auto collected = std::make_shared<Collected>(io.get_executor());
