@@ -224,7 +224,8 @@ awaitable<void> Diagnostics::Execute(std::shared_ptr<Run> run) {
         i + 1 == run->targets.size());
   }
   running_.erase(run.get());
-  if (status.ok() && run->call.cancelled) status = absl::CancelledError("the call was cancelled");
+  // (A cancel that came after the last ECU answered changes nothing: every
+  // chunk, the final one included, is already out.)
   if (stopping_ && absl::IsCancelled(status)) {
     status = absl::UnavailableError("pharos-sovd is shutting down");
   }
