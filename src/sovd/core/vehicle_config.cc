@@ -18,14 +18,10 @@ using model::Findings;
 using model::MapReader;
 using model::Need;
 
-std::optional<uint64_t> Number(MapReader& r, Findings& findings, const std::string& key,
-                               uint64_t min, uint64_t max) {
-  return NumberField(r, findings, key, min, max);
-}
 
 void Millis(MapReader& r, Findings& findings, const std::string& key,
             std::chrono::milliseconds& out, uint64_t max = 3'600'000) {
-  if (auto v = Number(r, findings, key, 0, max)) out = std::chrono::milliseconds(*v);
+  if (auto v = NumberField(r, findings, key, 0, max)) out = std::chrono::milliseconds(*v);
 }
 
 struct Defaults {
@@ -41,11 +37,11 @@ void ReadEntity(const YAML::Node& node, const std::string& path, Findings& findi
   transport::ConnectionOptions c;
   c.name = r.Name("name", Need::kRequired).value;
   c.host = r.Text("host", Need::kRequired).value;
-  if (auto p = Number(r, findings, "port", 1, 65535)) c.port = *p;
+  if (auto p = NumberField(r, findings, "port", 1, 65535)) c.port = *p;
   c.tester_address = tester;
   if (YAML::Node tls = r.Map("tls"); tls.IsDefined()) {
     MapReader t(tls, r.Child("tls"), findings);
-    if (auto p = Number(t, findings, "port", 1, 65535)) c.tls_port = *p;
+    if (auto p = NumberField(t, findings, "port", 1, 65535)) c.tls_port = *p;
     c.tls_only = t.Bool("only").value_or(false);
     std::string files[3] = {t.Text("ca").value, t.Text("cert").value, t.Text("key").value};
     for (std::string& f : files) {
@@ -119,7 +115,7 @@ absl::StatusOr<SovdConfig> ParseSovdConfig(const std::string& yaml, const std::s
   std::vector<std::string> ecu_errors;
   MapReader r(root, "", findings);
   Defaults defaults;
-  if (auto t = Number(r, findings, "tester_address", 0x0E00, 0x0FFF)) defaults.tester = *t;
+  if (auto t = NumberField(r, findings, "tester_address", 0x0E00, 0x0FFF)) defaults.tester = *t;
   if (YAML::Node node = r.Map("timeouts"); node.IsDefined()) {
     MapReader t(node, "timeouts", findings);
     Millis(t, findings, "default_ms", config.default_timeout);
@@ -148,9 +144,9 @@ absl::StatusOr<SovdConfig> ParseSovdConfig(const std::string& yaml, const std::s
     MapReader u(node, "uds", findings);
     Millis(u, findings, "p2_ms", config.uds.p2);
     Millis(u, findings, "p2_star_ms", config.uds.p2_star);
-    if (auto v = Number(u, findings, "busy_retries", 0, 100)) config.uds.busy_retries = *v;
+    if (auto v = NumberField(u, findings, "busy_retries", 0, 100)) config.uds.busy_retries = *v;
     Millis(u, findings, "busy_delay_ms", config.uds.busy_delay);
-    if (auto v = Number(u, findings, "unavailable_retries", 0, 100)) {
+    if (auto v = NumberField(u, findings, "unavailable_retries", 0, 100)) {
       config.uds.unavailable_retries = *v;
     }
     Millis(u, findings, "unavailable_delay_ms", config.uds.unavailable_delay);
@@ -179,7 +175,7 @@ absl::StatusOr<SovdConfig> ParseSovdConfig(const std::string& yaml, const std::s
     vehicle.id = id.value;
     vehicle.name = v.Text("name").value;
     uint16_t tester = defaults.tester;
-    if (auto t = Number(v, findings, "tester_address", 0x0E00, 0x0FFF)) tester = *t;
+    if (auto t = NumberField(v, findings, "tester_address", 0x0E00, 0x0FFF)) tester = *t;
     bool has_obd = node["obd"].IsDefined();
     v.List("entities", has_obd ? Need::kOptional : Need::kRequired,
            [&](const YAML::Node& e, const std::string& p) {

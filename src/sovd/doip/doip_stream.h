@@ -31,13 +31,11 @@ inline awaitable<ReadResult> ReadMessage(ByteStream& stream, uint32_t max_payloa
     if (error->nack != HeaderNack::kUnknownPayloadType || length > max_payload) {
       co_return ReadResult{*error, true};
     }
-    {
-      Bytes discard(std::min<uint32_t>(length, 65536));
-      while (length > 0) {
-        size_t n = std::min<size_t>(length, discard.size());
-        co_await stream.Read(asio::buffer(discard.data(), n));
-        length -= static_cast<uint32_t>(n);
-      }
+    Bytes discard(std::min<uint32_t>(length, 65536));
+    while (length > 0) {
+      size_t n = std::min<size_t>(length, discard.size());
+      co_await stream.Read(asio::buffer(discard.data(), n));
+      length -= static_cast<uint32_t>(n);
     }
     co_return ReadResult{*error, false};
   }

@@ -18,10 +18,6 @@ using model::Findings;
 using model::MapReader;
 using model::Need;
 
-std::optional<uint64_t> Number(MapReader& r, Findings& findings, const std::string& key,
-                               uint64_t max) {
-  return NumberField(r, findings, key, 0, max);
-}
 
 }  // namespace
 
@@ -42,8 +38,8 @@ absl::StatusOr<SimConfig> ParseSimConfig(const std::string& yaml, const std::str
     EntityOptions& o = entity.options;
     o.name = e.Name("name", Need::kRequired).value;
     if (auto a = e.Text("address"); a.present) o.address = a.value;
-    if (auto p = Number(e, findings, "port", 65535)) o.port = *p;
-    if (auto l = Number(e, findings, "logical_address", 0xFFFF)) o.logical_address = *l;
+    if (auto p = NumberField(e, findings, "port", 0, 65535)) o.port = *p;
+    if (auto l = NumberField(e, findings, "logical_address", 0, 0xFFFF)) o.logical_address = *l;
     if (auto v = e.Text("vin"); v.present) {
       if (v.value.size() != 17) {
         findings.Error(v.path, v.mark,
@@ -51,14 +47,14 @@ absl::StatusOr<SimConfig> ParseSimConfig(const std::string& yaml, const std::str
       }
       o.vin = v.value;
     }
-    if (auto m = Number(e, findings, "max_sockets", 255)) o.max_sockets = *m;
-    if (auto m = Number(e, findings, "general_inactivity_ms", 3'600'000)) {
+    if (auto m = NumberField(e, findings, "max_sockets", 0, 255)) o.max_sockets = *m;
+    if (auto m = NumberField(e, findings, "general_inactivity_ms", 0, 3'600'000)) {
       o.general_inactivity = std::chrono::milliseconds(*m);
     }
     if (YAML::Node tls = e.Map("tls"); tls.IsDefined()) {
       MapReader t(tls, e.Child("tls"), findings);
       o.tls_port = doip::kTlsPort;
-      if (auto p = Number(t, findings, "port", 65535)) o.tls_port = *p;
+      if (auto p = NumberField(t, findings, "port", 0, 65535)) o.tls_port = *p;
       o.tls_cert = t.Text("cert", Need::kRequired).value;
       o.tls_key = t.Text("key", Need::kRequired).value;
       o.tls_ca = t.Text("ca").value;
