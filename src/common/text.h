@@ -10,6 +10,9 @@ namespace pharos {
 // GetNetworkStatus's component_filter.
 bool GlobMatch(std::string_view pattern, std::string_view text);
 
+// Levenshtein distance: how "did you mean" picks the nearest known word.
+size_t EditDistance(std::string_view a, std::string_view b);
+
 // Lower-case hex SHA-256 of `data`.
 std::string Sha256Hex(std::string_view data);
 
