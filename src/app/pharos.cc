@@ -41,6 +41,7 @@ const std::map<std::string_view, Role>& Roles() {
       {"GetPlan", Role::kViewer},
       {"ListNetworkEvents", Role::kViewer},
       {"GetCallbackStatus", Role::kViewer},
+      {"GetCloudStatus", Role::kViewer},
       {"ListLeases", Role::kViewer},
       {"ListServices", Role::kViewer},
       {"ListSecurityEvents", Role::kViewer},
@@ -52,8 +53,6 @@ const std::map<std::string_view, Role>& Roles() {
   };
   return *roles;
 }
-
-constexpr char kCloud[] = "the cloud connector (feeding) has not landed yet";
 
 // The status a use case's result carries, and the result a refusal gives.
 const absl::Status& StatusOf(const absl::Status& s) { return s; }
@@ -248,16 +247,19 @@ security::PolicyChange AuthorizedPharos::ConfigureSecurityPolicy(std::string_vie
   });
 }
 
-absl::Status AuthorizedPharos::ConfigureCloudFeeding() {
-  return Run<absl::Status>("ConfigureCloudFeeding", [] {
-    return absl::UnimplementedError(StrCat("ConfigureCloudFeeding is not implemented: ", kCloud));
-  });
+absl::Status AuthorizedPharos::ConfigureCloudFeeding(const cloud::FeedConfig& config) {
+  return Run<absl::Status>("ConfigureCloudFeeding",
+                           [&] { return p_.parts_.cloud.Configure(config); });
 }
 
-absl::Status AuthorizedPharos::GetCloudFeedingStatus() {
-  return Run<absl::Status>("GetCloudFeedingStatus", [] {
-    return absl::UnimplementedError(StrCat("GetCloudFeedingStatus is not implemented: ", kCloud));
-  });
+absl::StatusOr<cloud::FeedStatus> AuthorizedPharos::GetCloudFeedingStatus() {
+  return Run<absl::StatusOr<cloud::FeedStatus>>("GetCloudFeedingStatus",
+                                                [&] { return p_.parts_.cloud.Status(); });
+}
+
+absl::StatusOr<cloud::FeedStatus> AuthorizedPharos::GetCloudStatus() {
+  return Run<absl::StatusOr<cloud::FeedStatus>>("GetCloudStatus",
+                                                [&] { return p_.parts_.cloud.Status(); });
 }
 
 EmergencyOutcome AuthorizedPharos::EmergencyNetworkMode(bool activate, std::string_view mode) {

@@ -19,6 +19,7 @@
 #include "app/audit_log.h"
 #include "app/watch.h"
 #include "auth/permissions.h"
+#include "cloud/connector.h"
 #include "core/config_controller.h"
 #include "core/diagnostics.h"
 #include "core/named_networks.h"
@@ -96,6 +97,7 @@ struct Parts {
   store::AuditStore& audit_rows;
   store::OutboxStore& outbox;  // read only
   WatchFeed& watch;
+  cloud::CloudConnector& cloud;
   CallbackSettings callbacks;
   ServerVersion about;
 };
@@ -151,8 +153,8 @@ class AuthorizedPharos {
   absl::StatusOr<core::RouteAnswer> GetRouteInfo(std::string_view source,
                                                  std::string_view destination);
   security::PolicyChange ConfigureSecurityPolicy(std::string_view yaml);
-  absl::Status ConfigureCloudFeeding();
-  absl::Status GetCloudFeedingStatus();
+  absl::Status ConfigureCloudFeeding(const cloud::FeedConfig& config);
+  absl::StatusOr<cloud::FeedStatus> GetCloudFeedingStatus();
   EmergencyOutcome EmergencyNetworkMode(bool activate, std::string_view mode);
 
   // pharos.ctl.v1.PharosControlService
@@ -171,6 +173,8 @@ class AuthorizedPharos {
   // From `resume_token` ("" : from now on; `from_oldest`: everything still
   // kept), of `kinds` (empty: all). InvalidArgument for a bad token or kind.
   absl::StatusOr<ServerVersion> GetVersion();
+  // The feed with its queue, counters and uplink (pharosctl cloud status).
+  absl::StatusOr<cloud::FeedStatus> GetCloudStatus();
   absl::StatusOr<WatchCursor> Watch(std::string_view resume_token,
                                     const std::vector<std::string>& kinds, bool from_oldest);
 

@@ -74,8 +74,9 @@ absl::Status CloudConnector::Start() {
     into = *v;
     return absl::OkStatus();
   };
-  for (auto [name, into] : {std::pair{kItemsSent, &items_sent_}, std::pair{kBatchesSent, &batches_sent_},
-                            std::pair{kBytesSent, &bytes_sent_}, std::pair{kRawBytes, &raw_bytes_}}) {
+  for (auto [name, into] :
+       {std::pair{kItemsSent, &items_sent_}, std::pair{kBatchesSent, &batches_sent_},
+        std::pair{kBytesSent, &bytes_sent_}, std::pair{kRawBytes, &raw_bytes_}}) {
     if (absl::Status s = counter(name, *into); !s.ok()) return s;
   }
   if (*stored) {
@@ -88,8 +89,8 @@ absl::Status CloudConnector::Start() {
       applied_.feed = std::move(*valid);
       applied_.enabled = applied_.config.enabled;
     } else {
-      outcome_.last_error = fmt::format("the stored feed is not valid any more: {}",
-                                        valid.status().message());
+      outcome_.last_error =
+          fmt::format("the stored feed is not valid any more: {}", valid.status().message());
       spdlog::warn("cloud: {}", outcome_.last_error);
     }
     applied_.generation = 1;
@@ -119,15 +120,14 @@ absl::Status CloudConnector::Configure(const FeedConfig& requested) {
   }
   for (const Field& f : valid->fields) {
     if (f.kind == Field::Kind::kVss && vss_fields_ == nullptr) {
-      return absl::FailedPreconditionError(fmt::format(
-          "data field {}: pharosd has no signal broker to read VSS signals from "
-          "(start it with --cloud-signal-broker)",
-          f.text));
+      return absl::FailedPreconditionError(
+          fmt::format("data field {}: pharosd has no signal broker to read VSS signals from "
+                      "(start it with --cloud-signal-broker)",
+                      f.text));
     }
   }
-  absl::Status saved = queue_.Write([&] {
-    return store_.SaveConfig(kFeed, config, FormatIso8601Utc(clock_.Now()));
-  });
+  absl::Status saved = queue_.Write(
+      [&] { return store_.SaveConfig(kFeed, config, FormatIso8601Utc(clock_.Now())); });
   if (!saved.ok()) return saved;
   {
     std::lock_guard lock(mu_);
@@ -293,9 +293,8 @@ void CloudConnector::FollowEvents() {
       if (Carries(a.feed, r.field)) items.push_back(EventItem(r));
     }
     int64_t last = records->back().journal_id;
-    auto queued = queue_.Enqueue(kFeed, items, [&] {
-      return store_.SetState(kCursorState, std::to_string(last));
-    });
+    auto queued = queue_.Enqueue(
+        kFeed, items, [&] { return store_.SetState(kCursorState, std::to_string(last)); });
     if (!queued.ok()) {
       spdlog::error("cloud: cannot queue events: {}", queued.status().message());
       std::this_thread::sleep_for(milliseconds(500));
@@ -310,10 +309,10 @@ void CloudConnector::FollowEvents() {
   }
 }
 
-absl::Status CloudConnector::CountSent(const Batch& batch, int64_t wire_bytes) {
+absl::Status CloudConnector::CountSent(const Batch& batch, int64_t wire_bytes, int64_t json_bytes) {
   for (auto [name, n] : {std::pair{kItemsSent, static_cast<int64_t>(batch.items.size())},
                          std::pair{kBatchesSent, int64_t{1}}, std::pair{kBytesSent, wire_bytes},
-                         std::pair{kRawBytes, batch.raw_bytes}}) {
+                         std::pair{kRawBytes, json_bytes}}) {
     if (absl::Status s = AddCounter(queue_.db(), name, n); !s.ok()) return s;
   }
   return absl::OkStatus();
@@ -324,8 +323,8 @@ void CloudConnector::Receipts(const Progress& progress) {
     auto it = in_flight_.find(token);
     if (it == in_flight_.end()) continue;
     const Sent& sent = it->second;
-    absl::Status s =
-        scheduler_.Delivered(sent.batch, [&] { return CountSent(sent.batch, sent.wire_bytes); });
+    absl::Status s = scheduler_.Delivered(
+        sent.batch, [&] { return CountSent(sent.batch, sent.wire_bytes, sent.json_bytes); });
     if (!s.ok()) {
       // Delivered but still queued: it goes again (the receiver drops the repeat).
       spdlog::error("cloud: cannot remove a delivered batch from the queue: {}", s.message());
@@ -334,7 +333,7 @@ void CloudConnector::Receipts(const Progress& progress) {
       items_sent_ += static_cast<int64_t>(sent.batch.items.size());
       batches_sent_ += 1;
       bytes_sent_ += sent.wire_bytes;
-      raw_bytes_ += sent.batch.raw_bytes;
+      raw_bytes_ += sent.json_bytes;
     }
     in_flight_.erase(it);
     Outcome(true, "");
@@ -367,6 +366,7 @@ bool CloudConnector::SendSome(Transport& transport, const SendMode& mode,
                          FormatIso8601Utc(clock_.Now())};
       s.message.stream = std::string(PriorityName(s.batch.priority));
       s.message.payload = RenderBatch(header, s.batch);
+      s.json_bytes = static_cast<int64_t>(s.message.payload.size());
       if (options_.zstd_level > 0) {
         auto packed = Compress(s.message.payload, options_.zstd_level);
         if (packed.ok()) {
@@ -429,8 +429,10 @@ void CloudConnector::Work() {
       if (a.enabled) {
         header_vehicle_ = options_.vehicle_name ? options_.vehicle_name() : "";
         TransportOptions t = options_.transport;
+        if (t.client_id.empty()) t.client_id = fmt::format("pharos-{}", header_vehicle_);
         if (t.base_topic.empty()) {
-          t.base_topic = fmt::format("pharos/{}", header_vehicle_.empty() ? "vehicle" : header_vehicle_);
+          t.base_topic =
+              fmt::format("pharos/{}", header_vehicle_.empty() ? "vehicle" : header_vehicle_);
         }
         auto made = options_.make_transport(a.feed.endpoint, t);
         if (made.ok()) {
@@ -463,10 +465,13 @@ void CloudConnector::Work() {
           Outcome(false, connect_error);
           next_attempt = Steady::now() + backoff;
           backoff = std::min(backoff * 2, options_.max_backoff);
-        } else if (*up) {
-          spdlog::info("cloud: connected to {}", transport->Describe());
-          backoff = milliseconds(200);
+        } else if (!*up) {
+          wait = std::min<std::chrono::nanoseconds>(wait, milliseconds(20));  // under way
         }
+      }
+      if (transport->connected() && !connected_) {
+        spdlog::info("cloud: connected to {}", transport->Describe());
+        backoff = milliseconds(200);
       }
       connected_ = transport->connected();
       if (transport->connected()) busy = SendSome(*transport, mode, wait);
@@ -479,7 +484,8 @@ void CloudConnector::Work() {
       Receipts(progress);
       if (!transport->connected()) {
         auto retry = next_attempt - Steady::now();
-        wait = std::min<std::chrono::nanoseconds>(wait, std::max<std::chrono::nanoseconds>(retry, milliseconds(20)));
+        wait = std::min<std::chrono::nanoseconds>(
+            wait, std::max<std::chrono::nanoseconds>(retry, milliseconds(20)));
       } else if (!in_flight_.empty()) {
         busy = true;  // Poll waited already
       }
@@ -487,7 +493,8 @@ void CloudConnector::Work() {
     if (busy) continue;
     if (a.enabled) {
       auto to_sample = next_sample - clock_.Monotonic();
-      wait = std::min<std::chrono::nanoseconds>(wait, std::max<std::chrono::nanoseconds>(to_sample, {}));
+      wait = std::min<std::chrono::nanoseconds>(wait,
+                                                std::max<std::chrono::nanoseconds>(to_sample, {}));
     }
     std::unique_lock lock(mu_);
     cv_.wait_for(lock, wait, [&] { return stopping_ || wakes_ != wakes; });

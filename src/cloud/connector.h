@@ -35,14 +35,14 @@ struct ConnectorOptions {
   EndpointRules rules;
   TransportOptions transport;
   BatchLimits batch;
-  int zstd_level = 3;  // 0: send raw JSON
+  int zstd_level = 3;                           // 0: send raw JSON
   std::chrono::milliseconds max_backoff{5000};  // between connection attempts
   // The vehicle's name (payload envelope, default topic pharos/<vehicle>).
   std::function<std::string()> vehicle_name;
   // Makes the transport of an endpoint: MakeTransport (transports.h);
   // unit tests inject a fake.
   std::function<absl::StatusOr<std::unique_ptr<Transport>>(const Endpoint&,
-                                                          const TransportOptions&)>
+                                                           const TransportOptions&)>
       make_transport;
 };
 
@@ -96,7 +96,7 @@ class CloudConnector {
   bool SendSome(Transport& transport, const SendMode& mode, std::chrono::nanoseconds& wait);
   void Receipts(const Progress& progress);
   void Outcome(bool success, const std::string& error);
-  absl::Status CountSent(const Batch& batch, int64_t wire_bytes);
+  absl::Status CountSent(const Batch& batch, int64_t wire_bytes, int64_t json_bytes);
   Applied Current();
 
   FeedQueue& queue_;
@@ -123,7 +123,8 @@ class CloudConnector {
   struct Sent {
     Batch batch;
     OutgoingMessage message;
-    int64_t wire_bytes = 0;
+    int64_t json_bytes = 0;  // the batch as JSON
+    int64_t wire_bytes = 0;  // as sent (compressed)
   };
   std::map<uint64_t, Sent> in_flight_;
   std::optional<Sent> held_;

@@ -2,9 +2,9 @@
 
 #include <charconv>
 
+#include "common/fmt_absl.h"
 #include "common/loopback.h"
 #include "common/text.h"
-#include "common/fmt_absl.h"
 #include "fmt/format.h"
 
 namespace pharos::cloud {
@@ -53,8 +53,9 @@ absl::StatusOr<Endpoint> ParseEndpoint(std::string_view url) {
     }
   }
   if (!known) {
-    return Bad(url, "expected mqtts://host[:port]/topic, https://host[:port]/path (or mqtt://, "
-                    "http:// to a twin or loopback address)");
+    return Bad(url,
+               "expected mqtts://host[:port]/topic, https://host[:port]/path (or mqtt://, "
+               "http:// to a twin or loopback address)");
   }
   size_t slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
@@ -103,9 +104,9 @@ absl::StatusOr<ValidFeed> ValidateFeed(const FeedConfig& config, const EndpointR
   if (!config.enabled && empty) return v;  // "stop": nothing else to check
   if (config.interval_seconds < kMinIntervalSeconds ||
       config.interval_seconds > kMaxIntervalSeconds) {
-    return absl::InvalidArgumentError(
-        fmt::format("interval_seconds {}: must be from {} to {}", config.interval_seconds,
-                    kMinIntervalSeconds, kMaxIntervalSeconds));
+    return absl::InvalidArgumentError(fmt::format("interval_seconds {}: must be from {} to {}",
+                                                  config.interval_seconds, kMinIntervalSeconds,
+                                                  kMaxIntervalSeconds));
   }
   if (config.data_fields.empty()) {
     return absl::InvalidArgumentError(

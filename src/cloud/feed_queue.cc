@@ -119,8 +119,8 @@ absl::StatusOr<int64_t> FeedQueue::DropForBytes() {
   int64_t dropped = 0;
   while (total_bytes_ > limits_.max_bytes) {
     // The lowest class first, its oldest first; a chunk at a time.
-    auto pick = db_.Prepare(
-        "SELECT seq, length(body) FROM cloud_queue ORDER BY priority, seq LIMIT 256");
+    auto pick =
+        db_.Prepare("SELECT seq, length(body) FROM cloud_queue ORDER BY priority, seq LIMIT 256");
     if (!pick.ok()) return pick.status();
     std::vector<std::pair<int64_t, int64_t>> victims;
     int64_t over = total_bytes_ - limits_.max_bytes;
@@ -144,9 +144,9 @@ absl::StatusOr<int64_t> FeedQueue::DropForBytes() {
   return dropped;
 }
 
-absl::StatusOr<std::vector<QueuedItem>> FeedQueue::Next(const std::string& feed,
-                                                        Priority priority, int64_t after_seq,
-                                                        int limit, int64_t max_bytes) {
+absl::StatusOr<std::vector<QueuedItem>> FeedQueue::Next(const std::string& feed, Priority priority,
+                                                        int64_t after_seq, int limit,
+                                                        int64_t max_bytes) {
   auto st = reader_.Prepare(
       "SELECT seq, queued_ms, body FROM cloud_queue WHERE feed = ? AND priority = ? AND seq > ? "
       "ORDER BY seq LIMIT ?");

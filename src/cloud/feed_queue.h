@@ -99,7 +99,7 @@ class FeedQueue {
   store::Database& reader_;
   const Clock& clock_;
   const QueueLimits limits_;
-  std::mutex mu_;        // one writer at a time on this connection; guards total_bytes_
+  std::mutex mu_;  // one writer at a time on this connection; guards total_bytes_
   int64_t total_bytes_ = 0;
 };
 

@@ -3,8 +3,8 @@
 #include <array>
 #include <cctype>
 
-#include "common/text.h"
 #include "common/fmt_absl.h"
+#include "common/text.h"
 #include "fmt/format.h"
 
 namespace pharos::cloud {

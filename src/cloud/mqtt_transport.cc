@@ -16,9 +16,7 @@ namespace {
 
 std::once_flag library;
 
-std::string ConnackText(int rc) {
-  return rc == 0 ? "accepted" : mosquitto_connack_string(rc);
-}
+std::string ConnackText(int rc) { return rc == 0 ? "accepted" : mosquitto_connack_string(rc); }
 
 }  // namespace
 
@@ -66,9 +64,9 @@ absl::StatusOr<bool> MqttTransport::Connect() {
   auto now = std::chrono::steady_clock::now();
   if (state_ == State::kConnecting) {
     if (lost_ || now >= connect_deadline_) {
-      std::string why = connect_error_.empty()
-                            ? fmt::format("no CONNACK within {} ms", options_.connect_timeout.count())
-                            : connect_error_;
+      std::string why = connect_error_.empty() ? fmt::format("no CONNACK within {} ms",
+                                                             options_.connect_timeout.count())
+                                               : connect_error_;
       mosquitto* m = DropLocked(absl::UnavailableError(why));
       lock.unlock();
       Destroy(m);
@@ -82,8 +80,8 @@ absl::StatusOr<bool> MqttTransport::Connect() {
     Destroy(m);
     lock.lock();
   }
-  mosquitto* m = mosquitto_new(options_.client_id.empty() ? nullptr : options_.client_id.c_str(),
-                               true, this);
+  mosquitto* m =
+      mosquitto_new(options_.client_id.empty() ? nullptr : options_.client_id.c_str(), true, this);
   if (m == nullptr) return absl::ResourceExhaustedError("mosquitto_new failed");
   auto fail = [&](std::string why) -> absl::StatusOr<bool> {
     lock.unlock();
@@ -95,11 +93,10 @@ absl::StatusOr<bool> MqttTransport::Connect() {
   mosquitto_int_option(m, MOSQ_OPT_SEND_MAXIMUM, options_.window);
   if (endpoint_.tls()) {
     if (options_.ca_file.empty()) mosquitto_int_option(m, MOSQ_OPT_TLS_USE_OS_CERTS, 1);
-    int rc = mosquitto_tls_set(m, options_.ca_file.empty() ? nullptr : options_.ca_file.c_str(),
-                               nullptr,
-                               options_.cert_file.empty() ? nullptr : options_.cert_file.c_str(),
-                               options_.key_file.empty() ? nullptr : options_.key_file.c_str(),
-                               nullptr);
+    int rc =
+        mosquitto_tls_set(m, options_.ca_file.empty() ? nullptr : options_.ca_file.c_str(), nullptr,
+                          options_.cert_file.empty() ? nullptr : options_.cert_file.c_str(),
+                          options_.key_file.empty() ? nullptr : options_.key_file.c_str(), nullptr);
     if (rc != MOSQ_ERR_SUCCESS) return fail(fmt::format("TLS: {}", mosquitto_strerror(rc)));
   }
   mosquitto_connect_callback_set(m, &MqttTransport::OnConnect);
@@ -160,9 +157,8 @@ void MqttTransport::OnPublish(mosquitto* m, void* self, int mid, int reason, con
   if (it == t->waiting_.end()) return;
   if (reason >= 128) {  // MQTT 5: the broker took the packet but not the message
     t->pending_.failed.emplace_back(
-        it->second.token,
-        absl::UnavailableError(fmt::format("the broker refused the message: {}",
-                                           mosquitto_reason_string(reason))));
+        it->second.token, absl::UnavailableError(fmt::format("the broker refused the message: {}",
+                                                             mosquitto_reason_string(reason))));
   } else {
     t->pending_.delivered.push_back(it->second.token);
   }
@@ -183,8 +179,9 @@ absl::Status MqttTransport::Send(const OutgoingMessage& message, uint64_t token)
   }
   int mid = 0;
   // Under mu_: the PUBACK cannot be handled before `mid` is recorded.
-  int rc = mosquitto_publish_v5(mosq_, &mid, topic.c_str(), static_cast<int>(message.payload.size()),
-                                message.payload.data(), 1, false, props);
+  int rc =
+      mosquitto_publish_v5(mosq_, &mid, topic.c_str(), static_cast<int>(message.payload.size()),
+                           message.payload.data(), 1, false, props);
   mosquitto_property_free_all(&props);
   if (rc != MOSQ_ERR_SUCCESS) {
     return absl::UnavailableError(fmt::format("publish to {}: {}", topic, mosquitto_strerror(rc)));
@@ -195,9 +192,8 @@ absl::Status MqttTransport::Send(const OutgoingMessage& message, uint64_t token)
 
 Progress MqttTransport::Poll(std::chrono::milliseconds wait) {
   std::unique_lock lock(mu_);
-  cv_.wait_for(lock, wait, [&] {
-    return lost_ || !pending_.delivered.empty() || !pending_.failed.empty();
-  });
+  cv_.wait_for(lock, wait,
+               [&] { return lost_ || !pending_.delivered.empty() || !pending_.failed.empty(); });
   mosquitto* dead = nullptr;
   auto now = std::chrono::steady_clock::now();
   bool overdue = false;

@@ -22,7 +22,10 @@ class MqttTransport final : public Transport {
   ~MqttTransport() override;
 
   absl::StatusOr<bool> Connect() override;
-  bool connected() const override { return state_ == State::kConnected; }
+  bool connected() const override {
+    std::lock_guard lock(mu_);
+    return state_ == State::kConnected && !lost_;
+  }
   absl::Status Send(const OutgoingMessage& message, uint64_t token) override;
   Progress Poll(std::chrono::milliseconds wait) override;
   int window() const override { return options_.window; }
@@ -43,7 +46,7 @@ class MqttTransport final : public Transport {
   const Endpoint endpoint_;
   const TransportOptions options_;
   const std::string base_;
-  std::mutex mu_;  // with cv_: everything below, shared with libmosquitto's thread
+  mutable std::mutex mu_;  // with cv_: everything below, shared with libmosquitto's thread
   std::condition_variable cv_;
   mosquitto* mosq_ = nullptr;
   State state_ = State::kIdle;

@@ -56,8 +56,8 @@ std::vector<NewItem> SampleItems(const std::vector<FieldSample>& samples, std::s
 }
 
 NewItem EventItem(const EventRecord& e) {
-  Json event = {{"type", e.type}, {"subject", e.subject}, {"detail", e.detail},
-                {"journal_id", e.journal_id}};
+  Json event = {
+      {"type", e.type}, {"subject", e.subject}, {"detail", e.detail}, {"journal_id", e.journal_id}};
   if (!e.severity.empty()) event["severity"] = e.severity;
   if (!e.previous.empty() || !e.current.empty()) {
     event["previous"] = e.previous;

@@ -7,8 +7,7 @@ namespace pharos::cloud {
 absl::StatusOr<std::optional<Batch>> Scheduler::Next(const SendMode& mode) {
   for (int p = kPriorityCount - 1; p >= 0; --p) {
     if (!mode.carries[p]) continue;
-    auto items =
-        queue_.Next(feed_, Priority(p), cursor_[p], limits_.max_items, limits_.max_bytes);
+    auto items = queue_.Next(feed_, Priority(p), cursor_[p], limits_.max_items, limits_.max_bytes);
     if (!items.ok()) return items.status();
     if (items->empty()) continue;
     Batch b;

@@ -24,7 +24,7 @@ struct OutgoingMessage {
 };
 
 struct Progress {
-  std::vector<uint64_t> delivered;                     // tokens whose receipt came
+  std::vector<uint64_t> delivered;                        // tokens whose receipt came
   std::vector<std::pair<uint64_t, absl::Status>> failed;  // tokens that will not be taken
   bool connection_lost = false;
 };
@@ -52,7 +52,7 @@ struct TransportOptions {
   std::string ca_file;    // verifies the endpoint ("" : the system's CAs)
   std::string cert_file;  // mutual TLS: this vehicle's certificate and key
   std::string key_file;
-  std::string client_id;  // MQTT client id
+  std::string client_id;   // MQTT client id
   std::string base_topic;  // used when the endpoint names none
   int mqtt_version = 5;    // 3 (3.1.1) or 5
   int keepalive_seconds = 10;

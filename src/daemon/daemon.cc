@@ -39,6 +39,33 @@ absl::Status CheckReadable(const DaemonOptions& o) {
   return absl::OkStatus();
 }
 
+// cloud.db beside pharos.db: the queue writes at the feed's pace and must
+// not contend with the configuration's writer.
+absl::Status OpenCloud(const DaemonOptions& o, const Clock& clock, DaemonResources& r) {
+  std::string path = (std::filesystem::path(o.state_dir) / "cloud.db").string();
+  for (std::unique_ptr<store::Database>* db : {&r.cloud_db, &r.cloud_reader_db}) {
+    absl::StatusOr<std::unique_ptr<store::Database>> opened = OpenConnection(path);
+    if (!opened.ok()) return opened.status();
+    *db = std::move(*opened);
+  }
+  cloud::QueueLimits limits{o.cloud.queue_max_mb * 1024 * 1024,
+                            std::chrono::hours(o.cloud.queue_max_age_hours)};
+  auto queue = cloud::FeedQueue::Open(*r.cloud_db, *r.cloud_reader_db, clock, limits);
+  if (!queue.ok()) {
+    return absl::Status(queue.status().code(),
+                        StrCat("cloud queue ", path, ": ", queue.status().message()));
+  }
+  r.cloud_queue = std::move(*queue);
+  if (!o.cloud.signal_token_file.empty()) {
+    std::ifstream in(o.cloud.signal_token_file);
+    if (!in)
+      return absl::NotFoundError(
+          StrCat("cannot read --cloud-signal-token-file ", o.cloud.signal_token_file));
+    std::getline(in, r.cloud_signal_token);
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<DaemonResources> OpenResources(const DaemonOptions& o, const Clock& clock) {
   if (absl::Status s = CheckReadable(o); !s.ok()) return s;
   DaemonResources r;
@@ -85,6 +112,7 @@ absl::StatusOr<DaemonResources> OpenResources(const DaemonOptions& o, const Cloc
                         StrCat("authorization: ", sources.status().message()));
   }
   r.auth_sources = std::move(*sources);
+  if (absl::Status s = OpenCloud(o, clock, r); !s.ok()) return s;
   return r;
 }
 
@@ -189,6 +217,14 @@ Daemon::Daemon(const DaemonOptions& options, const Clock& clock, DaemonResources
       cni_service_(pods_, controller_,
                    {options_.interface_prefix, r_.linux_backend != nullptr,
                     std::chrono::seconds(options_.pod_setup_timeout_seconds + 5)}),
+      cloud_fields_(controller_, diagnostics_, registry_, enforcer_),
+      cloud_events_(watch_feed_),
+      cloud_signals_(options_.cloud.signal_broker.empty()
+                         ? nullptr
+                         : std::make_unique<cloud::KuksaFields>(options_.cloud.signal_broker,
+                                                                r_.cloud_signal_token)),
+      cloud_(*r_.cloud_queue, cloud_fields_, cloud_signals_.get(), &cloud_events_, clock_,
+             daemon::CloudOptionsOf(options_, controller_, r_.linux_backend != nullptr)),
       authenticator_(std::move(r_.auth_sources), clock_),
       audit_log_(&audit_),
       pharos_({controller_,
@@ -203,6 +239,7 @@ Daemon::Daemon(const DaemonOptions& options, const Clock& clock, DaemonResources
                audit_,
                outbox_reader_,
                watch_feed_,
+               cloud_,
                {options_.DeliversCallbacks() ? options_.callback_endpoint : "",
                 options_.callback_flavour},
                {PHAROS_VERSION, std::string(dataplane::ModeName(options_.dataplane)),
@@ -317,6 +354,10 @@ absl::Status Daemon::StartParts() {
     dds_->Start();
     started("dds");
   }
+  if (absl::Status s = cloud_.Start(); !s.ok()) {
+    return absl::Status(s.code(), StrCat("cloud connector: ", s.message()));
+  }
+  started("cloud");
   std::string cni_socket = options_.CniSocket(geteuid() == 0);
   if (cni_socket != "none") {
     cni_server_ = std::make_unique<cni::SocketServer>(

@@ -28,6 +28,8 @@
 #include "auth/authenticator.h"
 #include "callbacks/dispatcher.h"
 #include "callbacks/notifier.h"
+#include "cloud/connector.h"
+#include "cloud/kuksa/kuksa_fields.h"
 #include "cni/cni_service.h"
 #include "cni/socket_server.h"
 #include "common/clock.h"
@@ -40,6 +42,7 @@
 #include "core/service_health.h"
 #include "core/service_registry.h"
 #include "core/someip_discovery.h"
+#include "daemon/cloud_sources.h"
 #include "daemon/daemon_options.h"
 #include "dataplane/linux_backend.h"
 #include "dataplane/monitor.h"
@@ -65,6 +68,11 @@ struct DaemonResources {
   std::unique_ptr<dataplane::DataplaneBackend> backend;
   dataplane::LinuxBackend* linux_backend = nullptr;  // = backend, unless --dataplane plan
   auth::Authenticator::Sources auth_sources;
+  // The cloud connector's own file (cloud.db): its writer, its reader, the
+  // queue over them, and the token it reads pharos-broker with.
+  std::unique_ptr<store::Database> cloud_db, cloud_reader_db;
+  std::unique_ptr<cloud::FeedQueue> cloud_queue;
+  std::string cloud_signal_token;
 };
 
 class Daemon {
@@ -139,6 +147,13 @@ class Daemon {
   core::Diagnostics diagnostics_;
   cni::CniService cni_service_;
   std::unique_ptr<cni::SocketServer> cni_server_;
+
+  // The cloud connector: pharosd's own fields, the journal as events,
+  // VSS signals from pharos-broker (null: no --cloud-signal-broker).
+  daemon::PharosCloudFields cloud_fields_;
+  daemon::JournalEvents cloud_events_;
+  std::unique_ptr<cloud::KuksaFields> cloud_signals_;
+  cloud::CloudConnector cloud_;
 
   // The front ends: the use cases behind the permission check, and the
   // gRPC services over them.

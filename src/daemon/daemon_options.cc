@@ -20,6 +20,52 @@ std::string DaemonOptions::CniSocket(bool root) const {
   return root ? cni::kDefaultSocket : "none";
 }
 
+namespace {
+
+void AddCloudFlags(CLI::App& app, CloudFlags& c) {
+  app.add_flag("--cloud-allow-plaintext", c.allow_plaintext,
+               "let ConfigureCloudFeeding use mqtt:// or http:// to any address (otherwise only "
+               "to loopback and the twin's cloud hosts)");
+  app.add_option("--cloud-ca", c.ca_file,
+                 "PEM CA that verifies the cloud endpoint (default: the system's CAs)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--cloud-cert", c.cert_file,
+                 "PEM certificate this vehicle presents to the cloud (mutual TLS)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--cloud-key", c.key_file, "PEM private key of --cloud-cert")
+      ->check(CLI::ExistingFile);
+  app.add_option("--cloud-mqtt-version", c.mqtt_version, "MQTT protocol version: 3 (3.1.1) or 5")
+      ->check(CLI::IsMember({3, 5}))
+      ->capture_default_str();
+  app.add_option("--cloud-client-id", c.client_id, "MQTT client id (default: pharos-<vehicle id>)");
+  app.add_option("--cloud-vehicle-id", c.vehicle_id,
+                 "the vehicle's id in payloads and the default topic pharos/<id> (default: the "
+                 "vehicle's name in the applied configuration)");
+  app.add_option("--cloud-signal-broker", c.signal_broker,
+                 "host:port of pharos-broker (kuksa.val.v2) that VSS data fields are read from");
+  app.add_option("--cloud-signal-token-file", c.signal_token_file,
+                 "file holding the bearer token for --cloud-signal-broker")
+      ->check(CLI::ExistingFile);
+  app.add_option("--cloud-queue-max-mb", c.queue_max_mb,
+                 "store-and-forward bound: past it the lowest-priority oldest items are dropped")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 20))
+      ->capture_default_str();
+  app.add_option("--cloud-queue-max-age-hours", c.queue_max_age_hours,
+                 "store-and-forward bound: older items are dropped, whatever their priority")
+      ->check(CLI::Range(1, 24 * 365))
+      ->capture_default_str();
+  app.add_option("--cloud-zstd-level", c.zstd_level,
+                 "zstd level of each message (0: send raw JSON)")
+      ->check(CLI::Range(0, 19))
+      ->capture_default_str();
+  app.add_option("--cloud-batch-max-kb", c.batch_max_kb,
+                 "item bytes per message, kept below the endpoint's message limit")
+      ->check(CLI::Range(1, 65536))
+      ->capture_default_str();
+}
+
+}  // namespace
+
 absl::Status DaemonOptions::Validate() const {
   if (!model::IsValidInterfacePrefix(interface_prefix)) {
     return absl::InvalidArgumentError(
@@ -49,6 +95,9 @@ absl::Status DaemonOptions::Validate() const {
         " without TLS: anyone who reaches it could reconfigure the vehicle network. Give "
         "--tls-cert/--tls-key (and --auth-tokens or --auth-jwt-key), or --insecure-listen to "
         "force it"));
+  }
+  if (cloud.cert_file.empty() != cloud.key_file.empty()) {
+    return absl::InvalidArgumentError("--cloud-cert and --cloud-key go together");
   }
   if (someip_sd_group != "none") {
     std::optional<Ipv4Address> group = Ipv4Address::Parse(someip_sd_group);
@@ -263,6 +312,7 @@ std::optional<int> ParseDaemonOptions(int argc, char** argv, DaemonOptions& o) {
   app.add_option("--log-format", o.log_format, "text or json (one object per line)")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
+  AddCloudFlags(app, o.cloud);
   app.add_option("--ready-file", o.ready_file,
                  "write the bound host:port here once serving (for supervisors and tests)");
   try {

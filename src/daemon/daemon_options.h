@@ -12,6 +12,23 @@
 
 namespace pharos {
 
+// The cloud connector (docs/cloud.md): how it reaches the cloud and what
+// bounds its queue. What it feeds is ConfigureCloudFeeding's.
+struct CloudFlags {
+  bool allow_plaintext = false;     // mqtt:// and http:// beyond loopback and the twin
+  std::string ca_file;              // verifies the endpoint ("" : the system's CAs)
+  std::string cert_file, key_file;  // mutual TLS
+  int mqtt_version = 5;             // 3 (3.1.1) or 5
+  std::string client_id;            // "" : pharos-<vehicle id>
+  std::string vehicle_id;           // "" : the vehicle's name in the configuration
+  std::string signal_broker;        // pharos-broker host:port for VSS fields ("" : none)
+  std::string signal_token_file;    // its bearer token
+  int64_t queue_max_mb = 256;
+  int queue_max_age_hours = 168;
+  int zstd_level = 3;     // 0: raw JSON
+  int batch_max_kb = 96;  // item bodies per message, below the endpoint's limit
+};
+
 struct DaemonOptions {
   std::string listen = "127.0.0.1:9091";  // spec section 11.4.1
   std::string state_dir = "/var/lib/pharos";
@@ -77,6 +94,7 @@ struct DaemonOptions {
   std::string log_level = "info";
   std::string log_format = "text";
   std::string ready_file;  // written with the bound address once serving
+  CloudFlags cloud;
 
   // Every check that involves more than one flag, or a value CLI11 cannot
   // judge alone; InvalidArgument naming the flag (pharosd exits 2).

@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "cloud/transports.h"
+#include "daemon/cloud_sources.h"
+
 namespace pharos::daemon {
 
 callbacks::DispatcherOptions DispatcherOptionsOf(const DaemonOptions& o) {
@@ -89,6 +92,32 @@ void RaisePolicyAlarm(security::SecurityEventSink& sink, const std::string& netn
   if (absl::Status s = sink.Publish(e); !s.ok()) {
     spdlog::error("security event not recorded: {}", std::string(s.message()));
   }
+}
+
+cloud::ConnectorOptions CloudOptionsOf(const DaemonOptions& o, core::ConfigController& controller,
+                                       bool twin) {
+  cloud::ConnectorOptions c;
+  c.rules.allow_plaintext = o.cloud.allow_plaintext;
+  if (twin) {
+    c.rules.plain_allowed = [&controller](const std::string& host) {
+      return IsTwinCloudHost(controller, host);
+    };
+  }
+  std::string vehicle_id = o.cloud.vehicle_id;
+  c.vehicle_name = [&controller, vehicle_id] {
+    if (!vehicle_id.empty()) return vehicle_id;
+    std::string name = VehicleNameOf(controller);
+    return name.empty() ? std::string("vehicle") : name;
+  };
+  c.transport.ca_file = o.cloud.ca_file;
+  c.transport.cert_file = o.cloud.cert_file;
+  c.transport.key_file = o.cloud.key_file;
+  c.transport.mqtt_version = o.cloud.mqtt_version;
+  c.transport.client_id = o.cloud.client_id;
+  c.batch.max_bytes = int64_t{o.cloud.batch_max_kb} * 1024;
+  c.zstd_level = o.cloud.zstd_level;
+  c.make_transport = cloud::MakeTransport;
+  return c;
 }
 
 }  // namespace pharos::daemon

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "callbacks/dispatcher.h"
+#include "cloud/connector.h"
+#include "core/config_controller.h"
 #include "core/service_health.h"
 #include "core/service_registry.h"
 #include "daemon/daemon_options.h"
@@ -20,6 +22,10 @@ callbacks::DispatcherOptions DispatcherOptionsOf(const DaemonOptions& o);
 core::HealthPolicy HealthPolicyOf(const DaemonOptions& o);
 security::EventThresholds ThresholdsOf(const DaemonOptions& o);
 security::IngressOptions IngressOptionsOf(const DaemonOptions& o);
+// The connector's settings from --cloud-*; in the twin (`twin`), plain
+// MQTT/HTTP may also go to the configuration's cloud hosts.
+cloud::ConnectorOptions CloudOptionsOf(const DaemonOptions& o, core::ConfigController& controller,
+                                       bool twin);
 
 // The registered services by address: the security policy's `service:`
 // selectors resolve against them.

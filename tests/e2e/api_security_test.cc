@@ -210,6 +210,7 @@ auth::Role ExpectedRole(const std::string& method) {
       {"GetSecurityStatus", auth::Role::kViewer},
       {"Watch", auth::Role::kViewer},
       {"GetVersion", auth::Role::kViewer},
+      {"GetCloudStatus", auth::Role::kViewer},
       {"RequestNetworkPod", auth::Role::kOperator},
       {"SetupNetwork", auth::Role::kOperator},
       {"RemoveNetwork", auth::Role::kOperator},

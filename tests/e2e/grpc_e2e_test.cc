@@ -232,11 +232,15 @@ TEST_F(GrpcE2eTest, PullpiriAliasAndUnbuiltRpcsAndPlanModeDiagnosticsAnswerClear
   v1::EmergencyNetworkModeResponse eresp;
   s = stub_->EmergencyNetworkMode(Ctx().get(), ereq, &eresp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
-  // Not built yet: said so, never a fake success.
+  v1::ConfigureCloudFeedingRequest creq;
+  creq.set_enabled(true);
+  creq.set_interval_seconds(0);
+  creq.add_data_fields("pharos.network.status");
+  creq.set_target_endpoint("mqtt://127.0.0.1:1883/t");
   v1::ConfigureCloudFeedingResponse cresp;
-  s = stub_->ConfigureCloudFeeding(Ctx().get(), {}, &cresp);
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_NE(s.error_message().find("cloud connector"), std::string::npos) << s.error_message();
+  s = stub_->ConfigureCloudFeeding(Ctx().get(), creq, &cresp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("interval_seconds"), std::string::npos) << s.error_message();
 }
 
 TEST_F(GrpcE2eTest, HealthServiceServes) {

@@ -97,14 +97,22 @@ TEST_F(AppTest, NetworkStatusListsTheComponentsThenTheRegisteredServices) {
   for (const auto& c : *pods) EXPECT_EQ(c.type, "pod") << c.name;
 }
 
-TEST_F(AppTest, PagesAreBoundedAndTheCloudConnectorSaysItIsMissing) {
+TEST_F(AppTest, PagesAreBoundedAndABadFeedIsRefused) {
   AuthorizedPharos admin = core_.View(kAdminToken);
   EXPECT_EQ(admin.ListNetworkEvents(0, 1001).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(admin.ListAuditLog(0, -1).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(admin.ListSecurityEvents(0, 0).ok());
-  absl::Status cloud = admin.ConfigureCloudFeeding();
-  EXPECT_EQ(cloud.code(), absl::StatusCode::kUnimplemented);
-  EXPECT_NE(cloud.message().find("cloud connector"), std::string::npos);
+  absl::Status cloud =
+      admin.ConfigureCloudFeeding({true, 0, {"pharos.network.status"}, "mqtt://127.0.0.1/t"});
+  EXPECT_EQ(cloud.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(cloud.message().find("interval_seconds"), std::string::npos) << cloud;
+  auto https = admin.ConfigureCloudFeeding({true, 10, {"pharos.network.status"}, "https://h/x"});
+  EXPECT_EQ(https.code(), absl::StatusCode::kUnimplemented) << https;
+  auto status = core_.View(kViewerToken).GetCloudFeedingStatus();
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_FALSE(status->config.enabled);
+  EXPECT_EQ(core_.View(kViewerToken).ConfigureCloudFeeding({false, 0, {}, ""}).code(),
+            absl::StatusCode::kPermissionDenied);
 }
 
 TEST_F(AppTest, SecurityAndCallbackStatusComeThroughTheView) {

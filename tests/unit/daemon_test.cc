@@ -71,6 +71,9 @@ TEST_F(DaemonTest, PartsStartInDependencyOrderAndTheServerComesLast) {
   EXPECT_LT(Position(started, "security-state"), Position(started, "recovery"));
   EXPECT_LT(Position(started, "recovery"), Position(started, "pods"));
   EXPECT_LT(Position(started, "pods"), Position(started, "grpc"));
+  // The cloud connector feeds what recovery restored, before the API takes calls.
+  EXPECT_LT(Position(started, "recovery"), Position(started, "cloud"));
+  EXPECT_LT(Position(started, "cloud"), Position(started, "grpc"));
   // Plan mode: nothing that needs the kernel.
   EXPECT_EQ(Position(started, "drift-monitor"), started.size());
   EXPECT_EQ(Position(started, "event-monitor"), started.size());

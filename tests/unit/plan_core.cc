@@ -6,6 +6,8 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "cloud/transports.h"
+
 namespace pharos::testing {
 namespace {
 
@@ -55,6 +57,17 @@ PlanCore::PlanCore() {
   security_events = std::make_unique<store::SecurityEventStore>(config->db(), clock);
   audit_rows = std::make_unique<store::AuditStore>(*audit_db, clock);
   outbox = std::make_unique<store::OutboxStore>(config->db(), clock, 1000);
+  cloud_db = Open(dir / "cloud.db");
+  cloud_reader_db = Open(dir / "cloud.db");
+  cloud_queue = std::move(cloud::FeedQueue::Open(*cloud_db, *cloud_reader_db, clock, {}).value());
+  cloud_fields =
+      std::make_unique<daemon::PharosCloudFields>(*controller, *diagnostics, *registry, *enforcer);
+  cloud_events = std::make_unique<daemon::JournalEvents>(*watch);
+  cloud::ConnectorOptions cloud_options;
+  cloud_options.make_transport = cloud::MakeTransport;
+  cloud = std::make_unique<cloud::CloudConnector>(*cloud_queue, *cloud_fields, nullptr,
+                                                  cloud_events.get(), clock, cloud_options);
+  if (!cloud->Start().ok()) throw std::runtime_error("the cloud connector did not start");
   std::ofstream(dir / "tokens") << kViewerToken << " viewer alice\n"
                                 << kOperatorToken << " operator bob\n"
                                 << kAdminToken << " admin carol\n";
@@ -74,6 +87,7 @@ PlanCore::PlanCore() {
                                                     *audit_rows,
                                                     *outbox,
                                                     *watch,
+                                                    *cloud,
                                                     {"", "pharos"},
                                                     {"test", "plan", "2026-01-01T00:00:00Z"}},
                                          *audit);
@@ -83,6 +97,7 @@ PlanCore::~PlanCore() {
   watch->Close();
   pods->Stop();
   pharos.reset();
+  cloud.reset();
   pods.reset();
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);

@@ -12,12 +12,14 @@
 #include "app/pharos.h"
 #include "auth/authenticator.h"
 #include "callbacks/notifier.h"
+#include "cloud/connector.h"
 #include "common/clock.h"
 #include "core/config_controller.h"
 #include "core/diagnostics.h"
 #include "core/pod_manager.h"
 #include "core/runtime_pods.h"
 #include "core/service_registry.h"
+#include "daemon/cloud_sources.h"
 #include "dataplane/plan_backend.h"
 #include "security/policy_enforcer.h"
 #include "store/config_store.h"
@@ -59,6 +61,12 @@ class PlanCore {
   std::unique_ptr<store::AuditStore> audit_rows;
   std::unique_ptr<store::OutboxStore> outbox;
   std::unique_ptr<app::WatchFeed> watch;
+  // The cloud connector over its own cloud.db (transports as in pharosd).
+  std::unique_ptr<store::Database> cloud_db, cloud_reader_db;
+  std::unique_ptr<cloud::FeedQueue> cloud_queue;
+  std::unique_ptr<daemon::PharosCloudFields> cloud_fields;
+  std::unique_ptr<daemon::JournalEvents> cloud_events;
+  std::unique_ptr<cloud::CloudConnector> cloud;
   std::unique_ptr<auth::Authenticator> authenticator;
   std::unique_ptr<app::AuditLog> audit;
   std::unique_ptr<app::Pharos> pharos;

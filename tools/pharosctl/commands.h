@@ -88,6 +88,13 @@ int Topology(const Context& ctx, const std::string& format);
 // Notifications (callbacks_commands.cc).
 int CallbacksListen(const Context& ctx, const std::string& listen);
 int CallbacksStatus(const Context& ctx);
+
+// The cloud connector (cloud_commands.cc).
+int CloudStatus(const Context& ctx);
+// ConfigureCloudFeeding; off with everything else empty keeps the feed's
+// fields and endpoint for the next start.
+int CloudFeed(const Context& ctx, bool enabled, int interval_seconds,
+              const std::vector<std::string>& fields, const std::string& endpoint);
 int Ipam(const Context& ctx);
 int RequestPod(const Context& ctx, const std::string& pod, const std::string& node_file,
                const std::string& network_file, bool remove);

@@ -179,6 +179,27 @@ int main(int argc, char** argv) {
   auto* callbacks_status =
       callbacks->add_subcommand("status", "the outbox: pending, dropped, last error");
 
+  auto* cloud = app.add_subcommand("cloud", "the cloud connector's feed (docs/cloud.md)");
+  cloud->require_subcommand(1);
+  auto* cloud_status = cloud->add_subcommand(
+      "status", "the feed, its queue (depth, oldest, drops), what was sent and the uplink");
+  int cloud_interval = 60;
+  std::vector<std::string> cloud_fields;
+  std::string cloud_endpoint;
+  auto* cloud_feed =
+      cloud->add_subcommand("feed", "ConfigureCloudFeeding: start or change the feed");
+  cloud_feed->add_option("--endpoint", cloud_endpoint, "mqtts://host[:port]/topic (docs/cloud.md)")
+      ->required();
+  cloud_feed
+      ->add_option("--fields", cloud_fields,
+                   "VSS paths or globs and pharos. fields, comma-separated")
+      ->delimiter(',')
+      ->required();
+  cloud_feed->add_option("--interval", cloud_interval, "seconds between samples")
+      ->capture_default_str();
+  auto* cloud_stop =
+      cloud->add_subcommand("stop", "stop feeding (the queue and the configuration are kept)");
+
   auto* ipam = app.add_subcommand("ipam", "address leases of the pods requested at run time");
   std::string pod, node_file, network_file;
   bool remove = false;
@@ -339,6 +360,11 @@ int main(int argc, char** argv) {
   if (*listen) return pharosctl::CallbacksListen(ctx, callback_listen);
   if (*callbacks_status) return pharosctl::CallbacksStatus(ctx);
   if (*ipam) return pharosctl::Ipam(ctx);
+  if (*cloud_status) return pharosctl::CloudStatus(ctx);
+  if (*cloud_feed) {
+    return pharosctl::CloudFeed(ctx, true, cloud_interval, cloud_fields, cloud_endpoint);
+  }
+  if (*cloud_stop) return pharosctl::CloudFeed(ctx, false, 0, {}, "");
   if (*service_register) {
     return pharosctl::RegisterService(ctx, service_name, service_endpoint, service_protocol,
                                       service_metadata);

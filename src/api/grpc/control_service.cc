@@ -1,5 +1,6 @@
 #include "api/grpc/control_service.h"
 
+#include "api/grpc/cloud_conversions.h"
 #include "api/grpc/conversions.h"
 #include "api/grpc/grpc_status.h"
 #include "common/strings.h"
@@ -299,6 +300,17 @@ grpc::Status ControlServiceImpl::GetVersion(grpc::ServerContext* ctx,
     resp->set_version(v->version);
     resp->set_dataplane(v->dataplane);
     resp->set_started_at(v->started_at);
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status ControlServiceImpl::GetCloudStatus(grpc::ServerContext* ctx,
+                                                const ctl::GetCloudStatusRequest*,
+                                                ctl::GetCloudStatusResponse* resp) {
+  return core_.Serve(ctx, [&](app::AuthorizedPharos& pharos) -> grpc::Status {
+    absl::StatusOr<cloud::FeedStatus> s = pharos.GetCloudStatus();
+    if (!s.ok()) return ToGrpcStatus(s.status());
+    ToProto(*s, resp);
     return grpc::Status::OK;
   });
 }

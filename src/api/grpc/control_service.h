@@ -44,6 +44,8 @@ class ControlServiceImpl final : public pharos::ctl::v1::PharosControlService::S
                      grpc::ServerWriter<pharos::ctl::v1::WatchEvent>*) override;
   grpc::Status GetVersion(grpc::ServerContext*, const pharos::ctl::v1::GetVersionRequest*,
                           pharos::ctl::v1::GetVersionResponse*) override;
+  grpc::Status GetCloudStatus(grpc::ServerContext*, const pharos::ctl::v1::GetCloudStatusRequest*,
+                              pharos::ctl::v1::GetCloudStatusResponse*) override;
 
  private:
   const AuthorizedServices& core_;

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "api/grpc/cloud_conversions.h"
 #include "api/grpc/conversions.h"
 #include "api/grpc/grpc_status.h"
 #include "api/pullpiri/launch_request.h"
@@ -271,17 +272,22 @@ grpc::Status PharosServiceImpl::ConfigureSecurityPolicy(
 }
 
 grpc::Status PharosServiceImpl::ConfigureCloudFeeding(grpc::ServerContext* ctx,
-                                                      const v1::ConfigureCloudFeedingRequest*,
-                                                      v1::ConfigureCloudFeedingResponse*) {
+                                                      const v1::ConfigureCloudFeedingRequest* req,
+                                                      v1::ConfigureCloudFeedingResponse* resp) {
   return core_.Serve(ctx, [&](app::AuthorizedPharos& pharos) -> grpc::Status {
-    return ToGrpcStatus(pharos.ConfigureCloudFeeding());
+    absl::Status s = pharos.ConfigureCloudFeeding(FeedConfigOf(*req));
+    resp->set_success(s.ok());
+    return ToGrpcStatus(s);
   });
 }
 grpc::Status PharosServiceImpl::GetCloudFeedingStatus(grpc::ServerContext* ctx,
                                                       const v1::GetCloudFeedingStatusRequest*,
-                                                      v1::GetCloudFeedingStatusResponse*) {
+                                                      v1::GetCloudFeedingStatusResponse* resp) {
   return core_.Serve(ctx, [&](app::AuthorizedPharos& pharos) -> grpc::Status {
-    return ToGrpcStatus(pharos.GetCloudFeedingStatus());
+    absl::StatusOr<cloud::FeedStatus> s = pharos.GetCloudFeedingStatus();
+    if (!s.ok()) return ToGrpcStatus(s.status());
+    ToProto(*s, resp);
+    return grpc::Status::OK;
   });
 }
 grpc::Status PharosServiceImpl::EmergencyNetworkMode(grpc::ServerContext* ctx,

@@ -13,67 +13,12 @@
 #include <thread>
 
 #include "e2e/broker/viss_fixture.h"
+#include "e2e/mosquitto.h"
 
 namespace pharos::e2e {
 namespace {
 
 constexpr char kVehicle[] = "VIN-E2E";
-
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t len = sizeof(a);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
-bool Accepts(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
-  close(fd);
-  return ok;
-}
-
-// A mosquitto of its own on a free loopback port, stopped at the end.
-class Mosquitto {
- public:
-  Mosquitto() : port_(FreePort()) {
-    std::string conf = dir_.path() + "/mosquitto.conf";
-    std::ofstream(conf) << "listener " << port_ << " 127.0.0.1\nallow_anonymous true\n";
-    pid_ = fork();
-    if (pid_ == 0) {
-      execlp("mosquitto", "mosquitto", "-c", conf.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    for (int i = 0; i < 200 && !Accepts(port_); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    started_ = Accepts(port_);
-  }
-  ~Mosquitto() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  int port() const { return port_; }
-  bool started() const { return started_; }
-  std::string url() const { return "mqtt://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  TempDir dir_;
-  int port_;
-  pid_t pid_ = -1;
-  bool started_ = false;
-};
 
 Mosquitto& SharedMosquitto() {
   static Mosquitto m;

@@ -95,9 +95,11 @@ class FakeFields final : public FieldSource {
 
 class FakeEvents final : public EventSource {
  public:
-  absl::StatusOr<std::vector<EventRecord>> Next(int64_t after, std::chrono::milliseconds wait) override {
+  absl::StatusOr<std::vector<EventRecord>> Next(int64_t after,
+                                                std::chrono::milliseconds wait) override {
     std::unique_lock lock(mu_);
-    cv_.wait_for(lock, wait, [&] { return !records_.empty() && records_.back().journal_id > after; });
+    cv_.wait_for(lock, wait,
+                 [&] { return !records_.empty() && records_.back().journal_id > after; });
     std::vector<EventRecord> out;
     for (const EventRecord& r : records_) {
       if (r.journal_id > after) out.push_back(r);
@@ -136,8 +138,9 @@ class ConnectorTest : public ::testing::Test {
   std::unique_ptr<CloudConnector> Make() {
     ConnectorOptions o;
     o.vehicle_name = [] { return std::string("premium_sedan"); };
-    o.make_transport = [this](const Endpoint&, const TransportOptions&)
-        -> absl::StatusOr<std::unique_ptr<Transport>> {
+    o.make_transport = [this](
+                           const Endpoint&,
+                           const TransportOptions&) -> absl::StatusOr<std::unique_ptr<Transport>> {
       return std::unique_ptr<Transport>(std::make_unique<FakeTransport>(cloud_));
     };
     o.max_backoff = 200ms;
@@ -180,12 +183,15 @@ TEST_F(ConnectorTest, EventsGoAsTheyHappenAheadOfSamples) {
   ASSERT_TRUE(WaitFor([&] { return !cloud_.Batches().empty(); }));
   events_.Add({"pharos.security.events", Priority::kSecurity, "t", "security_event", "vm1", "HIGH",
                "", "", "port scan", 0});
-  ASSERT_TRUE(WaitFor([&] {
-    for (const Json& b : cloud_.Batches()) {
-      if (b["stream"] == "security") return true;
-    }
-    return false;
-  }, 900ms)) << "an event waits for no interval";
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        for (const Json& b : cloud_.Batches()) {
+          if (b["stream"] == "security") return true;
+        }
+        return false;
+      },
+      900ms))
+      << "an event waits for no interval";
 }
 
 TEST_F(ConnectorTest, AnOutageQueuesAndEverythingArrivesInOrderAfter) {

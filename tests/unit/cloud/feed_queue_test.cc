@@ -136,10 +136,10 @@ TEST(SchedulerTest, HigherPrioritiesGoFirstEachStreamInOrder) {
     order.emplace_back((*b)->priority, (*b)->first_seq());
   }
   EXPECT_EQ(order, (std::vector<std::pair<Priority, int64_t>>{{Priority::kSecurity, 4},
-                                                               {Priority::kSecurity, 5},
-                                                               {Priority::kStatus, 3},
-                                                               {Priority::kTelemetry, 1},
-                                                               {Priority::kTelemetry, 2}}));
+                                                              {Priority::kSecurity, 5},
+                                                              {Priority::kStatus, 3},
+                                                              {Priority::kTelemetry, 1},
+                                                              {Priority::kTelemetry, 2}}));
   EXPECT_EQ(s.in_flight(), 5);
 }
 

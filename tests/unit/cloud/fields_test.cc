@@ -1,7 +1,8 @@
+#include "cloud/fields.h"
+
 #include <gtest/gtest.h>
 
 #include "cloud/endpoint.h"
-#include "cloud/fields.h"
 
 namespace pharos::cloud {
 namespace {
@@ -34,8 +35,7 @@ TEST(CloudFieldsTest, PharosStarIsEveryWordOnce) {
 TEST(CloudFieldsTest, AnUnknownPharosWordIsRefusedWithTheNearestOne) {
   auto fields = ParseFields({"pharos.network.statuss"});
   ASSERT_EQ(fields.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(fields.status().message().find("did you mean pharos.network.status"),
-            std::string::npos)
+  EXPECT_NE(fields.status().message().find("did you mean pharos.network.status"), std::string::npos)
       << fields.status();
 }
 

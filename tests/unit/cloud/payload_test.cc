@@ -30,8 +30,8 @@ TEST(CloudPayloadTest, SamplesAreOneItemPerPriorityClass) {
 TEST(CloudPayloadTest, ABigSampleIsSplitBelowTheLimit) {
   std::vector<FieldSample> samples;
   for (int i = 0; i < 100; ++i) {
-    samples.push_back({"Vehicle.Signal" + std::to_string(i), std::string(50, 'v'),
-                       Priority::kTelemetry});
+    samples.push_back(
+        {"Vehicle.Signal" + std::to_string(i), std::string(50, 'v'), Priority::kTelemetry});
   }
   auto items = SampleItems(samples, "t", 1000);
   ASSERT_GT(items.size(), 5u);
@@ -66,7 +66,8 @@ TEST(CloudPayloadTest, ABatchCarriesItsItemsWithTheirIds) {
 
 TEST(CloudPayloadTest, ZstdRoundTripsAndIsRecognised) {
   std::string raw;
-  for (int i = 0; i < 200; ++i) raw += R"({"Vehicle.Speed":42.5,"pharos.network.status.soc1":"Running"})";
+  for (int i = 0; i < 200; ++i)
+    raw += R"({"Vehicle.Speed":42.5,"pharos.network.status.soc1":"Running"})";
   auto packed = Compress(raw, 3);
   ASSERT_TRUE(packed.ok());
   EXPECT_TRUE(IsZstdFrame(*packed));

@@ -1,0 +1,96 @@
+#include "e2e/cloud/cloud_receiver.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <sstream>
+#include <thread>
+
+#include "cloud/payload.h"
+#include "common/text.h"
+
+namespace pharos::e2e {
+namespace {
+
+std::string FromHex(const std::string& hex) {
+  std::string out;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    out.push_back(static_cast<char>(HexDigitValue(hex[i]) * 16 + HexDigitValue(hex[i + 1])));
+  }
+  return out;
+}
+
+}  // namespace
+
+CloudReceiver::CloudReceiver(const Mosquitto& broker, std::string tls_dir) {
+  static int n = 0;
+  std::string id = "cloud-receiver-" + std::to_string(getpid()) + "-" + std::to_string(++n);
+  std::string out = dir_.path() + "/received";
+  std::string command = "exec stdbuf -oL mosquitto_sub -h " + broker.host() + " -p " +
+                        std::to_string(broker.port()) + " -t 'pharos/#' -q 1 -c -i " + id +
+                        " -F '%t %x'";
+  if (!tls_dir.empty()) {
+    command += " --cafile " + tls_dir + "/ca.pem --cert " + tls_dir + "/receiver.pem --key " +
+               tls_dir + "/receiver.key";
+  }
+  command += " > " + out + " 2> " + dir_.path() + "/stderr";
+  pid_ = fork();
+  if (pid_ == 0) {
+    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Subscribed once the broker lists the session; a moment is enough on loopback.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+}
+
+CloudReceiver::~CloudReceiver() {
+  if (pid_ > 0) {
+    kill(pid_, SIGTERM);
+    waitpid(pid_, nullptr, 0);
+  }
+}
+
+std::string CloudReceiver::Raw() const { return ReadFile(dir_.path() + "/received"); }
+
+std::vector<ReceivedBatch> CloudReceiver::Batches() const {
+  std::vector<ReceivedBatch> out;
+  std::istringstream lines(Raw());
+  for (std::string line; std::getline(lines, line);) {
+    size_t space = line.find(' ');
+    if (space == std::string::npos) continue;
+    ReceivedBatch b;
+    b.topic = line.substr(0, space);
+    std::string payload = FromHex(line.substr(space + 1));
+    b.compressed = cloud::IsZstdFrame(payload);
+    if (b.compressed) {
+      auto raw = cloud::Decompress(payload);
+      if (!raw.ok()) continue;
+      payload = *raw;
+    }
+    b.body = nlohmann::json::parse(payload, nullptr, false);
+    if (b.body.is_discarded()) continue;
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
+std::vector<int64_t> CloudReceiver::Seqs() const {
+  std::vector<int64_t> out;
+  for (const ReceivedBatch& b : Batches()) {
+    for (const auto& item : b.body["items"]) out.push_back(item["seq"].get<int64_t>());
+  }
+  return out;
+}
+
+bool CloudReceiver::WaitFor(const std::function<bool(const std::vector<ReceivedBatch>&)>& pred,
+                            std::chrono::milliseconds limit) const {
+  auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (pred(Batches())) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return pred(Batches());
+}
+
+}  // namespace pharos::e2e
