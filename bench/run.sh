@@ -28,3 +28,6 @@ echo "## VISS: WebSocket notification vs kuksa.val.v2 Subscribe, 1,000/10,000 We
 echo
 echo "## vehicle diagnostics: ReadDTC end to end (1 and 20 ECUs), 100/1,000 concurrent streams vs the seed's Python server"
 "$BUILD/bench/bench_sovd" || true
+echo
+echo "## cloud connector: queue → mosquitto vs mosquitto_pub, 100,000-item backlog, zstd, 1,000,000 items waiting"
+"$BUILD/bench/bench_cloud" 2>&1 | grep -v "\[info\]" || true

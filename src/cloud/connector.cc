@@ -21,6 +21,8 @@ constexpr char kBytesSent[] = "bytes_sent";
 constexpr char kRawBytes[] = "raw_bytes";
 constexpr milliseconds kExpireEvery{60000};
 constexpr milliseconds kOutcomeEvery{5000};  // how often an unchanged outcome is stored
+constexpr milliseconds kAckEvery{50};        // receipts are committed together
+constexpr size_t kAckBatches = 256;
 
 std::vector<Field> FieldsOf(const ValidFeed& feed, Field::Kind kind, bool event) {
   std::vector<Field> out;
@@ -309,10 +311,16 @@ void CloudConnector::FollowEvents() {
   }
 }
 
-absl::Status CloudConnector::CountSent(const Batch& batch, int64_t wire_bytes, int64_t json_bytes) {
-  for (auto [name, n] : {std::pair{kItemsSent, static_cast<int64_t>(batch.items.size())},
-                         std::pair{kBatchesSent, int64_t{1}}, std::pair{kBytesSent, wire_bytes},
-                         std::pair{kRawBytes, json_bytes}}) {
+absl::Status CloudConnector::CountSent(const std::vector<Sent>& sent) {
+  int64_t items = 0, wire = 0, json = 0;
+  for (const Sent& s : sent) {
+    items += static_cast<int64_t>(s.batch.items.size());
+    wire += s.wire_bytes;
+    json += s.json_bytes;
+  }
+  for (auto [name, n] :
+       {std::pair{kItemsSent, items}, std::pair{kBatchesSent, static_cast<int64_t>(sent.size())},
+        std::pair{kBytesSent, wire}, std::pair{kRawBytes, json}}) {
     if (absl::Status s = AddCounter(queue_.db(), name, n); !s.ok()) return s;
   }
   return absl::OkStatus();
@@ -322,22 +330,11 @@ void CloudConnector::Receipts(const Progress& progress) {
   for (uint64_t token : progress.delivered) {
     auto it = in_flight_.find(token);
     if (it == in_flight_.end()) continue;
-    const Sent& sent = it->second;
-    absl::Status s = scheduler_.Delivered(
-        sent.batch, [&] { return CountSent(sent.batch, sent.wire_bytes, sent.json_bytes); });
-    if (!s.ok()) {
-      // Delivered but still queued: it goes again (the receiver drops the repeat).
-      spdlog::error("cloud: cannot remove a delivered batch from the queue: {}", s.message());
-      scheduler_.Failed(sent.batch);
-    } else {
-      items_sent_ += static_cast<int64_t>(sent.batch.items.size());
-      batches_sent_ += 1;
-      bytes_sent_ += sent.wire_bytes;
-      raw_bytes_ += sent.json_bytes;
-    }
+    if (unacked_.empty()) unacked_since_ = Steady::now();
+    unacked_.push_back(std::move(it->second));
     in_flight_.erase(it);
-    Outcome(true, "");
   }
+  if (!progress.delivered.empty()) Outcome(true, "");
   for (const auto& [token, why] : progress.failed) {
     auto it = in_flight_.find(token);
     if (it == in_flight_.end()) continue;
@@ -345,6 +342,27 @@ void CloudConnector::Receipts(const Progress& progress) {
     in_flight_.erase(it);
     Outcome(false, std::string(why.message()));
   }
+}
+
+void CloudConnector::FlushReceipts(bool now) {
+  // Receipts leave the queue together, at most every kAckEvery: a commit
+  // (an fsync) per message would cap the rate at the disk's. A crash
+  // before the commit sends them again (at least once).
+  if (unacked_.empty()) return;
+  if (!now && unacked_.size() < kAckBatches && Steady::now() - unacked_since_ < kAckEvery) return;
+  absl::Status s = scheduler_.Delivered(unacked_, [&] { return CountSent(unacked_); });
+  if (!s.ok()) {
+    spdlog::error("cloud: cannot remove delivered batches from the queue: {}", s.message());
+    for (const Sent& sent : unacked_) scheduler_.Failed(sent.batch);
+  } else {
+    for (const Sent& sent : unacked_) {
+      items_sent_ += static_cast<int64_t>(sent.batch.items.size());
+      batches_sent_ += 1;
+      bytes_sent_ += sent.wire_bytes;
+      raw_bytes_ += sent.json_bytes;
+    }
+  }
+  unacked_.clear();
 }
 
 bool CloudConnector::SendSome(Transport& transport, const SendMode& mode,
@@ -365,6 +383,8 @@ bool CloudConnector::SendSome(Transport& transport, const SendMode& mode,
       BatchHeader header{header_vehicle_, kFeed, mode.uplink, instance_,
                          FormatIso8601Utc(clock_.Now())};
       s.message.stream = std::string(PriorityName(s.batch.priority));
+      s.message.key = fmt::format("{}-{}..{}-{}", instance_, s.batch.first_seq(), instance_,
+                                  s.batch.last_seq());
       s.message.payload = RenderBatch(header, s.batch);
       s.json_bytes = static_cast<int64_t>(s.message.payload.size());
       if (options_.zstd_level > 0) {
@@ -419,6 +439,7 @@ void CloudConnector::Work() {
       // A new configuration: a new connection, and whatever was in flight
       // is sent again on it.
       generation = a.generation;
+      FlushReceipts(true);
       transport.reset();
       in_flight_.clear();
       held_.reset();
@@ -482,6 +503,7 @@ void CloudConnector::Work() {
       }
       busy |= !progress.delivered.empty() || !progress.failed.empty();
       Receipts(progress);
+      FlushReceipts(false);
       if (!transport->connected()) {
         auto retry = next_attempt - Steady::now();
         wait = std::min<std::chrono::nanoseconds>(
@@ -491,6 +513,7 @@ void CloudConnector::Work() {
       }
     }
     if (busy) continue;
+    FlushReceipts(true);  // idle: nothing to amortise over
     if (a.enabled) {
       auto to_sample = next_sample - clock_.Monotonic();
       wait = std::min<std::chrono::nanoseconds>(wait,
@@ -499,6 +522,7 @@ void CloudConnector::Work() {
     std::unique_lock lock(mu_);
     cv_.wait_for(lock, wait, [&] { return stopping_ || wakes_ != wakes; });
   }
+  FlushReceipts(true);
   transport.reset();
 }
 

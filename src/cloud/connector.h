@@ -95,8 +95,11 @@ class CloudConnector {
   // allows the next batch. True when something was sent.
   bool SendSome(Transport& transport, const SendMode& mode, std::chrono::nanoseconds& wait);
   void Receipts(const Progress& progress);
+  // Commits the receipts held (`now`, or once enough have gathered).
+  void FlushReceipts(bool now);
   void Outcome(bool success, const std::string& error);
-  absl::Status CountSent(const Batch& batch, int64_t wire_bytes, int64_t json_bytes);
+  struct Sent;
+  absl::Status CountSent(const std::vector<Sent>& sent);
   Applied Current();
 
   FeedQueue& queue_;
@@ -128,6 +131,8 @@ class CloudConnector {
   };
   std::map<uint64_t, Sent> in_flight_;
   std::optional<Sent> held_;
+  std::vector<Sent> unacked_;  // delivered, not yet out of the queue
+  std::chrono::steady_clock::time_point unacked_since_;
   uint64_t next_token_ = 1;
   std::string header_vehicle_;
   std::atomic<bool> connected_ = false;

@@ -72,71 +72,105 @@ absl::StatusOr<std::unique_ptr<FeedQueue>> FeedQueue::Open(store::Database& db,
 }
 
 absl::Status FeedQueue::LoadTotals() {
-  auto st = db_.Prepare("SELECT COALESCE(SUM(length(body)), 0) FROM cloud_queue");
+  streams_.clear();
+  total_bytes_ = 0;
+  auto st = db_.Prepare(
+      "SELECT feed, priority, COUNT(*), COALESCE(SUM(length(body)), 0) FROM cloud_queue "
+      "GROUP BY feed, priority");
   if (!st.ok()) return st.status();
-  absl::StatusOr<bool> row = st->Step();
-  if (!row.ok()) return row.status();
-  total_bytes_ = st->ColumnInt(0);
-  return absl::OkStatus();
+  return st->ForEachRow([&](const store::Statement& row) {
+    Totals& t = streams_[{row.ColumnText(0), row.ColumnInt(1)}];
+    t.items = row.ColumnInt(2);
+    t.bytes = row.ColumnInt(3);
+    total_bytes_ += t.bytes;
+  });
+}
+
+void FeedQueue::Took(const std::string& feed, int64_t priority, int64_t bytes) {
+  Totals& t = streams_[{feed, priority}];
+  t.items -= 1;
+  t.bytes -= bytes;
+  total_bytes_ -= bytes;
 }
 
 absl::Status FeedQueue::Count(const char* counter, int64_t n) {
   return n == 0 ? absl::OkStatus() : AddCounter(db_, counter, n);
 }
 
+absl::Status FeedQueue::Transact(const std::function<absl::Status()>& work) {
+  std::lock_guard lock(mu_);
+  auto streams = streams_;
+  int64_t total = total_bytes_;
+  store::Transaction tx(db_);
+  absl::Status s = tx.status();
+  if (s.ok()) s = work();
+  if (s.ok()) s = tx.Commit();
+  if (!s.ok()) {
+    streams_ = std::move(streams);  // rolled back: so are the totals
+    total_bytes_ = total;
+  }
+  return s;
+}
+
 absl::StatusOr<int64_t> FeedQueue::Enqueue(const std::string& feed,
                                            const std::vector<NewItem>& items,
                                            const std::function<absl::Status()>& also) {
-  std::lock_guard lock(mu_);
-  store::Transaction tx(db_);
-  if (!tx.status().ok()) return tx.status();
+  int64_t dropped = 0;
   int64_t now = UnixMs(clock_.Now());
-  int64_t added = 0;
-  for (const NewItem& item : items) {
-    auto st =
-        db_.Prepare("INSERT INTO cloud_queue(feed, priority, queued_ms, body) VALUES(?, ?, ?, ?)");
-    if (!st.ok()) return st.status();
-    st->Bind(1, feed).Bind(2, static_cast<int64_t>(item.priority)).Bind(3, now);
-    st->BindBlob(4, item.body);
-    if (absl::Status s = st->Run(); !s.ok()) return s;
-    added += static_cast<int64_t>(item.body.size());
-  }
-  if (also) {
-    if (absl::Status s = also(); !s.ok()) return s;
-  }
-  int64_t before = total_bytes_;
-  total_bytes_ += added;
-  absl::StatusOr<int64_t> dropped = DropForBytes();
-  absl::Status committed = dropped.ok() ? tx.Commit() : dropped.status();
-  if (!committed.ok()) {
-    total_bytes_ = before;  // rolled back, drops included
-    return committed;
-  }
-  return *dropped;
+  absl::Status s = Transact([&]() -> absl::Status {
+    for (const NewItem& item : items) {
+      auto st = db_.Prepare(
+          "INSERT INTO cloud_queue(feed, priority, queued_ms, body) VALUES(?, ?, ?, ?)");
+      if (!st.ok()) return st.status();
+      auto priority = static_cast<int64_t>(item.priority);
+      st->Bind(1, feed).Bind(2, priority).Bind(3, now);
+      st->BindBlob(4, item.body);
+      if (absl::Status r = st->Run(); !r.ok()) return r;
+      Totals& t = streams_[{feed, priority}];
+      t.items += 1;
+      t.bytes += static_cast<int64_t>(item.body.size());
+      total_bytes_ += static_cast<int64_t>(item.body.size());
+    }
+    if (also) {
+      if (absl::Status r = also(); !r.ok()) return r;
+    }
+    absl::StatusOr<int64_t> d = DropForBytes();
+    if (!d.ok()) return d.status();
+    dropped = *d;
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return dropped;
 }
 
 absl::StatusOr<int64_t> FeedQueue::DropForBytes() {
   int64_t dropped = 0;
   while (total_bytes_ > limits_.max_bytes) {
     // The lowest class first, its oldest first; a chunk at a time.
-    auto pick =
-        db_.Prepare("SELECT seq, length(body) FROM cloud_queue ORDER BY priority, seq LIMIT 256");
+    auto pick = db_.Prepare(
+        "SELECT seq, feed, priority, length(body) FROM cloud_queue ORDER BY priority, seq "
+        "LIMIT 256");
     if (!pick.ok()) return pick.status();
-    std::vector<std::pair<int64_t, int64_t>> victims;
+    struct Victim {
+      int64_t seq;
+      std::string feed;
+      int64_t priority, bytes;
+    };
+    std::vector<Victim> victims;
     int64_t over = total_bytes_ - limits_.max_bytes;
     int64_t freed = 0;
     absl::Status s = pick->ForEachRow([&](const store::Statement& row) {
       if (freed >= over) return;
-      victims.emplace_back(row.ColumnInt(0), row.ColumnInt(1));
-      freed += row.ColumnInt(1);
+      victims.push_back({row.ColumnInt(0), row.ColumnText(1), row.ColumnInt(2), row.ColumnInt(3)});
+      freed += row.ColumnInt(3);
     });
     if (!s.ok()) return s;
     if (victims.empty()) break;
-    for (const auto& [seq, bytes] : victims) {
+    for (const Victim& v : victims) {
       auto del = db_.Prepare("DELETE FROM cloud_queue WHERE seq = ?");
       if (!del.ok()) return del.status();
-      if (absl::Status d = del->Bind(1, seq).Run(); !d.ok()) return d;
-      total_bytes_ -= bytes;
+      if (absl::Status d = del->Bind(1, v.seq).Run(); !d.ok()) return d;
+      Took(v.feed, v.priority, v.bytes);
       ++dropped;
     }
   }
@@ -168,63 +202,85 @@ absl::StatusOr<std::vector<QueuedItem>> FeedQueue::Next(const std::string& feed,
 
 absl::Status FeedQueue::Acknowledge(const std::vector<int64_t>& seqs,
                                     const std::function<absl::Status()>& also) {
-  std::lock_guard lock(mu_);
-  store::Transaction tx(db_);
-  if (!tx.status().ok()) return tx.status();
-  int64_t freed = 0;
-  for (int64_t seq : seqs) {
-    auto st = db_.Prepare("DELETE FROM cloud_queue WHERE seq = ? RETURNING length(body)");
-    if (!st.ok()) return st.status();
-    st->Bind(1, seq);
-    absl::StatusOr<bool> row = st->Step();
-    if (!row.ok()) return row.status();
-    if (*row) freed += st->ColumnInt(0);  // not there: dropped, or a repeat receipt
-  }
-  if (also) {
-    if (absl::Status s = also(); !s.ok()) return s;
-  }
-  if (absl::Status s = tx.Commit(); !s.ok()) return s;
-  total_bytes_ -= freed;
-  return absl::OkStatus();
+  return Transact([&]() -> absl::Status {
+    for (int64_t seq : seqs) {
+      auto st = db_.Prepare(
+          "DELETE FROM cloud_queue WHERE seq = ? RETURNING feed, priority, length(body)");
+      if (!st.ok()) return st.status();
+      st->Bind(1, seq);
+      // Not there: dropped, or a repeated receipt.
+      absl::Status s = st->ForEachRow([&](const store::Statement& row) {
+        Took(row.ColumnText(0), row.ColumnInt(1), row.ColumnInt(2));
+      });
+      if (!s.ok()) return s;
+    }
+    return also ? also() : absl::OkStatus();
+  });
+}
+
+absl::Status FeedQueue::AcknowledgeRanges(const std::string& feed, const std::vector<Range>& ranges,
+                                          const std::function<absl::Status()>& also) {
+  return Transact([&]() -> absl::Status {
+    for (const Range& r : ranges) {
+      auto priority = static_cast<int64_t>(r.priority);
+      auto st = db_.Prepare(
+          "DELETE FROM cloud_queue WHERE feed = ? AND priority = ? AND seq BETWEEN ? AND ? "
+          "RETURNING length(body)");
+      if (!st.ok()) return st.status();
+      st->Bind(1, feed).Bind(2, priority).Bind(3, r.first).Bind(4, r.last);
+      absl::Status s = st->ForEachRow(
+          [&](const store::Statement& row) { Took(feed, priority, row.ColumnInt(0)); });
+      if (!s.ok()) return s;
+    }
+    return also ? also() : absl::OkStatus();
+  });
 }
 
 absl::StatusOr<int64_t> FeedQueue::Expire() {
-  std::lock_guard lock(mu_);
   int64_t cutoff = UnixMs(clock_.Now()) -
                    std::chrono::duration_cast<std::chrono::milliseconds>(limits_.max_age).count();
-  store::Transaction tx(db_);
-  if (!tx.status().ok()) return tx.status();
-  auto st = db_.Prepare("DELETE FROM cloud_queue WHERE queued_ms < ? RETURNING length(body)");
-  if (!st.ok()) return st.status();
-  st->Bind(1, cutoff);
-  int64_t n = 0, freed = 0;
-  absl::Status s = st->ForEachRow([&](const store::Statement& row) {
-    ++n;
-    freed += row.ColumnInt(0);
+  int64_t n = 0;
+  absl::Status s = Transact([&]() -> absl::Status {
+    auto st = db_.Prepare(
+        "DELETE FROM cloud_queue WHERE queued_ms < ? RETURNING feed, priority, length(body)");
+    if (!st.ok()) return st.status();
+    st->Bind(1, cutoff);
+    absl::Status r = st->ForEachRow([&](const store::Statement& row) {
+      ++n;
+      Took(row.ColumnText(0), row.ColumnInt(1), row.ColumnInt(2));
+    });
+    if (!r.ok()) return r;
+    return Count(kDroppedExpired, n);
   });
   if (!s.ok()) return s;
-  if (absl::Status c = Count(kDroppedExpired, n); !c.ok()) return c;
-  if (absl::Status c = tx.Commit(); !c.ok()) return c;
-  total_bytes_ -= freed;
   return n;
 }
 
 absl::StatusOr<QueueStats> FeedQueue::Stats(const std::string& feed) {
   QueueStats stats;
-  auto st = reader_.Prepare(
-      "SELECT priority, COUNT(*), COALESCE(SUM(length(body)), 0), MIN(queued_ms) FROM cloud_queue "
-      "WHERE feed = ? GROUP BY priority");
-  if (!st.ok()) return st.status();
-  st->Bind(1, feed);
-  absl::Status s = st->ForEachRow([&](const store::Statement& row) {
-    int64_t p = row.ColumnInt(0);
-    if (p >= 0 && p < kPriorityCount) stats.depth_by_priority[p] = row.ColumnInt(1);
-    stats.depth += row.ColumnInt(1);
-    stats.bytes += row.ColumnInt(2);
-    int64_t oldest = row.ColumnInt(3);
-    if (stats.oldest_ms == 0 || oldest < stats.oldest_ms) stats.oldest_ms = oldest;
-  });
-  if (!s.ok()) return s;
+  {
+    std::lock_guard lock(mu_);
+    for (int p = 0; p < kPriorityCount; ++p) {
+      auto it = streams_.find({feed, p});
+      if (it == streams_.end()) continue;
+      stats.depth_by_priority[p] = it->second.items;
+      stats.depth += it->second.items;
+      stats.bytes += it->second.bytes;
+    }
+  }
+  // The oldest: the head of each stream, through the stream index.
+  for (int p = 0; p < kPriorityCount; ++p) {
+    if (stats.depth_by_priority[p] == 0) continue;
+    auto st = reader_.Prepare(
+        "SELECT queued_ms FROM cloud_queue WHERE feed = ? AND priority = ? ORDER BY seq LIMIT 1");
+    if (!st.ok()) return st.status();
+    st->Bind(1, feed).Bind(2, int64_t{p});
+    absl::StatusOr<bool> row = st->Step();
+    if (!row.ok()) return row.status();
+    if (*row && (stats.oldest_ms == 0 || st->ColumnInt(0) < stats.oldest_ms)) {
+      stats.oldest_ms = st->ColumnInt(0);
+    }
+  }
   auto full = ReadCounter(reader_, kDroppedFull);
   auto expired = ReadCounter(reader_, kDroppedExpired);
   if (!full.ok()) return full.status();
@@ -242,12 +298,6 @@ absl::Status FeedQueue::Clear(const std::string& feed) {
   return LoadTotals();
 }
 
-absl::Status FeedQueue::Write(const std::function<absl::Status()>& work) {
-  std::lock_guard lock(mu_);
-  store::Transaction tx(db_);
-  if (!tx.status().ok()) return tx.status();
-  if (absl::Status s = work(); !s.ok()) return s;
-  return tx.Commit();
-}
+absl::Status FeedQueue::Write(const std::function<absl::Status()>& work) { return Transact(work); }
 
 }  // namespace pharos::cloud

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -76,6 +77,15 @@ class FeedQueue {
   // counters of what was sent, in the same transaction).
   absl::Status Acknowledge(const std::vector<int64_t>& seqs,
                            const std::function<absl::Status()>& also = nullptr);
+  // The same for whole batches: each the items of `feed`'s `priority`
+  // stream from `first` to `last` (what Next handed out), one statement a
+  // batch.
+  struct Range {
+    Priority priority;
+    int64_t first, last;
+  };
+  absl::Status AcknowledgeRanges(const std::string& feed, const std::vector<Range>& ranges,
+                                 const std::function<absl::Status()>& also = nullptr);
   // Drops what is older than the age bound; returns how many.
   absl::StatusOr<int64_t> Expire();
   absl::StatusOr<QueueStats> Stats(const std::string& feed);
@@ -94,12 +104,22 @@ class FeedQueue {
   absl::Status LoadTotals();
   absl::StatusOr<int64_t> DropForBytes();  // inside a transaction
   absl::Status Count(const char* counter, int64_t n);
+  // Runs `work` in a transaction under mu_; the totals it changed are put
+  // back if it fails (the rows were rolled back).
+  absl::Status Transact(const std::function<absl::Status()>& work);
+  void Took(const std::string& feed, int64_t priority, int64_t bytes);  // a row left
 
   store::Database& db_;
   store::Database& reader_;
   const Clock& clock_;
   const QueueLimits limits_;
-  std::mutex mu_;  // one writer at a time on this connection; guards total_bytes_
+  // What the queue holds, kept in memory (loaded once by Open) so Stats
+  // never scans the table: per stream (feed, priority), and in all.
+  struct Totals {
+    int64_t items = 0, bytes = 0;
+  };
+  mutable std::mutex mu_;  // one writer at a time on this connection; the totals
+  std::map<std::pair<std::string, int64_t>, Totals> streams_;
   int64_t total_bytes_ = 0;
 };
 

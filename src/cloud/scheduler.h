@@ -5,9 +5,11 @@
 // again after it (the receiver deduplicates by item id).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,6 +50,16 @@ class Scheduler {
   absl::StatusOr<std::optional<Batch>> Next(const SendMode& mode);
   // Its receipt came: its items leave the queue.
   absl::Status Delivered(const Batch& batch, const std::function<absl::Status()>& also = nullptr);
+  // Several receipts at once, in one transaction. `Item` has a `batch`.
+  template <typename Item>
+  absl::Status Delivered(const std::vector<Item>& sent, const std::function<absl::Status()>& also) {
+    std::vector<FeedQueue::Range> ranges;
+    for (const Item& s : sent) {
+      in_flight_ = std::max(0, in_flight_ - 1);
+      ranges.push_back({s.batch.priority, s.batch.first_seq(), s.batch.last_seq()});
+    }
+    return queue_.AcknowledgeRanges(feed_, ranges, also);
+  }
   // It was not taken: its stream starts again at its first item.
   void Failed(const Batch& batch);
   // Everything in flight is forgotten (a new connection): every stream

@@ -21,6 +21,7 @@ struct OutgoingMessage {
   std::string stream;  // the priority class: MQTT topic <base>/<stream>, HTTP header
   std::string payload;
   bool compressed = false;
+  std::string key;  // "<first item id>..<last item id>": the batch's idempotency key
 };
 
 struct Progress {

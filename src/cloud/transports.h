@@ -9,7 +9,7 @@
 
 namespace pharos::cloud {
 
-// UNIMPLEMENTED for a scheme without a transport yet.
+// MQTT (mqtt_transport.h) or HTTP(S) (https_transport.h) by the scheme.
 absl::StatusOr<std::unique_ptr<Transport>> MakeTransport(const Endpoint& endpoint,
                                                          const TransportOptions& options);
 

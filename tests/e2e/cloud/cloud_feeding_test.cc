@@ -4,12 +4,17 @@
 // every kind of bad ConfigureCloudFeeding.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <map>
 #include <set>
+#include <sstream>
 #include <thread>
 
+#include "cloud/payload.h"
 #include "e2e/cloud/cloud_receiver.h"
 #include "e2e/daemon_process.h"
 #include "e2e/mosquitto.h"
@@ -230,10 +235,10 @@ TEST_F(CloudFeedingTest, EveryBadConfigurationIsRefusedAndChangesNothing) {
        grpc::StatusCode::INVALID_ARGUMENT,
        "--cloud-allow-plaintext"},
       {{"pharos.network.status"},
-       "https://cloud/ingest",
+       "http://198.51.100.7/ingest",
        5,
-       grpc::StatusCode::UNIMPLEMENTED,
-       "not implemented"},
+       grpc::StatusCode::INVALID_ARGUMENT,
+       "--cloud-allow-plaintext"},
       // No --cloud-signal-broker: VSS fields cannot be read.
       {{"Vehicle.Speed"},
        Topic(),
@@ -271,8 +276,8 @@ TEST_F(CloudFeedingTest, AnOutageQueuesEverythingAndItAllArrivesInOrderAfter) {
   int64_t last = CloudStatus().items_sent();
   ASSERT_TRUE(cloud.WaitFor(
       [&](const Batches&) {
-        return static_cast<int64_t>(
-                   std::set<int64_t>(cloud.Seqs().begin(), cloud.Seqs().end()).size()) >= last;
+        std::vector<int64_t> seqs = cloud.Seqs();
+        return static_cast<int64_t>(std::set<int64_t>(seqs.begin(), seqs.end()).size()) >= last;
       },
       5000ms));
   ExpectNoneLostInOrder(cloud.Batches());
@@ -301,21 +306,25 @@ TEST_F(CloudFeedingTest, AKillNineWithABacklogIsDeliveredAfterTheRestart) {
 
 // mqtts:// with mutual TLS: the broker verifies the vehicle's certificate
 // and the vehicle the broker's.
+// One CA for the file: the broker's (also the HTTPS receiver's), the
+// vehicle's and mosquitto_sub's certificates.
+std::string CloudFeedingTlsTestPki() {
+  static TempDir* dir = [] {
+    auto* d = new TempDir();
+    std::string log;
+    bool ok = MakeCa(d->path(), "ca", &log) &&
+              MakeCertificate(d->path(), "ca", "broker", "IP:127.0.0.1", &log) &&
+              MakeCertificate(d->path(), "ca", "vehicle", "", &log) &&
+              MakeCertificate(d->path(), "ca", "receiver", "", &log);
+    EXPECT_TRUE(ok) << log;
+    return d;
+  }();
+  return dir->path();
+}
+
 class CloudFeedingTlsTest : public CloudFeedingTest {
  protected:
-  static std::string Pki() {
-    static TempDir* dir = [] {
-      auto* d = new TempDir();
-      std::string log;
-      bool ok = MakeCa(d->path(), "ca", &log) &&
-                MakeCertificate(d->path(), "ca", "broker", "IP:127.0.0.1", &log) &&
-                MakeCertificate(d->path(), "ca", "vehicle", "", &log) &&
-                MakeCertificate(d->path(), "ca", "receiver", "", &log);
-      EXPECT_TRUE(ok) << log;
-      return d;
-    }();
-    return dir->path();
-  }
+  static std::string Pki() { return CloudFeedingTlsTestPki(); }
   CloudFeedingTlsTest()
       : CloudFeedingTest({.cafile = Pki() + "/ca.pem",
                           .certfile = Pki() + "/broker.pem",
@@ -332,6 +341,76 @@ TEST_F(CloudFeedingTlsTest, FeedsOverMutualTls) {
   ASSERT_TRUE(cloud.WaitFor([](const Batches& b) { return !b.empty(); }, 8000ms))
       << cloud.Raw() << broker_.Log() << daemon_.Log();
   EXPECT_TRUE(FeedingStatus().last_feeding_success());
+}
+
+// https:// with a client certificate: a receiver that takes only clients
+// the CA signed, the vehicle's receipts its 200s.
+TEST_F(CloudFeedingTlsTest, FeedsOverHttpsToAReceiverThatChecksTheClientCertificate) {
+  int port = FreePort();
+  std::string out = dir_.path() + "/received.jsonl", ready = dir_.path() + "/https.ready";
+  pid_t receiver = fork();
+  if (receiver == 0) {
+    std::string p = std::to_string(port), cert = Pki() + "/broker.pem", key = Pki() + "/broker.key",
+                ca = Pki() + "/ca.pem";
+    execlp("python3", "python3", PHAROS_HTTPS_RECEIVER, "--port", p.c_str(), "--cert", cert.c_str(),
+           "--key", key.c_str(), "--ca", ca.c_str(), "--out", out.c_str(), "--ready", ready.c_str(),
+           static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  struct Reap {
+    pid_t pid;
+    ~Reap() {
+      kill(pid, SIGTERM);
+      waitpid(pid, nullptr, 0);
+    }
+  } reap{receiver};
+  for (int i = 0; i < 100 && ReadFile(ready).empty(); ++i) std::this_thread::sleep_for(50ms);
+  ASSERT_FALSE(ReadFile(ready).empty()) << "the HTTPS receiver did not start";
+  std::string url = "https://127.0.0.1:" + std::to_string(port) + "/v1/ingest";
+  ASSERT_TRUE(Feed({"pharos.network.status"}, url).ok());
+  std::vector<nlohmann::json> posts;
+  for (int i = 0; i < 100 && posts.size() < 2; ++i) {
+    std::this_thread::sleep_for(100ms);
+    posts.clear();
+    std::istringstream lines(ReadFile(out));
+    for (std::string line; std::getline(lines, line);) posts.push_back(nlohmann::json::parse(line));
+  }
+  ASSERT_GE(posts.size(), 2u) << daemon_.Log();
+  EXPECT_EQ(posts[0]["path"], "/v1/ingest");
+  EXPECT_EQ(posts[0]["stream"], "status");
+  EXPECT_EQ(posts[0]["encoding"], "zstd");
+  EXPECT_EQ(posts[0]["client"], "vehicle") << "the receiver saw the vehicle's certificate";
+  EXPECT_FALSE(posts[0]["key"].get<std::string>().empty());
+  std::string hex = posts[0]["body"];
+  std::string body;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2)
+    body.push_back(std::stoi(hex.substr(i, 2), nullptr, 16));
+  auto json_body = cloud::Decompress(body);
+  ASSERT_TRUE(json_body.ok());
+  EXPECT_EQ(nlohmann::json::parse(*json_body)["schema"], "pharos.cloud.v1");
+  EXPECT_TRUE(FeedingStatus().last_feeding_success());
+}
+
+// Without a certificate of its own the vehicle is turned away: nothing is
+// delivered, the status says why, and the items wait in the queue.
+class CloudFeedingNoClientCertTest : public CloudFeedingTest {
+ protected:
+  CloudFeedingNoClientCertTest()
+      : CloudFeedingTest({.cafile = CloudFeedingTlsTestPki() + "/ca.pem",
+                          .certfile = CloudFeedingTlsTestPki() + "/broker.pem",
+                          .keyfile = CloudFeedingTlsTestPki() + "/broker.key",
+                          .require_certificate = true},
+                         {"--cloud-ca", CloudFeedingTlsTestPki() + "/ca.pem"}) {}
+};
+
+TEST_F(CloudFeedingNoClientCertTest, IsRefusedAndKeepsItsItems) {
+  ASSERT_TRUE(Feed({"pharos.network.status"}, Topic()).ok());
+  ASSERT_TRUE(WaitForQueue([](int64_t depth) { return depth >= 2; }, 6000ms));
+  ctl::GetCloudStatusResponse s = CloudStatus();
+  EXPECT_FALSE(s.connected());
+  EXPECT_EQ(s.items_sent(), 0);
+  EXPECT_FALSE(s.last_feeding_success());
+  EXPECT_FALSE(s.last_error_message().empty());
 }
 
 }  // namespace
