@@ -19,6 +19,7 @@ PACKAGES=(
   socat               # the ingress benchmark's peer: socat's TLS relay
   mosquitto mosquitto-clients libmosquitto-dev  # MQTT: the broker benchmark's fan-out peer, VISS over MQTT
   libzstd-dev libcurl4-openssl-dev  # cloud feeding: batch compression, the HTTPS transport
+  zstd                # the demo decodes what reaches the cloud host
   python3-websocket curl  # VISS: the end-to-end tests drive the WebSocket and HTTP front ends with third-party clients
   python3-grpcio python3-protobuf  # SOVD: the seed's own Python client and server examples (stubs from grpc_python_plugin)
   podman runc busybox-static  # docs/cni.md's podman recipe, tried by the podman test (containers from a busybox directory)

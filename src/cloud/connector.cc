@@ -418,6 +418,7 @@ bool CloudConnector::SendSome(Transport& transport, const SendMode& mode,
 
 void CloudConnector::Work() {
   std::unique_ptr<Transport> transport;
+  TransportOptions transport_options;  // the current transport's
   uint64_t generation = 0;
   Steady::time_point next_sample = clock_.Monotonic();
   Steady::time_point next_attempt{};
@@ -449,13 +450,17 @@ void CloudConnector::Work() {
       next_attempt = {};
       if (a.enabled) {
         header_vehicle_ = options_.vehicle_name ? options_.vehicle_name() : "";
-        TransportOptions t = options_.transport;
+        TransportOptions& t = transport_options;
+        t = options_.transport;
+        if (options_.transport_netns) t.netns = options_.transport_netns(a.feed.endpoint);
         if (t.client_id.empty()) t.client_id = fmt::format("pharos-{}", header_vehicle_);
         if (t.base_topic.empty()) {
           t.base_topic =
               fmt::format("pharos/{}", header_vehicle_.empty() ? "vehicle" : header_vehicle_);
         }
         auto made = options_.make_transport(a.feed.endpoint, t);
+        spdlog::info("cloud: {} reached from {}", a.feed.endpoint.url,
+                     t.netns.empty() ? std::string("pharosd's namespace") : "namespace " + t.netns);
         if (made.ok()) {
           transport = std::move(*made);
         } else {
@@ -478,10 +483,22 @@ void CloudConnector::Work() {
                      *expired);
       }
     }
+    if (transport && !transport->connected() && Steady::now() >= next_attempt &&
+        options_.transport_netns &&
+        options_.transport_netns(a.feed.endpoint) != transport_options.netns) {
+      // Where the endpoint is reached from changed (the twin's cloud host
+      // came or went with a configuration): a new transport from there.
+      transport_options.netns = options_.transport_netns(a.feed.endpoint);
+      auto made = options_.make_transport(a.feed.endpoint, transport_options);
+      if (made.ok()) transport = std::move(*made);
+    }
     if (transport) {
       if (!transport->connected() && Steady::now() >= next_attempt) {
         absl::StatusOr<bool> up = transport->Connect();
         if (!up.ok()) {
+          if (connect_error != up.status().message()) {
+            spdlog::warn("cloud: cannot connect: {} (retrying)", up.status().message());
+          }
           connect_error = std::string(up.status().message());
           Outcome(false, connect_error);
           next_attempt = Steady::now() + backoff;
@@ -491,7 +508,9 @@ void CloudConnector::Work() {
         }
       }
       if (transport->connected() && !connected_) {
-        spdlog::info("cloud: connected to {}", transport->Describe());
+        spdlog::info(
+            "cloud: connected to {}{}", transport->Describe(),
+            transport_options.netns.empty() ? "" : " from namespace " + transport_options.netns);
         backoff = milliseconds(200);
       }
       connected_ = transport->connected();

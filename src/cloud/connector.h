@@ -39,6 +39,9 @@ struct ConnectorOptions {
   std::chrono::milliseconds max_backoff{5000};  // between connection attempts
   // The vehicle's name (payload envelope, default topic pharos/<vehicle>).
   std::function<std::string()> vehicle_name;
+  // The namespace a connection to `endpoint` is made from ("" or unset:
+  // pharosd's own).
+  std::function<std::string(const Endpoint&)> transport_netns;
   // Makes the transport of an endpoint: MakeTransport (transports.h);
   // unit tests inject a fake.
   std::function<absl::StatusOr<std::unique_ptr<Transport>>(const Endpoint&,

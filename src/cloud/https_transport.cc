@@ -4,7 +4,9 @@
 
 #include <mutex>
 
+#include "common/fmt_absl.h"
 #include "fmt/format.h"
+#include "netlink/netns.h"
 
 namespace pharos::cloud {
 namespace {
@@ -95,6 +97,23 @@ absl::Status HttpsTransport::Send(const OutgoingMessage& m, uint64_t token) {
 Progress HttpsTransport::Poll(std::chrono::milliseconds wait) {
   Progress progress;
   if (!in_flight_) return progress;
+  // libcurl opens its sockets while it performs: in the connection's namespace.
+  std::optional<netlink::ScopedNetns> in_netns;
+  if (!options_.netns.empty()) {
+    auto entered = netlink::ScopedNetns::Enter(options_.netns);
+    if (!entered.ok()) {
+      curl_multi_remove_handle(multi_, easy_);
+      curl_slist_free_all(in_flight_->headers);
+      progress.failed.emplace_back(
+          in_flight_->token, absl::UnavailableError(fmt::format("namespace {}: {}", options_.netns,
+                                                                entered.status().message())));
+      in_flight_.reset();
+      progress.connection_lost = true;
+      connected_ = false;
+      return progress;
+    }
+    in_netns.emplace(std::move(*entered));
+  }
   int running = 0;
   curl_multi_perform(multi_, &running);
   if (running > 0) {

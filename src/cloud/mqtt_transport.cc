@@ -1,20 +1,70 @@
 #include "cloud/mqtt_transport.h"
 
+#include <arpa/inet.h>
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <mutex>
+#include <optional>
+#include <thread>
 
 #include "common/fmt_absl.h"
 #include "fmt/format.h"
+#include "netlink/netns.h"
 #include "spdlog/spdlog.h"
 
 namespace pharos::cloud {
 namespace {
 
 std::once_flag library;
+
+// A TCP connect to host:port (an IPv4 address or a name) within `limit`.
+absl::Status ProbeTcp(const std::string& host, int port, const std::string& bind_address,
+                      std::chrono::milliseconds limit) {
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (int e = getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found); e != 0) {
+    return absl::UnavailableError(fmt::format("cannot resolve {}: {}", host, gai_strerror(e)));
+  }
+  std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> list(found, freeaddrinfo);
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return absl::UnavailableError(std::strerror(errno));
+  if (!bind_address.empty()) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    if (inet_pton(AF_INET, bind_address.c_str(), &local.sin_addr) != 1 ||
+        bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0) {
+      close(fd);
+      return absl::UnavailableError(fmt::format("cannot bind to {}", bind_address));
+    }
+  }
+  int rc = connect(fd, found->ai_addr, found->ai_addrlen);
+  if (rc != 0 && errno == EINPROGRESS) {
+    pollfd p{fd, POLLOUT, 0};
+    rc = poll(&p, 1, static_cast<int>(limit.count()));
+    if (rc == 0) {
+      close(fd);
+      return absl::UnavailableError(fmt::format("no TCP connection within {} ms", limit.count()));
+    }
+    int error = 0;
+    socklen_t len = sizeof(error);
+    getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len);
+    errno = error;
+    rc = error == 0 ? 0 : -1;
+  }
+  std::string why = rc == 0 ? "" : std::strerror(errno);
+  close(fd);
+  if (rc != 0) return absl::UnavailableError(fmt::format("cannot connect: {}", why));
+  return absl::OkStatus();
+}
 
 std::string ConnackText(int rc) { return rc == 0 ? "accepted" : mosquitto_connack_string(rc); }
 
@@ -28,6 +78,7 @@ MqttTransport::MqttTransport(Endpoint endpoint, TransportOptions options)
 }
 
 MqttTransport::~MqttTransport() {
+  if (attempt_.joinable()) attempt_.join();  // at most the probe's timeout
   mosquitto* m;
   {
     std::lock_guard lock(mu_);
@@ -60,6 +111,22 @@ mosquitto* MqttTransport::DropLocked(const absl::Status& why) {
 
 absl::StatusOr<bool> MqttTransport::Connect() {
   std::unique_lock lock(mu_);
+  if (attempt_.joinable()) {
+    if (!attempt_done_) return false;  // the path is still being tried
+    lock.unlock();
+    attempt_.join();
+    lock.lock();
+    if (!attempt_status_.ok()) {
+      mosquitto* m = mosq_;
+      mosq_ = nullptr;
+      state_ = State::kIdle;
+      lost_ = false;
+      lock.unlock();
+      Destroy(m);
+      return absl::UnavailableError(
+          fmt::format("{}: {}", endpoint_.url, attempt_status_.message()));
+    }
+  }
   if (state_ == State::kConnected && !lost_) return true;
   auto now = std::chrono::steady_clock::now();
   if (state_ == State::kConnecting) {
@@ -83,11 +150,6 @@ absl::StatusOr<bool> MqttTransport::Connect() {
   mosquitto* m =
       mosquitto_new(options_.client_id.empty() ? nullptr : options_.client_id.c_str(), true, this);
   if (m == nullptr) return absl::ResourceExhaustedError("mosquitto_new failed");
-  auto fail = [&](std::string why) -> absl::StatusOr<bool> {
-    lock.unlock();
-    mosquitto_destroy(m);
-    return absl::UnavailableError(fmt::format("{}: {}", endpoint_.url, why));
-  };
   mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION,
                        options_.mqtt_version == 3 ? MQTT_PROTOCOL_V311 : MQTT_PROTOCOL_V5);
   mosquitto_int_option(m, MOSQ_OPT_SEND_MAXIMUM, options_.window);
@@ -97,7 +159,12 @@ absl::StatusOr<bool> MqttTransport::Connect() {
         mosquitto_tls_set(m, options_.ca_file.empty() ? nullptr : options_.ca_file.c_str(), nullptr,
                           options_.cert_file.empty() ? nullptr : options_.cert_file.c_str(),
                           options_.key_file.empty() ? nullptr : options_.key_file.c_str(), nullptr);
-    if (rc != MOSQ_ERR_SUCCESS) return fail(fmt::format("TLS: {}", mosquitto_strerror(rc)));
+    if (rc != MOSQ_ERR_SUCCESS) {
+      lock.unlock();
+      mosquitto_destroy(m);
+      return absl::UnavailableError(
+          fmt::format("{}: TLS: {}", endpoint_.url, mosquitto_strerror(rc)));
+    }
   }
   mosquitto_connect_callback_set(m, &MqttTransport::OnConnect);
   mosquitto_disconnect_callback_set(m, &MqttTransport::OnDisconnect);
@@ -108,20 +175,49 @@ absl::StatusOr<bool> MqttTransport::Connect() {
   connect_error_.clear();
   lost_ = false;
   state_ = State::kConnecting;
-  connect_deadline_ = now + options_.connect_timeout;
+  // The attempt's probe, then the CONNACK.
+  connect_deadline_ = now + 2 * options_.connect_timeout;
   mosq_ = m;
-  int rc = mosquitto_connect_bind_async(
-      m, endpoint_.host.c_str(), endpoint_.port, options_.keepalive_seconds,
-      options_.bind_address.empty() ? nullptr : options_.bind_address.c_str());
-  if (rc == MOSQ_ERR_SUCCESS) rc = mosquitto_loop_start(m);
-  if (rc != MOSQ_ERR_SUCCESS) {
-    mosq_ = nullptr;
-    state_ = State::kIdle;
-    std::string why = rc == MOSQ_ERR_ERRNO ? std::strerror(errno) : mosquitto_strerror(rc);
-    lock.unlock();
-    Destroy(m);
-    return absl::UnavailableError(fmt::format("{}: {}", endpoint_.url, why));
-  }
+  attempt_done_ = false;
+  // The attempt runs on a thread of its own so the connector goes on
+  // sampling meanwhile. libmosquitto 2.0.11's non-blocking connect breaks
+  // when the connect is still in progress as its thread starts (a second
+  // CONNECT, which the broker calls a protocol error): the path is probed
+  // first with a bounded TCP connect, then libmosquitto connects blocking
+  // (quick: the path just answered) and its thread starts on a connected
+  // socket. Both in the connection's namespace (a thread is born in its
+  // creator's, so libmosquitto's is too).
+  attempt_ = std::thread([this, m] {
+    absl::Status status;
+    std::optional<netlink::ScopedNetns> in_netns;
+    if (!options_.netns.empty()) {
+      auto entered = netlink::ScopedNetns::Enter(options_.netns);
+      if (entered.ok()) {
+        in_netns.emplace(std::move(*entered));
+      } else {
+        status = absl::UnavailableError(
+            fmt::format("namespace {}: {}", options_.netns, entered.status().message()));
+      }
+    }
+    if (status.ok()) {
+      status =
+          ProbeTcp(endpoint_.host, endpoint_.port, options_.bind_address, options_.connect_timeout);
+    }
+    if (status.ok()) {
+      int rc = mosquitto_connect_bind(
+          m, endpoint_.host.c_str(), endpoint_.port, options_.keepalive_seconds,
+          options_.bind_address.empty() ? nullptr : options_.bind_address.c_str());
+      if (rc == MOSQ_ERR_SUCCESS) rc = mosquitto_loop_start(m);
+      if (rc != MOSQ_ERR_SUCCESS) {
+        status = absl::UnavailableError(rc == MOSQ_ERR_ERRNO ? std::strerror(errno)
+                                                             : mosquitto_strerror(rc));
+      }
+    }
+    std::lock_guard done(mu_);
+    attempt_status_ = status;
+    attempt_done_ = true;
+    cv_.notify_all();
+  });
   return false;
 }
 

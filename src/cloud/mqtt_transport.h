@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <thread>
 
 #include "cloud/transport.h"
 
@@ -59,6 +60,10 @@ class MqttTransport final : public Transport {
   };
   std::map<int, Waiting> waiting_;  // by MQTT message id
   Progress pending_;                // filled by the callbacks, handed out by Poll
+  // A connection attempt in progress (probe, connect, libmosquitto's thread).
+  std::thread attempt_;
+  bool attempt_done_ = false;
+  absl::Status attempt_status_;
 };
 
 }  // namespace pharos::cloud

@@ -61,6 +61,9 @@ struct TransportOptions {
   std::chrono::milliseconds receipt_timeout{10000};  // no receipt by then: the connection is dead
   int window = 32;
   std::string bind_address;  // the uplink's own address ("" : the route decides)
+  // The network namespace the connection is made from ("" : pharosd's
+  // own): in the twin, the vehicle's cloud gateway.
+  std::string netns;
 };
 
 }  // namespace pharos::cloud

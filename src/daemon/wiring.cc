@@ -4,6 +4,7 @@
 
 #include "cloud/transports.h"
 #include "daemon/cloud_sources.h"
+#include "plan/naming.h"
 
 namespace pharos::daemon {
 
@@ -101,6 +102,12 @@ cloud::ConnectorOptions CloudOptionsOf(const DaemonOptions& o, core::ConfigContr
   if (twin) {
     c.rules.plain_allowed = [&controller](const std::string& host) {
       return IsTwinCloudHost(controller, host);
+    };
+    // A twin cloud host is reached the way the vehicle reaches the cloud:
+    // from the vehicle node, whose namespace holds the cloud bridge.
+    std::string vehicle_netns = plan::NamespaceName(o.interface_prefix, model::kVehicleNode);
+    c.transport_netns = [&controller, vehicle_netns](const cloud::Endpoint& e) {
+      return IsTwinCloudHost(controller, e.host) ? vehicle_netns : std::string();
     };
   }
   std::string vehicle_id = o.cloud.vehicle_id;

@@ -128,3 +128,24 @@ TEST_F(AppTest, SecurityAndCallbackStatusComeThroughTheView) {
 
 }  // namespace
 }  // namespace pharos::app
+
+namespace pharos::app {
+namespace {
+
+// A plain feed may go to the twin's cloud host, and is reached from the
+// vehicle's cloud gateway: both follow the applied configuration.
+TEST(CloudSourcesTest, TheTwinsCloudHostIsKnownFromTheAppliedConfiguration) {
+  pharos::testing::PlanCore core;
+  EXPECT_FALSE(daemon::IsTwinCloudHost(*core.controller, "172.16.1.2"));
+  std::string yaml =
+      pharos::testing::ReadFileOrDie(std::string(PHAROS_EXAMPLES_DIR) + "/cloud/vehicle.yaml");
+  core::ChangeOutcome applied = core.controller->Apply(yaml, "apply", false);
+  ASSERT_TRUE(applied.status.ok()) << applied.status;
+  EXPECT_TRUE(daemon::IsTwinCloudHost(*core.controller, "172.16.1.2"));
+  EXPECT_FALSE(daemon::IsTwinCloudHost(*core.controller, "172.16.1.1"));  // the gateway
+  EXPECT_FALSE(daemon::IsTwinCloudHost(*core.controller, "cloud_vm1"));
+  EXPECT_EQ(daemon::VehicleNameOf(*core.controller), "premium_sedan");
+}
+
+}  // namespace
+}  // namespace pharos::app

@@ -26,8 +26,9 @@ struct ReceivedBatch {
 class CloudReceiver {
  public:
   // `tls_dir`: where ca.pem and the receiver's client certificate
-  // (receiver.pem/.key) are, for an mqtts:// broker.
-  CloudReceiver(const Mosquitto& broker, std::string tls_dir = "");
+  // (receiver.pem/.key) are, for an mqtts:// broker; `netns`: where the
+  // broker is (a twin's cloud host).
+  CloudReceiver(const Mosquitto& broker, std::string tls_dir = "", std::string netns = "");
   ~CloudReceiver();
   // Every batch received so far, in arrival order.
   std::vector<ReceivedBatch> Batches() const;
