@@ -452,15 +452,12 @@ void CloudConnector::Work() {
         header_vehicle_ = options_.vehicle_name ? options_.vehicle_name() : "";
         TransportOptions& t = transport_options;
         t = options_.transport;
-        if (options_.transport_netns) t.netns = options_.transport_netns(a.feed.endpoint);
         if (t.client_id.empty()) t.client_id = fmt::format("pharos-{}", header_vehicle_);
         if (t.base_topic.empty()) {
           t.base_topic =
               fmt::format("pharos/{}", header_vehicle_.empty() ? "vehicle" : header_vehicle_);
         }
         auto made = options_.make_transport(a.feed.endpoint, t);
-        spdlog::info("cloud: {} reached from {}", a.feed.endpoint.url,
-                     t.netns.empty() ? std::string("pharosd's namespace") : "namespace " + t.netns);
         if (made.ok()) {
           transport = std::move(*made);
         } else {
@@ -484,13 +481,25 @@ void CloudConnector::Work() {
       }
     }
     if (transport && !transport->connected() && Steady::now() >= next_attempt &&
-        options_.transport_netns &&
-        options_.transport_netns(a.feed.endpoint) != transport_options.netns) {
-      // Where the endpoint is reached from changed (the twin's cloud host
-      // came or went with a configuration): a new transport from there.
-      transport_options.netns = options_.transport_netns(a.feed.endpoint);
-      auto made = options_.make_transport(a.feed.endpoint, transport_options);
-      if (made.ok()) transport = std::move(*made);
+        options_.transport_netns) {
+      // Where the endpoint is reached from, asked before every attempt:
+      // the twin's cloud host comes and goes with the configuration.
+      absl::StatusOr<std::string> where = options_.transport_netns(a.feed.endpoint);
+      if (!where.ok()) {
+        Outcome(false, std::string(where.status().message()));
+        if (connect_error != where.status().message()) {
+          spdlog::warn("cloud: not connecting: {}", where.status().message());
+          connect_error = std::string(where.status().message());
+        }
+        next_attempt = Steady::now() + backoff;
+        backoff = std::min(backoff * 2, options_.max_backoff);
+      } else if (*where != transport_options.netns) {
+        transport_options.netns = *where;
+        auto made = options_.make_transport(a.feed.endpoint, transport_options);
+        spdlog::info("cloud: {} reached from {}", a.feed.endpoint.url,
+                     where->empty() ? std::string("pharosd's namespace") : "namespace " + *where);
+        if (made.ok()) transport = std::move(*made);
+      }
     }
     if (transport) {
       if (!transport->connected() && Steady::now() >= next_attempt) {

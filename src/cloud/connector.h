@@ -40,8 +40,9 @@ struct ConnectorOptions {
   // The vehicle's name (payload envelope, default topic pharos/<vehicle>).
   std::function<std::string()> vehicle_name;
   // The namespace a connection to `endpoint` is made from ("" or unset:
-  // pharosd's own).
-  std::function<std::string(const Endpoint&)> transport_netns;
+  // pharosd's own), asked before each attempt; an error refuses the
+  // attempt (and says why in the feed's status).
+  std::function<absl::StatusOr<std::string>(const Endpoint&)> transport_netns;
   // Makes the transport of an endpoint: MakeTransport (transports.h);
   // unit tests inject a fake.
   std::function<absl::StatusOr<std::unique_ptr<Transport>>(const Endpoint&,

@@ -3,6 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include "cloud/transports.h"
+#include "common/ipv4.h"
+#include "common/loopback.h"
+#include "common/strings.h"
 #include "daemon/cloud_sources.h"
 #include "plan/naming.h"
 
@@ -104,10 +107,20 @@ cloud::ConnectorOptions CloudOptionsOf(const DaemonOptions& o, core::ConfigContr
       return IsTwinCloudHost(controller, host);
     };
     // A twin cloud host is reached the way the vehicle reaches the cloud:
-    // from the vehicle node, whose namespace holds the cloud bridge.
+    // from the vehicle node, whose namespace holds the cloud bridge. Any
+    // other address is refused in the twin, so a feed meant for it never
+    // leaves this machine through the host's own network (a real cloud is
+    // named by a host name, or pharosd runs with --cloud-allow-plaintext).
     std::string vehicle_netns = plan::NamespaceName(o.interface_prefix, model::kVehicleNode);
-    c.transport_netns = [&controller, vehicle_netns](const cloud::Endpoint& e) {
-      return IsTwinCloudHost(controller, e.host) ? vehicle_netns : std::string();
+    bool anywhere = o.cloud.allow_plaintext;
+    c.transport_netns = [&controller, vehicle_netns,
+                         anywhere](const cloud::Endpoint& e) -> absl::StatusOr<std::string> {
+      if (IsTwinCloudHost(controller, e.host)) return vehicle_netns;
+      if (IsLoopbackHost(e.host) || anywhere || !Ipv4Address::Parse(e.host)) return std::string();
+      return absl::FailedPreconditionError(
+          StrCat(e.host,
+                 " is not a cloud host of the applied configuration (the twin's cloud is "
+                 "its cloud hosts; a real cloud is named by its host name)"));
     };
   }
   std::string vehicle_id = o.cloud.vehicle_id;
