@@ -66,7 +66,8 @@ std::string ItemBody(int i) {
 
 class NoFields final : public cloud::FieldSource {
  public:
-  absl::StatusOr<std::vector<cloud::FieldSample>> Read(const std::vector<cloud::Field>&) override {
+  absl::StatusOr<std::vector<cloud::FieldSample>> Read(const std::vector<cloud::Field>&,
+                                                       std::vector<std::string>&) override {
     return std::vector<cloud::FieldSample>{};
   }
 };

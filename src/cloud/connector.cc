@@ -204,7 +204,7 @@ void CloudConnector::Sample(const Applied& a) {
   std::vector<std::string> errors;
   std::vector<Field> pharos = FieldsOf(a.feed, Field::Kind::kPharos, false);
   if (!pharos.empty()) {
-    auto read = pharos_fields_.Read(pharos);
+    auto read = pharos_fields_.Read(pharos, errors);
     if (read.ok()) {
       samples = std::move(*read);
     } else {
@@ -217,7 +217,7 @@ void CloudConnector::Sample(const Applied& a) {
   }
   std::vector<Field> vss = FieldsOf(a.feed, Field::Kind::kVss, false);
   if (!vss.empty() && vss_fields_ != nullptr) {
-    auto read = vss_fields_->Read(vss);
+    auto read = vss_fields_->Read(vss, errors);
     if (read.ok()) {
       samples.insert(samples.end(), read->begin(), read->end());
     } else {

@@ -27,8 +27,10 @@ class FieldSource {
   virtual ~FieldSource() = default;
   // The current values of `fields` (the sampled ones of this source's
   // kind; globs expanded). An error means none could be read; a field
-  // that names nothing reads as no samples.
-  virtual absl::StatusOr<std::vector<FieldSample>> Read(const std::vector<Field>& fields) = 0;
+  // that could not be read while others were adds its reason to
+  // `problems`; a field that names nothing reads as no samples.
+  virtual absl::StatusOr<std::vector<FieldSample>> Read(const std::vector<Field>& fields,
+                                                        std::vector<std::string>& problems) = 0;
 };
 
 }  // namespace pharos::cloud

@@ -1,5 +1,6 @@
 #include "daemon/cloud_sources.h"
 
+#include "common/strings.h"
 #include "model/config_parser.h"
 #include "store/journal_store.h"
 
@@ -19,26 +20,35 @@ bool Wants(const std::vector<cloud::Field>& fields, std::string_view name) {
 }  // namespace
 
 absl::StatusOr<std::vector<FieldSample>> PharosCloudFields::Read(
-    const std::vector<cloud::Field>& fields) {
+    const std::vector<cloud::Field>& fields, std::vector<std::string>& problems) {
   std::vector<FieldSample> out;
   if (Wants(fields, "pharos.network.status")) {
     auto status = controller_.Status("");
-    if (!status.ok()) return status.status();
-    for (const core::ComponentStatus& c : *status) {
-      out.push_back({"pharos.network.status." + c.name, c.status, Priority::kStatus});
+    if (!status.ok()) {
+      problems.push_back(StrCat("pharos.network.status: ", status.status().message()));
+    } else {
+      for (const core::ComponentStatus& c : *status) {
+        out.push_back({"pharos.network.status." + c.name, c.status, Priority::kStatus});
+      }
     }
   }
   if (Wants(fields, "pharos.services.health")) {
     auto services = registry_.List();
-    if (!services.ok()) return services.status();
-    for (const core::ServiceView& v : *services) {
-      out.push_back({"pharos.services.health." + v.record.id, v.record.status, Priority::kStatus});
+    if (!services.ok()) {
+      problems.push_back(StrCat("pharos.services.health: ", services.status().message()));
+    } else {
+      for (const core::ServiceView& v : *services) {
+        out.push_back(
+            {"pharos.services.health." + v.record.id, v.record.status, Priority::kStatus});
+      }
     }
   }
   if (Wants(fields, "pharos.network.metrics")) {
     auto metrics = diagnostics_.Metrics("", 0);
-    if (!metrics.ok()) return metrics.status();
-    for (const core::ComponentMetrics& m : *metrics) {
+    if (!metrics.ok())
+      problems.push_back(StrCat("pharos.network.metrics: ", metrics.status().message()));
+    for (const core::ComponentMetrics& m :
+         metrics.ok() ? *metrics : std::vector<core::ComponentMetrics>{}) {
       std::string at = "pharos.network.metrics." + m.component + ".";
       for (auto [name, value] :
            {std::pair{"bytes_in", m.bytes_in}, std::pair{"bytes_out", m.bytes_out},

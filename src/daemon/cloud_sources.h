@@ -21,8 +21,10 @@ class PharosCloudFields final : public cloud::FieldSource {
         diagnostics_(diagnostics),
         registry_(registry),
         enforcer_(enforcer) {}
-  absl::StatusOr<std::vector<cloud::FieldSample>> Read(
-      const std::vector<cloud::Field>& fields) override;
+  // A word that cannot be read (metrics in plan mode: nothing is built)
+  // leaves the others and says why in `problems`.
+  absl::StatusOr<std::vector<cloud::FieldSample>> Read(const std::vector<cloud::Field>& fields,
+                                                       std::vector<std::string>& problems) override;
 
  private:
   core::ConfigController& controller_;

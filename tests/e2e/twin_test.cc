@@ -377,7 +377,8 @@ TEST_F(TwinTest, NetworkNotificationsSurviveAnOutageAndKillNine) {
   std::string out;
   ASSERT_EQ(RunCommand("ip -n " + Ns("vm1") + " link del " + prefix_ + "podbr0", &out), 0) << out;
   ctl::GetCallbackStatusResponse outbox;
-  for (int i = 0; i < 100 && outbox.pending() < 3; ++i) {
+  // Recorded first, attempted (and failed) a moment later: wait for both.
+  for (int i = 0; i < 100 && (outbox.pending() < 3 || outbox.last_error().empty()); ++i) {
     std::this_thread::sleep_for(milliseconds(50));
     ASSERT_TRUE(ctl_->GetCallbackStatus(Ctx().get(), {}, &outbox).ok());
   }

@@ -2,6 +2,8 @@
 // audited, and the read paths that used to live in the gRPC layer.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "app/pharos.h"
 #include "unit/plan_core.h"
 #include "unit/test_support.h"
@@ -145,6 +147,37 @@ TEST(CloudSourcesTest, TheTwinsCloudHostIsKnownFromTheAppliedConfiguration) {
   EXPECT_FALSE(daemon::IsTwinCloudHost(*core.controller, "172.16.1.1"));  // the gateway
   EXPECT_FALSE(daemon::IsTwinCloudHost(*core.controller, "cloud_vm1"));
   EXPECT_EQ(daemon::VehicleNameOf(*core.controller), "premium_sedan");
+}
+
+// The pharos. vocabulary as pharosd reads it: a value per component,
+// service and mode, each with its field's priority.
+TEST(CloudSourcesTest, ThePharosFieldsAreReadFromTheCore) {
+  pharos::testing::PlanCore core;
+  ASSERT_TRUE(
+      core.controller->Apply(pharos::testing::SeedVehicleYaml(), "apply", false).status.ok());
+  ASSERT_TRUE(core.registry->Register("brake", "10.2.1.3", 8081, "grpc", {}).ok());
+  daemon::PharosCloudFields fields(*core.controller, *core.diagnostics, *core.registry,
+                                   *core.enforcer);
+  auto parsed = cloud::ParseFields({"pharos.*"});
+  ASSERT_TRUE(parsed.ok());
+  std::vector<std::string> problems;
+  auto samples = fields.Read(*parsed, problems);
+  ASSERT_TRUE(samples.ok()) << samples.status();
+  // Plan mode builds nothing to count: the metrics say so, the rest is read.
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("pharos.network.metrics"), std::string::npos) << problems[0];
+  std::map<std::string, cloud::FieldSample> by_path;
+  for (const cloud::FieldSample& s : *samples) by_path[s.path] = s;
+  ASSERT_TRUE(by_path.count("pharos.network.status.vm1"));
+  EXPECT_EQ(std::get<std::string>(by_path["pharos.network.status.vm1"].value), "planned");
+  EXPECT_EQ(by_path["pharos.network.status.vm1"].priority, cloud::Priority::kStatus);
+  ASSERT_TRUE(by_path.count("pharos.emergency.mode"));
+  EXPECT_EQ(std::get<std::string>(by_path["pharos.emergency.mode"].value), "");
+  bool service = false;
+  for (const auto& [path, s] : by_path) service |= path.starts_with("pharos.services.health.svc-");
+  EXPECT_TRUE(service) << "the registered service's health";
+  // Events are not sampled: the journal sends them.
+  EXPECT_FALSE(by_path.count("pharos.security.events"));
 }
 
 }  // namespace

@@ -90,7 +90,8 @@ absl::StatusOr<std::vector<std::string>> KuksaFields::Expand(const Field& field)
   return paths;
 }
 
-absl::StatusOr<std::vector<FieldSample>> KuksaFields::Read(const std::vector<Field>& fields) {
+absl::StatusOr<std::vector<FieldSample>> KuksaFields::Read(const std::vector<Field>& fields,
+                                                           std::vector<std::string>&) {
   std::vector<std::pair<std::string, Priority>> wanted;
   for (const Field& f : fields) {
     auto paths = Expand(f);

@@ -22,7 +22,8 @@ class KuksaFields final : public FieldSource {
  public:
   // `token`: a bearer token ("" : none).
   KuksaFields(std::string address, std::string token);
-  absl::StatusOr<std::vector<FieldSample>> Read(const std::vector<Field>& fields) override;
+  absl::StatusOr<std::vector<FieldSample>> Read(const std::vector<Field>& fields,
+                                                std::vector<std::string>& problems) override;
 
  private:
   absl::StatusOr<std::vector<std::string>> Expand(const Field& field);

@@ -38,12 +38,6 @@ std::vector<std::string> PlanArgs(std::vector<std::string> extra = {}) {
   return args;
 }
 
-std::unique_ptr<grpc::ClientContext> Ctx() {
-  auto c = std::make_unique<grpc::ClientContext>();
-  c->set_deadline(std::chrono::system_clock::now() + 10s);
-  return c;
-}
-
 class CloudFeedingTest : public ::testing::Test {
  protected:
   explicit CloudFeedingTest(MosquittoOptions broker = {.persistence = true},
@@ -100,30 +94,6 @@ class CloudFeedingTest : public ::testing::Test {
     return false;
   }
   std::string Topic() const { return broker_.url() + "/pharos/premium_sedan"; }
-
-  // Every item the vehicle queued reached the receiver: the seqs it saw
-  // (repeats allowed: the ids deduplicate them) are 1..N without a gap,
-  // and each stream's first sightings are in order.
-  static void ExpectNoneLostInOrder(const Batches& batches) {
-    std::map<std::string, std::vector<int64_t>> by_stream;
-    std::set<int64_t> seen;
-    std::set<std::string> ids;
-    for (const ReceivedBatch& b : batches) {
-      for (const auto& item : b.body["items"]) {
-        int64_t seq = item["seq"];
-        if (seen.insert(seq).second) by_stream[b.body["stream"]].push_back(seq);
-        ids.insert(item["id"].get<std::string>());
-      }
-    }
-    ASSERT_FALSE(seen.empty());
-    EXPECT_EQ(ids.size(), seen.size()) << "one id per item, the same on every repeat";
-    for (int64_t s = *seen.begin(); s <= *seen.rbegin(); ++s) {
-      EXPECT_TRUE(seen.count(s)) << "item " << s << " never arrived";
-    }
-    for (const auto& [stream, seqs] : by_stream) {
-      EXPECT_TRUE(std::is_sorted(seqs.begin(), seqs.end())) << stream << " out of order";
-    }
-  }
 
   TempDir dir_;
   Mosquitto broker_;

@@ -1,9 +1,12 @@
 #include "e2e/cloud/cloud_receiver.h"
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -92,6 +95,33 @@ bool CloudReceiver::WaitFor(const std::function<bool(const std::vector<ReceivedB
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return pred(Batches());
+}
+
+void ExpectNoneLostInOrder(const std::vector<ReceivedBatch>& batches) {
+  std::map<std::string, std::vector<int64_t>> by_stream;
+  std::set<int64_t> seen;
+  std::set<std::string> ids;
+  for (const ReceivedBatch& b : batches) {
+    for (const auto& item : b.body["items"]) {
+      int64_t seq = item["seq"];
+      if (seen.insert(seq).second) by_stream[b.body["stream"]].push_back(seq);
+      ids.insert(item["id"].get<std::string>());
+    }
+  }
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(ids.size(), seen.size()) << "one id per item, the same on every repeat";
+  for (int64_t s = *seen.begin(); s <= *seen.rbegin(); ++s) {
+    EXPECT_TRUE(seen.count(s)) << "item " << s << " never arrived";
+  }
+  for (const auto& [stream, seqs] : by_stream) {
+    EXPECT_TRUE(std::is_sorted(seqs.begin(), seqs.end())) << stream << " out of order";
+  }
+}
+
+std::unique_ptr<grpc::ClientContext> Ctx() {
+  auto c = std::make_unique<grpc::ClientContext>();
+  c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  return c;
 }
 
 }  // namespace pharos::e2e

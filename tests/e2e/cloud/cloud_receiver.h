@@ -5,9 +5,12 @@
 // parses the batches.
 #pragma once
 
+#include <grpcpp/grpcpp.h>
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -43,5 +46,13 @@ class CloudReceiver {
   TempDir dir_;
   pid_t pid_ = -1;
 };
+
+// Every item the vehicle queued reached the receiver: the seqs it saw
+// (repeats allowed: the ids deduplicate them) have no gap, one id per seq,
+// and each stream's first sightings are in order.
+void ExpectNoneLostInOrder(const std::vector<ReceivedBatch>& batches);
+
+// A client context with a 30 s deadline (the tests' calls to pharosd).
+std::unique_ptr<grpc::ClientContext> Ctx();
 
 }  // namespace pharos::e2e

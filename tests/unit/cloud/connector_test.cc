@@ -84,7 +84,8 @@ class FakeTransport final : public Transport {
 
 class FakeFields final : public FieldSource {
  public:
-  absl::StatusOr<std::vector<FieldSample>> Read(const std::vector<Field>& fields) override {
+  absl::StatusOr<std::vector<FieldSample>> Read(const std::vector<Field>& fields,
+                                                std::vector<std::string>&) override {
     std::vector<FieldSample> out;
     for (const Field& f : fields) {
       out.push_back({f.text + ".soc1", std::string("Running"), f.priority});
