@@ -107,11 +107,9 @@ absl::Status CloudConnector::Configure(const FeedConfig& requested) {
   Applied before = Current();
   if (!config.enabled && config.data_fields.empty() && config.target_endpoint.empty()) {
     // "Stop": the feed keeps its fields and endpoint for the next start.
-    int interval = before.config.interval_seconds;
     config = before.config;
     config.enabled = false;
     if (requested.interval_seconds != 0) config.interval_seconds = requested.interval_seconds;
-    if (config.interval_seconds == 0) config.interval_seconds = interval;
   }
   auto valid = ValidateFeed(config, options_.rules);
   if (!valid.ok()) return valid.status();

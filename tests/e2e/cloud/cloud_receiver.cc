@@ -26,14 +26,15 @@ std::string FromHex(const std::string& hex) {
 
 }  // namespace
 
-CloudReceiver::CloudReceiver(const Mosquitto& broker, std::string tls_dir, std::string netns) {
+CloudReceiver::CloudReceiver(const Mosquitto& broker, std::string tls_dir, std::string netns,
+                             std::string topic) {
   static int n = 0;
   std::string id = "cloud-receiver-" + std::to_string(getpid()) + "-" + std::to_string(++n);
   std::string out = dir_.path() + "/received";
   std::string command =
       std::string("exec ") + (netns.empty() ? "" : "ip netns exec " + netns + " ") +
       "stdbuf -oL mosquitto_sub -h " + broker.host() + " -p " + std::to_string(broker.port()) +
-      " -t 'pharos/#' -q 1 -c -i " + id + " -F '%t %x'";
+      " -t '" + topic + "' -q 1 -c -i " + id + " -F '%t %x'";
   if (!tls_dir.empty()) {
     command += " --cafile " + tls_dir + "/ca.pem --cert " + tls_dir + "/receiver.pem --key " +
                tls_dir + "/receiver.key";

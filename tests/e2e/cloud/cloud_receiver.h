@@ -1,5 +1,5 @@
 // The cloud side of a feed, as a user would watch it: mosquitto_sub
-// (Debian's) on pharos/#, QoS 1, a persistent session (so messages sent
+// (Debian's) on pharos/# (or the topic given), QoS 1, a persistent session (so messages sent
 // while it reconnects after a broker restart still reach it), printing
 // each message as "<topic> <hex payload>"; the test decodes (zstd) and
 // parses the batches.
@@ -31,7 +31,8 @@ class CloudReceiver {
   // `tls_dir`: where ca.pem and the receiver's client certificate
   // (receiver.pem/.key) are, for an mqtts:// broker; `netns`: where the
   // broker is (a twin's cloud host).
-  CloudReceiver(const Mosquitto& broker, std::string tls_dir = "", std::string netns = "");
+  CloudReceiver(const Mosquitto& broker, std::string tls_dir = "", std::string netns = "",
+                std::string topic = "pharos/#");
   ~CloudReceiver();
   // Every batch received so far, in arrival order.
   std::vector<ReceivedBatch> Batches() const;
